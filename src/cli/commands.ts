@@ -1,0 +1,10 @@
+import type { Command } from './command.js';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** Loaded lazily: `tracelab service` sets up telemetry before instrumented modules load. */
+  readonly load: () => Promise<Command>;
+}
+
+export const commands: readonly CommandEntry[] = [];
