@@ -1,0 +1,86 @@
+/**
+ * The message bus, as the services see it. Adapters (Redis Streams, Kafka) sit beside this
+ * file; callers hold only `Bus`. Tracing is a decorator over any adapter (see traced-bus.ts),
+ * so messaging spans have the same shape whatever carries the messages.
+ */
+
+/** The pipeline's topics (Redis stream names and Kafka topic names alike). */
+export const TOPICS = {
+  orders: 'orders',
+  processed: 'processed-orders',
+  notified: 'notified-orders',
+} as const;
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Message headers: W3C `traceparent`, `tracestate`, `baggage`, and any others. */
+export type MessageHeaders = Record<string, string>;
+
+export interface OutgoingMessage {
+  /** Partition key (Kafka); ordering is kept per key. The order id in the pipeline. */
+  readonly key?: string;
+  readonly value: string;
+  readonly headers?: MessageHeaders;
+}
+
+export interface PublishReceipt {
+  /** Redis stream entry id, or `<partition>:<offset>` on Kafka. */
+  readonly messageId: string;
+  readonly partition?: number;
+  readonly offset?: string;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly messageId: string;
+  readonly key?: string;
+  readonly value: string;
+  readonly headers: MessageHeaders;
+  /** When the producer published it (epoch ms): queue wait = handler start − this. */
+  readonly publishedAtMs: number;
+  readonly partition?: number;
+  readonly offset?: string;
+  /** 1 on first delivery; more when redelivered after a failure or a crash. */
+  readonly deliveryCount: number;
+}
+
+export interface ConsumeOptions {
+  /** Consumer group, named after the service, e.g. `processing-service`. */
+  readonly group: string;
+  /** This consumer's name in the group; stable across restarts of the same replica. */
+  readonly consumer: string;
+  /** Messages handled at once by this consumer. Default 1: head-of-line blocking, visible. */
+  readonly concurrency?: number;
+}
+
+/** Resolves when the message is handled; it is acknowledged only then. Throwing leaves it for redelivery. */
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface Subscription {
+  /** Takes no new messages, waits for those in hand to finish and be acknowledged. */
+  stop(): Promise<void>;
+}
+
+export interface LagEntry {
+  readonly group: string;
+  readonly topic: string;
+  /** Kafka partition; absent on Redis Streams (one stream, no partitions). */
+  readonly partition?: number;
+  /** Committed offset (Kafka) or last delivered id (Redis). */
+  readonly committed?: string;
+  /** End offset (Kafka) or last entry id (Redis). */
+  readonly end?: string;
+  /** Messages not yet delivered to the group. */
+  readonly lag: number;
+  /** Delivered but not yet acknowledged (Redis Streams' pending entries list). */
+  readonly pending?: number;
+}
+
+export interface Bus {
+  /** `messaging.system` value: `redis` or `kafka`. */
+  readonly system: 'redis' | 'kafka';
+  publish(topic: string, message: OutgoingMessage): Promise<PublishReceipt>;
+  consume(topic: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription>;
+  /** Lag of each consumer group on each topic (or only those named). */
+  lag(filter?: { groups?: readonly string[]; topics?: readonly string[] }): Promise<LagEntry[]>;
+  close(): Promise<void>;
+}
