@@ -7,4 +7,15 @@ export interface CommandEntry {
   readonly load: () => Promise<Command>;
 }
 
-export const commands: readonly CommandEntry[] = [];
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'up',
+    summary: 'start the whole system: Redis if needed, the collector and the four services',
+    load: async () => (await import('./up.js')).command,
+  },
+  {
+    name: 'service',
+    summary: 'run one service: api, processing, notification or analytics',
+    load: async () => (await import('./service.js')).command,
+  },
+];

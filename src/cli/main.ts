@@ -30,7 +30,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   return command.run(rest);
 }
 
+/**
+ * A child of `tracelab up` lives in its own process group, so it watches its parent: if the
+ * supervisor dies without stopping it, it stops itself the graceful way.
+ */
+function watchParent(): void {
+  const parent = Number(process.env.TRACELAB_PARENT_PID);
+  if (!parent) return;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
+}
+
 if (require.main === module) {
+  watchParent();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

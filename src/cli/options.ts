@@ -29,8 +29,12 @@ export interface OptionSpec {
 export type OptionValue = string | number | boolean | string[] | undefined;
 export type OptionValues = Record<string, OptionValue>;
 
+/** Where a setting's value came from. */
+export type OptionSource = 'default' | 'file' | 'env' | 'flag';
+
 export interface ParsedCommandLine {
   readonly values: OptionValues;
+  readonly sources: Record<string, OptionSource>;
   readonly positionals: string[];
   readonly help: boolean;
 }
@@ -77,17 +81,22 @@ export function parseCommandLine(
   const fileValues = configPath ? readConfigFile(configPath) : {};
 
   const values: OptionValues = {};
+  const sources: Record<string, OptionSource> = {};
   for (const spec of specs) {
     const flag = flags[spec.name];
     const envRaw = spec.env ? env[spec.env] : undefined;
     let value: OptionValue;
     if (flag !== undefined) {
       value = coerce(spec, flag, `--${spec.name}`);
+      sources[spec.name] = 'flag';
     } else if (envRaw !== undefined && envRaw !== '') {
       value = coerce(spec, spec.type === 'list' ? splitList(envRaw) : envRaw, spec.env!);
+      sources[spec.name] = 'env';
     } else if (fileValues[spec.name] !== undefined) {
       value = coerce(spec, fromFile(fileValues[spec.name]), `"${spec.name}" in ${configPath}`);
+      sources[spec.name] = 'file';
     } else {
+      sources[spec.name] = 'default';
       value =
         spec.default === undefined
           ? undefined
@@ -97,7 +106,7 @@ export function parseCommandLine(
     }
     values[spec.name] = value;
   }
-  return { values, positionals: parsed.positionals, help: Boolean(flags.help) };
+  return { values, sources, positionals: parsed.positionals, help: Boolean(flags.help) };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { CliError } from '../cli/errors.js';
+
+export interface RedisHandle {
+  readonly url: string;
+  /** True when tracelab started it (and stops it, keeping nothing). */
+  readonly private: boolean;
+  stop(): Promise<void>;
+}
+
+export async function redisAnswers(url: string): Promise<string | undefined> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1500, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    await r.ping();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * The Redis to use: the one named (must answer), else the default one if it answers, else a
+ * private `redis-server` on a free port, else a message that says how to get one.
+ */
+export async function ensureRedis(url: string, named: boolean): Promise<RedisHandle> {
+  const problem = await redisAnswers(url);
+  if (!problem) return { url, private: false, stop: async () => undefined };
+  if (named) {
+    throw new CliError(`cannot reach Redis at ${url} (${problem}): start it, fix REDIS_URL/--redis-url, or run the full stack with Docker (docker compose up --build -d)`);
+  }
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new CliError(
+      `no Redis answers at ${url} and redis-server is not installed.\n` +
+        `  Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),\n` +
+        `  point REDIS_URL at one, or run the full stack with Docker: docker compose up --build -d`,
+    );
+  }
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+    // Outlives a terminal's Ctrl-C until the services have finished with it.
+    detached: true,
+  });
+  const privateUrl = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (!(await redisAnswers(privateUrl))) {
+      return {
+        url: privateUrl,
+        private: true,
+        stop: () =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new CliError(`started redis-server on port ${port}, but it did not answer`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startCli, stopChild } from './cli.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface RunningSystem {
+  readonly apiUrl: string;
+  readonly queryUrl: string;
+  readonly keyPrefix: string;
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `tracelab up` as a user starts it, on free ports and a private key prefix, with the work
+ * scaled down so a test takes seconds. Stop removes the prefix's keys.
+ */
+export async function startSystem(extra: readonly string[] = []): Promise<RunningSystem> {
+  const keyPrefix = `tltest-${randomUUID().slice(0, 8)}:`;
+  const { child, output } = await startCli(
+    ['up', '--api-port', '0', '--otlp-port', '0', '--http-port', '0', '--key-prefix', keyPrefix, '--redis-url', REDIS_URL, '--workload-scale', '0.02', '--seed', '42', ...extra],
+    /tracelab is up[\s\S]*Ctrl-C/,
+    { timeoutMs: 90_000, env: { OTEL_BSP_SCHEDULE_DELAY: '200', NO_COLOR: '1' } },
+  );
+  const text = output();
+  const apiUrl = /API +(\S+)/.exec(text)![1]!;
+  const queryUrl = /Traces +(\S+)/.exec(text)![1]!;
+  return {
+    apiUrl,
+    queryUrl,
+    keyPrefix,
+    child,
+    output,
+    async stop() {
+      const code = await stopChild(child, 30_000);
+      await deleteKeys(keyPrefix);
+      return code;
+    },
+  };
+}
+
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface Accepted {
+  id: string;
+  traceId: string;
+  status: string;
+}
+
+export async function postOrder(apiUrl: string, body: unknown, query = ''): Promise<Accepted> {
+  const res = await fetch(`${apiUrl}/order${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 202) throw new Error(`POST /order: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Accepted;
+}
