@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { SERVICES } from '../pipeline/services.js';
 import { createLogger } from '../telemetry/logger.js';
 import { SERVICE_KINDS } from '../workload/types.js';
@@ -14,10 +15,10 @@ const replicaOption: OptionSpec = {
   name: 'replica',
   type: 'number',
   env: 'TRACELAB_REPLICA',
-  default: 1,
   integer: true,
   min: 1,
-  description: 'replica number: names this consumer in its group, stable across restarts',
+  description:
+    'replica number: names this consumer in its group, stable across restarts (default: the host name, unique per container)',
 };
 
 export const options: readonly OptionSpec[] = [...serviceOptions, replicaOption, ...busOptions, ...workloadOptions];
@@ -35,7 +36,8 @@ export const command = defineCommand({
     const bus = busConfigFrom(values);
     const workload = workloadSettingsFrom(values);
     const def = SERVICES[kind];
-    const replica = opt.num(values, 'replica') ?? 1;
+    // A consumer that restarts under the same name takes back the messages it held.
+    const replica = String(opt.num(values, 'replica') ?? hostname());
     const logger = createLogger();
 
     // Telemetry first: http and ioredis are instrumented when they are first required.

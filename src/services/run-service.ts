@@ -21,7 +21,8 @@ export interface ServiceRunConfig {
   readonly host: string;
   readonly apiPort: number;
   readonly concurrency: number;
-  readonly replica: number;
+  /** Names this consumer in its group: a replica number or a host name. */
+  readonly replica: string;
 }
 
 export interface RunningService {
