@@ -136,6 +136,11 @@ export const command = defineCommand({
       const apiUrl = api.readyMatch[1]!;
 
       const names = PIPELINE_ORDER.map((k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`);
+      // Process ids, to match what `top` shows with the figures on the spans.
+      const pids = children
+        .filter((c) => c.kind !== 'collector')
+        .map((c) => `${c.child.label} ${c.child.pid()}`)
+        .join(', ');
       process.stdout.write(
         [
           '',
@@ -146,6 +151,7 @@ export const command = defineCommand({
           `  Redis       ${redis.url}${redis.private ? '  (private redis-server: keeps nothing)' : ''}`,
           `  Bus         ${busNote}`,
           `  Services    ${names.join(', ')}`,
+          `  Processes   ${pids}`,
           '',
           `Try: curl -X POST ${apiUrl}/order -H 'Content-Type: application/json' -d '{"item": "test-product", "quantity": 1}'`,
           'Ctrl-C stops everything gracefully.',
