@@ -164,7 +164,8 @@ const HEX_ID = /^[0-9a-fA-F]*$/;
 
 /** '' when absent; undefined when present but not an id of the right length. */
 function toId(v: unknown, hexDigits: number, field: string): string | undefined {
-  if (v === undefined || v === null) return '';
+  // protobufjs puts an empty array on the prototype as the default of an absent bytes field.
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return '';
   if (v instanceof Uint8Array) {
     if (v.length === 0) return '';
     if (v.length * 2 !== hexDigits) return undefined;
