@@ -60,7 +60,7 @@ export function toErrorReply(err: unknown): ErrorReply {
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return {
       status: e.statusCode,
-      code: String(e.code ?? 'BAD_REQUEST'),
+      code: typeof e.code === 'string' ? e.code : 'BAD_REQUEST',
       message: String(e.message),
     };
   }

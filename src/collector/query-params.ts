@@ -96,7 +96,7 @@ function parseTags(q: QueryInput): Record<string, string> {
       throw badParam('tags', `expected a JSON object like {"http.status_code":"500"}, got ${text}`);
     }
     for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof value === 'object' || value === undefined) {
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
         throw badParam('tags', `the value of "${key}" must be a string, number or boolean`);
       }
       tags[key] = String(value);

@@ -227,7 +227,7 @@ export class TraceStore {
     this.index(trace, serviceKey(service), span.startUs);
     this.index(trace, operationKey(service, span.name), span.startUs);
     let ops = this.operationKinds.get(service);
-    if (!ops) this.operationKinds.set(service, (ops = new Map()));
+    if (!ops) this.operationKinds.set(service, (ops = new Map<string, Set<SpanKindName>>()));
     let kinds = ops.get(span.name);
     if (!kinds) ops.set(span.name, (kinds = new Set()));
     kinds.add(span.kind);

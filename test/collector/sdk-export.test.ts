@@ -37,7 +37,7 @@ function expectedTag(key: string, value: AttributeValue): JaegerTag {
 }
 
 const tagsOf = (attrs: Attributes): JaegerTag[] =>
-  Object.entries(attrs).map(([k, v]) => expectedTag(k, v!));
+  Object.entries(attrs).map(([k, v]) => expectedTag(k, v));
 
 const micros = (t: HrTime): number => Number(BigInt(t[0]) * 1_000_000n + BigInt(t[1]) / 1000n);
 
