@@ -2,7 +2,7 @@ import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { opt } from './options.js';
 import type { OptionSpec } from './options.js';
-import { CollectorError, startCollector } from '../collector/index.js';
+import { COLLECTOR_DEFAULTS, CollectorError, startCollector } from '../collector/index.js';
 import type { RunningCollector } from '../collector/index.js';
 
 const options: OptionSpec[] = [
@@ -10,14 +10,14 @@ const options: OptionSpec[] = [
     name: 'host',
     type: 'string',
     env: 'TRACELAB_COLLECTOR_HOST',
-    default: '127.0.0.1',
+    default: COLLECTOR_DEFAULTS.host,
     description: 'interface the receiver and the query API listen on',
   },
   {
     name: 'otlp-port',
     type: 'number',
     env: 'TRACELAB_OTLP_PORT',
-    default: 4318,
+    default: COLLECTOR_DEFAULTS.otlpPort,
     integer: true,
     min: 0,
     description: 'OTLP/HTTP receiver port (POST /v1/traces); 0 picks a free port',
@@ -26,7 +26,7 @@ const options: OptionSpec[] = [
     name: 'http-port',
     type: 'number',
     env: 'TRACELAB_HTTP_PORT',
-    default: 16686,
+    default: COLLECTOR_DEFAULTS.httpPort,
     integer: true,
     min: 0,
     description: 'Jaeger-compatible query API port; 0 picks a free port',
@@ -35,7 +35,7 @@ const options: OptionSpec[] = [
     name: 'max-spans',
     type: 'number',
     env: 'TRACELAB_MAX_SPANS',
-    default: 500_000,
+    default: COLLECTOR_DEFAULTS.maxSpans,
     integer: true,
     min: 1,
     description: 'most spans kept; the oldest whole traces are evicted first',
@@ -44,7 +44,7 @@ const options: OptionSpec[] = [
     name: 'data',
     type: 'string',
     env: 'TRACELAB_DATA',
-    description: 'file that keeps the traces across restarts (saved every 5 s and on exit)',
+    description: `file that keeps the traces across restarts (saved every ${COLLECTOR_DEFAULTS.persistIntervalMs / 1000} s when changed, and on exit)`,
   },
 ];
 

@@ -40,7 +40,7 @@ export const COLLECTOR_DEFAULTS = {
   host: '127.0.0.1',
   otlpPort: 4318,
   httpPort: 16686,
-  maxSpans: 500_000,
+  maxSpans: 200_000,
   persistIntervalMs: 5000,
   bodyLimitBytes: 16 * 1024 * 1024,
 } as const;

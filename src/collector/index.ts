@@ -1,4 +1,4 @@
-export { startCollector } from './collector.js';
+export { COLLECTOR_DEFAULTS, startCollector } from './collector.js';
 export type { CollectorOptions, RunningCollector } from './collector.js';
 export { TraceStore } from './store.js';
 export { storeTraceSource } from './trace-source.js';

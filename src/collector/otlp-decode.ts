@@ -305,10 +305,24 @@ function toAttributes(v: unknown, field: string): readonly Attribute[] {
   for (let i = 0; i < list.length; i++) {
     const kv = list[i] as Obj;
     if (typeof kv !== 'object' || kv === null) throw shape(`${field}[${i}]`, 'expected an object');
-    const key = asString(kv.key, `${field}[${i}].key`);
+    const key = internKey(asString(kv.key, `${field}[${i}].key`));
     out[i] = toAttribute(key, kv.value, `${field}[${i}].value`);
   }
   return out;
+}
+
+/**
+ * Attribute keys repeat on every span; decoding makes a fresh string each time, so the store
+ * would hold thousands of copies. Keep one of each (bounded, in case keys are unbounded).
+ */
+const keys = new Map<string, string>();
+const MAX_INTERNED_KEYS = 10_000;
+
+function internKey(key: string): string {
+  const known = keys.get(key);
+  if (known !== undefined) return known;
+  if (keys.size < MAX_INTERNED_KEYS) keys.set(key, key);
+  return key;
 }
 
 function toAttribute(key: string, v: unknown, field: string): Attribute {

@@ -17,7 +17,8 @@ export interface TraceStoreStats {
 interface TraceEntry {
   readonly traceId: string;
   readonly spans: SpanRecord[];
-  readonly spanIds: Set<string>;
+  /** Built only for large traces; small ones are scanned, which costs less memory. */
+  spanIds: Set<string> | undefined;
   startUs: number;
   endUs: number;
   evicted: boolean;
@@ -205,18 +206,21 @@ export class TraceStore {
       trace = {
         traceId: span.traceId,
         spans: [],
-        spanIds: new Set(),
+        spanIds: undefined,
         startUs: span.startUs,
         endUs: span.startUs + span.durationUs,
         evicted: false,
         indexed: new Map(),
       };
       this.traces.set(span.traceId, trace);
-    } else if (trace.spanIds.has(span.spanId)) {
+    } else if (hasSpan(trace, span.spanId)) {
       return;
     }
     trace.spans.push(span);
-    trace.spanIds.add(span.spanId);
+    if (trace.spanIds) trace.spanIds.add(span.spanId);
+    else if (trace.spans.length >= SPAN_SET_THRESHOLD) {
+      trace.spanIds = new Set(trace.spans.map((s) => s.spanId));
+    }
     this.spanCount++;
     trace.startUs = Math.min(trace.startUs, span.startUs);
     trace.endUs = Math.max(trace.endUs, span.startUs + span.durationUs);
@@ -273,6 +277,14 @@ export class TraceStore {
     if (kind === 's') this.operationKinds.delete(service);
     else if (operation !== undefined) this.operationKinds.get(service)?.delete(operation);
   }
+}
+
+const SPAN_SET_THRESHOLD = 32;
+
+function hasSpan(trace: TraceEntry, spanId: string): boolean {
+  if (trace.spanIds) return trace.spanIds.has(spanId);
+  for (const s of trace.spans) if (s.spanId === spanId) return true;
+  return false;
 }
 
 function spanMatches(s: SpanRecord, q: TraceQuery): boolean {
