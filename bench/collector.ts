@@ -2,7 +2,7 @@
  * Collector benchmark: OTLP/HTTP protobuf ingest rate and query latency.
  *
  *   npm run build && node dist/bench/collector.js
- *   (BENCH_TRACES=100000 BENCH_SPANS_PER_TRACE=4 by default)
+ *   (BENCH_TRACES=100000 BENCH_SPANS_PER_TRACE=2 by default)
  *
  * The collector runs as its own process (`tracelab collector`, one Node.js event loop, so one
  * core); this process generates the load. Decode+store without HTTP is measured in-process too,
@@ -17,7 +17,7 @@ import { ExportTraceServiceRequest } from '../src/collector/otlp-schema.js';
 import { TraceStore } from '../src/collector/store.js';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
-const SPANS_PER_TRACE = Number(process.env.BENCH_SPANS_PER_TRACE ?? 4);
+const SPANS_PER_TRACE = Number(process.env.BENCH_SPANS_PER_TRACE ?? 2);
 const BATCH_SPANS = 512;
 const SERVICES = ['api', 'processing', 'notification', 'analytics'];
 const OPERATIONS = [
