@@ -7,4 +7,10 @@ export interface CommandEntry {
   readonly load: () => Promise<Command>;
 }
 
-export const commands: readonly CommandEntry[] = [];
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'collector',
+    summary: 'embedded trace backend: OTLP/HTTP receiver and Jaeger-compatible query API',
+    load: async () => (await import('./collector.js')).command,
+  },
+];
