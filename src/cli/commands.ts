@@ -18,4 +18,9 @@ export const commands: readonly CommandEntry[] = [
     summary: 'run one service: api, processing, notification or analytics',
     load: async () => (await import('./service.js')).command,
   },
+  {
+    name: 'collector',
+    summary: 'embedded trace backend: OTLP/HTTP receiver and Jaeger-compatible query API',
+    load: async () => (await import('./collector.js')).command,
+  },
 ];

@@ -1,0 +1,92 @@
+import fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { CollectorError, toErrorReply } from './errors.js';
+import type { JaegerResponse } from './jaeger-types.js';
+import {
+  normalizeTraceId,
+  parseDependenciesQuery,
+  parseOperationsQuery,
+  parseTraceQuery,
+} from './query-params.js';
+import type { QueryInput } from './query-params.js';
+import type { TraceSource } from './trace-source.js';
+
+export interface QueryApiOptions {
+  readonly source: TraceSource;
+  /** The clock, in microseconds since the epoch; searches default to windows ending now. */
+  readonly nowUs?: () => number;
+}
+
+function envelope<T>(data: T, total = Array.isArray(data) ? data.length : 0): JaegerResponse<T> {
+  return { data, total, limit: 0, offset: 0, errors: null };
+}
+
+/** Jaeger's HTTP JSON query API, as its UI uses it, over any TraceSource. */
+export function buildQueryApi(opts: QueryApiOptions): FastifyInstance {
+  const { source } = opts;
+  const nowUs = opts.nowUs ?? (() => Date.now() * 1000);
+  const app = fastify({ logger: false });
+
+  app.get('/api/services', async () => envelope(await source.services()));
+
+  app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (req) => {
+    const ops = await source.operations(req.params.service);
+    return envelope([...new Set(ops.map((o) => o.name))]);
+  });
+
+  app.get('/api/operations', async (req) => {
+    const { service, spanKind } = parseOperationsQuery(req.query as QueryInput);
+    return envelope(await source.operations(service, spanKind));
+  });
+
+  app.get('/api/traces', async (req) => {
+    const q = req.query as QueryInput;
+    const ids = q.traceID === undefined ? [] : [q.traceID].flat();
+    if (ids.length > 0) {
+      const traces = [];
+      for (const text of ids) {
+        const traceId = normalizeTraceId(text);
+        if (!traceId)
+          throw new CollectorError('QUERY_BAD_PARAM', `traceID: "${text}" is not a trace id`);
+        const trace = await source.getTrace(traceId);
+        if (trace) traces.push(trace);
+      }
+      return envelope(traces);
+    }
+    return envelope(await source.findTraces(parseTraceQuery(q, nowUs())));
+  });
+
+  app.get<{ Params: { traceID: string } }>('/api/traces/:traceID', async (req) => {
+    const traceId = normalizeTraceId(req.params.traceID);
+    if (!traceId) {
+      throw new CollectorError(
+        'QUERY_BAD_PARAM',
+        `traceID: "${req.params.traceID}" is not a trace id (up to 32 hex digits)`,
+      );
+    }
+    const trace = await source.getTrace(traceId);
+    if (!trace) throw new CollectorError('TRACE_NOT_FOUND', `trace ${traceId} not found`);
+    return envelope([trace]);
+  });
+
+  app.get('/api/dependencies', async (req) => {
+    const { endUs, lookbackUs } = parseDependenciesQuery(req.query as QueryInput, nowUs());
+    return envelope(await source.dependencies(endUs, lookbackUs));
+  });
+
+  app.setNotFoundHandler((req) => {
+    throw new CollectorError('NOT_FOUND', `no ${req.method} ${req.url}`);
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const e = toErrorReply(err);
+    const body: JaegerResponse<null> = {
+      data: null,
+      total: 0,
+      limit: 0,
+      offset: 0,
+      errors: [{ code: e.status, msg: e.message, error: e.code }],
+    };
+    return reply.status(e.status).type('application/json').send(body);
+  });
+  return app;
+}

@@ -1,0 +1,311 @@
+import { spanTags } from './jaeger-transform.js';
+import type { JaegerDependencyLink, JaegerOperation } from './jaeger-types.js';
+import type { SpanKindName, SpanRecord } from './model.js';
+import type { TraceQuery } from './query-params.js';
+
+export interface TraceStoreOptions {
+  /** The most spans kept; whole traces are evicted, the first received first. */
+  readonly maxSpans: number;
+}
+
+export interface TraceStoreStats {
+  readonly traces: number;
+  readonly spans: number;
+  readonly evictedTraces: number;
+}
+
+interface TraceEntry {
+  readonly traceId: string;
+  readonly spans: SpanRecord[];
+  /** Built only for large traces; small ones are scanned, which costs less memory. */
+  spanIds: Set<string> | undefined;
+  startUs: number;
+  endUs: number;
+  evicted: boolean;
+  /** This trace's place in each time index it is in, by index key. */
+  readonly indexed: Map<string, IndexEntry>;
+}
+
+interface IndexEntry {
+  readonly trace: TraceEntry;
+  /** Earliest start among this trace's spans that belong to the index. */
+  keyUs: number;
+}
+
+/**
+ * Traces of one service (or one service and operation), ordered by start time, so a search
+ * walks back from its end time and stops after `limit` hits. Evicted traces are tombstoned
+ * and swept out once they are half of the list, which keeps eviction O(1) amortized.
+ */
+class TimeIndex {
+  entries: IndexEntry[] = [];
+  dead = 0;
+
+  get live(): number {
+    return this.entries.length - this.dead;
+  }
+
+  insert(entry: IndexEntry): void {
+    const last = this.entries[this.entries.length - 1];
+    if (!last || last.keyUs <= entry.keyUs) this.entries.push(entry);
+    else this.entries.splice(this.upperBound(entry.keyUs), 0, entry);
+  }
+
+  /** Re-sorts one entry whose key went down (an earlier span arrived late). */
+  move(entry: IndexEntry, newKeyUs: number): void {
+    let i = this.lowerBound(entry.keyUs);
+    while (i < this.entries.length && this.entries[i] !== entry) i++;
+    if (i < this.entries.length) this.entries.splice(i, 1);
+    entry.keyUs = newKeyUs;
+    this.insert(entry);
+  }
+
+  markDead(): void {
+    this.dead++;
+    if (this.dead > 64 && this.dead * 2 > this.entries.length) {
+      this.entries = this.entries.filter((e) => !e.trace.evicted);
+      this.dead = 0;
+    }
+  }
+
+  /** First index whose key is greater than keyUs. */
+  upperBound(keyUs: number): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.keyUs <= keyUs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private lowerBound(keyUs: number): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.keyUs < keyUs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+const serviceKey = (service: string): string => `s\u0000${service}`;
+const operationKey = (service: string, operation: string): string =>
+  `o\u0000${service}\u0000${operation}`;
+
+/**
+ * The collector's trace store: bounded by a span count, a trace by id in O(1), searches by
+ * service and operation over time-ordered indexes. Spans that arrive late or out of order
+ * join their trace; trace ids are lowercase hex here, so lookups ignore case.
+ */
+export class TraceStore {
+  private readonly traces = new Map<string, TraceEntry>();
+  private readonly indexes = new Map<string, TimeIndex>();
+  /** service → operation → span kinds seen. */
+  private readonly operationKinds = new Map<string, Map<string, Set<SpanKindName>>>();
+  private spanCount = 0;
+  private evictedTraces = 0;
+  /** The widest gap seen between a trace's first and last span start: bounds searches. */
+  private maxSpreadUs = 0;
+  private changes = 0;
+
+  constructor(private readonly options: TraceStoreOptions) {}
+
+  /** Grows with every change; persistence saves when it moved. */
+  get version(): number {
+    return this.changes;
+  }
+
+  stats(): TraceStoreStats {
+    return { traces: this.traces.size, spans: this.spanCount, evictedTraces: this.evictedTraces };
+  }
+
+  /** Adds decoded spans; a span id already in its trace is ignored (an export retried). */
+  addSpans(spans: readonly SpanRecord[]): void {
+    if (spans.length === 0) return;
+    for (const span of spans) this.addSpan(span);
+    this.changes++;
+    this.evict();
+  }
+
+  getTrace(traceId: string): readonly SpanRecord[] | undefined {
+    return this.traces.get(traceId.toLowerCase())?.spans;
+  }
+
+  /** Traces, most recent first, with a span that matches every condition of the query. */
+  findTraces(query: TraceQuery): (readonly SpanRecord[])[] {
+    const index = this.indexes.get(
+      query.operation === ''
+        ? serviceKey(query.service)
+        : operationKey(query.service, query.operation),
+    );
+    if (!index) return [];
+    const found: (readonly SpanRecord[])[] = [];
+    const lowestKeyUs = query.startUs - this.maxSpreadUs;
+    for (let i = index.upperBound(query.endUs) - 1; i >= 0 && found.length < query.limit; i--) {
+      const entry = index.entries[i]!;
+      if (entry.keyUs < lowestKeyUs) break;
+      if (!entry.trace.evicted && entry.trace.spans.some((s) => spanMatches(s, query))) {
+        found.push(entry.trace.spans);
+      }
+    }
+    return found;
+  }
+
+  services(): string[] {
+    return [...this.operationKinds.keys()].sort();
+  }
+
+  operations(service: string, spanKind = ''): JaegerOperation[] {
+    const ops = this.operationKinds.get(service);
+    if (!ops) return [];
+    const out: JaegerOperation[] = [];
+    for (const [name, kinds] of ops) {
+      for (const kind of kinds) {
+        const shown = kind === 'unspecified' ? '' : kind;
+        if (spanKind === '' || spanKind === shown) out.push({ name, spanKind: shown });
+      }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.spanKind.localeCompare(b.spanKind));
+  }
+
+  /** Calls between services (a parent span in one, its child in another) in a time window. */
+  dependencies(endUs: number, lookbackUs: number): JaegerDependencyLink[] {
+    const startUs = endUs - lookbackUs;
+    const counts = new Map<string, JaegerDependencyLink>();
+    for (const trace of this.traces.values()) {
+      if (trace.endUs < startUs || trace.startUs > endUs) continue;
+      const serviceOf = new Map<string, string>();
+      for (const s of trace.spans) serviceOf.set(s.spanId, s.resource.serviceName);
+      for (const s of trace.spans) {
+        const parent = s.parentSpanId === '' ? undefined : serviceOf.get(s.parentSpanId);
+        if (parent === undefined || parent === s.resource.serviceName) continue;
+        const key = `${parent}\u0000${s.resource.serviceName}`;
+        const link = counts.get(key);
+        counts.set(key, {
+          parent,
+          child: s.resource.serviceName,
+          callCount: (link?.callCount ?? 0) + 1,
+        });
+      }
+    }
+    return [...counts.values()];
+  }
+
+  /** Every trace's spans, the first received first (the order eviction follows). */
+  *allTraces(): IterableIterator<readonly SpanRecord[]> {
+    for (const trace of this.traces.values()) yield trace.spans;
+  }
+
+  private addSpan(span: SpanRecord): void {
+    let trace = this.traces.get(span.traceId);
+    if (!trace) {
+      trace = {
+        traceId: span.traceId,
+        spans: [],
+        spanIds: undefined,
+        startUs: span.startUs,
+        endUs: span.startUs + span.durationUs,
+        evicted: false,
+        indexed: new Map(),
+      };
+      this.traces.set(span.traceId, trace);
+    } else if (hasSpan(trace, span.spanId)) {
+      return;
+    }
+    trace.spans.push(span);
+    if (trace.spanIds) trace.spanIds.add(span.spanId);
+    else if (trace.spans.length >= SPAN_SET_THRESHOLD) {
+      trace.spanIds = new Set(trace.spans.map((s) => s.spanId));
+    }
+    this.spanCount++;
+    trace.startUs = Math.min(trace.startUs, span.startUs);
+    trace.endUs = Math.max(trace.endUs, span.startUs + span.durationUs);
+    const spreadUs = span.startUs - trace.startUs;
+    if (spreadUs > this.maxSpreadUs) this.maxSpreadUs = spreadUs;
+
+    const service = span.resource.serviceName;
+    this.index(trace, serviceKey(service), span.startUs);
+    this.index(trace, operationKey(service, span.name), span.startUs);
+    let ops = this.operationKinds.get(service);
+    if (!ops) this.operationKinds.set(service, (ops = new Map<string, Set<SpanKindName>>()));
+    let kinds = ops.get(span.name);
+    if (!kinds) ops.set(span.name, (kinds = new Set()));
+    kinds.add(span.kind);
+  }
+
+  private index(trace: TraceEntry, key: string, startUs: number): void {
+    let index = this.indexes.get(key);
+    if (!index) this.indexes.set(key, (index = new TimeIndex()));
+    const entry = trace.indexed.get(key);
+    if (!entry) {
+      const created: IndexEntry = { trace, keyUs: startUs };
+      trace.indexed.set(key, created);
+      index.insert(created);
+    } else if (startUs < entry.keyUs) {
+      index.move(entry, startUs);
+    }
+  }
+
+  private evict(): void {
+    while (this.spanCount > this.options.maxSpans) {
+      const oldest = this.traces.values().next();
+      if (oldest.done) return;
+      this.remove(oldest.value);
+    }
+  }
+
+  private remove(trace: TraceEntry): void {
+    this.traces.delete(trace.traceId);
+    trace.evicted = true;
+    this.spanCount -= trace.spans.length;
+    this.evictedTraces++;
+    for (const key of trace.indexed.keys()) {
+      const index = this.indexes.get(key)!;
+      index.markDead();
+      if (index.live === 0) this.dropIndex(key);
+    }
+  }
+
+  /** Forgets a service or operation once no stored trace has it. */
+  private dropIndex(key: string): void {
+    this.indexes.delete(key);
+    const [kind, service, operation] = key.split('\u0000') as [string, string, string?];
+    if (kind === 's') this.operationKinds.delete(service);
+    else if (operation !== undefined) this.operationKinds.get(service)?.delete(operation);
+  }
+}
+
+const SPAN_SET_THRESHOLD = 32;
+
+function hasSpan(trace: TraceEntry, spanId: string): boolean {
+  if (trace.spanIds) return trace.spanIds.has(spanId);
+  for (const s of trace.spans) if (s.spanId === spanId) return true;
+  return false;
+}
+
+function spanMatches(s: SpanRecord, q: TraceQuery): boolean {
+  if (s.resource.serviceName !== q.service) return false;
+  if (q.operation !== '' && s.name !== q.operation) return false;
+  if (s.startUs < q.startUs || s.startUs > q.endUs) return false;
+  if (q.minDurationUs !== undefined && s.durationUs < q.minDurationUs) return false;
+  if (q.maxDurationUs !== undefined && s.durationUs > q.maxDurationUs) return false;
+  for (const key in q.tags) {
+    if (!hasTag(s, key, q.tags[key]!)) return false;
+  }
+  return true;
+}
+
+/** Jaeger matches a tag on the span, its process, or any of its logs. */
+function hasTag(s: SpanRecord, key: string, value: string): boolean {
+  const match = (t: { key: string; value: unknown }) => t.key === key && String(t.value) === value;
+  return (
+    spanTags(s).some(match) ||
+    s.resource.attributes.some(match) ||
+    (key === 'event' && s.events.some((e) => e.name === value)) ||
+    s.events.some((e) => e.attributes.some(match))
+  );
+}
