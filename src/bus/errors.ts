@@ -41,7 +41,7 @@ export function connectFailureReason(err: unknown): string {
 export function redisUnreachable(url: string, err: unknown): BusError {
   return new BusError(
     BUS_ERRORS.BUS_UNREACHABLE,
-    `cannot reach Redis at ${url} (${connectFailureReason(err)}): start redis-server, set REDIS_URL, or use Docker (docker compose up)`,
+    `cannot reach Redis at ${redactUrl(url)} (${connectFailureReason(err)}): start redis-server, set REDIS_URL, or use Docker (docker compose up)`,
   );
 }
 
@@ -63,6 +63,11 @@ export function isMissingControllerError(err: unknown): boolean {
     e?.name === 'KafkaJSBrokerNotFound' &&
     /^Broker -?\d+ not found in the cached metadata$/.test(e.message ?? '')
   );
+}
+
+/** The URL without its password, fit for a message. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
 }
 
 function errorChain(err: unknown): Error[] {

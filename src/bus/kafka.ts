@@ -52,6 +52,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   const prefix = options.topicPrefix ?? '';
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
+  let connecting = true;
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tracelab',
     brokers,
@@ -59,7 +61,9 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
     // Warnings and errors only: nothing per message on the hot path.
     logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => log(formatKafkaLog(entry)),
+    logCreator: () => (entry: LogEntry) => {
+      if (!connecting) log(formatKafkaLog(entry));
+    },
   });
 
   const admin = kafka.admin();
@@ -80,6 +84,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   } catch (err) {
     await admin.disconnect().catch(() => {});
     throw kafkaUnreachable(brokers, err);
+  } finally {
+    connecting = false;
   }
 
   const topicReady = new Map<string, Promise<void>>();

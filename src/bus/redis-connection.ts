@@ -26,12 +26,14 @@ export async function connectRedis(url: string, opts: RedisConnectOptions = {}):
     throw redisUnreachable(url, err);
   }
   // Reconnection is ioredis's job; a command that fails meanwhile rejects to its caller.
-  redis.on('error', () => {});
+  let lastError: unknown;
+  redis.on('error', (err) => (lastError = err));
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw redisUnreachable(url, err);
+    // `connect()` rejects with "Connection is closed"; the socket error says why.
+    throw redisUnreachable(url, lastError ?? err);
   }
   connected = true;
   return redis;

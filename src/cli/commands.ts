@@ -7,4 +7,10 @@ export interface CommandEntry {
   readonly load: () => Promise<Command>;
 }
 
-export const commands: readonly CommandEntry[] = [];
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'lag',
+    summary: 'consumer lag per group on Redis Streams or Kafka',
+    load: async () => (await import('./lag.js')).command,
+  },
+];

@@ -13,6 +13,11 @@ export const KAFKA_SKIP = KAFKA_BROKERS
 /** A bus under test with names of its own, so runs and tests never share a stream or topic. */
 export interface BusFixture {
   readonly bus: Bus;
+  /** Redis: the stream key prefix of this fixture. */
+  readonly keyPrefix?: string;
+  /** Kafka: the broker list, and the prefix of this fixture's topic names. */
+  readonly kafkaBrokers?: string;
+  readonly topicPrefix?: string;
   /** A fresh topic (or group, consumer) name for this test. */
   name(kind: string): string;
   /** Buses opened again on the same streams/topics (another replica, another service). */
@@ -47,6 +52,7 @@ export const redisAdapter: Adapter = {
     const opened: Bus[] = [await make()];
     return {
       bus: opened[0]!,
+      keyPrefix,
       name: (kind) => `${kind}-${rand()}`,
       async another() {
         const b = await make();
@@ -79,6 +85,8 @@ export const kafkaAdapter: Adapter = {
     const opened: Bus[] = [await make()];
     return {
       bus: opened[0]!,
+      kafkaBrokers: KAFKA_BROKERS,
+      topicPrefix,
       name: (kind) => `${kind}-${rand()}`,
       async another() {
         const b = await make();
