@@ -49,21 +49,7 @@ export const redisAdapter: Adapter = {
         claimIntervalMs: 100,
         blockMs: 200,
       });
-    const opened: Bus[] = [await make()];
-    return {
-      bus: opened[0]!,
-      keyPrefix,
-      name: (kind) => `${kind}-${rand()}`,
-      async another() {
-        const b = await make();
-        opened.push(b);
-        return b;
-      },
-      async cleanup() {
-        await Promise.all(opened.map((b) => b.close()));
-        await deleteKeys(keyPrefix);
-      },
-    };
+    return fixture(make, { keyPrefix }, () => deleteKeys(keyPrefix));
   },
 };
 
@@ -82,25 +68,34 @@ export const kafkaAdapter: Adapter = {
         heartbeatIntervalMs: 300,
         log: () => {},
       });
-    const opened: Bus[] = [await make()];
-    return {
-      bus: opened[0]!,
-      kafkaBrokers: KAFKA_BROKERS,
-      topicPrefix,
-      name: (kind) => `${kind}-${rand()}`,
-      async another() {
-        const b = await make();
-        opened.push(b);
-        return b;
-      },
-      async cleanup() {
-        await Promise.all(opened.map((b) => b.close()));
-      },
-    };
+    return fixture(make, { kafkaBrokers: KAFKA_BROKERS, topicPrefix });
   },
 };
 
 export const adapters: readonly Adapter[] = [redisAdapter, kafkaAdapter];
+
+/** Opens the first bus; more on demand; closes them all (then cleans up) at the end. */
+async function fixture(
+  make: () => Promise<Bus>,
+  extra: Pick<BusFixture, 'keyPrefix' | 'kafkaBrokers' | 'topicPrefix'>,
+  afterClose: () => Promise<void> = () => Promise.resolve(),
+): Promise<BusFixture> {
+  const opened: Bus[] = [await make()];
+  return {
+    ...extra,
+    bus: opened[0]!,
+    name: (kind) => `${kind}-${rand()}`,
+    async another() {
+      const b = await make();
+      opened.push(b);
+      return b;
+    },
+    async cleanup() {
+      await Promise.all(opened.map((b) => b.close()));
+      await afterClose();
+    },
+  };
+}
 
 export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
