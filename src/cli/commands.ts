@@ -23,4 +23,9 @@ export const commands: readonly CommandEntry[] = [
     summary: 'embedded trace backend: OTLP/HTTP receiver and Jaeger-compatible query API',
     load: async () => (await import('./collector.js')).command,
   },
+  {
+    name: 'lag',
+    summary: 'consumer lag per group on Redis Streams or Kafka',
+    load: async () => (await import('./lag.js')).command,
+  },
 ];

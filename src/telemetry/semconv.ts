@@ -34,6 +34,8 @@ export const ATTR_MESSAGING_MESSAGE_BODY_SIZE = 'messaging.message.body.size';
 export const ATTR_QUEUE_WAIT_MS = 'tracelab.queue.wait_ms';
 /** Which delivery this is: 1 first, more on redelivery. */
 export const ATTR_DELIVERY_COUNT = 'tracelab.delivery_count';
+/** Low-cardinality kind of failure on a span whose status is ERROR. */
+export const ATTR_ERROR_TYPE = 'error.type';
 
 // Orders.
 export const ATTR_ORDER_ID = 'order.id';

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { BUS_ERRORS, BusError } from './errors.js';
+
+export interface TestBroker {
+  readonly brokers: string[];
+  stop(): Promise<void>;
+}
+
+/** The broker addresses in kcat's log line `... replaced with 127.0.0.1:41231,...`. */
+export function parseMockBrokers(output: string): string[] | undefined {
+  const m = /replaced with ([0-9.:,]+)/.exec(output);
+  const list = m?.[1]?.split(',').filter(Boolean);
+  return list && list.length > 0 ? list : undefined;
+}
+
+/**
+ * An in-memory Kafka-protocol broker (librdkafka's mock cluster, hosted by Debian's kcat)
+ * on random 127.0.0.1 ports: for `tracelab up --bus kafka` with no KAFKA_BROKERS, and tests.
+ * Its limits: see docs/bus.md. Everything in it is lost on stop().
+ */
+export function startTestBroker(
+  opts: { brokers?: number; timeoutMs?: number } = {},
+): Promise<TestBroker> {
+  const child = spawn(
+    'kcat',
+    [
+      '-X',
+      `test.mock.num.brokers=${opts.brokers ?? 1}`,
+      '-b',
+      '127.0.0.1:1',
+      // A plain consumer of a keep-alive topic keeps kcat, and the cluster in it, running.
+      '-C',
+      '-t',
+      '__broker_keepalive',
+      '-q',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let output = '';
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => reject(err));
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          brokerError(`the Kafka test broker did not start in time; kcat said: ${output.trim()}`),
+        ),
+      opts.timeoutMs ?? 10_000,
+    );
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const brokers = parseMockBrokers(output);
+      if (brokers && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        // Only the start-up line matters; later output is not kept.
+        child.stdout.removeAllListeners('data').resume();
+        child.stderr.removeAllListeners('data').resume();
+        resolve({ brokers, stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      fail(
+        err.code === 'ENOENT'
+          ? brokerError(
+              'kcat is not installed: install kcat (apt-get install -y kcat) or set KAFKA_BROKERS to a real broker',
+            )
+          : brokerError(`cannot start kcat: ${err.message}`),
+      );
+    });
+    child.once('exit', (code) =>
+      fail(
+        brokerError(`the Kafka test broker (kcat) exited with ${code}; it said: ${output.trim()}`),
+      ),
+    );
+  });
+}
+
+function brokerError(message: string): BusError {
+  return new BusError(BUS_ERRORS.BUS_TEST_BROKER, message);
+}

@@ -1,0 +1,331 @@
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import type { Admin, Consumer, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import { BUS_ERRORS, BusError, isMissingControllerError, kafkaUnreachable } from './errors.js';
+import {
+  checkTopicName,
+  fromKafkaHeaders,
+  parseKafkaBrokers,
+  toKafkaHeaders,
+} from './kafka-codec.js';
+import { TOPICS } from './types.js';
+import type {
+  Bus,
+  ConsumeOptions,
+  IncomingMessage,
+  LagEntry,
+  MessageHandler,
+  PublishReceipt,
+  Subscription,
+} from './types.js';
+
+export interface KafkaBusOptions {
+  /** `host:port` list; validated. */
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** Prepended to every topic name (none by default). */
+  readonly topicPrefix?: string;
+  /** Partitions of topics this bus creates. */
+  readonly partitions?: number;
+  /** Consumer session timeout and heartbeat: smaller values make rebalances quicker. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Connection attempts after the first before giving up. */
+  readonly connectRetries?: number;
+  /** Where kafkajs warnings and errors go (one line each). Default: stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_PARTITIONS = 4;
+
+/** How long a failed message waits before it is delivered again (per partition). */
+export function redeliveryDelayMs(failures: number): number {
+  return Math.min(100 * 2 ** Math.max(0, failures - 1), 5000);
+}
+
+/**
+ * Kafka through kafkajs: one topic per pipeline topic, one consumer group per service.
+ * An offset is committed only after the handler resolves; a failed message is sought back
+ * to, so it is delivered again before anything after it on its partition.
+ */
+export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
+  const brokers = parseKafkaBrokers(options.brokers);
+  const prefix = options.topicPrefix ?? '';
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
+  let connecting = true;
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'tracelab',
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    // Warnings and errors only: nothing per message on the hot path.
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      if (!connecting) log(formatKafkaLog(entry));
+    },
+  });
+
+  const admin = kafka.admin();
+  let producer: Producer;
+  let hasController: boolean;
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    hasController = cluster.brokers.some((b) => b.nodeId === cluster.controller);
+    // Idempotence needs a controller (InitProducerId); the in-memory test broker has none.
+    producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: hasController,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
+    await producer.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw kafkaUnreachable(brokers, err);
+  } finally {
+    connecting = false;
+  }
+
+  const topicReady = new Map<string, Promise<void>>();
+  let autoCreateNoted = false;
+  const ensureTopic = (topic: string): Promise<void> => {
+    let ready = topicReady.get(topic);
+    if (!ready) {
+      ready = admin
+        .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            if (!isMissingControllerError(err)) throw err;
+            if (!autoCreateNoted) {
+              autoCreateNoted = true;
+              log(
+                'kafka: the broker reports no reachable controller (the in-memory test broker?): topics are auto-created on first use with its default partitions',
+              );
+            }
+          },
+        );
+      ready.catch(() => topicReady.delete(topic));
+      topicReady.set(topic, ready);
+    }
+    return ready;
+  };
+
+  const subscriptions = new Set<Subscription>();
+
+  return {
+    system: 'kafka',
+
+    async publish(topic, message): Promise<PublishReceipt> {
+      const name = checkTopicName(prefix + topic);
+      await ensureTopic(name);
+      const [meta] = await producer.send({
+        topic: name,
+        acks: -1,
+        messages: [
+          {
+            key: message.key ?? null,
+            value: message.value,
+            headers: toKafkaHeaders(message.headers),
+          },
+        ],
+      });
+      const offset = meta?.baseOffset ?? meta?.offset ?? '';
+      const partition = meta?.partition ?? 0;
+      return { messageId: `${partition}:${offset}`, partition, offset };
+    },
+
+    async consume(topic, consumeOptions, handler): Promise<Subscription> {
+      const name = checkTopicName(prefix + topic);
+      await ensureTopic(name);
+      const consumer = kafka.consumer({
+        groupId: consumeOptions.group,
+        allowAutoTopicCreation: true,
+        // A fetch waits at most this long for data: it bounds how long stop() takes.
+        maxWaitTimeInMs: 1000,
+        ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs } : {}),
+        ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+      });
+      try {
+        await consumer.connect();
+      } catch (err) {
+        throw kafkaUnreachable(brokers, err);
+      }
+      const sub = await runConsumer(consumer, topic, name, consumeOptions, handler);
+      const tracked: Subscription = {
+        stop: async () => {
+          subscriptions.delete(tracked);
+          await sub.stop();
+        },
+      };
+      subscriptions.add(tracked);
+      return tracked;
+    },
+
+    async lag(filter = {}) {
+      return kafkaLag(admin, prefix, filter);
+    },
+
+    async close() {
+      await Promise.all([...subscriptions].map((s) => s.stop()));
+      await producer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+    },
+  };
+}
+
+async function runConsumer(
+  consumer: Consumer,
+  topic: string,
+  kafkaTopic: string,
+  options: ConsumeOptions,
+  handler: MessageHandler,
+): Promise<Subscription> {
+  // Delivery counts are kept in this process: a redelivery after a crash starts again at 1.
+  const failures = new Map<string, number>();
+  const inHand = new Set<Promise<void>>();
+  let stopping = false;
+  let wakeBackoff: (() => void) | undefined;
+  const joined = new Promise<void>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+  });
+
+  const handle = async (partition: number, message: KafkaMessage): Promise<void> => {
+    const id = `${partition}:${message.offset}`;
+    const failed = failures.get(id) ?? 0;
+    try {
+      await handler(toIncoming(topic, partition, message, failed + 1));
+    } catch {
+      failures.set(id, failed + 1);
+      if (!stopping) {
+        await new Promise<void>((resolve) => {
+          wakeBackoff = resolve;
+          setTimeout(resolve, redeliveryDelayMs(failed + 1));
+        });
+      }
+      // Not committed: fetch this partition again from this message.
+      if (!stopping) consumer.seek({ topic: kafkaTopic, partition, offset: message.offset });
+      return;
+    }
+    failures.delete(id);
+    const next = (BigInt(message.offset) + 1n).toString();
+    await consumer.commitOffsets([{ topic: kafkaTopic, partition, offset: next }]);
+  };
+
+  await consumer.subscribe({ topic: kafkaTopic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    // One message at a time per partition keeps per-key order; partitions run side by side.
+    partitionsConsumedConcurrently: Math.max(1, Math.floor(options.concurrency ?? 1)),
+    eachMessage: async ({ partition, message }) => {
+      // Stopping: take nothing new. Uncommitted, it goes to the next member of the group.
+      if (stopping) return;
+      const work = handle(partition, message);
+      inHand.add(work);
+      try {
+        await work;
+      } finally {
+        inHand.delete(work);
+      }
+    },
+  });
+  // Resolve once partitions are assigned, so a caller's first publish is not raced by a join.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([joined, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+  clearTimeout(timer);
+  return {
+    stop: async () => {
+      stopping = true;
+      wakeBackoff?.();
+      // The messages in hand finish and are committed before the consumer leaves the group.
+      await Promise.allSettled([...inHand]);
+      await consumer.disconnect();
+    },
+  };
+}
+
+function toIncoming(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  deliveryCount: number,
+): IncomingMessage {
+  return {
+    topic,
+    messageId: `${partition}:${message.offset}`,
+    ...(message.key ? { key: message.key.toString('utf8') } : {}),
+    value: message.value ? message.value.toString('utf8') : '',
+    headers: fromKafkaHeaders(message.headers),
+    publishedAtMs: Number(message.timestamp),
+    partition,
+    offset: message.offset,
+    deliveryCount,
+  };
+}
+
+/**
+ * Lag per group, topic and partition: end offset − committed offset (from the earliest
+ * offset when the group has not committed yet). Without DescribeGroups (the test broker has
+ * none), a group shows on a topic once it has committed there, or when the topic is named.
+ */
+async function kafkaLag(
+  admin: Admin,
+  prefix: string,
+  filter: { groups?: readonly string[]; topics?: readonly string[] },
+): Promise<LagEntry[]> {
+  const groups = filter.groups?.length ? filter.groups : await listGroups(admin);
+  const existing = new Set(await admin.listTopics());
+  const topics = (filter.topics?.length ? filter.topics : Object.values(TOPICS)).filter((t) =>
+    existing.has(prefix + t),
+  );
+  if (topics.length === 0 || groups.length === 0) return [];
+  const ends = new Map<string, Awaited<ReturnType<Admin['fetchTopicOffsets']>>>();
+  for (const t of topics) ends.set(t, await admin.fetchTopicOffsets(prefix + t));
+  const out: LagEntry[] = [];
+  for (const group of groups) {
+    const committed = await admin.fetchOffsets({
+      groupId: group,
+      topics: topics.map((t) => prefix + t),
+    });
+    for (const t of topics) {
+      const parts = committed.find((c) => c.topic === prefix + t)?.partitions ?? [];
+      const named = Boolean(filter.topics?.length);
+      if (!named && parts.every((p) => Number(p.offset) < 0)) continue;
+      for (const end of ends.get(t) ?? []) {
+        const c = parts.find((p) => p.partition === end.partition);
+        const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(end.low);
+        out.push({
+          group,
+          topic: t,
+          partition: end.partition,
+          ...(c && Number(c.offset) >= 0 ? { committed: c.offset } : {}),
+          end: end.high,
+          lag: Math.max(0, Number(end.high) - at),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function listGroups(admin: Admin): Promise<string[]> {
+  try {
+    const { groups } = await admin.listGroups();
+    return groups.map((g) => g.groupId);
+  } catch (err) {
+    if ((err as Error).name === 'KafkaJSServerDoesNotSupportApiKey') {
+      throw new BusError(
+        BUS_ERRORS.BUS_UNSUPPORTED,
+        'this Kafka broker cannot list consumer groups: name them with --group (e.g. --group processing-service)',
+      );
+    }
+    throw err;
+  }
+}
+
+function formatKafkaLog({ namespace, label, log }: LogEntry): string {
+  const detail = (log as { error?: string }).error;
+  return `kafkajs ${label} [${namespace}] ${log.message}${detail ? `: ${detail}` : ''}`;
+}

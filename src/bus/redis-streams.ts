@@ -1,0 +1,418 @@
+import type { Redis } from 'ioredis';
+import { connectRedis, duplicateConnection } from './redis-connection.js';
+import { TOPICS } from './types.js';
+import type {
+  Bus,
+  ConsumeOptions,
+  IncomingMessage,
+  LagEntry,
+  MessageHandler,
+  MessageHeaders,
+  OutgoingMessage,
+  PublishReceipt,
+  Subscription,
+} from './types.js';
+
+export interface RedisStreamsBusOptions {
+  readonly redisUrl: string;
+  /** Stream key = keyPrefix + topic. */
+  readonly keyPrefix?: string;
+  /** Pending entries idle longer than this are claimed from (presumed dead) consumers. */
+  readonly claimIdleMs?: number;
+  /** How often a consumer looks for such entries. Default: min(claimIdleMs, 5 s). */
+  readonly claimIntervalMs?: number;
+  /** XREADGROUP BLOCK time: the longest stop() waits for an idle read to return. */
+  readonly blockMs?: number;
+  readonly connectRetries?: number;
+}
+
+export const DEFAULT_KEY_PREFIX = 'tracelab:';
+export const DEFAULT_CLAIM_IDLE_MS = 30_000;
+
+const FIELD_VALUE = 'value';
+const FIELD_KEY = 'key';
+/** Headers are stored flattened, one field each (`h:traceparent`): leaner than JSON. */
+const HEADER_FIELD_PREFIX = 'h:';
+
+/** Stream entry fields for one message. */
+export function encodeEntry(message: OutgoingMessage): string[] {
+  const fields = [FIELD_VALUE, message.value];
+  if (message.key !== undefined) fields.push(FIELD_KEY, message.key);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) fields.push(HEADER_FIELD_PREFIX + name, value);
+  }
+  return fields;
+}
+
+/** Epoch ms from a stream entry id (`<ms>-<seq>`): when Redis appended it. */
+export function entryIdMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+export function decodeEntry(
+  topic: string,
+  id: string,
+  fields: readonly string[],
+  deliveryCount: number,
+): IncomingMessage {
+  let value = '';
+  let key: string | undefined;
+  const headers: MessageHeaders = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
+    const v = fields[i + 1]!;
+    if (name === FIELD_VALUE) value = v;
+    else if (name === FIELD_KEY) key = v;
+    else if (name.startsWith(HEADER_FIELD_PREFIX))
+      headers[name.slice(HEADER_FIELD_PREFIX.length)] = v;
+  }
+  return {
+    topic,
+    messageId: id,
+    ...(key !== undefined ? { key } : {}),
+    value,
+    headers,
+    publishedAtMs: entryIdMs(id),
+    deliveryCount,
+  };
+}
+
+type RawEntry = [id: string, fields: string[] | null];
+type ReadReply = [stream: string, entries: RawEntry[]][] | null;
+
+/**
+ * Redis Streams: one stream per topic, one consumer group per service, one consumer per
+ * replica. Streams are not trimmed: an entry is never removed before every group has
+ * acknowledged it, so an accepted order cannot be lost (see docs/bus.md).
+ */
+export async function createRedisStreamsBus(options: RedisStreamsBusOptions): Promise<Bus> {
+  const url = options.redisUrl;
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
+  const settings: ReaderSettings = {
+    claimIdleMs,
+    claimIntervalMs: options.claimIntervalMs ?? Math.min(claimIdleMs, 5000),
+    blockMs: options.blockMs ?? 1000,
+  };
+  const main = await connectRedis(url, { connectRetries: options.connectRetries });
+  const readers = new Set<StreamReader>();
+
+  return {
+    system: 'redis',
+
+    async publish(topic, message): Promise<PublishReceipt> {
+      const id = await main.xadd(prefix + topic, '*', ...encodeEntry(message));
+      return { messageId: id! };
+    },
+
+    async consume(topic, consumeOptions, handler): Promise<Subscription> {
+      const stream = prefix + topic;
+      await createGroup(main, stream, consumeOptions.group);
+      const conn = await duplicateConnection(main, url);
+      const reader = new StreamReader(main, conn, topic, stream, consumeOptions, handler, settings);
+      readers.add(reader);
+      reader.start();
+      return {
+        stop: async () => {
+          await reader.stop();
+          readers.delete(reader);
+        },
+      };
+    },
+
+    async lag(filter) {
+      return streamLag(main, prefix, filter);
+    },
+
+    async close() {
+      await Promise.all([...readers].map((r) => r.stop()));
+      readers.clear();
+      await main.quit().catch(() => main.disconnect());
+    },
+  };
+}
+
+async function createGroup(redis: Redis, stream: string, group: string): Promise<void> {
+  try {
+    // Id 0: a group created after orders were published still gets them all.
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+  }
+}
+
+interface ReaderSettings {
+  readonly claimIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly blockMs: number;
+}
+
+/**
+ * One consumer in a group, reading on its own connection. At most `concurrency` entries in
+ * hand; an entry is acknowledged only after its handler resolves, in the same round trip as
+ * the next read where possible.
+ */
+class StreamReader {
+  private readonly concurrency: number;
+  private readonly group: string;
+  private readonly consumer: string;
+  private readonly inHand = new Set<string>();
+  private acks: string[] = [];
+  private stopping = false;
+  private readInFlight = false;
+  private wake: (() => void) | undefined;
+  /** While set, reads return this consumer's own pending entries after this id. */
+  private historyCursor: string | undefined = '0';
+  private claimCursor = '0-0';
+  private nextClaimAtMs = 0;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly main: Redis,
+    private readonly conn: Redis,
+    private readonly topic: string,
+    private readonly stream: string,
+    options: ConsumeOptions,
+    private readonly handler: MessageHandler,
+    private readonly settings: ReaderSettings,
+  ) {
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    this.group = options.group;
+    this.consumer = options.consumer;
+    this.nextClaimAtMs = Date.now() + settings.claimIntervalMs;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      await this.waitForCapacity();
+      if (this.stopping) break;
+      try {
+        const messages = await this.next(this.concurrency - this.inHand.size);
+        failures = 0;
+        for (const m of messages) this.dispatch(m);
+      } catch (err) {
+        if (this.stopping) break;
+        if (/NOGROUP/.test((err as Error).message)) {
+          await createGroup(this.main, this.stream, this.group).catch(() => {});
+        }
+        // Redis restarting or unreachable for a while: back off, keep the messages in hand.
+        failures++;
+        await delay(Math.min(100 * 2 ** failures, 2000));
+      }
+    }
+    await this.waitForAllDone();
+    if (this.acks.length > 0) {
+      await this.conn.xack(this.stream, this.group, ...this.acks).catch(() => {});
+      this.acks = [];
+    }
+    await this.conn.quit().catch(() => this.conn.disconnect());
+  }
+
+  /** Own pending entries first (a restarted replica finishes its work), then claims, then new. */
+  private async next(free: number): Promise<IncomingMessage[]> {
+    if (this.historyCursor !== undefined) {
+      const entries = await this.read(free, this.historyCursor);
+      if (entries.length === 0) {
+        this.historyCursor = undefined;
+        return [];
+      }
+      this.historyCursor = entries[entries.length - 1]![0];
+      return this.withDeliveryCounts(entries);
+    }
+    if (Date.now() >= this.nextClaimAtMs) {
+      const claimed = await this.claim(free);
+      if (claimed.length > 0) return this.withDeliveryCounts(claimed);
+    }
+    const entries = await this.read(free, '>');
+    return this.decode(entries, () => 1);
+  }
+
+  private async read(count: number, id: string): Promise<RawEntry[]> {
+    const args: (string | number)[] = ['GROUP', this.group, this.consumer, 'COUNT', count];
+    if (id === '>') args.push('BLOCK', this.settings.blockMs);
+    args.push('STREAMS', this.stream, id);
+    const reply = (await this.withAcks(['XREADGROUP', ...args], id === '>')) as ReadReply;
+    const entries = reply?.[0]?.[1] ?? [];
+    // An entry deleted from the stream while pending comes back without fields: nothing to do.
+    for (const [eid, fields] of entries) if (fields === null) this.acks.push(eid);
+    return entries.filter(([, fields]) => fields !== null);
+  }
+
+  private async claim(free: number): Promise<RawEntry[]> {
+    const reply = (await this.withAcks([
+      'XAUTOCLAIM',
+      this.stream,
+      this.group,
+      this.consumer,
+      this.settings.claimIdleMs,
+      this.claimCursor,
+      'COUNT',
+      free,
+    ])) as [string, RawEntry[], string[]?];
+    this.claimCursor = reply[0];
+    if (this.claimCursor === '0-0') this.nextClaimAtMs = Date.now() + this.settings.claimIntervalMs;
+    // A slow handler of ours can outlast the claim timeout: in hand or just done, not lost.
+    return reply[1].filter(
+      ([id, fields]) => fields !== null && !this.inHand.has(id) && !this.acks.includes(id),
+    );
+  }
+
+  /**
+   * Runs one command on the reading connection, preceded by the acknowledgements waiting to
+   * be sent: one round trip for both, and nothing acknowledged is read or claimed again.
+   */
+  private async withAcks(command: (string | number)[], blocking = false): Promise<unknown> {
+    const acks = this.acks;
+    this.acks = [];
+    const pipeline = this.conn.pipeline();
+    if (acks.length > 0) pipeline.xack(this.stream, this.group, ...acks);
+    pipeline.call(String(command[0]), ...command.slice(1));
+    this.readInFlight = blocking;
+    let results: [Error | null, unknown][];
+    try {
+      results = (await pipeline.exec()) ?? [];
+    } catch (err) {
+      this.acks.push(...acks);
+      throw err;
+    } finally {
+      this.readInFlight = false;
+    }
+    const ackResult = acks.length > 0 ? results[0] : undefined;
+    const result = results[results.length - 1];
+    if (ackResult?.[0]) this.acks.push(...acks);
+    if (!result) throw new Error('no reply from Redis');
+    if (result[0]) throw result[0];
+    return result[1];
+  }
+
+  private async withDeliveryCounts(entries: RawEntry[]): Promise<IncomingMessage[]> {
+    if (entries.length === 0) return [];
+    const first = entries[0]![0];
+    const last = entries[entries.length - 1]![0];
+    const rows = (await this.conn.call(
+      'XPENDING',
+      this.stream,
+      this.group,
+      first,
+      last,
+      entries.length,
+      this.consumer,
+    )) as [string, string, number, number][];
+    const counts = new Map(rows.map(([id, , , deliveries]) => [id, Number(deliveries)]));
+    return this.decode(entries, (id) => counts.get(id) ?? 2);
+  }
+
+  private decode(entries: RawEntry[], count: (id: string) => number): IncomingMessage[] {
+    return entries.map(([id, fields]) => decodeEntry(this.topic, id, fields!, count(id)));
+  }
+
+  private dispatch(message: IncomingMessage): void {
+    this.inHand.add(message.messageId);
+    void this.handle(message);
+  }
+
+  private async handle(message: IncomingMessage): Promise<void> {
+    try {
+      await this.handler(message);
+      this.ack(message.messageId);
+    } catch {
+      // Left pending: claimed again after claimIdleMs, with a higher delivery count.
+    } finally {
+      this.inHand.delete(message.messageId);
+      this.wakeUp();
+    }
+  }
+
+  private ack(id: string): void {
+    if (!this.readInFlight) {
+      // Sent with the next read, in one round trip.
+      this.acks.push(id);
+      return;
+    }
+    // The reading connection is blocked in XREADGROUP: acknowledge on the shared one.
+    this.main.xack(this.stream, this.group, id).catch(() => this.acks.push(id));
+  }
+
+  private waitForCapacity(): Promise<void> {
+    if (this.stopping || this.inHand.size < this.concurrency) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.wake = resolve)).then(() => this.waitForCapacity());
+  }
+
+  private async waitForAllDone(): Promise<void> {
+    while (this.inHand.size > 0) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/** Lag per group per stream, from XINFO STREAM and XINFO GROUPS (Redis 7 reports `lag`). */
+async function streamLag(
+  redis: Redis,
+  prefix: string,
+  filter: { groups?: readonly string[]; topics?: readonly string[] } = {},
+): Promise<LagEntry[]> {
+  const topics = filter.topics ?? Object.values(TOPICS);
+  const pipeline = redis.pipeline();
+  for (const topic of topics) {
+    pipeline.call('XINFO', 'STREAM', prefix + topic);
+    pipeline.call('XINFO', 'GROUPS', prefix + topic);
+  }
+  const results = (await pipeline.exec()) ?? [];
+  const out: LagEntry[] = [];
+  for (const [i, topic] of topics.entries()) {
+    const [streamErr, streamInfo] = results[2 * i] ?? [null, null];
+    const [groupsErr, groupsInfo] = results[2 * i + 1] ?? [null, null];
+    // A stream nobody has published to or consumed from yet: no groups, no lag.
+    if (streamErr || groupsErr) {
+      const err = (streamErr ?? groupsErr) as Error;
+      if (/no such key/i.test(err.message)) continue;
+      throw err;
+    }
+    const end = String(pairs(streamInfo as unknown[])['last-generated-id']);
+    for (const raw of groupsInfo as unknown[][]) {
+      const g = pairs(raw);
+      const group = String(g.name);
+      if (filter.groups && !filter.groups.includes(group)) continue;
+      const committed = String(g['last-delivered-id']);
+      const lag =
+        g.lag === null || g.lag === undefined
+          ? await countAfter(redis, prefix + topic, committed)
+          : Number(g.lag);
+      out.push({ group, topic, committed, end, lag, pending: Number(g.pending) });
+    }
+  }
+  return out;
+}
+
+/** Redis cannot say the lag after deletions in the middle of a stream: count entries instead. */
+async function countAfter(redis: Redis, stream: string, id: string): Promise<number> {
+  const entries = await redis.xrange(stream, `(${id}`, '+', 'COUNT', 100_000);
+  return entries.length;
+}
+
+function pairs(flat: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,140 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import {
+  ATTR_DELIVERY_COUNT,
+  ATTR_ERROR_TYPE,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_MESSAGE_BODY_SIZE,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_QUEUE_WAIT_MS,
+} from '../telemetry/semconv.js';
+import type { Bus, IncomingMessage, MessageHeaders, PublishReceipt } from './types.js';
+
+export interface TracingOptions {
+  readonly tracer: Tracer;
+  /** Group name for consumer spans when a consume call does not say (it always does today). */
+  readonly consumerGroup?: string;
+}
+
+/**
+ * Messaging spans over any bus, after the kafkajs instrumentation: `send <topic>` (PRODUCER)
+ * puts the active context and baggage into the message headers; `process <topic>` (CONSUMER)
+ * is a child of the context those headers carry, so one order is one trace across services.
+ */
+export function withTracing(bus: Bus, options: TracingOptions): Bus {
+  const { tracer } = options;
+  const system = bus.system;
+
+  return {
+    system,
+
+    async publish(topic, message): Promise<PublishReceipt> {
+      const span = tracer.startSpan(`send ${topic}`, {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [ATTR_MESSAGING_SYSTEM]: system,
+          [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+          [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+          [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+          [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
+          ...(system === 'kafka' && message.key !== undefined
+            ? { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: message.key }
+            : {}),
+        },
+      });
+      const ctx = trace.setSpan(context.active(), span);
+      const headers: MessageHeaders = { ...message.headers };
+      propagation.inject(ctx, headers);
+      try {
+        const receipt = await context.with(ctx, () => bus.publish(topic, { ...message, headers }));
+        span.setAttributes(receiptAttributes(system, receipt));
+        return receipt;
+      } catch (err) {
+        recordFailure(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+
+    consume(topic, consumeOptions, handler) {
+      const group = consumeOptions.group ?? options.consumerGroup;
+      return bus.consume(topic, consumeOptions, async (message) => {
+        const startMs = Date.now();
+        const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+        const span = tracer.startSpan(
+          `process ${topic}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              [ATTR_MESSAGING_SYSTEM]: system,
+              [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+              [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+              [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+              [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: group,
+              [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
+              [ATTR_QUEUE_WAIT_MS]: Math.max(0, startMs - message.publishedAtMs),
+              [ATTR_DELIVERY_COUNT]: message.deliveryCount,
+              ...incomingAttributes(system, message),
+            },
+          },
+          parent,
+        );
+        try {
+          // The extracted baggage stays active: it is part of `parent`.
+          await context.with(trace.setSpan(parent, span), () => handler(message));
+        } catch (err) {
+          recordFailure(span, err);
+          throw err;
+        } finally {
+          span.end();
+        }
+      });
+    },
+
+    lag: (filter) => bus.lag(filter),
+    close: () => bus.close(),
+  };
+}
+
+function receiptAttributes(system: Bus['system'], receipt: PublishReceipt): Attributes {
+  return {
+    [ATTR_MESSAGING_MESSAGE_ID]: receipt.messageId,
+    ...(receipt.partition !== undefined
+      ? { [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(receipt.partition) }
+      : {}),
+    ...(system === 'kafka' && receipt.offset !== undefined
+      ? { [ATTR_MESSAGING_KAFKA_OFFSET]: Number(receipt.offset) }
+      : {}),
+  };
+}
+
+function incomingAttributes(system: Bus['system'], message: IncomingMessage): Attributes {
+  return {
+    ...receiptAttributes(system, message),
+    ...(system === 'kafka' && message.key !== undefined
+      ? { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: message.key }
+      : {}),
+  };
+}
+
+function recordFailure(span: Span, err: unknown): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  span.setAttribute(ATTR_ERROR_TYPE, (error as { code?: unknown }).code?.toString() ?? error.name);
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { createBus } from '../src/bus/index.js';
+import { createRedisStreamsBus, decodeEntry, encodeEntry } from '../src/bus/redis-streams.js';
+import type { IncomingMessage } from '../src/bus/types.js';
+import { REDIS_URL, deleteKeys, waitFor } from './helpers/bus.js';
+
+const fresh = () => `tracelab-test-${randomBytes(4).toString('hex')}:`;
+
+test('a message is one stream entry under keyPrefix + topic, headers as h: fields', async (t) => {
+  const keyPrefix = fresh();
+  const redis = new Redis(REDIS_URL);
+  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix });
+  t.after(async () => {
+    await bus.close();
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  const receipt = await bus.publish('orders', {
+    key: 'o1',
+    value: '{}',
+    headers: { traceparent: 'tp', baggage: 'tracelab.intensity=heavy' },
+  });
+  const entries = await redis.xrange(`${keyPrefix}orders`, '-', '+');
+  assert.deepEqual(entries, [
+    [
+      receipt.messageId,
+      ['value', '{}', 'key', 'o1', 'h:traceparent', 'tp', 'h:baggage', 'tracelab.intensity=heavy'],
+    ],
+  ]);
+});
+
+test('entries decode back to the message; publishedAtMs is the entry id time', () => {
+  const fields = encodeEntry({ value: 'v', headers: { a: '1' } });
+  assert.deepEqual(decodeEntry('orders', '1700000000123-4', fields, 1), {
+    topic: 'orders',
+    messageId: '1700000000123-4',
+    value: 'v',
+    headers: { a: '1' },
+    publishedAtMs: 1700000000123,
+    deliveryCount: 1,
+  });
+});
+
+test('a restarted replica first finishes the entries it had in hand', async (t) => {
+  const keyPrefix = fresh();
+  const stream = `${keyPrefix}orders`;
+  const redis = new Redis(REDIS_URL);
+  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
+  t.after(async () => {
+    await bus.close();
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  await bus.publish('orders', { value: 'had-it' });
+  await bus.publish('orders', { value: 'new' });
+  // The replica read one entry, then crashed before acknowledging it.
+  await redis.xgroup('CREATE', stream, 'processing-service', '0', 'MKSTREAM');
+  await redis.xreadgroup(
+    'GROUP',
+    'processing-service',
+    'replica-1',
+    'COUNT',
+    1,
+    'STREAMS',
+    stream,
+    '>',
+  );
+
+  const got: IncomingMessage[] = [];
+  const sub = await bus.consume(
+    'orders',
+    { group: 'processing-service', consumer: 'replica-1' },
+    (m) => Promise.resolve(void got.push(m)),
+  );
+  await waitFor('both entries', () => got.length === 2);
+  await sub.stop();
+  assert.deepEqual(
+    got.map((m) => [m.value, m.deliveryCount]),
+    [
+      ['had-it', 2],
+      ['new', 1],
+    ],
+  );
+  const [pending] = (await redis.xpending(stream, 'processing-service')) as [number];
+  assert.equal(pending, 0);
+});
+
+test("a dead consumer's entries are claimed by a live one after the claim timeout", async (t) => {
+  const keyPrefix = fresh();
+  const stream = `${keyPrefix}orders`;
+  const redis = new Redis(REDIS_URL);
+  const bus = await createRedisStreamsBus({
+    redisUrl: REDIS_URL,
+    keyPrefix,
+    claimIdleMs: 200,
+    claimIntervalMs: 100,
+    blockMs: 100,
+  });
+  t.after(async () => {
+    await bus.close();
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  await bus.publish('orders', { value: 'orphan' });
+  await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+  await redis.xreadgroup('GROUP', 'g', 'dead', 'COUNT', 1, 'STREAMS', stream, '>');
+  const got: IncomingMessage[] = [];
+  const sub = await bus.consume('orders', { group: 'g', consumer: 'alive' }, (m) =>
+    Promise.resolve(void got.push(m)),
+  );
+  await waitFor('the claimed entry', () => got.length === 1);
+  await sub.stop();
+  assert.equal(got[0]!.value, 'orphan');
+  assert.equal(got[0]!.deliveryCount, 2);
+  const [pending] = (await redis.xpending(stream, 'g')) as [number];
+  assert.equal(pending, 0);
+});
+
+test('lag: streams that do not exist yet give no entries, not an error', async (t) => {
+  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix: fresh() });
+  t.after(() => bus.close());
+  assert.deepEqual(await bus.lag(), []);
+  assert.deepEqual(await bus.lag({ topics: ['nope'], groups: ['g'] }), []);
+});
+
+test('createBus: unreachable Redis is a clear error, quickly', async () => {
+  const started = Date.now();
+  await assert.rejects(createBus({ kind: 'redis', redisUrl: 'redis://user:secret@127.0.0.1:1' }), {
+    name: 'BusError',
+    code: 'BUS_UNREACHABLE',
+    message:
+      'cannot reach Redis at redis://user:***@127.0.0.1:1 (connection refused): start redis-server, set REDIS_URL, or use Docker (docker compose up)',
+  });
+  assert.ok(Date.now() - started < 5_000);
+});
