@@ -1,10 +1,9 @@
-import type { OptionSpec, OptionValues } from '../cli/options.js';
-import { opt } from '../cli/options.js';
 import { createKafkaBus } from './kafka.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
-import { DEFAULT_KEY_PREFIX, createRedisStreamsBus } from './redis-streams.js';
+import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './options.js';
+import type { BusConfig } from './options.js';
+import { createRedisStreamsBus } from './redis-streams.js';
 import type { Bus } from './types.js';
-
 export { TOPICS } from './types.js';
 export type {
   Bus,
@@ -25,23 +24,15 @@ export type { TestBroker } from './kafka-test-broker.js';
 export { BusError, BUS_ERRORS } from './errors.js';
 export type { BusErrorCode } from './errors.js';
 
-export const BUS_KINDS = ['redis', 'kafka'] as const;
-export type BusKind = (typeof BUS_KINDS)[number];
-
-export interface BusConfig {
-  readonly kind: BusKind;
-  readonly redisUrl?: string;
-  /** Redis stream key prefix (Redis Streams only). */
-  readonly keyPrefix?: string;
-  readonly kafkaBrokers?: string[];
-  readonly clientId?: string;
-  /** Partitions of Kafka topics this bus creates. */
-  readonly partitions?: number;
-  /** Redis Streams: pending entries idle this long are claimed from dead consumers. */
-  readonly claimIdleMs?: number;
-}
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export {
+  BUS_KINDS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_REDIS_URL,
+  busConfigFrom,
+  busOptions,
+} from './options.js';
+export type { BusConfig, BusKind } from './options.js';
+export { connectRedis } from './redis-connection.js';
 
 /** Connects to the bus the config names; a clear BusError (no stack) when it is not there. */
 export async function createBus(config: BusConfig): Promise<Bus> {
@@ -59,49 +50,3 @@ export async function createBus(config: BusConfig): Promise<Bus> {
   });
 }
 
-/** Options shared by every command that talks to the bus (up, service, lag). */
-export const busOptions: readonly OptionSpec[] = [
-  {
-    name: 'bus',
-    type: 'string',
-    choices: BUS_KINDS,
-    default: 'redis',
-    env: 'TRACELAB_BUS',
-    description: 'message bus: Redis Streams or Kafka',
-  },
-  {
-    name: 'redis-url',
-    type: 'string',
-    default: DEFAULT_REDIS_URL,
-    env: 'REDIS_URL',
-    description: 'Redis server',
-  },
-  {
-    name: 'kafka-brokers',
-    type: 'list',
-    env: 'KAFKA_BROKERS',
-    description: 'Kafka brokers, host:port (comma-separated or repeated)',
-  },
-  {
-    name: 'key-prefix',
-    type: 'string',
-    default: DEFAULT_KEY_PREFIX,
-    env: 'TRACELAB_KEY_PREFIX',
-    description: 'prefix of every Redis key tracelab uses, stream keys included',
-  },
-];
-
-/**
- * The BusConfig that parsed `busOptions` values describe. Kafka brokers are left unchecked
- * when absent: `tracelab up --bus kafka` may start a test broker instead.
- */
-export function busConfigFrom(values: OptionValues): BusConfig {
-  const kind = (opt.str(values, 'bus') ?? 'redis') as BusKind;
-  const brokers = opt.list(values, 'kafka-brokers');
-  return {
-    kind,
-    redisUrl: opt.str(values, 'redis-url') ?? DEFAULT_REDIS_URL,
-    keyPrefix: opt.str(values, 'key-prefix') ?? DEFAULT_KEY_PREFIX,
-    ...(brokers.length > 0 ? { kafkaBrokers: parseKafkaBrokers(brokers) } : {}),
-  };
-}

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { connectRedis, duplicateConnection } from './redis-connection.js';
 import { TOPICS } from './types.js';
+import { DEFAULT_KEY_PREFIX } from './options.js';
 import type {
   Bus,
   ConsumeOptions,
@@ -26,7 +27,6 @@ export interface RedisStreamsBusOptions {
   readonly connectRetries?: number;
 }
 
-export const DEFAULT_KEY_PREFIX = 'tracelab:';
 export const DEFAULT_CLAIM_IDLE_MS = 30_000;
 
 const FIELD_VALUE = 'value';
