@@ -189,15 +189,16 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
   const cpu = share('cpu_heavy');
   const io = share('io_heavy');
   let cpuHeavy = base.cpuHeavy;
+  let ioHeavy = base.ioHeavy;
   if (cpu !== undefined && io !== undefined) {
     if (Math.abs(cpu + io - 1) > 1e-9) {
       throw new CliError(`${where}: cpu_heavy + io_heavy must add up to 1, got ${cpu} + ${io}`);
     }
-    cpuHeavy = cpu;
+    [cpuHeavy, ioHeavy] = [cpu, io];
   } else if (cpu !== undefined) {
-    cpuHeavy = cpu;
+    [cpuHeavy, ioHeavy] = [cpu, 1 - cpu];
   } else if (io !== undefined) {
-    cpuHeavy = 1 - io;
+    [cpuHeavy, ioHeavy] = [1 - io, io];
   }
   let intensities = base.intensities;
   if (fields.intensities !== undefined) {
@@ -216,5 +217,5 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
     }
     intensities = [...new Set(list as Intensity[])];
   }
-  return { cpuHeavy, ioHeavy: 1 - cpuHeavy, intensities };
+  return { cpuHeavy, ioHeavy, intensities };
 }
