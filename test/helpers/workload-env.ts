@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { context, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -75,4 +75,43 @@ export function busyLoop(durationMs: number): void {
   let x = 0;
   while (performance.now() < end) x += Math.sqrt(x + 1);
   if (x < 0) throw new Error('unreachable');
+}
+
+/** CPU time of every thread of this process, ms, by thread id. */
+export function cpuMsByThread(): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // The thread ended while we listed them.
+    }
+  }
+  return result;
+}
+
+export interface CpuMeasure<T> {
+  readonly value: T;
+  readonly wallMs: number;
+  /** Process CPU over the call, % of one core. */
+  readonly processPercent: number;
+  /** Threads other than the main one that were on a CPU at least 20 % of the call. */
+  readonly busyOtherThreads: number;
+}
+
+/** Runs `fn` and says how much CPU the process used and on how many threads. */
+export async function measureCpu<T>(fn: () => Promise<T>): Promise<CpuMeasure<T>> {
+  const threads0 = cpuMsByThread();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const value = await fn();
+  const wallMs = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  let busyOtherThreads = 0;
+  for (const [tid, ms] of cpuMsByThread()) {
+    if (tid !== process.pid && ms - (threads0.get(tid) ?? 0) >= 0.2 * wallMs) busyOtherThreads++;
+  }
+  return { value, wallMs, processPercent: (cpu.user + cpu.system) / wallMs / 10, busyOtherThreads };
 }

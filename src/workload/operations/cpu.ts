@@ -35,7 +35,10 @@ export async function runCpuOperation(
   }
 }
 
-/** Contiguous chunks, one per worker; results combined as if one thread did all the items. */
+/** Several chunks per worker, so a worker that finishes early takes more: no single-core tail. */
+const CHUNKS_PER_WORKER = 4;
+
+/** Contiguous chunks; results are combined as if one thread did all the items. */
 export function splitItems(items: number, parts: number): Array<{ start: number; count: number }> {
   const n = Math.max(1, Math.min(parts, items));
   const base = Math.floor(items / n);
@@ -56,7 +59,7 @@ async function parallelPrimeWork(
   passes: number,
   bytesPerItem: number,
 ): Promise<Omit<CpuResult, 'operation'>> {
-  const chunks: PrimeChunk[] = splitItems(items, pool.size).map((c) => ({
+  const chunks: PrimeChunk[] = splitItems(items, pool.size * CHUNKS_PER_WORKER).map((c) => ({
     ...c,
     passes,
     bytesPerItem,
