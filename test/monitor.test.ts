@@ -23,12 +23,13 @@ test('a busy main thread reads one core, with one sample per interval, while the
   const rssMb = process.memoryUsage.rss() / 1024 / 1024;
   t.diagnostic(`thread ${threadPercent.toFixed(1)} %, monitor ${JSON.stringify(f)}`);
 
-  // The loop's own thread is the truth (other users may slow it down): the monitor, which
-  // also counts the sampler thread, reads it within 15 %.
-  assert.ok(threadPercent > 30, `the loop got ${threadPercent} % of a core`);
-  const ratio = f.cpuAvg / threadPercent;
-  assert.ok(ratio > 0.85 && ratio < 1.15, `avg ${f.cpuAvg} vs thread ${threadPercent}`);
-  assert.ok(Math.abs(f.cpuExact / threadPercent - 1) < 0.15, `exact ${f.cpuExact}`);
+  // The loop's own thread is the truth (other users may slow it down). The monitor also
+  // counts the sampler and V8's threads: it must read the loop within 15 % (5 points when
+  // a crowded machine gives the loop only a sliver of a core).
+  assert.ok(threadPercent > 10, `the loop got ${threadPercent} % of a core`);
+  const tolerance = Math.max(0.15 * threadPercent, 5);
+  assert.ok(Math.abs(f.cpuAvg - threadPercent) <= tolerance, `avg ${f.cpuAvg} vs ${threadPercent}`);
+  assert.ok(Math.abs(f.cpuExact - threadPercent) <= tolerance, `exact ${f.cpuExact}`);
   assert.ok(f.cpuMin > 0.5 * threadPercent, `every interval saw the loop: min ${f.cpuMin}`);
   assert.ok(Math.abs(f.samples - wallMs / 100) <= 2, `${f.samples} samples in ${wallMs} ms`);
   assert.ok(Math.abs(f.memoryMaxMb / rssMb - 1) < 0.05, `max ${f.memoryMaxMb} MB vs RSS ${rssMb}`);
@@ -52,11 +53,16 @@ test('a span shorter than an interval still gets true figures from exact CPU tim
   t.after(() => monitor.close());
   await sleep(50);
   const mark = monitor.begin();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   busyLoop(80);
+  const cpu = process.cpuUsage(cpu0);
+  const processPercent = (cpu.user + cpu.system) / (performance.now() - wall0) / 10;
   const f = monitor.measure(mark);
   assert.equal(f.samples, 0);
-  assert.equal(f.cpuAvg, f.cpuExact);
-  assert.ok(f.cpuExact > 50, `exact ${f.cpuExact}`);
+  assert.deepEqual([f.cpuAvg, f.cpuMax, f.cpuMin], [f.cpuExact, f.cpuExact, f.cpuExact]);
+  assert.ok(Math.abs(f.cpuExact - processPercent) < 15, `exact ${f.cpuExact} vs ${processPercent}`);
+  assert.ok(f.cpuExact > 5);
 });
 
 test('work on the CPU pool reads clearly over one core', async (t) => {
@@ -94,7 +100,8 @@ test('work on the CPU pool reads clearly over one core', async (t) => {
 });
 
 test('thresholds set the flags both ways on the same span', async (t) => {
-  const low = createResourceMonitor({ cpuThresholdPercent: 40, memoryThresholdMb: 1 });
+  // A busy loop uses well over 1 % of a core even on a crowded machine, and never 1000 %.
+  const low = createResourceMonitor({ cpuThresholdPercent: 1, memoryThresholdMb: 1 });
   const high = createResourceMonitor({ cpuThresholdPercent: 1000, memoryThresholdMb: 1_000_000 });
   t.after(() => Promise.all([low.close(), high.close()]));
   await sleep(150);

@@ -97,7 +97,7 @@ export interface CpuMeasure<T> {
   readonly wallMs: number;
   /** Process CPU over the call, % of one core. */
   readonly processPercent: number;
-  /** Threads other than the main one that were on a CPU at least 20 % of the call. */
+  /** Threads other than the main one that each used at least 25 % of the process's CPU. */
   readonly busyOtherThreads: number;
 }
 
@@ -109,9 +109,12 @@ export async function measureCpu<T>(fn: () => Promise<T>): Promise<CpuMeasure<T>
   const value = await fn();
   const wallMs = performance.now() - wall0;
   const cpu = process.cpuUsage(cpu0);
+  const processMs = (cpu.user + cpu.system) / 1000;
   let busyOtherThreads = 0;
   for (const [tid, ms] of cpuMsByThread()) {
-    if (tid !== process.pid && ms - (threads0.get(tid) ?? 0) >= 0.2 * wallMs) busyOtherThreads++;
+    if (tid !== process.pid && ms - (threads0.get(tid) ?? 0) >= 0.25 * processMs) {
+      busyOtherThreads++;
+    }
   }
   return { value, wallMs, processPercent: (cpu.user + cpu.system) / wallMs / 10, busyOtherThreads };
 }
