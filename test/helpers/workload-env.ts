@@ -64,7 +64,11 @@ export function testRedis(): {
 
 /** CPU time (user + system) of the calling thread, ms; Linux clock ticks, 10 ms resolution. */
 export function threadCpuMs(): number {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  return statCpuMs('/proc/thread-self/stat');
+}
+
+function statCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name: field 14 (utime) and 15 (stime) of proc(5) are at 11 and 12.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -82,9 +86,7 @@ export function cpuMsByThread(): Map<number, number> {
   const result = new Map<number, number>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      result.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+      result.set(Number(tid), statCpuMs(`/proc/self/task/${tid}/stat`));
     } catch {
       // The thread ended while we listed them.
     }
