@@ -1,0 +1,16 @@
+export { createWorkload } from './runner.js';
+export type { RunOptions, Workload, WorkloadDeps } from './runner.js';
+export { workloadOptions, workloadSettingsFrom } from './settings.js';
+export { WorkloadError } from './errors.js';
+export type { WorkloadErrorCode } from './errors.js';
+export { INTENSITY_BAGGAGE_KEY, SPEC_MIXES } from './types.js';
+export type {
+  Intensity,
+  MonitorSettings,
+  OperationName,
+  ServiceKind,
+  ServiceMix,
+  WorkloadPlan,
+  WorkloadSettings,
+  WorkloadType,
+} from './types.js';

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { context, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { Redis } from 'ioredis';
+
+/** The real SDK with spans kept in memory, and async context so child spans find parents. */
+export function memoryTracing(): {
+  tracer: Tracer;
+  exporter: InMemorySpanExporter;
+  shutdown(): Promise<void>;
+} {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  return {
+    tracer: provider.getTracer('tracelab-test'),
+    exporter,
+    async shutdown() {
+      await provider.shutdown();
+      context.disable();
+      trace.disable();
+    },
+  };
+}
+
+/** Real Redis at 127.0.0.1:6379 and a key prefix of this test run only, cleaned up after. */
+export function testRedis(): {
+  redis: Redis;
+  prefix: string;
+  keys(): Promise<string[]>;
+  cleanup(): Promise<void>;
+} {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+  const prefix = `tracelab-test:${randomBytes(6).toString('hex')}:`;
+  const keys = async (): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+    return found;
+  };
+  return {
+    redis,
+    prefix,
+    keys,
+    async cleanup() {
+      const all = await keys();
+      if (all.length > 0) await redis.del(...all);
+      await redis.quit();
+    },
+  };
+}
+
+/** CPU time (user + system) of the calling thread, ms; Linux clock ticks, 10 ms resolution. */
+export function threadCpuMs(): number {
+  return statCpuMs('/proc/thread-self/stat');
+}
+
+function statCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: field 14 (utime) and 15 (stime) of proc(5) are at 11 and 12.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+export function busyLoop(durationMs: number): void {
+  const end = performance.now() + durationMs;
+  let x = 0;
+  while (performance.now() < end) x += Math.sqrt(x + 1);
+  if (x < 0) throw new Error('unreachable');
+}
+
+/** CPU time of every thread of this process, ms, by thread id. */
+export function cpuMsByThread(): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      result.set(Number(tid), statCpuMs(`/proc/self/task/${tid}/stat`));
+    } catch {
+      // The thread ended while we listed them.
+    }
+  }
+  return result;
+}
+
+export interface CpuMeasure<T> {
+  readonly value: T;
+  readonly wallMs: number;
+  /** Process CPU over the call, % of one core. */
+  readonly processPercent: number;
+  /** Threads other than the main one that each used at least 25 % of the process's CPU. */
+  readonly busyOtherThreads: number;
+}
+
+/** Runs `fn` and says how much CPU the process used and on how many threads. */
+export async function measureCpu<T>(fn: () => Promise<T>): Promise<CpuMeasure<T>> {
+  const threads0 = cpuMsByThread();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const value = await fn();
+  const wallMs = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  const processMs = (cpu.user + cpu.system) / 1000;
+  let busyOtherThreads = 0;
+  for (const [tid, ms] of cpuMsByThread()) {
+    if (tid !== process.pid && ms - (threads0.get(tid) ?? 0) >= 0.25 * processMs) {
+      busyOtherThreads++;
+    }
+  }
+  return { value, wallMs, processPercent: (cpu.user + cpu.system) / wallMs / 10, busyOtherThreads };
+}
