@@ -8,41 +8,74 @@ const buses: Array<{ bus: 'redis' | 'kafka'; skip: string | false }> = [
   { bus: 'redis', skip: false },
   {
     bus: 'kafka',
-    skip: process.env.KAFKA_BROKERS ? false : 'KAFKA_BROKERS is not set: start a broker with ../shared/tools/kafka-broker start',
+    skip: process.env.KAFKA_BROKERS
+      ? false
+      : 'KAFKA_BROKERS is not set: start a broker with ../shared/tools/kafka-broker start',
   },
 ];
 
 for (const { bus, skip } of buses) {
   describe(`crash recovery over ${bus}`, { skip }, () => {
     test('SIGKILL the processing service with 30 orders in flight: each order completes exactly once', async () => {
-      const sys = await startSystem(['--bus', bus, '--intensity', 'processing=heavy', '--workload-scale', '0.05']);
+      const sys = await startSystem([
+        '--bus',
+        bus,
+        '--intensity',
+        'processing=heavy',
+        '--workload-scale',
+        '0.05',
+      ]);
       try {
         const pid = Number(/processing-service (\d+)/.exec(sys.output())![1]);
         const orders = await Promise.all(
-          Array.from({ length: 30 }, (_, i) => postOrder(sys.apiUrl, { item: `crash-${i}`, quantity: i + 1 })),
+          Array.from({ length: 30 }, (_, i) =>
+            postOrder(sys.apiUrl, { item: `crash-${i}`, quantity: i + 1 }),
+          ),
         );
         // Let processing take a few, then kill it mid-message, as a crash would.
-        await waitFor('processing under way', async () => {
-          const done = await Promise.all(
-            orders.map(async (o) => ((await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as { stages: { processing: { status: string } } }).stages.processing.status),
-          );
-          const n = done.filter((s) => s === 'done').length;
-          return n >= 2 ? n : undefined;
-        }, 60_000, 50);
+        await waitFor(
+          'processing under way',
+          async () => {
+            const done = await Promise.all(
+              orders.map(
+                async (o) =>
+                  (
+                    (await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as {
+                      stages: { processing: { status: string } };
+                    }
+                  ).stages.processing.status,
+              ),
+            );
+            const n = done.filter((s) => s === 'done').length;
+            return n >= 2 ? n : undefined;
+          },
+          60_000,
+          50,
+        );
         process.kill(pid, 'SIGKILL');
 
         await waitFor(
           'every order completed after the restart',
           async () => {
             const all = await Promise.all(
-              orders.map(async (o) => ((await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as { status: string }).status),
+              orders.map(
+                async (o) =>
+                  (
+                    (await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as {
+                      status: string;
+                    }
+                  ).status,
+              ),
             );
             return all.every((s) => s === 'completed') ? true : undefined;
           },
           120_000,
           500,
         );
-        assert.match(sys.output(), /processing-service\s*\| stopped \(signal SIGKILL\); restarting/);
+        assert.match(
+          sys.output(),
+          /processing-service\s*\| stopped \(signal SIGKILL\); restarting/,
+        );
         // Give any duplicate deliveries time to arrive, then count.
         await new Promise((r) => setTimeout(r, 2000));
         const redis = new Redis(REDIS_URL);

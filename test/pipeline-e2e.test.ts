@@ -32,7 +32,9 @@ function isComplete(trace: JaegerTrace | undefined): trace is JaegerTrace {
   if (!trace) return false;
   return Object.keys(STEP_PARENTS).every((step) => {
     const s = trace.spans.find((x) => x.operationName === step);
-    return s && trace.spans.some((w) => OPERATIONS.has(w.operationName) && parentOf(trace, w) === s);
+    return (
+      s && trace.spans.some((w) => OPERATIONS.has(w.operationName) && parentOf(trace, w) === s)
+    );
   });
 }
 
@@ -43,15 +45,27 @@ async function completeTrace(sys: RunningSystem, traceId: string): Promise<Jaege
   });
 }
 
-async function groupsOf(prefix: string): Promise<Array<{ stream: string; name: string; pending: number; lag: number }>> {
+async function groupsOf(
+  prefix: string,
+): Promise<Array<{ stream: string; name: string; pending: number; lag: number }>> {
   const redis = new Redis(REDIS_URL);
   try {
     const out = [];
     for (const topic of ['orders', 'processed-orders', 'notified-orders']) {
       const groups = (await redis.xinfo('GROUPS', `${prefix}${topic}`)) as unknown[][];
       for (const g of groups) {
-        const f = Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]]));
-        out.push({ stream: topic, name: String(f.name), pending: Number(f.pending), lag: Number(f.lag) });
+        const f: Record<string, unknown> = Object.fromEntries(
+          Array.from({ length: g.length / 2 }, (_, i): [string, unknown] => [
+            String(g[2 * i]),
+            g[2 * i + 1],
+          ]),
+        );
+        out.push({
+          stream: topic,
+          name: String(f.name),
+          pending: Number(f.pending),
+          lag: Number(f.lag),
+        });
       }
     }
     return out;
@@ -71,7 +85,9 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
 
   test('20 orders give 20 complete four-service traces, completed statuses, nothing pending', async () => {
     const accepted: Accepted[] = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => postOrder(sys.apiUrl, { item: `product-${i}`, quantity: i + 1 })),
+      Array.from({ length: 20 }, (_, i) =>
+        postOrder(sys.apiUrl, { item: `product-${i}`, quantity: i + 1 }),
+      ),
     );
     assert.equal(new Set(accepted.map((a) => a.id)).size, 20);
     for (const a of accepted) {
@@ -82,10 +98,19 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     for (const a of accepted) {
       const trace = await completeTrace(sys, a.traceId);
       const services = new Set(trace.spans.map((s) => serviceOf(trace, s)));
-      assert.deepEqual([...services].sort(), ['analytics-service', 'api-service', 'notification-service', 'processing-service']);
+      assert.deepEqual([...services].sort(), [
+        'analytics-service',
+        'api-service',
+        'notification-service',
+        'processing-service',
+      ]);
       const byName = (n: string) => trace.spans.find((s) => s.operationName === n);
       for (const [step, parent] of Object.entries(STEP_PARENTS)) {
-        assert.equal(parentOf(trace, byName(step)!)?.operationName, parent, `${step} is a child of ${parent}`);
+        assert.equal(
+          parentOf(trace, byName(step)!)?.operationName,
+          parent,
+          `${step} is a child of ${parent}`,
+        );
       }
       // The hops: create_order → send orders → process orders → process_order, and so on.
       const hops: Array<[string, string, string]> = [
@@ -122,7 +147,10 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
 
     const statuses = await waitFor('all orders completed', async () => {
       const all = await Promise.all(
-        accepted.map(async (a) => (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as Record<string, unknown>),
+        accepted.map(
+          async (a) =>
+            (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as Record<string, unknown>,
+        ),
       );
       return all.every((o) => o.status === 'completed') ? all : undefined;
     });
@@ -130,14 +158,20 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       assert.equal(o.traceId, accepted[i]!.traceId);
       assert.equal(o.item, `product-${i}`);
       const stages = o.stages as Record<string, { status: string }>;
-      assert.deepEqual(Object.values(stages).map((s) => s.status), ['done', 'done', 'done', 'done']);
+      assert.deepEqual(
+        Object.values(stages).map((s) => s.status),
+        ['done', 'done', 'done', 'done'],
+      );
     }
 
     const groups = await waitFor('every group drained', async () => {
       const g = await groupsOf(sys.keyPrefix);
       return g.length === 3 && g.every((x) => x.pending === 0 && x.lag === 0) ? g : undefined;
     });
-    assert.deepEqual(groups.map((g) => g.name), ['processing-service', 'notification-service', 'analytics-service']);
+    assert.deepEqual(
+      groups.map((g) => g.name),
+      ['processing-service', 'notification-service', 'analytics-service'],
+    );
   });
 
   test('bad input gets a clear 4xx and stores or publishes nothing', async () => {
@@ -145,15 +179,64 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     const xlen = () => redis.xlen(`${sys.keyPrefix}orders`);
     const before = await xlen();
     const cases: Array<[string, RequestInit, number, RegExp]> = [
-      ['not JSON', { body: '{"item":', headers: { 'content-type': 'application/json' } }, 400, /JSON/i],
-      ['missing item', { body: '{"quantity":1}', headers: { 'content-type': 'application/json' } }, 400, /item/],
-      ['quantity as a string', { body: '{"item":"a","quantity":"3"}', headers: { 'content-type': 'application/json' } }, 400, /quantity/],
-      ['quantity zero', { body: '{"item":"a","quantity":0}', headers: { 'content-type': 'application/json' } }, 400, /quantity/],
-      ['fractional quantity', { body: '{"item":"a","quantity":1.5}', headers: { 'content-type': 'application/json' } }, 400, /quantity/],
-      ['unknown field', { body: '{"item":"a","quantity":1,"price":2}', headers: { 'content-type': 'application/json' } }, 400, /additional/],
+      [
+        'not JSON',
+        { body: '{"item":', headers: { 'content-type': 'application/json' } },
+        400,
+        /JSON/i,
+      ],
+      [
+        'missing item',
+        { body: '{"quantity":1}', headers: { 'content-type': 'application/json' } },
+        400,
+        /item/,
+      ],
+      [
+        'quantity as a string',
+        { body: '{"item":"a","quantity":"3"}', headers: { 'content-type': 'application/json' } },
+        400,
+        /quantity/,
+      ],
+      [
+        'quantity zero',
+        { body: '{"item":"a","quantity":0}', headers: { 'content-type': 'application/json' } },
+        400,
+        /quantity/,
+      ],
+      [
+        'fractional quantity',
+        { body: '{"item":"a","quantity":1.5}', headers: { 'content-type': 'application/json' } },
+        400,
+        /quantity/,
+      ],
+      [
+        'unknown field',
+        {
+          body: '{"item":"a","quantity":1,"price":2}',
+          headers: { 'content-type': 'application/json' },
+        },
+        400,
+        /additional/,
+      ],
       ['an array', { body: '[]', headers: { 'content-type': 'application/json' } }, 400, /object/],
-      ['too large', { body: JSON.stringify({ item: 'x'.repeat(100_000), quantity: 1 }), headers: { 'content-type': 'application/json' } }, 413, /too large/i],
-      ['wrong content type', { body: 'item=a&quantity=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /content-type|media type/i],
+      [
+        'too large',
+        {
+          body: JSON.stringify({ item: 'x'.repeat(100_000), quantity: 1 }),
+          headers: { 'content-type': 'application/json' },
+        },
+        413,
+        /too large/i,
+      ],
+      [
+        'wrong content type',
+        {
+          body: 'item=a&quantity=1',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        415,
+        /content-type|media type/i,
+      ],
     ];
     for (const [name, init, status, message] of cases) {
       const res = await fetch(`${sys.apiUrl}/order`, { method: 'POST', ...init });
@@ -175,7 +258,10 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     redis.disconnect();
 
     assert.equal((await fetch(`${sys.apiUrl}/order/nope`)).status, 400);
-    assert.equal((await fetch(`${sys.apiUrl}/order/0b8f4d3e-8a57-4d6f-9a39-6a1de3a0f4b1`)).status, 404);
+    assert.equal(
+      (await fetch(`${sys.apiUrl}/order/0b8f4d3e-8a57-4d6f-9a39-6a1de3a0f4b1`)).status,
+      404,
+    );
     const health = await fetch(`${sys.apiUrl}/health`);
     assert.equal(health.status, 200);
   });
@@ -186,7 +272,9 @@ describe('head-of-line blocking', () => {
     const sys = await startSystem(['--intensity', 'processing=heavy', '--workload-scale', '0.1']);
     try {
       const accepted = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => postOrder(sys.apiUrl, { item: `burst-${i}`, quantity: 1 })),
+        Array.from({ length: 5 }, (_, i) =>
+          postOrder(sys.apiUrl, { item: `burst-${i}`, quantity: 1 }),
+        ),
       );
       const hops = [];
       for (const a of accepted) {
@@ -194,15 +282,25 @@ describe('head-of-line blocking', () => {
         const receive = trace.spans.find((s) => s.operationName === 'process orders')!;
         const work = trace.spans.find((s) => s.operationName === 'process_order')!;
         assert.equal(tag(work, 'order.id'), a.id);
-        hops.push({ start: receive.startTime, waitMs: Number(tag(receive, 'tracelab.queue.wait_ms')), serviceUs: work.duration });
+        hops.push({
+          start: receive.startTime,
+          waitMs: Number(tag(receive, 'tracelab.queue.wait_ms')),
+          serviceUs: work.duration,
+        });
       }
       hops.sort((x, y) => x.start - y.start);
       const waits = hops.map((h) => h.waitMs);
       for (let i = 1; i < waits.length; i++) {
-        assert.ok(waits[i]! > waits[i - 1]!, `queue wait grows with arrival order: ${waits.join(', ')} ms`);
+        assert.ok(
+          waits[i]! > waits[i - 1]!,
+          `queue wait grows with arrival order: ${waits.join(', ')} ms`,
+        );
       }
       const minServiceMs = Math.min(...hops.map((h) => h.serviceUs / 1000));
-      assert.ok(waits[4]! - waits[0]! > 2 * minServiceMs, `the fifth waits for those before it: ${waits.join(', ')} ms`);
+      assert.ok(
+        waits[4]! - waits[0]! > 2 * minServiceMs,
+        `the fifth waits for those before it: ${waits.join(', ')} ms`,
+      );
     } finally {
       await sys.stop();
     }
@@ -211,11 +309,20 @@ describe('head-of-line blocking', () => {
 
 describe('scaling', () => {
   test('with --scale processing=2 both consumers take orders', async () => {
-    const sys = await startSystem(['--scale', 'processing=2', '--intensity', 'processing=medium', '--workload-scale', '0.5']);
+    const sys = await startSystem([
+      '--scale',
+      'processing=2',
+      '--intensity',
+      'processing=medium',
+      '--workload-scale',
+      '0.5',
+    ]);
     try {
       assert.match(sys.output(), /processing-service ×2/);
       const accepted = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => postOrder(sys.apiUrl, { item: `scaled-${i}`, quantity: 1 })),
+        Array.from({ length: 10 }, (_, i) =>
+          postOrder(sys.apiUrl, { item: `scaled-${i}`, quantity: 1 }),
+        ),
       );
       const pids = new Set<string>();
       for (const a of accepted) {
@@ -234,7 +341,17 @@ describe('scaling', () => {
 
 describe('without Redis', () => {
   test('tracelab up says where Redis was looked for, exits non-zero, no stack trace', async () => {
-    const r = await runCli(['up', '--redis-url', 'redis://127.0.0.1:1', '--api-port', '0', '--otlp-port', '0', '--http-port', '0']);
+    const r = await runCli([
+      'up',
+      '--redis-url',
+      'redis://127.0.0.1:1',
+      '--api-port',
+      '0',
+      '--otlp-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

@@ -6,7 +6,12 @@ import { PIPELINE_ORDER, SERVICES } from '../src/pipeline/services.js';
 import { toFlags } from '../src/supervisor/flags.js';
 import { parseScale } from '../src/supervisor/scale.js';
 
-const order = { id: '0b8f4d3e-8a57-4d6f-9a39-6a1de3a0f4b1', item: 'widget', quantity: 3, createdAtMs: 1 };
+const order = {
+  id: '0b8f4d3e-8a57-4d6f-9a39-6a1de3a0f4b1',
+  item: 'widget',
+  quantity: 3,
+  createdAtMs: 1,
+};
 
 test('an order survives the bus encoding unchanged', () => {
   assert.deepEqual(decodeOrder(encodeOrder(order)), order);
@@ -43,7 +48,12 @@ test('services follow the spec: names, stage spans, steps and topics chain', () 
 });
 
 test('--scale parses replicas and refuses what cannot run', () => {
-  assert.deepEqual(parseScale(['processing=3']), { api: 1, processing: 3, notification: 1, analytics: 1 });
+  assert.deepEqual(parseScale(['processing=3']), {
+    api: 1,
+    processing: 3,
+    notification: 1,
+    analytics: 1,
+  });
   assert.throws(() => parseScale(['processing']), /expected SERVICE=N/);
   assert.throws(() => parseScale(['billing=2']), /unknown service "billing"/);
   assert.throws(() => parseScale(['api=2']), /API runs once/);
@@ -57,13 +67,8 @@ test('resolved settings become the same flags for a child process', () => {
     { name: 'json', type: 'boolean', description: '' },
     { name: 'unset', type: 'string', description: '' },
   ];
-  assert.deepEqual(toFlags(specs, { seed: 7, intensity: ['processing=heavy', 'api=light'], json: true }), [
-    '--seed',
-    '7',
-    '--intensity',
-    'processing=heavy',
-    '--intensity',
-    'api=light',
-    '--json',
-  ]);
+  assert.deepEqual(
+    toFlags(specs, { seed: 7, intensity: ['processing=heavy', 'api=light'], json: true }),
+    ['--seed', '7', '--intensity', 'processing=heavy', '--intensity', 'api=light', '--json'],
+  );
 });

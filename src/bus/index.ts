@@ -49,4 +49,3 @@ export async function createBus(config: BusConfig): Promise<Bus> {
     ...(config.claimIdleMs !== undefined ? { claimIdleMs: config.claimIdleMs } : {}),
   });
 }
-

@@ -4,7 +4,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { SERVICE_KINDS } from '../workload/types.js';
 import type { ServiceKind } from '../workload/types.js';
 import { busConfigFrom, busOptions } from '../bus/options.js';
-import { workloadOptions, workloadSettingsFrom } from '../workload/options.js';
+import { workloadOptions, workloadSettingsFrom } from '../workload/settings.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { opt } from './options.js';
@@ -21,7 +21,12 @@ const replicaOption: OptionSpec = {
     'replica number: names this consumer in its group, stable across restarts (default: the host name, unique per container)',
 };
 
-export const options: readonly OptionSpec[] = [...serviceOptions, replicaOption, ...busOptions, ...workloadOptions];
+export const options: readonly OptionSpec[] = [
+  ...serviceOptions,
+  replicaOption,
+  ...busOptions,
+  ...workloadOptions,
+];
 
 export const command = defineCommand({
   name: 'service',
@@ -31,7 +36,9 @@ export const command = defineCommand({
   async run({ values, positionals }) {
     const kind = positionals[0] as ServiceKind | undefined;
     if (!kind || !SERVICE_KINDS.includes(kind) || positionals.length > 1) {
-      throw new CliError(`name one service: ${SERVICE_KINDS.join(', ')} (got "${positionals.join(' ')}")`);
+      throw new CliError(
+        `name one service: ${SERVICE_KINDS.join(', ')} (got "${positionals.join(' ')}")`,
+      );
     }
     const bus = busConfigFrom(values);
     const workload = workloadSettingsFrom(values);

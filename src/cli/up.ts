@@ -6,7 +6,7 @@ import type { SupervisedChild } from '../supervisor/child.js';
 import { toFlags } from '../supervisor/flags.js';
 import { ensureRedis } from '../supervisor/redis.js';
 import { parseScale } from '../supervisor/scale.js';
-import { workloadOptions } from '../workload/options.js';
+import { workloadOptions } from '../workload/settings.js';
 import type { ServiceKind } from '../workload/types.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
@@ -17,13 +17,38 @@ import { serviceOptions } from './service-options.js';
 const MAIN = join(__dirname, 'main.js');
 
 const upOptions: readonly OptionSpec[] = [
-  { name: 'otlp-port', type: 'number', env: 'TRACELAB_OTLP_PORT', default: 4318, integer: true, min: 0, description: 'collector OTLP/HTTP port' },
-  { name: 'http-port', type: 'number', env: 'TRACELAB_HTTP_PORT', default: 16686, integer: true, min: 0, description: 'collector query API (and UI) port' },
-  { name: 'scale', type: 'list', default: [], description: 'replicas of a consumer service in one group, e.g. processing=3' },
+  {
+    name: 'otlp-port',
+    type: 'number',
+    env: 'TRACELAB_OTLP_PORT',
+    default: 4318,
+    integer: true,
+    min: 0,
+    description: 'collector OTLP/HTTP port',
+  },
+  {
+    name: 'http-port',
+    type: 'number',
+    env: 'TRACELAB_HTTP_PORT',
+    default: 16686,
+    integer: true,
+    min: 0,
+    description: 'collector query API (and UI) port',
+  },
+  {
+    name: 'scale',
+    type: 'list',
+    default: [],
+    description: 'replicas of a consumer service in one group, e.g. processing=3',
+  },
 ];
 
 // What each service child is given; the OTLP endpoint is the collector `up` starts.
-const passThrough = [...serviceOptions.filter((s) => s.name !== 'otlp-endpoint'), ...busOptions, ...workloadOptions];
+const passThrough = [
+  ...serviceOptions.filter((s) => s.name !== 'otlp-endpoint'),
+  ...busOptions,
+  ...workloadOptions,
+];
 
 export const command = defineCommand({
   name: 'up',
@@ -41,7 +66,13 @@ export const command = defineCommand({
     const stopAll = async (code: number): Promise<number> => {
       // Front to back: no new orders, then each stage finishes what it holds, then the
       // collector (which receives their last spans), then Redis/Kafka.
-      for (const stage of ['api', 'processing', 'notification', 'analytics', 'collector'] as const) {
+      for (const stage of [
+        'api',
+        'processing',
+        'notification',
+        'analytics',
+        'collector',
+      ] as const) {
         await Promise.all(children.filter((c) => c.kind === stage).map((c) => c.child.stop()));
       }
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -73,7 +104,10 @@ export const command = defineCommand({
     process.on('SIGTERM', () => onSignal('SIGTERM'));
 
     try {
-      const redis = await ensureRedis(opt.str(values, 'redis-url')!, sources['redis-url'] !== 'default');
+      const redis = await ensureRedis(
+        opt.str(values, 'redis-url')!,
+        sources['redis-url'] !== 'default',
+      );
       cleanups.push(() => redis.stop());
       const childValues: OptionValues = { ...values, 'redis-url': redis.url };
       let busNote = 'Redis Streams';
@@ -94,7 +128,16 @@ export const command = defineCommand({
         {
           label: 'collector',
           command: process.execPath,
-          args: [MAIN, 'collector', '--host', host, '--otlp-port', String(opt.num(values, 'otlp-port')), '--http-port', String(opt.num(values, 'http-port'))],
+          args: [
+            MAIN,
+            'collector',
+            '--host',
+            host,
+            '--otlp-port',
+            String(opt.num(values, 'otlp-port')),
+            '--http-port',
+            String(opt.num(values, 'http-port')),
+          ],
           env: { TRACELAB_PARENT_PID: String(process.pid) },
           ready: /query API on (\S+)/,
           restart: true,
@@ -104,7 +147,9 @@ export const command = defineCommand({
       );
       children.push({ kind: 'collector', child: collector });
       const queryUrl = collector.readyMatch[1]!;
-      const otlpUrl = collector.lines.map((l) => /OTLP\/HTTP receiver on (\S+)/.exec(l)?.[1]).find(Boolean)!;
+      const otlpUrl = collector.lines
+        .map((l) => /OTLP\/HTTP receiver on (\S+)/.exec(l)?.[1])
+        .find(Boolean)!;
       const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
 
       const flags = toFlags(passThrough, childValues);
@@ -115,7 +160,16 @@ export const command = defineCommand({
           {
             label,
             command: process.execPath,
-            args: [MAIN, 'service', kind, ...flags, '--replica', String(replica), '--otlp-endpoint', otlpBase],
+            args: [
+              MAIN,
+              'service',
+              kind,
+              ...flags,
+              '--replica',
+              String(replica),
+              '--otlp-endpoint',
+              otlpBase,
+            ],
             env: { TRACELAB_PARENT_PID: String(process.pid) },
             ready: kind === 'api' ? /listening on (\S+)/ : /consuming /,
             restart: true,
@@ -135,7 +189,9 @@ export const command = defineCommand({
       const api = await startService('api', 1);
       const apiUrl = api.readyMatch[1]!;
 
-      const names = PIPELINE_ORDER.map((k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`);
+      const names = PIPELINE_ORDER.map(
+        (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
+      );
       // Process ids, to match what `top` shows with the figures on the spans.
       const pids = children
         .filter((c) => c.kind !== 'collector')

@@ -47,7 +47,11 @@ export function createConsumerService(
       // Retrying cannot fix a malformed body: record it and let it be acknowledged.
       const span = trace.getActiveSpan();
       if (span) recordError(span, err);
-      deps.logger.warn('dropped a malformed message', { topic, id: message.messageId, reason: err.message });
+      deps.logger.warn('dropped a malformed message', {
+        topic,
+        id: message.messageId,
+        reason: err.message,
+      });
       return;
     }
     const current = order;
@@ -68,7 +72,11 @@ export function createConsumerService(
     async start() {
       subscription = await deps.bus.consume(
         topic,
-        { group: service.serviceName, consumer: options.consumer, concurrency: options.concurrency },
+        {
+          group: service.serviceName,
+          consumer: options.consumer,
+          concurrency: options.concurrency,
+        },
         handle,
       );
     },

@@ -49,4 +49,9 @@ export const SERVICES: Readonly<Record<ServiceKind, ServiceDefinition>> = {
 };
 
 /** Services in the order an order passes through them. */
-export const PIPELINE_ORDER: readonly ServiceKind[] = ['api', 'processing', 'notification', 'analytics'];
+export const PIPELINE_ORDER: readonly ServiceKind[] = [
+  'api',
+  'processing',
+  'notification',
+  'analytics',
+];

@@ -10,7 +10,12 @@ export interface StepWorkload {
 }
 
 /** Runs `fn` in an active span; on failure records it the OpenTelemetry way and rethrows. */
-export async function inSpan<T>(tracer: Tracer, name: string, attributes: Record<string, string>, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Record<string, string>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);

@@ -62,7 +62,8 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   // instrumentations do.
   app.addHook('onRequest', (request, _reply, done) => {
     const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
+    if (rpc?.type === RPCType.HTTP && request.routeOptions.url)
+      rpc.route = request.routeOptions.url;
     done();
   });
 
@@ -77,7 +78,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
-      .send(errorBody(404, 'ERR_NOT_FOUND', 'Not Found', `no route ${request.method} ${request.url}`)),
+      .send(
+        errorBody(404, 'ERR_NOT_FOUND', 'Not Found', `no route ${request.method} ${request.url}`),
+      ),
   );
 
   app.post<{ Body: { item: string; quantity: number }; Querystring: { intensity?: Intensity } }>(
@@ -125,11 +128,15 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     if (!isOrderId(id)) {
       return reply
         .status(400)
-        .send(errorBody(400, 'ERR_BAD_ORDER_ID', 'Bad Request', `"${id}" is not an order id (a UUID)`));
+        .send(
+          errorBody(400, 'ERR_BAD_ORDER_ID', 'Bad Request', `"${id}" is not an order id (a UUID)`),
+        );
     }
     const record = await deps.store.get(id);
     if (!record) {
-      return reply.status(404).send(errorBody(404, 'ERR_ORDER_NOT_FOUND', 'Not Found', `no order ${id}`));
+      return reply
+        .status(404)
+        .send(errorBody(404, 'ERR_ORDER_NOT_FOUND', 'Not Found', `no order ${id}`));
     }
     return record;
   });
@@ -150,8 +157,12 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
 
 function httpText(status: number): string {
   return (
-    { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[
-      status
-    ] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
+    {
+      400: 'Bad Request',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      413: 'Payload Too Large',
+      415: 'Unsupported Media Type',
+    }[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

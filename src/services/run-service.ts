@@ -1,6 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { Redis } from 'ioredis';
-import { createBus, withTracing } from '../bus/index.js';
+import { connectRedis, createBus, withTracing } from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
 import { CliError } from '../cli/errors.js';
 import { createConsumerService } from '../pipeline/consumer-service.js';
@@ -70,7 +69,9 @@ export async function runService(
       address = await app.listen({ host: config.host, port: config.apiPort });
     } catch (err) {
       await closeAll();
-      throw new CliError(`cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`);
+      throw new CliError(
+        `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
+      );
     }
     return {
       ready: `${def.serviceName}: listening on ${address}`,
@@ -95,26 +96,4 @@ export async function runService(
       await closeAll();
     },
   };
-}
-
-/** One Redis connection for the store and the workload; fails fast with a clear message. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 3,
-    connectTimeout: 3000,
-    // After start-up, ride out a short Redis restart instead of dying.
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    throw new CliError(
-      `cannot reach Redis at ${url} (${(err as Error).message}): start redis-server, set REDIS_URL, or run the full stack with Docker (docker compose up)`,
-    );
-  }
-  return redis;
 }

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { Order } from '../pipeline/order.js';
 import { PIPELINE_ORDER } from '../pipeline/services.js';
 import type { AnalyticsTotals, OrderRecord, OrderStore, StageRecord } from './types.js';
 import type { ServiceKind } from '../workload/types.js';
@@ -65,7 +64,10 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
       return toRecord(orderId, h);
     },
     async totals(): Promise<AnalyticsTotals> {
-      const [totals, items] = await Promise.all([redis.hgetall(totalsKey), redis.hgetall(itemsKey)]);
+      const [totals, items] = await Promise.all([
+        redis.hgetall(totalsKey),
+        redis.hgetall(itemsKey),
+      ]);
       return {
         orders: Number(totals.orders ?? 0),
         quantity: Number(totals.quantity ?? 0),

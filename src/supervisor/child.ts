@@ -91,15 +91,25 @@ export function startChild(
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
         if (first) {
           first = false;
-          const said = early.filter((l) => l.trim()).slice(-3).join('\n');
-          rejectReady(new Error(`${spec.label} stopped before it was ready (${how})${said ? `:\n${said}` : ''}`));
+          const said = early
+            .filter((l) => l.trim())
+            .slice(-3)
+            .join('\n');
+          rejectReady(
+            new Error(
+              `${spec.label} stopped before it was ready (${how})${said ? `:\n${said}` : ''}`,
+            ),
+          );
           return;
         }
         const now = Date.now();
         restarts.push(now);
         while (restarts.length && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
         if (!spec.restart || restarts.length > MAX_RESTARTS) {
-          onGiveUp(spec.label, `stopped (${how})${spec.restart ? ` ${restarts.length} times in a minute` : ''}`);
+          onGiveUp(
+            spec.label,
+            `stopped (${how})${spec.restart ? ` ${restarts.length} times in a minute` : ''}`,
+          );
           return;
         }
         const delay = 250 * 2 ** (restarts.length - 1);

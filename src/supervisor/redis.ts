@@ -11,7 +11,12 @@ export interface RedisHandle {
 }
 
 export async function redisAnswers(url: string): Promise<string | undefined> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1500, retryStrategy: () => null });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1500,
+    retryStrategy: () => null,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -30,9 +35,11 @@ export async function redisAnswers(url: string): Promise<string | undefined> {
  */
 export async function ensureRedis(url: string, named: boolean): Promise<RedisHandle> {
   const problem = await redisAnswers(url);
-  if (!problem) return { url, private: false, stop: async () => undefined };
+  if (!problem) return { url, private: false, stop: () => Promise.resolve() };
   if (named) {
-    throw new CliError(`cannot reach Redis at ${url} (${problem}): start it, fix REDIS_URL/--redis-url, or run the full stack with Docker (docker compose up --build -d)`);
+    throw new CliError(
+      `cannot reach Redis at ${url} (${problem}): start it, fix REDIS_URL/--redis-url, or run the full stack with Docker (docker compose up --build -d)`,
+    );
   }
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new CliError(
@@ -42,11 +49,15 @@ export async function ensureRedis(url: string, named: boolean): Promise<RedisHan
     );
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-    // Outlives a terminal's Ctrl-C until the services have finished with it.
-    detached: true,
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+      // Outlives a terminal's Ctrl-C until the services have finished with it.
+      detached: true,
+    },
+  );
   const privateUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     if (!(await redisAnswers(privateUrl))) {

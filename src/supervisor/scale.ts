@@ -6,7 +6,12 @@ export type Replicas = Readonly<Record<ServiceKind, number>>;
 
 /** Parses `--scale processing=3` entries into replica counts (1 each by default). */
 export function parseScale(entries: readonly string[]): Replicas {
-  const replicas: Record<ServiceKind, number> = { api: 1, processing: 1, notification: 1, analytics: 1 };
+  const replicas: Record<ServiceKind, number> = {
+    api: 1,
+    processing: 1,
+    notification: 1,
+    analytics: 1,
+  };
   for (const entry of entries) {
     const m = /^([a-z]+)=(\d+)$/.exec(entry.trim());
     if (!m) throw new CliError(`--scale: expected SERVICE=N, e.g. processing=3, got "${entry}"`);
@@ -16,9 +21,12 @@ export function parseScale(entries: readonly string[]): Replicas {
       throw new CliError(`--scale: unknown service "${m[1]}"; one of ${SERVICE_KINDS.join(', ')}`);
     }
     if (kind === 'api' && n !== 1) {
-      throw new CliError('--scale: the API runs once here (one port); scale the consumers, or use docker compose for more');
+      throw new CliError(
+        '--scale: the API runs once here (one port); scale the consumers, or use docker compose for more',
+      );
     }
-    if (n < 1 || n > 32) throw new CliError(`--scale: ${kind} replicas must be from 1 to 32, got ${n}`);
+    if (n < 1 || n > 32)
+      throw new CliError(`--scale: ${kind} replicas must be from 1 to 32, got ${n}`);
     replicas[kind] = n;
   }
   return replicas;

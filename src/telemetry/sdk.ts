@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IoRedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -39,7 +39,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     }),
     // Batched export keeps the hot path free of network round trips.
     spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url }), {
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url }),
         // A learner waits for the trace to appear: export each second, not the SDK's 5 s.
         scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000),
       }),
@@ -51,7 +52,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         ignoreIncomingRequestHook: (req) => req.url === '/health',
       }),
       // Blocking stream reads poll forever: only Redis calls made inside a trace are spans.
-      new IoRedisInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });
   sdk.start();

@@ -20,7 +20,10 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
 }
 
-export async function getTrace(queryUrl: string, traceId: string): Promise<JaegerTrace | undefined> {
+export async function getTrace(
+  queryUrl: string,
+  traceId: string,
+): Promise<JaegerTrace | undefined> {
   const res = await fetch(`${queryUrl}/api/traces/${traceId}`);
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`GET trace ${traceId}: ${res.status}`);

@@ -21,13 +21,30 @@ export interface RunningSystem {
 export async function startSystem(extra: readonly string[] = []): Promise<RunningSystem> {
   const keyPrefix = `tltest-${randomUUID().slice(0, 8)}:`;
   const { child, output } = await startCli(
-    ['up', '--api-port', '0', '--otlp-port', '0', '--http-port', '0', '--key-prefix', keyPrefix, '--redis-url', REDIS_URL, '--workload-scale', '0.02', '--seed', '42', ...extra],
+    [
+      'up',
+      '--api-port',
+      '0',
+      '--otlp-port',
+      '0',
+      '--http-port',
+      '0',
+      '--key-prefix',
+      keyPrefix,
+      '--redis-url',
+      REDIS_URL,
+      '--workload-scale',
+      '0.02',
+      '--seed',
+      '42',
+      ...extra,
+    ],
     /tracelab is up[\s\S]*Ctrl-C/,
     { timeoutMs: 90_000, env: { OTEL_BSP_SCHEDULE_DELAY: '200', NO_COLOR: '1' } },
   );
   const text = output();
-  const apiUrl = /API +(\S+)/.exec(text)![1]!;
-  const queryUrl = /Traces +(\S+)/.exec(text)![1]!;
+  const apiUrl = /^ {2}API +(\S+)/m.exec(text)![1]!;
+  const queryUrl = /^ {2}Traces +(\S+)/m.exec(text)![1]!;
   return {
     apiUrl,
     queryUrl,
