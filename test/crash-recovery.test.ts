@@ -69,7 +69,7 @@ for (const { bus, skip } of buses) {
             );
             return all.every((s) => s === 'completed') ? true : undefined;
           },
-          120_000,
+          240_000,
           500,
         );
         assert.match(
@@ -85,6 +85,12 @@ for (const { bus, skip } of buses) {
         assert.equal(Number(totals.orders), 30, 'each order counted once');
         assert.equal(Number(totals.quantity), (30 * 31) / 2);
         assert.equal(Object.keys(items).length, 30);
+      } catch (err) {
+        // What the services said is the first thing to read when this fails.
+        const tail = sys.output().split('\n').slice(-40).join('\n');
+        throw new Error(
+          `${(err as Error).message}\n--- tracelab up said (last 40 lines):\n${tail}`,
+        );
       } finally {
         await sys.stop();
       }

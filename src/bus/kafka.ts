@@ -145,8 +145,10 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
         allowAutoTopicCreation: true,
         // A fetch waits at most this long for data: it bounds how long stop() takes.
         maxWaitTimeInMs: 1000,
-        ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs } : {}),
-        ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+        // Shorter than kafkajs's 30 s, so a crashed consumer's partitions move on within
+        // seconds: the recovery a learner wants to watch.
+        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
       });
       try {
         await consumer.connect();
