@@ -84,7 +84,9 @@ function imageOf(service: Service | undefined): string {
 
 /** The service (by name or hostname) that a host name on the compose network reaches. */
 function serviceNamed(config: ComposeFile, host: string): [string, Service] | undefined {
-  return Object.entries(servicesOf(config)).find(([name, s]) => name === host || s.hostname === host);
+  return Object.entries(servicesOf(config)).find(
+    ([name, s]) => name === host || s.hostname === host,
+  );
 }
 
 function commandOf(service: Service): string[] {
@@ -148,13 +150,18 @@ function stripIds(v: unknown): unknown {
 }
 
 function composeValidator() {
-  const raw = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'compose-spec.json'), 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(
+    readFileSync(join(ROOT, 'test', 'fixtures', 'compose-spec.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const { $schema, ...schema } = raw;
   assert.match(String($schema), /2019-09/, 'the schema declares JSON Schema 2019-09');
   const ajv = new Ajv2019({ allErrors: true, strict: false });
   // The schema's own formats, as Compose reads them.
   ajv.addFormat('duration', /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/);
-  ajv.addFormat('ports', /^((\[[0-9a-fA-F:]+\]|[0-9.]+|[a-z0-9.-]+):)?([0-9]+(-[0-9]+)?:)?[0-9]+(-[0-9]+)?(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat(
+    'ports',
+    /^((\[[0-9a-fA-F:]+\]|[0-9.]+|[a-z0-9.-]+):)?([0-9]+(-[0-9]+)?:)?[0-9]+(-[0-9]+)?(\/(tcp|udp|sctp))?$/,
+  );
   ajv.addFormat('expose', /^[0-9]+(-[0-9]+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F.:]+\/[0-9]+$/);
   return ajv.compile(stripIds(schema) as object);
@@ -165,7 +172,9 @@ test('the compose files are valid Compose files, alone and each extra layered on
   const validate = composeValidator();
   for (const { label, config } of combinations()) {
     const ok = validate(config);
-    const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    const errors = (validate.errors ?? []).map(
+      (e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`,
+    );
     assert.ok(ok, `${label} is not valid against the Compose schema:\n  ${errors.join('\n  ')}`);
   }
 });
@@ -175,9 +184,18 @@ test('the schema check catches what Compose would refuse', () => {
   const core = loadCompose(CORE);
   const broken: [string, Json][] = [
     ['an unknown service key', { services: { api: { image: 'x', restrat: 'always' } } }],
-    ['a memory limit as a number', { services: { api: { image: 'x', deploy: { resources: { limits: { memory: 512 } } } } } }],
-    ['a bad depends_on condition', { services: { api: { image: 'x', depends_on: { redis: { condition: 'healthy' } } } } }],
-    ['a healthcheck interval that is not a duration', { services: { api: { image: 'x', healthcheck: { interval: 'often' } } } }],
+    [
+      'a memory limit as a number',
+      { services: { api: { image: 'x', deploy: { resources: { limits: { memory: 512 } } } } } },
+    ],
+    [
+      'a bad depends_on condition',
+      { services: { api: { image: 'x', depends_on: { redis: { condition: 'healthy' } } } } },
+    ],
+    [
+      'a healthcheck interval that is not a duration',
+      { services: { api: { image: 'x', healthcheck: { interval: 'often' } } } },
+    ],
   ];
   for (const [what, override] of broken) {
     assert.equal(validate(mergeCompose(core, override)), false, `${what} should fail the schema`);
@@ -225,11 +243,19 @@ test('the API is published on the port it listens on, on every interface of the 
     const help = await helpFor(commandOf(api), env);
     const port = Number(env.TRACELAB_API_PORT ?? defaultInHelp(help, 'api-port'));
     assert.ok(port > 0, `${label}: api-service listens on a fixed port`);
-    assert.equal(env.TRACELAB_HOST, '0.0.0.0', `${label}: a published port reaches only a server bound to 0.0.0.0`);
+    assert.equal(
+      env.TRACELAB_HOST,
+      '0.0.0.0',
+      `${label}: a published port reaches only a server bound to 0.0.0.0`,
+    );
     const ports = (Array.isArray(api.ports) ? api.ports : []).map(parsePort);
     assert.ok(ports.length > 0, `${label}: api-service publishes a port`);
     for (const p of ports) {
-      assert.equal(p.target, port, `${label}: api-service publishes ${p.target}, listens on ${port}`);
+      assert.equal(
+        p.target,
+        port,
+        `${label}: api-service publishes ${p.target}, listens on ${port}`,
+      );
       assert.ok(p.published !== undefined, `${label}: api-service's port has a fixed host port`);
     }
   }
@@ -242,7 +268,11 @@ test('services find Jaeger, Kafka and Redis where those listen', () => {
 
       const otlp = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '');
       const jaeger = serviceNamed(config, otlp.hostname);
-      assert.match(imageOf(jaeger?.[1]), /^jaegertracing\/jaeger:2\./, `${label}: ${name} sends spans to ${otlp.host}, not Jaeger v2`);
+      assert.match(
+        imageOf(jaeger?.[1]),
+        /^jaegertracing\/jaeger:2\./,
+        `${label}: ${name} sends spans to ${otlp.host}, not Jaeger v2`,
+      );
       assert.equal(otlp.protocol, 'http:', `${label}: ${name}: OTLP/HTTP`);
       assert.equal(otlp.port, '4318', `${label}: ${name}: Jaeger takes OTLP/HTTP on 4318`);
 
@@ -257,14 +287,25 @@ test('services find Jaeger, Kafka and Redis where those listen', () => {
           const advertised = parseKafkaListeners(kenv.KAFKA_ADVERTISED_LISTENERS ?? '');
           const listeners = parseKafkaListeners(kenv.KAFKA_LISTENERS ?? '');
           const match = [...advertised].find(([, a]) => a.host === host && String(a.port) === port);
-          assert.ok(match, `${label}: ${name} connects to ${broker}, which ${kafka[0]} does not advertise`);
-          assert.equal(listeners.get(match[0])?.port, Number(port), `${label}: ${kafka[0]} listens for ${match[0]} on ${port}`);
+          assert.ok(
+            match,
+            `${label}: ${name} connects to ${broker}, which ${kafka[0]} does not advertise`,
+          );
+          assert.equal(
+            listeners.get(match[0])?.port,
+            Number(port),
+            `${label}: ${kafka[0]} listens for ${match[0]} on ${port}`,
+          );
         }
       }
 
       const redisUrl = new URL(env.REDIS_URL ?? '');
       const redis = serviceNamed(config, redisUrl.hostname);
-      assert.match(imageOf(redis?.[1]), /^redis:/, `${label}: ${name}: REDIS_URL host ${redisUrl.hostname} is not the redis service`);
+      assert.match(
+        imageOf(redis?.[1]),
+        /^redis:/,
+        `${label}: ${name}: REDIS_URL host ${redisUrl.hostname} is not the redis service`,
+      );
       assert.equal(redisUrl.port || '6379', '6379', `${label}: ${name}: redis listens on 6379`);
     }
   }
@@ -279,7 +320,10 @@ test('start order follows health: each service waits for what it talks to', () =
         assert.ok(services[dep], `${label}: ${name} depends on ${dep}, which is not a service`);
         const condition = isMap(how) ? how.condition : undefined;
         if (condition === 'service_healthy') {
-          assert.ok(isMap(services[dep].healthcheck), `${label}: ${name} waits for ${dep} to be healthy, but ${dep} has no health check`);
+          assert.ok(
+            isMap(services[dep].healthcheck),
+            `${label}: ${name} waits for ${dep} to be healthy, but ${dep} has no health check`,
+          );
         }
         if (condition === 'service_completed_successfully') {
           assert.ok(
@@ -292,16 +336,30 @@ test('start order follows health: each service waits for what it talks to', () =
     for (const [name, service] of tracelabServices(config)) {
       const env = environmentOf(service);
       const deps = isMap(service.depends_on) ? service.depends_on : {};
-      const hosts = [new URL(env.REDIS_URL ?? '').hostname, new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').hostname];
+      const hosts = [
+        new URL(env.REDIS_URL ?? '').hostname,
+        new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').hostname,
+      ];
       for (const host of hosts) {
         const dep = serviceNamed(config, host)?.[0] ?? host;
-        assert.deepEqual(deps[dep], { condition: 'service_healthy' }, `${label}: ${name} starts once ${dep} is healthy`);
+        assert.deepEqual(
+          deps[dep],
+          { condition: 'service_healthy' },
+          `${label}: ${name} starts once ${dep} is healthy`,
+        );
       }
       if (env.TRACELAB_BUS === 'kafka') {
         const init = topicCreator(config);
-        assert.deepEqual(deps[init], { condition: 'service_completed_successfully' }, `${label}: ${name} starts once the topics exist`);
+        assert.deepEqual(
+          deps[init],
+          { condition: 'service_completed_successfully' },
+          `${label}: ${name} starts once the topics exist`,
+        );
       }
-      assert.ok(service.stop_grace_period, `${label}: ${name} has time to finish its message on stop`);
+      assert.ok(
+        service.stop_grace_period,
+        `${label}: ${name} has time to finish its message on stop`,
+      );
     }
   }
 });
@@ -309,11 +367,23 @@ test('start order follows health: each service waits for what it talks to', () =
 test('every long-running container has a health check, a memory limit and a restart policy', () => {
   for (const { label, config } of combinations()) {
     for (const [name, service] of Object.entries(servicesOf(config))) {
-      const limits = isMap(service.deploy) && isMap(service.deploy.resources) ? service.deploy.resources.limits : undefined;
-      assert.ok(isMap(limits) && typeof limits.memory === 'string', `${label}: ${name} has a memory limit`);
+      const limits =
+        isMap(service.deploy) && isMap(service.deploy.resources)
+          ? service.deploy.resources.limits
+          : undefined;
+      assert.ok(
+        isMap(limits) && typeof limits.memory === 'string',
+        `${label}: ${name} has a memory limit`,
+      );
       if (name === topicCreator(config)) continue;
-      assert.ok(isMap(service.healthcheck) && Array.isArray(service.healthcheck.test), `${label}: ${name} has a health check`);
-      assert.ok(['always', 'unless-stopped', 'on-failure'].includes(textOf(service.restart)), `${label}: ${name} restarts`);
+      assert.ok(
+        isMap(service.healthcheck) && Array.isArray(service.healthcheck.test),
+        `${label}: ${name} has a health check`,
+      );
+      assert.ok(
+        ['always', 'unless-stopped', 'on-failure'].includes(textOf(service.restart)),
+        `${label}: ${name} restarts`,
+      );
     }
   }
   // The spec's "Docker Resource Limits", on the core file.
@@ -325,7 +395,9 @@ test('every long-running container has a health check, a memory limit and a rest
 
 /** The one-shot service that creates the Kafka topics. */
 function topicCreator(config: ComposeFile): string {
-  const found = Object.entries(servicesOf(config)).find(([, s]) => environmentOf(s).TOPICS !== undefined);
+  const found = Object.entries(servicesOf(config)).find(
+    ([, s]) => environmentOf(s).TOPICS !== undefined,
+  );
   assert.ok(found, 'a one-shot service creates the Kafka topics (environment TOPICS)');
   return found[0];
 }
@@ -335,18 +407,37 @@ test('Kafka topics are created before consumers start, with a partition for ever
     const services = servicesOf(config);
     const init = services[topicCreator(config)]!;
     const env = environmentOf(init);
-    assert.deepEqual(env.TOPICS!.split(/\s+/).sort(), Object.values(TOPICS).sort(), `${label}: the pipeline's topics`);
+    assert.deepEqual(
+      env.TOPICS!.split(/\s+/).sort(),
+      Object.values(TOPICS).sort(),
+      `${label}: the pipeline's topics`,
+    );
     const entrypoint = Array.isArray(init.entrypoint) ? init.entrypoint.map(textOf) : [];
     const script = [...entrypoint, ...commandOf(init)].join(' ');
-    for (const v of ['$TOPICS', '$PARTITIONS', '$BOOTSTRAP_SERVER']) assert.ok(script.includes(v), `${label}: the script uses ${v}`);
+    for (const v of ['$TOPICS', '$PARTITIONS', '$BOOTSTRAP_SERVER'])
+      assert.ok(script.includes(v), `${label}: the script uses ${v}`);
     const kafka = serviceNamed(config, env.BOOTSTRAP_SERVER!.split(':')[0]!);
     assert.ok(kafka, `${label}: BOOTSTRAP_SERVER is a service`);
-    assert.equal(imageOf(init), imageOf(kafka[1]), `${label}: topics are created with the broker's own tools`);
-    assert.equal(environmentOf(kafka[1]).KAFKA_AUTO_CREATE_TOPICS_ENABLE, 'false', `${label}: only kafka-init creates topics`);
+    assert.equal(
+      imageOf(init),
+      imageOf(kafka[1]),
+      `${label}: topics are created with the broker's own tools`,
+    );
+    assert.equal(
+      environmentOf(kafka[1]).KAFKA_AUTO_CREATE_TOPICS_ENABLE,
+      'false',
+      `${label}: only kafka-init creates topics`,
+    );
     const partitions = Number(env.PARTITIONS);
     for (const [name, service] of tracelabServices(config)) {
-      const replicas = isMap(service.deploy) && typeof service.deploy.replicas === 'number' ? service.deploy.replicas : 1;
-      assert.ok(partitions >= replicas, `${label}: ${name} has ${replicas} replicas but topics have ${partitions} partitions`);
+      const replicas =
+        isMap(service.deploy) && typeof service.deploy.replicas === 'number'
+          ? service.deploy.replicas
+          : 1;
+      assert.ok(
+        partitions >= replicas,
+        `${label}: ${name} has ${replicas} replicas but topics have ${partitions} partitions`,
+      );
     }
   }
 });
@@ -368,8 +459,14 @@ test("the guide's consumer-lag command works inside the kafka container", () => 
   const advertised = [...parseKafkaListeners(env.KAFKA_ADVERTISED_LISTENERS ?? '')].find(
     ([, a]) => a.host === host && String(a.port) === port,
   );
-  assert.ok(advertised, `kafka advertises ${bootstrap}, so a tool in its container gets an address it can reach`);
-  assert.equal(parseKafkaListeners(env.KAFKA_LISTENERS ?? '').get(advertised[0])?.port, Number(port));
+  assert.ok(
+    advertised,
+    `kafka advertises ${bootstrap}, so a tool in its container gets an address it can reach`,
+  );
+  assert.equal(
+    parseKafkaListeners(env.KAFKA_LISTENERS ?? '').get(advertised[0])?.port,
+    Number(port),
+  );
   assert.match(readme, /docker compose up --build -d/);
   assert.match(readme, /npm install && npm start/);
 });
@@ -380,7 +477,10 @@ function runHealthcheck(service: Service, env: Record<string, string>): Promise<
   assert.equal(testCmd[0], 'CMD');
   assert.equal(testCmd[1], 'node');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, testCmd.slice(2), { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, testCmd.slice(2), {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'ignore',
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -407,26 +507,37 @@ test("the API's health check passes on a healthy API and fails otherwise", async
   assert.equal(await runHealthcheck(api, { TRACELAB_API_PORT: port }), 1);
 });
 
-test("a consumer's health check passes only while it holds a connection to its bus", { skip: !existsSync('/proc/net/tcp') }, async (t) => {
-  const consumer = servicesOf(loadCompose(CORE))['processing-service']!;
-  const sockets: Socket[] = [];
-  const broker = createTcpServer((s) => sockets.push(s));
-  await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    broker.close();
-  });
-  const port = (broker.address() as AddressInfo).port;
-  const env = { TRACELAB_BUS: 'kafka', KAFKA_BROKERS: `127.0.0.1:${port}` };
-  assert.equal(await runHealthcheck(consumer, env), 1, 'no connection yet');
-  const client = connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  assert.equal(await runHealthcheck(consumer, env), 0, 'connected');
-  assert.equal(await runHealthcheck(consumer, { TRACELAB_BUS: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` }), 0, 'same check on Redis Streams');
-  client.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(await runHealthcheck(consumer, env), 1, 'connection gone');
-});
+test(
+  "a consumer's health check passes only while it holds a connection to its bus",
+  { skip: !existsSync('/proc/net/tcp') },
+  async (t) => {
+    const consumer = servicesOf(loadCompose(CORE))['processing-service']!;
+    const sockets: Socket[] = [];
+    const broker = createTcpServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      broker.close();
+    });
+    const port = (broker.address() as AddressInfo).port;
+    const env = { TRACELAB_BUS: 'kafka', KAFKA_BROKERS: `127.0.0.1:${port}` };
+    assert.equal(await runHealthcheck(consumer, env), 1, 'no connection yet');
+    const client = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    assert.equal(await runHealthcheck(consumer, env), 0, 'connected');
+    assert.equal(
+      await runHealthcheck(consumer, {
+        TRACELAB_BUS: 'redis',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+      }),
+      0,
+      'same check on Redis Streams',
+    );
+    client.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await runHealthcheck(consumer, env), 1, 'connection gone');
+  },
+);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
@@ -435,29 +546,44 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 const dockerfile = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
 const finalStage = dockerfile.stages.length - 1;
-const inFinal = (keyword: string) => dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === finalStage);
+const inFinal = (keyword: string) =>
+  dockerfile.instructions.filter((i) => i.keyword === keyword && i.stage === finalStage);
 
 test('the Dockerfile builds with the scripts package.json has', () => {
   const runs = dockerfile.instructions.filter((i) => i.keyword === 'RUN');
   const scripts = runs.flatMap((r) => [...r.args.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!));
   assert.ok(scripts.includes('build'), 'the image runs npm run build');
-  for (const s of scripts) assert.ok(pkg.scripts[s], `npm run ${s}: package.json has no such script`);
+  for (const s of scripts)
+    assert.ok(pkg.scripts[s], `npm run ${s}: package.json has no such script`);
 
   const installs = runs.filter((r) => /\bnpm (ci|install|i)\b/.test(r.args));
   assert.ok(installs.length > 0, 'the image installs dependencies');
   for (const install of installs) {
-    assert.match(install.args, /\bnpm ci\b/, `"${install.args}": npm ci installs exactly what package-lock.json says`);
+    assert.match(
+      install.args,
+      /\bnpm ci\b/,
+      `"${install.args}": npm ci installs exactly what package-lock.json says`,
+    );
     const copied = dockerfile.instructions.some(
-      (i) => i.keyword === 'COPY' && i.stage === install.stage && /package-lock\.json/.test(i.args) && dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install),
+      (i) =>
+        i.keyword === 'COPY' &&
+        i.stage === install.stage &&
+        /package-lock\.json/.test(i.args) &&
+        dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install),
     );
     assert.ok(copied, `"${install.args}": package-lock.json is copied first`);
     if (pkg.scripts.prepare) {
       // prepare builds, and at install time the sources are not in the image yet.
-      assert.match(install.args, /--ignore-scripts/, `"${install.args}": package.json's prepare script would run too soon`);
+      assert.match(
+        install.args,
+        /--ignore-scripts/,
+        `"${install.args}": package.json's prepare script would run too soon`,
+      );
     }
   }
   assert.ok(
-    installs.some((i) => /--omit=dev/.test(i.args)) || runs.some((r) => /npm prune --omit=dev/.test(r.args)),
+    installs.some((i) => /--omit=dev/.test(i.args)) ||
+      runs.some((r) => /npm prune --omit=dev/.test(r.args)),
     'the runtime gets production dependencies only',
   );
 });
@@ -474,7 +600,10 @@ test("the image's entry point is the tracelab bin, on a Node that package.json a
   // The bin file comes into the final stage from the build stage's output.
   const copies = inFinal('COPY').filter((c) => /--from=/.test(c.args));
   const binDir = pkg.bin.tracelab!.split('/')[0]!;
-  assert.ok(copies.some((c) => c.args.includes(binDir)), `the final stage copies ${binDir}/ from the build`);
+  assert.ok(
+    copies.some((c) => c.args.includes(binDir)),
+    `the final stage copies ${binDir}/ from the build`,
+  );
 
   const required = /^>=\s*(\d+)(?:\.(\d+))?/.exec(pkg.engines.node);
   assert.ok(required, `engines.node "${pkg.engines.node}"`);
@@ -484,10 +613,14 @@ test("the image's entry point is the tracelab bin, on a Node that package.json a
     if (!m) continue;
     const [major, minor] = [Number(m[1]), m[2] === undefined ? undefined : Number(m[2])];
     // A major-only tag is that line's newest release.
-    const ok = major > reqMajor || (major === reqMajor && (minor === undefined || minor >= reqMinor));
+    const ok =
+      major > reqMajor || (major === reqMajor && (minor === undefined || minor >= reqMinor));
     assert.ok(ok, `${from} does not satisfy engines.node ${pkg.engines.node}`);
   }
-  assert.ok(dockerfile.stages.some((s) => s.from.startsWith('node:')), 'built on the official node image');
+  assert.ok(
+    dockerfile.stages.some((s) => s.from.startsWith('node:')),
+    'built on the official node image',
+  );
 });
 
 test('the image runs as a non-root user, in production mode', () => {
@@ -506,5 +639,6 @@ test('.dockerignore keeps local builds, modules and history out of the build con
       .map((l) => l.trim().replace(/\/$/, ''))
       .filter((l) => l && !l.startsWith('#')),
   );
-  for (const entry of ['node_modules', 'dist', '.git']) assert.ok(ignored.has(entry), `.dockerignore lists ${entry}`);
+  for (const entry of ['node_modules', 'dist', '.git'])
+    assert.ok(ignored.has(entry), `.dockerignore lists ${entry}`);
 });

@@ -31,7 +31,9 @@ function interpolate(v: Json, where: string): Json {
   }
   if (Array.isArray(v)) return v.map((x, i) => interpolate(x, `${where}[${i}]`));
   if (isMap(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x, `${where}.${k}`)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, interpolate(x, `${where}.${k}`)]),
+    );
   }
   return v;
 }
@@ -75,7 +77,12 @@ export function keyValues(v: Json | undefined): { [key: string]: Json } {
     );
   }
   if (isMap(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? null : String(x as string | number | boolean)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        x === null ? null : String(x as string | number | boolean),
+      ]),
+    );
   }
   throw new Error(`expected a list or a mapping, got ${JSON.stringify(v)}`);
 }
@@ -88,7 +95,10 @@ function scalar(v: Json): string {
 /** A service's environment as strings; variables without a value (taken from the shell) left out. */
 export function environmentOf(service: Json | undefined): Record<string, string> {
   const env = keyValues(isMap(service) ? service.environment : undefined);
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== null)) as Record<string, string>;
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== null)) as Record<
+    string,
+    string
+  >;
 }
 
 export interface PortMapping {
@@ -113,13 +123,21 @@ export function parsePort(entry: Json): PortMapping {
   const target = Number(parts.pop());
   const published = parts.length > 0 ? Number(parts.pop()) : undefined;
   const hostIp = parts.length > 0 ? parts.join(':') : undefined;
-  return { ...(hostIp ? { hostIp } : {}), ...(published !== undefined ? { published } : {}), target, protocol };
+  return {
+    ...(hostIp ? { hostIp } : {}),
+    ...(published !== undefined ? { published } : {}),
+    target,
+    protocol,
+  };
 }
 
 /** `INTERNAL://kafka:9092,LOCAL://localhost:29092` → listener name → host and port. */
 export function parseKafkaListeners(text: string): Map<string, { host: string; port: number }> {
   const out = new Map<string, { host: string; port: number }>();
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_]+):\/\/\[?([^\]]*?)\]?:(\d+)$/.exec(item);
     if (!m) throw new Error(`not a Kafka listener: "${item}"`);
     out.set(m[1]!, { host: m[2]!, port: Number(m[3]) });
@@ -180,7 +198,10 @@ export function parseDockerfile(text: string): Dockerfile {
     }
     if (keyword === 'FROM') {
       const words = rest.split(/\s+/).filter((w) => !w.startsWith('--'));
-      const from = words[0]!.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, n: string) => args.get(n) ?? '');
+      const from = words[0]!.replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
+        (_, n: string) => args.get(n) ?? '',
+      );
       const as = words.findIndex((w) => w.toUpperCase() === 'AS');
       stages.push({ from, ...(as >= 0 && words[as + 1] ? { name: words[as + 1] } : {}) });
     }
