@@ -597,12 +597,41 @@ test("the image's entry point is the tracelab bin, on a Node that package.json a
   const cmd = execForm(inFinal('CMD')[0]?.args ?? '');
   assert.deepEqual(cmd?.slice(0, 1), ['service'], 'the default command runs a service');
 
-  // The bin file comes into the final stage from the build stage's output.
-  const copies = inFinal('COPY').filter((c) => /--from=/.test(c.args));
-  const binDir = pkg.bin.tracelab!.split('/')[0]!;
+  // The bin file comes into the final stage from the stage that builds it, same relative path.
+  const workdirOf = (stage: number) =>
+    (
+      dockerfile.instructions
+        .filter((i) => i.keyword === 'WORKDIR' && i.stage === stage)
+        .at(-1)
+        ?.args.trim() ?? '/'
+    ).replace(/\/?$/, '/');
+  const absolute = (path: string, stage: number) =>
+    (path.startsWith('/') ? path : workdirOf(stage) + path.replace(/^\.\//, '')).replace(
+      /\/?$/,
+      '/',
+    );
+  /** The path relative to dir, or the whole path when it lies elsewhere. */
+  const inside = (path: string, dir: string) =>
+    path.startsWith(dir) ? path.slice(dir.length) : path;
+  const binCopy = inFinal('COPY')
+    .map((c) => {
+      const from = /--from=(\S+)/.exec(c.args)?.[1];
+      const words = c.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+      const stage = dockerfile.stages.findIndex((st) => st.name === from);
+      return { stage, src: words.at(-2) ?? '', dest: absolute(words.at(-1) ?? '', finalStage) };
+    })
+    .find((c) => c.stage >= 0 && (workdirOf(finalStage) + pkg.bin.tracelab).startsWith(c.dest));
+  assert.ok(binCopy, `the final stage copies ${pkg.bin.tracelab} from a build stage`);
+  assert.equal(
+    inside(absolute(binCopy.src, binCopy.stage), workdirOf(binCopy.stage)),
+    inside(binCopy.dest, workdirOf(finalStage)),
+    'copied from where the build put it',
+  );
   assert.ok(
-    copies.some((c) => c.args.includes(binDir)),
-    `the final stage copies ${binDir}/ from the build`,
+    dockerfile.instructions.some(
+      (i) => i.keyword === 'RUN' && i.stage === binCopy.stage && /npm run build/.test(i.args),
+    ),
+    'the stage it comes from runs the build',
   );
 
   const required = /^>=\s*(\d+)(?:\.(\d+))?/.exec(pkg.engines.node);
