@@ -6,11 +6,9 @@
  *
  *   npm run bench:bus [-- ORDERS]      (default 20000; needs Redis at REDIS_URL)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -20,11 +18,9 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { Redis } from 'ioredis';
 import { createRedisStreamsBus, encodeEntry } from '../src/bus/redis-streams.js';
 import { withTracing } from '../src/bus/traced-bus.js';
+import { bareBusRate } from './bare-bus.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BARE =
-  process.env.BARE_BUS_BENCH ??
-  join(__dirname, '..', '..', '..', 'shared', 'tools', 'bare-bus-bench');
 const STAGES: [string, string | undefined][] = [
   ['orders', 'processed-orders'],
   ['processed-orders', 'notified-orders'],
@@ -116,16 +112,6 @@ async function runChain(orders: number, traced: boolean): Promise<number> {
   }
 }
 
-function bare(orders: number): number | undefined {
-  if (!existsSync(BARE)) {
-    console.error(`bare-bus-bench not found at ${BARE} (set BARE_BUS_BENCH): no ratio`);
-    return undefined;
-  }
-  const out = execFileSync(BARE, [String(orders)], { encoding: 'utf8' });
-  const line = out.trim().split('\n').pop() ?? '{}';
-  return (JSON.parse(line) as { orders_per_s: number }).orders_per_s;
-}
-
 async function main() {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === 'stage') {
@@ -133,7 +119,7 @@ async function main() {
     return stage(keyPrefix!, from!, to === '-' ? undefined : to, traced === 'traced');
   }
   const orders = Number(mode ?? 20000);
-  const bareRate = bare(orders);
+  const bareRate = bareBusRate(orders);
   const plain = await runChain(orders, false);
   const traced = await runChain(orders, true);
   const row = (name: string, rate: number) => ({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { postOrder, REDIS_URL, startSystem } from './helpers/system.js';
+import { REDIS_URL } from './helpers/redis.js';
+import { postOrder, startSystem } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 
 const buses: Array<{ bus: 'redis' | 'kafka'; skip: string | false }> = [
@@ -90,6 +91,7 @@ for (const { bus, skip } of buses) {
         const tail = sys.output().split('\n').slice(-40).join('\n');
         throw new Error(
           `${(err as Error).message}\n--- tracelab up said (last 40 lines):\n${tail}`,
+          { cause: err },
         );
       } finally {
         await sys.stop();

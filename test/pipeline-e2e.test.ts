@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { getTrace, parentOf, serviceOf, tag } from './helpers/jaeger.js';
 import type { JaegerTrace } from './helpers/jaeger.js';
-import { postOrder, REDIS_URL, startSystem } from './helpers/system.js';
+import { keysWithPrefix, REDIS_URL } from './helpers/redis.js';
+import { postOrder, startSystem } from './helpers/system.js';
 import type { Accepted, RunningSystem } from './helpers/system.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/wait.js';
@@ -174,6 +175,25 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     );
   });
 
+  test('one order forced with ?intensity= runs at that intensity in every service', async () => {
+    // Light is in no mix of processing or analytics: only the baggage can put it there.
+    const a = await postOrder(sys.apiUrl, { item: 'forced', quantity: 1 }, '?intensity=light');
+    const trace = await completeTrace(sys, a.traceId);
+    const workloads = trace.spans.filter((s) => OPERATIONS.has(s.operationName));
+    assert.equal(workloads.length, 6);
+    for (const w of workloads) {
+      assert.equal(
+        tag(w, 'workload.intensity'),
+        'light',
+        `${serviceOf(trace, w)} ${w.operationName}`,
+      );
+    }
+    await waitFor('the forced order completed', async () => {
+      const o = (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as { status: string };
+      return o.status === 'completed' ? true : undefined;
+    });
+  });
+
   test('bad input gets a clear 4xx and stores or publishes nothing', async () => {
     const redis = new Redis(REDIS_URL);
     const xlen = () => redis.xlen(`${sys.keyPrefix}orders`);
@@ -253,8 +273,8 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     assert.equal(badIntensity.status, 400);
     assert.match(((await badIntensity.json()) as { message: string }).message, /intensity/);
     assert.equal(await xlen(), before, 'nothing was published');
-    const [, keys] = await redis.scan('0', 'MATCH', `${sys.keyPrefix}order:*`, 'COUNT', 10_000);
-    assert.equal(keys.length, 20, 'no order was stored beyond the 20 accepted ones');
+    const keys = await keysWithPrefix(redis, `${sys.keyPrefix}order:`);
+    assert.equal(keys.length, 21, 'no order was stored beyond the 21 accepted ones');
     redis.disconnect();
 
     assert.equal((await fetch(`${sys.apiUrl}/order/nope`)).status, 400);

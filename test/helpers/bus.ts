@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createKafkaBus } from '../../src/bus/kafka.js';
 import { createRedisStreamsBus } from '../../src/bus/redis-streams.js';
 import type { Bus } from '../../src/bus/types.js';
+import { deleteKeys, REDIS_URL } from './redis.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS;
 export const KAFKA_SKIP = KAFKA_BROKERS
   ? false
@@ -95,22 +94,6 @@ async function fixture(
       await afterClose();
     },
   };
-}
-
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

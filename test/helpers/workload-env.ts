@@ -9,6 +9,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { Redis } from 'ioredis';
+import { keysWithPrefix } from './redis.js';
 
 /** The real SDK with spans kept in memory, and async context so child spans find parents. */
 export function memoryTracing(): {
@@ -40,16 +41,7 @@ export function testRedis(): {
 } {
   const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
   const prefix = `tracelab-test:${randomBytes(6).toString('hex')}:`;
-  const keys = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
-    return found;
-  };
+  const keys = (): Promise<string[]> => keysWithPrefix(redis, prefix);
   return {
     redis,
     prefix,
