@@ -13,8 +13,8 @@ import { trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { createRedisStreamsBus, encodeEntry } from '../src/bus/redis-streams.js';
 import { withTracing } from '../src/bus/traced-bus.js';
@@ -41,7 +41,7 @@ async function stage(keyPrefix: string, from: string, to: string | undefined, tr
   let sdk: NodeSDK | undefined;
   if (traced) {
     sdk = new NodeSDK({
-      spanProcessors: [new BatchSpanProcessor({ exporter: new DroppingExporter() })],
+      spanProcessors: [new BatchSpanProcessor(new DroppingExporter())],
       instrumentations: [],
       metricReaders: [],
       logRecordProcessors: [],

@@ -7,8 +7,8 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { withTracing } from '../src/bus/traced-bus.js';
 import type { IncomingMessage } from '../src/bus/types.js';
 import { adapters, sleep, waitFor } from './helpers/bus.js';
@@ -16,7 +16,7 @@ import { adapters, sleep, waitFor } from './helpers/bus.js';
 /** The real SDK, as a service sets it up: async context, W3C trace context and baggage. */
 const exporter = new InMemorySpanExporter();
 const sdk = new NodeSDK({
-  spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
   textMapPropagator: new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   }),

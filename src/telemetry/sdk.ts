@@ -5,7 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TelemetryOptions {
   /** `service.name`, e.g. `processing-service`. */
@@ -39,8 +39,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     }),
     // Batched export keeps the hot path free of network round trips.
     spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url }),
+      new BatchSpanProcessor(new OTLPTraceExporter({ url }), {
         // A learner waits for the trace to appear: export each second, not the SDK's 5 s.
         scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000),
       }),

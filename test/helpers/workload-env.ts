@@ -6,8 +6,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+  BasicTracerProvider,
+} from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { keysWithPrefix } from './redis.js';
 
@@ -18,7 +18,7 @@ export function memoryTracing(): {
   shutdown(): Promise<void>;
 } {
   const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const manager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(manager);
   return {
