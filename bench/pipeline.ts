@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeys } from '../test/helpers/redis.js';
+import { ON_FREE_PORTS } from '../test/helpers/system.js';
 import { bareBusRate } from './bare-bus.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,12 +32,7 @@ async function main() {
       'up',
       '--workload',
       'none',
-      '--api-port',
-      '0',
-      '--otlp-port',
-      '0',
-      '--http-port',
-      '0',
+      ...ON_FREE_PORTS,
       '--key-prefix',
       prefix,
       '--redis-url',

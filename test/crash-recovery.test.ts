@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './helpers/redis.js';
-import { postOrder, startSystem } from './helpers/system.js';
+import { getOrder, postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 
 const buses: Array<{ bus: 'redis' | 'kafka'; skip: string | false }> = [
@@ -38,14 +38,7 @@ for (const { bus, skip } of buses) {
           'processing under way',
           async () => {
             const done = await Promise.all(
-              orders.map(
-                async (o) =>
-                  (
-                    (await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as {
-                      stages: { processing: { status: string } };
-                    }
-                  ).stages.processing.status,
-              ),
+              orders.map(async (o) => (await getOrder(sys.apiUrl, o.id)).stages.processing.status),
             );
             const n = done.filter((s) => s === 'done').length;
             return n >= 2 ? n : undefined;
@@ -55,23 +48,10 @@ for (const { bus, skip } of buses) {
         );
         process.kill(pid, 'SIGKILL');
 
-        await waitFor(
-          'every order completed after the restart',
-          async () => {
-            const all = await Promise.all(
-              orders.map(
-                async (o) =>
-                  (
-                    (await (await fetch(`${sys.apiUrl}/order/${o.id}`)).json()) as {
-                      status: string;
-                    }
-                  ).status,
-              ),
-            );
-            return all.every((s) => s === 'completed') ? true : undefined;
-          },
+        await waitForCompleted(
+          sys.apiUrl,
+          orders.map((o) => o.id),
           240_000,
-          500,
         );
         assert.match(
           sys.output(),

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { getTrace, serviceOf, tag } from './helpers/jaeger.js';
-import { postOrder, startSystem } from './helpers/system.js';
+import { postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 
 const brokers = process.env.KAFKA_BROKERS;
@@ -51,16 +51,10 @@ describe(
             }
           }
         }
-        await waitFor('every order completed', async () => {
-          const all = await Promise.all(
-            accepted.map(
-              async (a) =>
-                ((await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as { status: string })
-                  .status,
-            ),
-          );
-          return all.every((s) => s === 'completed') ? true : undefined;
-        });
+        await waitForCompleted(
+          sys.apiUrl,
+          accepted.map((a) => a.id),
+        );
         // Nothing uncommitted: `tracelab lag` reads committed and end offsets per partition.
         const lag = await waitFor('lag 0 in every group', async () => {
           const r = await runCli([
@@ -113,12 +107,7 @@ describe('tracelab up --bus kafka with no KAFKA_BROKERS', () => {
             /Kafka test broker at 127\.0\.0\.1:\d+ \(in memory: keeps nothing; a real Kafka is one KAFKA_BROKERS= away/,
           );
           const a = await postOrder(sys.apiUrl, { item: 'private-broker', quantity: 1 });
-          await waitFor('the order completed', async () => {
-            const o = (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as {
-              status: string;
-            };
-            return o.status === 'completed' ? true : undefined;
-          });
+          await waitForCompleted(sys.apiUrl, [a.id]);
         } finally {
           await sys.stop();
         }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { getTrace, parentOf, serviceOf, tag } from './helpers/jaeger.js';
 import type { JaegerTrace } from './helpers/jaeger.js';
 import { keysWithPrefix, REDIS_URL } from './helpers/redis.js';
-import { postOrder, startSystem } from './helpers/system.js';
+import { ON_FREE_PORTS, postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import type { Accepted, RunningSystem } from './helpers/system.js';
 import { runCli } from './helpers/cli.js';
 import { waitFor } from './helpers/wait.js';
@@ -146,21 +146,15 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       }
     }
 
-    const statuses = await waitFor('all orders completed', async () => {
-      const all = await Promise.all(
-        accepted.map(
-          async (a) =>
-            (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as Record<string, unknown>,
-        ),
-      );
-      return all.every((o) => o.status === 'completed') ? all : undefined;
-    });
+    const statuses = await waitForCompleted(
+      sys.apiUrl,
+      accepted.map((a) => a.id),
+    );
     for (const [i, o] of statuses.entries()) {
       assert.equal(o.traceId, accepted[i]!.traceId);
       assert.equal(o.item, `product-${i}`);
-      const stages = o.stages as Record<string, { status: string }>;
       assert.deepEqual(
-        Object.values(stages).map((s) => s.status),
+        Object.values(o.stages).map((s) => s.status),
         ['done', 'done', 'done', 'done'],
       );
     }
@@ -188,10 +182,7 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
         `${serviceOf(trace, w)} ${w.operationName}`,
       );
     }
-    await waitFor('the forced order completed', async () => {
-      const o = (await (await fetch(`${sys.apiUrl}/order/${a.id}`)).json()) as { status: string };
-      return o.status === 'completed' ? true : undefined;
-    });
+    await waitForCompleted(sys.apiUrl, [a.id]);
   });
 
   test('bad input gets a clear 4xx and stores or publishes nothing', async () => {
@@ -361,17 +352,7 @@ describe('scaling', () => {
 
 describe('without Redis', () => {
   test('tracelab up says where Redis was looked for, exits non-zero, no stack trace', async () => {
-    const r = await runCli([
-      'up',
-      '--redis-url',
-      'redis://127.0.0.1:1',
-      '--api-port',
-      '0',
-      '--otlp-port',
-      '0',
-      '--http-port',
-      '0',
-    ]);
+    const r = await runCli(['up', '--redis-url', 'redis://127.0.0.1:1', ...ON_FREE_PORTS]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

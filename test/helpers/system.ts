@@ -2,6 +2,46 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { startCli, stopChild } from './cli.js';
 import { deleteKeys, REDIS_URL } from './redis.js';
+import { waitFor } from './wait.js';
+
+/** Every port `tracelab up` opens, left to the system to choose: tests run side by side. */
+export const ON_FREE_PORTS: readonly string[] = [
+  '--api-port',
+  '0',
+  '--otlp-port',
+  '0',
+  '--http-port',
+  '0',
+];
+
+export interface OrderStatus {
+  status: 'completed' | 'in_progress';
+  traceId: string;
+  item: string;
+  stages: Record<'api' | 'processing' | 'notification' | 'analytics', { status: string }>;
+}
+
+/** `GET /order/:id`, as a user reads an order's progress. */
+export async function getOrder(apiUrl: string, id: string): Promise<OrderStatus> {
+  return (await (await fetch(`${apiUrl}/order/${id}`)).json()) as OrderStatus;
+}
+
+/** Waits until every order reads `completed`; resolves to their statuses, in order. */
+export function waitForCompleted(
+  apiUrl: string,
+  ids: readonly string[],
+  timeoutMs = 30_000,
+): Promise<OrderStatus[]> {
+  return waitFor(
+    `${ids.length} order(s) completed`,
+    async () => {
+      const all = await Promise.all(ids.map((id) => getOrder(apiUrl, id)));
+      return all.every((o) => o.status === 'completed') ? all : undefined;
+    },
+    timeoutMs,
+    500,
+  );
+}
 
 export interface RunningSystem {
   readonly apiUrl: string;
@@ -21,12 +61,7 @@ export async function startSystem(extra: readonly string[] = []): Promise<Runnin
   const { child, output } = await startCli(
     [
       'up',
-      '--api-port',
-      '0',
-      '--otlp-port',
-      '0',
-      '--http-port',
-      '0',
+      ...ON_FREE_PORTS,
       '--key-prefix',
       keyPrefix,
       '--redis-url',
