@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for the four services; compose picks the service with `command: ["service", "<name>"]`.
 
-# Node 22 LTS: engines.node asks for >=20.19, Node 20 is past its end of life, and fastify's
-# cookie dependency wants 22.
+# Node 22 LTS: engines.node asks for >=20.19 and Node 20 is past its end of life; the same
+# code runs on both.
 ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
