@@ -33,7 +33,7 @@ const upOptions: readonly OptionSpec[] = [
     default: 16686,
     integer: true,
     min: 0,
-    description: 'collector query API (and UI) port',
+    description: 'collector query API port (Jaeger-compatible)',
   },
   {
     name: 'scale',
