@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Bus, IncomingMessage, LagEntry } from '../src/bus/types.js';
-import { adapters, gate, sleep, waitFor } from './helpers/bus.js';
+import { adapters, gate, sleep } from './helpers/bus.js';
+import { waitFor } from './helpers/wait.js';
 import type { Adapter, BusFixture } from './helpers/bus.js';
 
 /** One suite, every adapter: what the services may rely on whatever carries the messages. */

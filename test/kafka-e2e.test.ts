@@ -28,13 +28,18 @@ describe(
           ),
         );
         for (const a of accepted) {
-          const trace = await waitFor(`trace ${a.traceId}`, async () => {
-            const t = await getTrace(sys.queryUrl, a.traceId);
-            return t?.spans.some((s) => s.operationName === 'data_analysis') &&
-              t.spans.some((s) => s.operationName === 'process notified-orders')
-              ? t
-              : undefined;
-          });
+          const trace = await waitFor(
+            `trace ${a.traceId}`,
+            async () => {
+              const t = await getTrace(sys.queryUrl, a.traceId);
+              return t?.spans.some((s) => s.operationName === 'data_analysis') &&
+                t.spans.some((s) => s.operationName === 'process notified-orders')
+                ? t
+                : undefined;
+            },
+            30_000,
+            250,
+          );
           const services = new Set(trace.spans.map((s) => serviceOf(trace, s)));
           assert.equal(services.size, 4);
           for (const topic of TOPICS) {
@@ -56,27 +61,32 @@ describe(
           accepted.map((a) => a.id),
         );
         // Nothing uncommitted: `tracelab lag` reads committed and end offsets per partition.
-        const lag = await waitFor('lag 0 in every group', async () => {
-          const r = await runCli([
-            'lag',
-            '--bus',
-            'kafka',
-            '--kafka-brokers',
-            brokers!,
-            '--json',
-            ...GROUPS.flatMap((g) => ['--group', g]),
-          ]);
-          assert.equal(r.code, 0, r.stderr);
-          const entries = JSON.parse(r.stdout) as Array<{
-            group: string;
-            topic: string;
-            lag: number;
-          }>;
-          return GROUPS.every((g) => entries.some((e) => e.group === g)) &&
-            entries.every((e) => e.lag === 0)
-            ? entries
-            : undefined;
-        });
+        const lag = await waitFor(
+          'lag 0 in every group',
+          async () => {
+            const r = await runCli([
+              'lag',
+              '--bus',
+              'kafka',
+              '--kafka-brokers',
+              brokers!,
+              '--json',
+              ...GROUPS.flatMap((g) => ['--group', g]),
+            ]);
+            assert.equal(r.code, 0, r.stderr);
+            const entries = JSON.parse(r.stdout) as Array<{
+              group: string;
+              topic: string;
+              lag: number;
+            }>;
+            return GROUPS.every((g) => entries.some((e) => e.group === g)) &&
+              entries.every((e) => e.lag === 0)
+              ? entries
+              : undefined;
+          },
+          30_000,
+          250,
+        );
         assert.deepEqual([...new Set(lag.map((e) => `${e.group} ${e.topic}`))].sort(), [
           'analytics-service notified-orders',
           'notification-service processed-orders',

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { formatLagTable } from '../src/cli/lag.js';
 import { runCli } from './helpers/cli.js';
-import { adapters, gate, waitFor } from './helpers/bus.js';
+import { adapters, gate } from './helpers/bus.js';
+import { waitFor } from './helpers/wait.js';
 import { REDIS_URL } from './helpers/redis.js';
 
 const busEnv = { TRACELAB_BUS: '', REDIS_URL: '', TRACELAB_KEY_PREFIX: '' };

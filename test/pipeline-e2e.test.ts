@@ -40,10 +40,15 @@ function isComplete(trace: JaegerTrace | undefined): trace is JaegerTrace {
 }
 
 async function completeTrace(sys: RunningSystem, traceId: string): Promise<JaegerTrace> {
-  return waitFor(`trace ${traceId} complete`, async () => {
-    const t = await getTrace(sys.queryUrl, traceId);
-    return isComplete(t) ? t : undefined;
-  });
+  return waitFor(
+    `trace ${traceId} complete`,
+    async () => {
+      const t = await getTrace(sys.queryUrl, traceId);
+      return isComplete(t) ? t : undefined;
+    },
+    30_000,
+    250,
+  );
 }
 
 async function groupsOf(
@@ -159,10 +164,15 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       );
     }
 
-    const groups = await waitFor('every group drained', async () => {
-      const g = await groupsOf(sys.keyPrefix);
-      return g.length === 3 && g.every((x) => x.pending === 0 && x.lag === 0) ? g : undefined;
-    });
+    const groups = await waitFor(
+      'every group drained',
+      async () => {
+        const g = await groupsOf(sys.keyPrefix);
+        return g.length === 3 && g.every((x) => x.pending === 0 && x.lag === 0) ? g : undefined;
+      },
+      30_000,
+      250,
+    );
     assert.deepEqual(
       groups.map((g) => g.name),
       ['processing-service', 'notification-service', 'analytics-service'],
@@ -245,6 +255,12 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
           body: 'item=a&quantity=1',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
         },
+        415,
+        /content-type|media type/i,
+      ],
+      [
+        'plain text',
+        { body: '{"item":"a","quantity":1}', headers: { 'content-type': 'text/plain' } },
         415,
         /content-type|media type/i,
       ],

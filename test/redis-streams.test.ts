@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createBus } from '../src/bus/index.js';
 import { createRedisStreamsBus, decodeEntry, encodeEntry } from '../src/bus/redis-streams.js';
 import type { IncomingMessage } from '../src/bus/types.js';
-import { waitFor } from './helpers/bus.js';
+import { waitFor } from './helpers/wait.js';
 import { deleteKeys, REDIS_URL } from './helpers/redis.js';
 
 const fresh = () => `tracelab-test-${randomBytes(4).toString('hex')}:`;

@@ -11,7 +11,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { withTracing } from '../src/bus/traced-bus.js';
 import type { IncomingMessage } from '../src/bus/types.js';
-import { adapters, sleep, waitFor } from './helpers/bus.js';
+import { adapters, sleep } from './helpers/bus.js';
+import { waitFor } from './helpers/wait.js';
 
 /** The real SDK, as a service sets it up: async context, W3C trace context and baggage. */
 const exporter = new InMemorySpanExporter();

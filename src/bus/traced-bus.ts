@@ -1,15 +1,8 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import type { Attributes, Tracer } from '@opentelemetry/api';
+import { recordError } from '../telemetry/record-error.js';
 import {
   ATTR_DELIVERY_COUNT,
-  ATTR_ERROR_TYPE,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_DESTINATION_PARTITION_ID,
@@ -64,7 +57,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
         span.setAttributes(receiptAttributes(system, receipt));
         return receipt;
       } catch (err) {
-        recordFailure(span, err);
+        recordError(span, err);
         throw err;
       } finally {
         span.end();
@@ -98,7 +91,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
           // The extracted baggage stays active: it is part of `parent`.
           await context.with(trace.setSpan(parent, span), () => handler(message));
         } catch (err) {
-          recordFailure(span, err);
+          recordError(span, err);
           throw err;
         } finally {
           span.end();
@@ -130,11 +123,4 @@ function incomingAttributes(system: Bus['system'], message: IncomingMessage): At
       ? { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: message.key }
       : {}),
   };
-}
-
-function recordFailure(span: Span, err: unknown): void {
-  const error = err instanceof Error ? err : new Error(String(err));
-  span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  span.setAttribute(ATTR_ERROR_TYPE, (error as { code?: unknown }).code?.toString() ?? error.name);
 }

@@ -61,8 +61,6 @@ export const command = defineCommand({
         {
           kind,
           bus,
-          redisUrl: bus.redisUrl ?? 'redis://127.0.0.1:6379',
-          keyPrefix: bus.keyPrefix ?? 'tracelab:',
           workload,
           host: opt.str(values, 'host')!,
           apiPort: opt.num(values, 'api-port')!,

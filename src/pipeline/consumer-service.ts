@@ -5,7 +5,8 @@ import type { OrderStore } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { decodeOrder, MalformedOrderError } from './order.js';
 import type { ServiceDefinition } from './services.js';
-import { recordError, runStage } from './stage.js';
+import { recordError } from '../telemetry/record-error.js';
+import { runStage } from './stage.js';
 import type { StepWorkload } from './stage.js';
 
 export interface ConsumerServiceDeps {

@@ -1,5 +1,5 @@
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { Span, Tracer } from '@opentelemetry/api';
+import { recordError } from '../telemetry/record-error.js';
 import { ATTR_ORDER_ID } from '../telemetry/semconv.js';
 import type { Order } from './order.js';
 import type { ServiceDefinition } from './services.js';
@@ -26,13 +26,6 @@ export async function inSpan<T>(
       span.end();
     }
   });
-}
-
-export function recordError(span: Span, err: unknown): void {
-  const error = err instanceof Error ? err : new Error(String(err));
-  span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  span.setAttribute('error.type', error.name);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
@@ -58,6 +59,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     logger: false,
   });
 
+  // Orders are JSON only: any other body type is a 415, text included.
+  app.removeContentTypeParser('text/plain');
+
   // Names the HTTP server span after the route (`POST /order`), as route-aware
   // instrumentations do.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -67,13 +71,20 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     done();
   });
 
-  app.setErrorHandler((err: FastifyError, _request, reply) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) deps.logger.error('request failed', { error: err });
-    const message = status >= 500 ? 'internal error; the order was not accepted' : err.message;
+    const message =
+      status >= 500
+        ? 'internal error; the order was not accepted'
+        : status === 415
+          ? `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json`
+          : err.message;
     return reply
       .status(status)
-      .send(errorBody(status, err.code ?? 'ERR_INTERNAL', httpText(status), message));
+      .send(
+        errorBody(status, err.code ?? 'ERR_INTERNAL', STATUS_CODES[status] ?? 'Error', message),
+      );
   });
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -153,16 +164,4 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   });
 
   return app;
-}
-
-function httpText(status: number): string {
-  return (
-    {
-      400: 'Bad Request',
-      404: 'Not Found',
-      405: 'Method Not Allowed',
-      413: 'Payload Too Large',
-      415: 'Unsupported Media Type',
-    }[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
-  );
 }

@@ -1,5 +1,11 @@
 import type { Tracer } from '@opentelemetry/api';
-import { connectRedis, createBus, withTracing } from '../bus/index.js';
+import {
+  connectRedis,
+  createBus,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_REDIS_URL,
+  withTracing,
+} from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
 import { CliError } from '../cli/errors.js';
 import { createConsumerService } from '../pipeline/consumer-service.js';
@@ -14,8 +20,6 @@ import { buildApiApp } from './api-app.js';
 export interface ServiceRunConfig {
   readonly kind: ServiceKind;
   readonly bus: BusConfig;
-  readonly redisUrl: string;
-  readonly keyPrefix: string;
   readonly workload: WorkloadSettings;
   readonly host: string;
   readonly apiPort: number;
@@ -37,15 +41,17 @@ export async function runService(
   deps: { tracer: Tracer; logger: Logger },
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
-  const redis = await connectRedis(config.redisUrl);
+  // Orders and workload keys live in Redis whichever bus carries the messages.
+  const redis = await connectRedis(config.bus.redisUrl ?? DEFAULT_REDIS_URL);
+  const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const bus = withTracing(await createBus(config.bus), { tracer: deps.tracer });
-  const store = createRedisOrderStore(redis, { keyPrefix: config.keyPrefix });
+  const store = createRedisOrderStore(redis, { keyPrefix });
   const workload = createWorkload({
     service: config.kind,
     settings: config.workload,
     redis,
     tracer: deps.tracer,
-    keyPrefix: config.keyPrefix,
+    keyPrefix,
   });
   const closeAll = async () => {
     await workload.close();

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { context, propagation, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import type { Redis } from 'ioredis';
 import { createResourceMonitor } from '../monitor/index.js';
+import { recordError } from '../telemetry/record-error.js';
 import type { ResourceMonitor } from '../monitor/index.js';
 import {
   ATTR_WORKLOAD_INTENSITY,
@@ -124,10 +124,7 @@ export function createWorkload(deps: WorkloadDeps): Workload {
           await context.with(suppressTracing(context.active()), () => execute(plan));
           return plan;
         } catch (err) {
-          const error = err instanceof Error ? err : new Error(String(err));
-          span.recordException(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-          span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+          recordError(span, err);
           throw err;
         } finally {
           if (mark && monitor) monitor.finish(mark, span);
@@ -141,9 +138,4 @@ export function createWorkload(deps: WorkloadDeps): Workload {
       await Promise.all([pool?.close(), ownMonitor?.close()]);
     },
   };
-}
-
-function errorType(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : error.name;
 }
