@@ -27,6 +27,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # Containers listen on every interface; compose decides what is published.
 ENV TRACELAB_HOST=0.0.0.0
+# gc() for the collection a service runs once it is quiet after work (src/monitor/idle-gc.ts),
+# as tracelab up gives its children.
+ENV NODE_OPTIONS=--expose-gc
 USER node
 # Exec form: node is PID 1 and gets SIGTERM itself, so a stop finishes the message in hand.
 ENTRYPOINT ["node", "dist/src/cli/main.js"]

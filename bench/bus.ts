@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
 import { createRedisStreamsBus, encodeEntry } from '../src/bus/redis-streams.js';
 import { withTracing } from '../src/bus/traced-bus.js';
@@ -38,15 +38,12 @@ class DroppingExporter implements SpanExporter {
 }
 
 async function stage(keyPrefix: string, from: string, to: string | undefined, traced: boolean) {
-  let sdk: NodeSDK | undefined;
+  let sdk: NodeTracerProvider | undefined;
   if (traced) {
-    sdk = new NodeSDK({
+    sdk = new NodeTracerProvider({
       spanProcessors: [new BatchSpanProcessor(new DroppingExporter())],
-      instrumentations: [],
-      metricReaders: [],
-      logRecordProcessors: [],
     });
-    sdk.start();
+    sdk.register();
   }
   const raw = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix });
   const bus = traced ? withTracing(raw, { tracer: trace.getTracer('bench') }) : raw;

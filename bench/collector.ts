@@ -6,15 +6,20 @@
  *
  * The collector runs as its own process (`tracelab collector`, one Node.js event loop, so one
  * core); this process generates the load. Decode+store without HTTP is measured in-process too,
- * so the HTTP share of the cost shows as a ratio in the same run.
+ * so the HTTP share of the cost shows as a ratio in the same run. The HTTP ingest runs three
+ * times: in memory only, with --data (every batch appended to the file), and with --data and a
+ * store a quarter of the load (evicting, so the file is compacted), so the cost of persistence
+ * shows as ratios too.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeOtlpProtobuf } from '../src/collector/otlp-decode.js';
+import { decodeOtlpProtobuf } from '../src/collector/otlp-decode-protobuf.js';
 import { ExportTraceServiceRequest } from '../src/collector/otlp-schema.js';
 import { TraceStore } from '../src/collector/store.js';
+import { cpuSeconds, rssMiB, startCollectorProcess } from './collector-process.js';
+import type { CollectorProcess } from './collector-process.js';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
 const SPANS_PER_TRACE = Number(process.env.BENCH_SPANS_PER_TRACE ?? 2);
@@ -27,7 +32,6 @@ const OPERATIONS = [
   'PUT /orders/:id',
   'DELETE /orders/:id',
 ];
-const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
 
 const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
 const traceIdBytes = (n: number) => Buffer.from(`7e57${hex(n, 28)}`, 'hex');
@@ -122,43 +126,6 @@ async function timeRequests(
   };
 }
 
-function startCollectorProcess(
-  maxSpans: number,
-): Promise<{ pid: number; otlpUrl: string; queryUrl: string; stop: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'collector', '--otlp-port', '0', '--http-port', '0', '--max-spans', String(maxSpans)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /receiver on (\S+)\ncollector: query API on (\S+)\n/.exec(out);
-      if (m) {
-        resolve({
-          pid: child.pid!,
-          otlpUrl: m[1]!,
-          queryUrl: m[2]!,
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));
-  });
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 async function main(): Promise<void> {
   const totalSpans = TRACES * SPANS_PER_TRACE;
   const batches = Math.ceil(totalSpans / BATCH_SPANS);
@@ -180,40 +147,79 @@ async function main(): Promise<void> {
   );
 
   // 2. Over HTTP to `tracelab collector` in its own process, two requests in flight.
+  const ingest = async (collector: CollectorProcess) => {
+    const post = async (body: Uint8Array) => {
+      const res = await fetch(collector.otlpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`export answered ${res.status}`);
+    };
+    let next = 0;
+    const encodeMs: number[] = [];
+    const cpu0 = cpuSeconds(collector.pid);
+    const t1 = performance.now();
+    const worker = async () => {
+      while (next < batches) {
+        const b = next++;
+        const e0 = performance.now();
+        const body = encodeBatch(b * tracesPerBatch, nowNs);
+        encodeMs.push(performance.now() - e0);
+        await post(body);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    const seconds = (performance.now() - t1) / 1000;
+    return {
+      cpuUsPerSpan: ((cpuSeconds(collector.pid) - cpu0) * 1e6) / (batches * BATCH_SPANS),
+      seconds,
+      clientSeconds: encodeMs.reduce((a, b) => a + b, 0) / 1000,
+      rate: (batches * BATCH_SPANS) / seconds,
+    };
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracelab-bench-'));
+  const persisted = async (name: string, maxSpans: number) => {
+    const file = join(dataDir, name);
+    const c = await startCollectorProcess(maxSpans, ['--data', file]);
+    const run = await ingest(c);
+    await new Promise((done) => setTimeout(done, 200)); // the appends of the last batches
+    const s0 = performance.now();
+    await c.stop(); // the last appends and a sync
+    return { ...run, stopMs: performance.now() - s0, fileMiB: statSync(file).size / 2 ** 20 };
+  };
+
   const collector = await startCollectorProcess(batches * BATCH_SPANS);
-  const post = async (body: Uint8Array) => {
-    const res = await fetch(collector.otlpUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      body,
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`export answered ${res.status}`);
-  };
-  let next = 0;
-  const encodeMs: number[] = [];
-  const t1 = performance.now();
-  const worker = async () => {
-    while (next < batches) {
-      const b = next++;
-      const e0 = performance.now();
-      const body = encodeBatch(b * tracesPerBatch, nowNs);
-      encodeMs.push(performance.now() - e0);
-      await post(body);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  const seconds = (performance.now() - t1) / 1000;
-  const clientSeconds = encodeMs.reduce((a, b) => a + b, 0) / 1000;
-  const httpRate = (batches * BATCH_SPANS) / seconds;
+  const memory = await ingest(collector);
   console.log(
-    `OTLP/HTTP protobuf ingest:      ${Math.round(httpRate).toLocaleString('en')} spans/s ` +
-      `(${batches} requests in ${seconds.toFixed(1)} s; the sender spent ${clientSeconds.toFixed(1)} s encoding)`,
+    `OTLP/HTTP protobuf ingest:      ${Math.round(memory.rate).toLocaleString('en')} spans/s ` +
+      `(${batches} requests in ${memory.seconds.toFixed(1)} s; the sender spent ${memory.clientSeconds.toFixed(1)} s encoding; ` +
+      `collector CPU ${memory.cpuUsPerSpan.toFixed(1)} µs/span)`,
   );
-  console.log(`HTTP ingest / in-process:       ${(httpRate / inProcessRate).toFixed(2)}`);
+  console.log(`HTTP ingest / in-process:       ${(memory.rate / inProcessRate).toFixed(2)}`);
   console.log(
     `collector RSS with ${totalSpans.toLocaleString('en')} spans: ${Math.round(rssMiB(collector.pid))} MiB`,
   );
+  try {
+    const whole = await persisted('whole.jsonl', batches * BATCH_SPANS);
+    console.log(
+      `  ... with --data:              ${Math.round(whole.rate).toLocaleString('en')} spans/s ` +
+        `(${(whole.rate / memory.rate).toFixed(2)} of in-memory; collector CPU ${whole.cpuUsPerSpan.toFixed(1)} µs/span, ` +
+        `${(whole.cpuUsPerSpan / memory.cpuUsPerSpan).toFixed(2)} of in-memory; file ${whole.fileMiB.toFixed(0)} MiB, ` +
+        `stop with final sync ${whole.stopMs.toFixed(0)} ms)`,
+    );
+    const quarter = Math.ceil(totalSpans / 4);
+    const evicting = await persisted('evicting.jsonl', quarter);
+    console.log(
+      `  ... with --data, --max-spans ${quarter.toLocaleString('en')} (evicting, compacting): ` +
+        `${Math.round(evicting.rate).toLocaleString('en')} spans/s ` +
+        `(${(evicting.rate / memory.rate).toFixed(2)} of in-memory; collector CPU ${evicting.cpuUsPerSpan.toFixed(1)} µs/span, ` +
+        `${(evicting.cpuUsPerSpan / memory.cpuUsPerSpan).toFixed(2)} of in-memory; file ${evicting.fileMiB.toFixed(0)} MiB)`,
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 
   // 3. Query latency against the loaded store.
   const byId = await timeRequests(

@@ -1,134 +1,408 @@
 /**
- * Orders per second through the whole system, `tracelab up --workload none` (HTTP, four
- * services, tracing and export to the collector, Redis records), beside the bare four-stage
- * Redis Streams pipeline of ../shared/tools/bare-bus-bench, in one run: the cost of
- * everything but the work.
+ * The lab's own cost. `tracelab up --workload none` (HTTP, four services, Redis records,
+ * every order traced and exported to the collector) under open-loop load at rising rates
+ * until it saturates, beside the bare four-stage Redis Streams pipeline of
+ * ../shared/tools/bare-bus-bench (run before and after the lab, the mean quoted) and the same
+ * system with tracing (and the resource monitor) off, all in one run, so each overhead is a
+ * ratio measured side by side.
  *
- *   npm run bench:pipeline [-- ORDERS [CONCURRENCY]]   (default 2000 orders, 32 in flight)
+ *   npm run bench:pipeline [-- options]      (needs Redis at REDIS_URL)
+ *
+ *   --seconds S        length of each rate step (default 4)
+ *   --start R          first rate, orders/s (default 50); each next step is 1.5 × the last
+ *   --concurrency N    consumer concurrency, passed to `tracelab up` (default 1)
+ *   --workload W       none (default) or spec; with spec the monitor rows are measured too
+ *   --soak N           after the steps, N more orders through the traced system, then RSS
+ *   --only a,b         run only these systems: bare, traced, monitor-off, untraced
+ *
+ * Per rate: orders/s completed end to end (POST due → analytics recorded) and the
+ * end-to-end latency p50/p99, counted from when each order was due, so a queue shows.
+ * A system is saturated when it completes under 90 % of the offered rate; its throughput is
+ * the best rate it completed. Latency is quoted again at half that rate.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { deleteKeys } from '../test/helpers/redis.js';
-import { ON_FREE_PORTS } from '../test/helpers/system.js';
+import { ON_FREE_PORTS, parseUpBanner } from '../src/cli/up-banner.js';
+import { createResourceMonitor } from '../src/monitor/index.js';
+import { deleteKeysWithPrefix } from '../src/store/index.js';
 import { bareBusRate } from './bare-bus.js';
+import { closeSender, sendOpenLoop } from './open-loop.js';
+import { treeMemory } from './process-tree.js';
+import type { SentOrder } from './open-loop.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
+const RATE_FACTOR = 1.5;
+/** Completing less than this share of the offered rate is saturation. */
+const SATURATED_BELOW = 0.9;
 
-function percentile(sorted: number[], p: number): number {
+interface SystemUnderTest {
+  readonly name: string;
+  readonly label: string;
+  readonly flags: readonly string[];
+}
+
+const SYSTEMS: readonly SystemUnderTest[] = [
+  { name: 'traced', label: 'lab, traced + monitor', flags: [] },
+  { name: 'monitor-off', label: 'lab, monitor off', flags: ['--monitor', 'off'] },
+  {
+    name: 'untraced',
+    label: 'lab, tracing + monitor off',
+    flags: ['--tracing', 'off', '--monitor', 'off'],
+  },
+];
+
+interface Step {
+  readonly offeredPerS: number;
+  readonly completedPerS: number;
+  readonly orders: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+interface SystemResult {
+  readonly system: SystemUnderTest;
+  readonly steps: Step[];
+  readonly maxPerS: number;
+  readonly atHalf?: Step;
+  readonly idleRssMb: number;
+  readonly loadedRssMb: number;
+  readonly soak?: { orders: number; rssMb: number };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function main() {
-  const orders = Number(process.argv[2] ?? 2000);
-  const inFlight = Number(process.argv[3] ?? 32);
-  const prefix = `bench-${randomUUID().slice(0, 8)}:`;
-  const up = spawn(
-    process.execPath,
-    [
-      CLI,
-      'up',
-      '--workload',
-      'none',
-      ...ON_FREE_PORTS,
-      '--key-prefix',
-      prefix,
-      '--redis-url',
-      REDIS_URL,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let out = '';
-  up.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  up.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /^ {2}API +(\S+)/m.exec(out);
-      if (m) {
-        clearInterval(timer);
-        resolve(m[1]!);
-      } else if (up.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`tracelab up exited:\n${out}`));
-      }
-    }, 100);
-  });
-  const redis = new Redis(REDIS_URL);
-  try {
-    // Warm-up: connections, JIT, consumer groups.
-    await post(apiUrl, 'warm-up');
-    await waitForCount(redis, prefix, 1);
+/** A running `tracelab up`, its API URL and the process ids to measure. */
+class Lab {
+  private out = '';
+  private constructor(
+    readonly child: ChildProcess,
+    readonly prefix: string,
+  ) {
+    child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
+  }
 
-    const latenciesMs: number[] = [];
-    const t0 = performance.now();
-    let next = 0;
-    let lastShown = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < orders) {
-          next++;
-          const start = performance.now();
-          await post(apiUrl, 'bench');
-          latenciesMs.push(performance.now() - start);
-          if (latenciesMs.length - lastShown >= orders / 20) {
-            lastShown = latenciesMs.length;
-            process.stderr.write(`\r  sent ${latenciesMs.length}/${orders}`);
-          }
+  static async start(flags: readonly string[]): Promise<{ lab: Lab; apiUrl: string }> {
+    const prefix = `bench-${randomUUID().slice(0, 8)}:`;
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'up',
+        '--workload',
+        options.workload,
+        // Every port one the system picks: the bench can run beside anything.
+        ...ON_FREE_PORTS,
+        '--key-prefix',
+        prefix,
+        '--redis-url',
+        REDIS_URL,
+        '--concurrency',
+        String(options.concurrency),
+        ...flags,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const lab = new Lab(child, prefix);
+    const apiUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const banner = parseUpBanner(lab.out);
+        if (banner) {
+          clearInterval(timer);
+          resolve(banner.apiUrl);
+        } else if (child.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`tracelab up exited:\n${lab.out}`));
         }
-      }),
-    );
-    const acceptedMs = performance.now() - t0;
-    await waitForCount(redis, prefix, orders + 1);
-    const endToEndMs = performance.now() - t0;
-    process.stderr.write('\n');
-    latenciesMs.sort((a, b) => a - b);
-    const rate = Math.round((orders / endToEndMs) * 1000);
+      }, 100);
+    });
+    return { lab, apiUrl };
+  }
 
-    const bareRate = bareBusRate(orders * 5);
-    console.log(
-      JSON.stringify({
-        bench: 'tracelab up --workload none',
-        orders,
-        in_flight: inFlight,
-        accepted_per_s: Math.round((orders / acceptedMs) * 1000),
-        end_to_end_orders_per_s: rate,
-        post_latency_ms: {
-          p50: Number(percentile(latenciesMs, 50).toFixed(1)),
-          p99: Number(percentile(latenciesMs, 99).toFixed(1)),
-        },
-      }),
-    );
-    if (bareRate) {
-      console.log(
-        JSON.stringify({ bench: 'bare-bus', orders: orders * 5, orders_per_s: bareRate }),
-      );
-      console.log(JSON.stringify({ pipeline_vs_bare: Number((rate / bareRate).toFixed(3)) }));
-    }
-  } finally {
-    redis.disconnect();
-    up.kill('SIGTERM');
-    await new Promise((r) => up.once('exit', r));
-    await deleteKeys(prefix);
+  /** RSS of the supervisor and everything it started (collector, services), MB. */
+  rssMb(): number {
+    const kb = treeMemory(this.child.pid!).reduce((sum, p) => sum + p.rssKb, 0);
+    return Math.round(kb / 1024);
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+    const redis = new Redis(REDIS_URL);
+    await deleteKeysWithPrefix(redis, this.prefix).finally(() => redis.disconnect());
   }
 }
 
-async function post(apiUrl: string, item: string): Promise<void> {
-  const res = await fetch(`${apiUrl}/order`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ item, quantity: 1 }),
-  });
-  if (res.status !== 202) throw new Error(`POST /order: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-}
-
-async function waitForCount(redis: Redis, prefix: string, n: number): Promise<void> {
-  for (;;) {
-    if (Number((await redis.hget(`${prefix}analytics:totals`, 'orders')) ?? 0) >= n) return;
+/** Waits until analytics has counted `n` orders under the lab's prefix; false on timeout. */
+async function waitForCount(
+  redis: Redis,
+  prefix: string,
+  n: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (Number((await redis.hget(`${prefix}analytics:totals`, 'orders')) ?? 0) >= n) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
+  return false;
+}
+
+/** When analytics recorded each order (epoch ms), from the order records. */
+async function completionTimes(
+  redis: Redis,
+  prefix: string,
+  orders: readonly SentOrder[],
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < orders.length; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (const o of orders.slice(i, i + 1000)) pipeline.hget(`${prefix}order:${o.id}`, 'analytics');
+    for (const [err, v] of (await pipeline.exec()) ?? []) {
+      if (err || v === null) throw new Error(`an accepted order has no analytics record`);
+      out.push(Number(v));
+    }
+  }
+  return out;
+}
+
+/** One open-loop step: send at `rate` for the step's length, wait for every order to finish. */
+async function runStep(
+  apiUrl: string,
+  redis: Redis,
+  prefix: string,
+  countedBefore: number,
+  rate: number,
+): Promise<{ step: Step; counted: number } | undefined> {
+  const sent = await sendOpenLoop(apiUrl, rate, options.seconds);
+  if (sent.failed > 0) console.error(`  ${sent.failed} order(s) refused: ${sent.firstError}`);
+  const counted = countedBefore + sent.accepted.length;
+  // The backlog of a saturated step drains at the system's own rate: give it time.
+  if (!(await waitForCount(redis, prefix, counted, 120_000))) {
+    console.error(`  orders not completed within 120 s at ${rate}/s: stopping this system`);
+    return undefined;
+  }
+  const done = await completionTimes(redis, prefix, sent.accepted);
+  const latencies = sent.accepted.map((o, i) => done[i]! - o.dueAtMs).sort((a, b) => a - b);
+  const firstDue = Math.min(...sent.accepted.map((o) => o.dueAtMs));
+  const lastDone = Math.max(...done);
+  return {
+    counted,
+    step: {
+      offeredPerS: rate,
+      completedPerS: Math.round((sent.accepted.length / (lastDone - firstDue)) * 1000),
+      orders: sent.accepted.length,
+      failed: sent.failed,
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p99Ms: Math.round(percentile(latencies, 99)),
+    },
+  };
+}
+
+async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
+  console.error(
+    `\n${system.label} (${['--workload', options.workload, ...system.flags].join(' ')})`,
+  );
+  const { lab, apiUrl } = await Lab.start(system.flags);
+  const redis = new Redis(REDIS_URL);
+  try {
+    // Warm-up: connections, JIT, consumer groups; then the lab settles before the RSS reading.
+    let counted = 0;
+    const warm = await runStep(apiUrl, redis, lab.prefix, counted, 50);
+    if (!warm) throw new Error('the warm-up did not complete');
+    counted = warm.counted;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRssMb = lab.rssMb();
+
+    const steps: Step[] = [];
+    for (let rate = options.start; ; rate = Math.round(rate * RATE_FACTOR)) {
+      const r = await runStep(apiUrl, redis, lab.prefix, counted, rate);
+      if (!r) break;
+      counted = r.counted;
+      steps.push(r.step);
+      console.error(
+        `  ${String(rate).padStart(5)}/s offered: ${r.step.completedPerS}/s completed, p50 ${r.step.p50Ms} ms, p99 ${r.step.p99Ms} ms`,
+      );
+      if (r.step.completedPerS < SATURATED_BELOW * rate) break;
+    }
+    const maxPerS = Math.max(0, ...steps.map((s) => s.completedPerS));
+    let atHalf: Step | undefined;
+    if (maxPerS > 0) {
+      const r = await runStep(apiUrl, redis, lab.prefix, counted, Math.round(maxPerS / 2));
+      if (r) {
+        counted = r.counted;
+        atHalf = r.step;
+        console.error(
+          `  ${String(r.step.offeredPerS).padStart(5)}/s (half): ${r.step.completedPerS}/s completed, p50 ${r.step.p50Ms} ms, p99 ${r.step.p99Ms} ms`,
+        );
+      }
+    }
+    const loadedRssMb = lab.rssMb();
+    let soak: SystemResult['soak'];
+    if (options.soak > 0 && maxPerS > 0) {
+      // Just under saturation, in steps of a minute or less, reporting progress.
+      const rate = Math.round(maxPerS * 0.8);
+      let left = options.soak;
+      while (left > 0) {
+        const seconds = Math.min(60, left / rate);
+        const sent = await sendOpenLoop(apiUrl, rate, seconds);
+        counted += sent.accepted.length;
+        left -= sent.accepted.length + sent.failed;
+        if (!(await waitForCount(redis, lab.prefix, counted, 300_000)))
+          throw new Error('soak orders not completed within 5 min');
+        console.error(`  soak: ${options.soak - left}/${options.soak}, RSS ${lab.rssMb()} MB`);
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      soak = { orders: options.soak, rssMb: lab.rssMb() };
+    }
+    return {
+      system,
+      steps,
+      maxPerS,
+      ...(atHalf ? { atHalf } : {}),
+      idleRssMb,
+      loadedRssMb,
+      ...(soak ? { soak } : {}),
+    };
+  } finally {
+    redis.disconnect();
+    await lab.stop();
+  }
+}
+
+/** CPU the resource sampler thread takes at 100 ms, % of one core, measured in this process. */
+async function monitorCostPercent(seconds: number): Promise<number> {
+  const idle = async () => {
+    const before = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const used = process.cpuUsage(before);
+    return ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
+  };
+  const without = await idle();
+  const monitor = createResourceMonitor({ intervalMs: 100 });
+  await new Promise((r) => setTimeout(r, 500)); // the thread's start-up is not its running cost
+  const withMonitor = await idle();
+  await monitor.close();
+  return Math.max(0, withMonitor - without);
+}
+
+const { values: flagValues } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    start: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '1' },
+    workload: { type: 'string', default: 'none' },
+    soak: { type: 'string', default: '0' },
+    only: { type: 'string' },
+  },
+});
+const options = {
+  seconds: Number(flagValues.seconds),
+  start: Number(flagValues.start),
+  concurrency: Number(flagValues.concurrency),
+  workload: flagValues.workload,
+  soak: Number(flagValues.soak),
+  only: flagValues.only?.split(',').map((s) => s.trim()),
+};
+
+async function main() {
+  const wanted = (name: string) => !options.only || options.only.includes(name);
+  // Under --workload none no workload span exists and the monitor is never started: its row
+  // would be the traced system again.
+  const systems = SYSTEMS.filter(
+    (s) => wanted(s.name) && !(s.name === 'monitor-off' && options.workload === 'none'),
+  );
+  const results: SystemResult[] = [];
+  // The bare bus before and after the lab: a machine shared with other work drifts, and the
+  // mean of the two brackets the lab's runs.
+  const bareRuns: number[] = [];
+  const runBare = () => {
+    if (!wanted('bare')) return;
+    console.error('\nbare bus (../shared/tools/bare-bus-bench, 20000 orders)');
+    const rate = bareBusRate(20_000);
+    if (rate !== undefined) {
+      bareRuns.push(rate);
+      console.error(`  ${rate}/s`);
+    }
+  };
+  runBare();
+  for (const system of systems) results.push(await measureSystem(system));
+  runBare();
+  const bare =
+    bareRuns.length > 0
+      ? Math.round(bareRuns.reduce((a, b) => a + b, 0) / bareRuns.length)
+      : undefined;
+  const monitorCost = await monitorCostPercent(5);
+  closeSender();
+
+  const untraced = results.find((r) => r.system.name === 'untraced')?.maxPerS;
+  console.log(
+    `\nOpen-loop steps of ${options.seconds} s, workload ${options.workload}, concurrency ${options.concurrency}, latency from due time to analytics recorded\n`,
+  );
+  for (const r of results) {
+    console.log(`${r.system.label}`);
+    console.log('  offered/s  completed/s  p50 ms  p99 ms');
+    for (const s of [...r.steps, ...(r.atHalf ? [r.atHalf] : [])]) {
+      console.log(
+        `  ${String(s.offeredPerS).padStart(9)}  ${String(s.completedPerS).padStart(11)}  ${String(s.p50Ms).padStart(6)}  ${String(s.p99Ms).padStart(6)}${s === r.atHalf ? '  (half the max)' : ''}`,
+      );
+    }
+  }
+  const rows = [
+    ['system', 'orders/s', 'vs bare', 'vs untraced', 'p50/p99 ms at half', 'RSS idle/loaded MB'],
+    ...(bare !== undefined
+      ? [['bare bus (mean of ' + bareRuns.join(', ') + ')', String(bare), '1.000', '', '', '']]
+      : []),
+    ...results.map((r) => [
+      r.system.label,
+      String(r.maxPerS),
+      bare ? (r.maxPerS / bare).toFixed(3) : '',
+      untraced ? (r.maxPerS / untraced).toFixed(3) : '',
+      r.atHalf ? `${r.atHalf.p50Ms}/${r.atHalf.p99Ms} @${r.atHalf.offeredPerS}/s` : '',
+      `${r.idleRssMb}/${r.loadedRssMb}${r.soak ? ` (${r.soak.rssMb} after ${r.soak.orders})` : ''}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  console.log('');
+  for (const row of rows)
+    console.log(
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  console.log(`\nresource monitor at 100 ms: ${monitorCost.toFixed(2)} % of one core`);
+  console.log(
+    JSON.stringify({
+      bench: 'pipeline',
+      workload: options.workload,
+      concurrency: options.concurrency,
+      bare_orders_per_s: bare,
+      bare_runs: bareRuns,
+      systems: Object.fromEntries(
+        results.map((r) => [
+          r.system.name,
+          {
+            orders_per_s: r.maxPerS,
+            vs_bare: bare ? Number((r.maxPerS / bare).toFixed(3)) : undefined,
+            vs_untraced: untraced ? Number((r.maxPerS / untraced).toFixed(3)) : undefined,
+            at_half: r.atHalf,
+            rss_mb: { idle: r.idleRssMb, loaded: r.loadedRssMb, soak: r.soak },
+          },
+        ]),
+      ),
+      monitor_cpu_percent: Number(monitorCost.toFixed(2)),
+    }),
+  );
 }
 
 main().catch((err) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCommandLine } from '../src/cli/options.js';
-import type { OptionSpec } from '../src/cli/options.js';
+import { describeFailure } from '../src/cli/errors.js';
+import { BusError } from '../src/bus/index.js';
+import { WorkloadError } from '../src/workload/index.js';
 import { runCli } from './helpers/cli.js';
 
 test('tracelab --help lists the commands and exits 0', async () => {
@@ -16,34 +17,27 @@ test('an unknown command says so and exits 2', async () => {
   assert.match(r.stderr, /unknown command "frobnicate"/);
 });
 
-const specs: OptionSpec[] = [
-  {
-    name: 'port',
-    type: 'number',
-    env: 'T_PORT',
-    default: 4318,
-    integer: true,
-    min: 0,
-    description: 'p',
-  },
-  { name: 'mode', type: 'string', choices: ['a', 'b'], default: 'a', description: 'm' },
-  { name: 'scale', type: 'list', default: [], description: 's' },
-];
-
-test('settings: defaults, then environment, then flags', () => {
-  assert.equal(parseCommandLine(specs, [], {}).values.port, 4318);
-  assert.equal(parseCommandLine(specs, [], { T_PORT: '5000' }).values.port, 5000);
-  assert.equal(parseCommandLine(specs, ['--port', '6000'], { T_PORT: '5000' }).values.port, 6000);
-  assert.deepEqual(parseCommandLine(specs, ['--scale', 'a=1', '--scale', 'b=2'], {}).values.scale, [
-    'a=1',
-    'b=2',
-  ]);
+test('every port flag takes 0 to 65535, in every command that has one', async () => {
+  const cases: [string[], RegExp][] = [
+    [['up', '--api-port', '65536'], /--api-port: must be a port number from 0 to 65535, got 65536/],
+    [['up', '--otlp-port', '70000'], /--otlp-port: must be a port number from 0 to 65535/],
+    [['service', 'api', '--api-port=-1'], /--api-port: must be a port number from 0 to 65535/],
+    [['collector', '--http-port', '99999'], /--http-port: must be a port number from 0 to 65535/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
 });
 
-test('settings: bad values give messages a user can act on', () => {
-  assert.throws(() => parseCommandLine(specs, ['--port', 'x'], {}), /--port: expected a number/);
-  assert.throws(() => parseCommandLine(specs, ['--port', '1.5'], {}), /whole number/);
-  assert.throws(() => parseCommandLine(specs, [], { T_PORT: '-1' }), /T_PORT: must be at least 0/);
-  assert.throws(() => parseCommandLine(specs, ['--mode', 'c'], {}), /expected one of a, b/);
-  assert.throws(() => parseCommandLine(specs, ['--nope'], {}), /Unknown option '--nope'/);
+test('the CLI entry maps coded errors to exit codes: fixable 2, run-time 1, unknown with stack', () => {
+  const bus = describeFailure(new BusError('BUS_ERR_UNREACHABLE', 'cannot reach Redis'));
+  assert.deepEqual(bus, { text: 'tracelab: cannot reach Redis\n', exitCode: 2 });
+  const wl = describeFailure(new WorkloadError('WL_ERR_POOL_CLOSED'));
+  assert.deepEqual(wl, { text: 'tracelab: the CPU worker pool is closed\n', exitCode: 1 });
+  const unknown = describeFailure(new TypeError('x is not a function'));
+  assert.equal(unknown.exitCode, 1);
+  assert.match(unknown.text, /unexpected error: TypeError: x is not a function\n\s+at /);
 });

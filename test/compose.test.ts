@@ -20,8 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Ajv2019 from 'ajv/dist/2019';
-import { TOPICS } from '../src/bus/types.js';
-import { SERVICES } from '../src/pipeline/services.js';
+import { SERVICES, TOPICS } from '../src/model/index.js';
 import { runCli } from './helpers/cli.js';
 import {
   ROOT,

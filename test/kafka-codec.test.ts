@@ -17,9 +17,9 @@ import {
 import { busConfigFrom, busOptions, createBus } from '../src/bus/index.js';
 import { connectFailureReason, isMissingControllerError } from '../src/bus/errors.js';
 import { fromKafkaHeaders, parseKafkaBrokers, toKafkaHeaders } from '../src/bus/kafka-codec.js';
-import { redeliveryDelayMs } from '../src/bus/kafka.js';
+import { redeliveryDelayMs } from '../src/bus/redelivery.js';
 import { parseMockBrokers, startTestBroker } from '../src/bus/kafka-test-broker.js';
-import { parseCommandLine } from '../src/cli/options.js';
+import { parseCommandLine } from '../src/config/index.js';
 
 test('trace context and baggage survive Kafka headers (strings out, Buffers in)', () => {
   const w3c = new CompositePropagator({
@@ -142,7 +142,7 @@ test('createBus: a Kafka address with nothing listening is a clear error, quickl
   const started = Date.now();
   await assert.rejects(createBus({ kind: 'kafka', kafkaBrokers: [`127.0.0.1:${port}`] }), {
     name: 'BusError',
-    code: 'BUS_UNREACHABLE',
+    code: 'BUS_ERR_UNREACHABLE',
     message: `cannot reach Kafka at 127.0.0.1:${port} (connection refused): start a broker, set KAFKA_BROKERS, or use Docker (docker compose up)`,
   });
   assert.ok(Date.now() - started < 15_000);

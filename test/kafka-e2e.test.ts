@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { getTrace, serviceOf, tag } from './helpers/jaeger.js';
-import { postOrder, startSystem, waitForCompleted } from './helpers/system.js';
+import { ON_FREE_PORTS, postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 
 const brokers = process.env.KAFKA_BROKERS;
@@ -128,12 +128,9 @@ describe('tracelab up --bus kafka with no KAFKA_BROKERS', () => {
   );
 
   test('without kcat it says how to get a broker', async () => {
-    const r = await runCli(
-      ['up', '--bus', 'kafka', '--api-port', '0', '--otlp-port', '0', '--http-port', '0'],
-      {
-        env: { ...env, PATH: '/nonexistent', REDIS_URL: 'redis://127.0.0.1:6379' },
-      },
-    );
+    const r = await runCli(['up', '--bus', 'kafka', ...ON_FREE_PORTS], {
+      env: { ...env, PATH: '/nonexistent', REDIS_URL: 'redis://127.0.0.1:6379' },
+    });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /kcat/);
     assert.match(r.stderr, /KAFKA_BROKERS/);

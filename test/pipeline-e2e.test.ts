@@ -135,6 +135,20 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
         assert.equal(tag(receive, 'messaging.destination.name'), topic);
         assert.equal(typeof tag(receive, 'tracelab.queue.wait_ms'), 'number');
       }
+      // Each store write is one CLIENT span under its stage span, not a span per command.
+      const storeCalls = trace.spans
+        .filter((s) => tag(s, 'db.system.name') === 'redis')
+        .map((s) => `${parentOf(trace, s)?.operationName} > ${s.operationName}`)
+        .sort();
+      assert.deepEqual(storeCalls, [
+        'analyze_order > EVALSHA record_analytics',
+        'create_order > EVALSHA store_order',
+        'notify_order > EVALSHA mark_stage',
+        'process_order > EVALSHA mark_stage',
+      ]);
+      for (const name of ['hset', 'expire', 'multi', 'exec', 'xadd']) {
+        assert.equal(byName(name), undefined, `no per-command span "${name}"`);
+      }
       const http = byName('POST /order');
       assert.ok(http, 'the HTTP server span is named after the route');
       assert.equal(parentOf(trace, byName('create_order')!), http);
@@ -339,8 +353,14 @@ describe('scaling', () => {
     const sys = await startSystem([
       '--scale',
       'processing=2',
+      // Medium everywhere: the test is about who takes the orders, not about waiting out a
+      // severe analytics draw on a busy machine.
       '--intensity',
       'processing=medium',
+      '--intensity',
+      'notification=medium',
+      '--intensity',
+      'analytics=medium',
       '--workload-scale',
       '0.5',
     ]);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OptionSpec } from '../src/cli/options.js';
-import { decodeOrder, encodeOrder } from '../src/pipeline/order.js';
-import { PIPELINE_ORDER, SERVICES } from '../src/pipeline/services.js';
+import type { OptionSpec } from '../src/config/index.js';
+import { decodeOrder, encodeOrder, PIPELINE_ORDER, SERVICES } from '../src/model/index.js';
 import { toFlags } from '../src/supervisor/flags.js';
 import { parseScale } from '../src/supervisor/scale.js';
 

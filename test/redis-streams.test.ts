@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createBus } from '../src/bus/index.js';
 import { createRedisStreamsBus, decodeEntry, encodeEntry } from '../src/bus/redis-streams.js';
@@ -131,9 +132,91 @@ test('createBus: unreachable Redis is a clear error, quickly', async () => {
   const started = Date.now();
   await assert.rejects(createBus({ kind: 'redis', redisUrl: 'redis://user:secret@127.0.0.1:1' }), {
     name: 'BusError',
-    code: 'BUS_UNREACHABLE',
+    code: 'BUS_ERR_UNREACHABLE',
     message:
       'cannot reach Redis at redis://user:***@127.0.0.1:1 (connection refused): start redis-server, set REDIS_URL, or use Docker (docker compose up)',
   });
   assert.ok(Date.now() - started < 5_000);
+});
+
+test('consumers trim what every group has acknowledged, and nothing a group has not', async (t) => {
+  const keyPrefix = fresh();
+  const stream = `${keyPrefix}orders`;
+  const redis = new Redis(REDIS_URL);
+  const bus = await createRedisStreamsBus({
+    redisUrl: REDIS_URL,
+    keyPrefix,
+    blockMs: 100,
+    trimIntervalMs: 50,
+  });
+  t.after(async () => {
+    await bus.close();
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  const total = 2000;
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < total; i++) pipeline.xadd(stream, '*', 'value', String(i));
+  await pipeline.exec();
+  // A second group that has read the first 300 entries and acknowledged none of them.
+  await redis.xgroup('CREATE', stream, 'slow', '0');
+  const held = (await redis.xreadgroup(
+    'GROUP',
+    'slow',
+    's1',
+    'COUNT',
+    300,
+    'STREAMS',
+    stream,
+    '>',
+  )) as [string, [string, string[]][]][];
+  const oldestHeld = held[0]![1][0]![0];
+
+  let handled = 0;
+  const sub = await bus.consume(
+    'orders',
+    { group: 'fast', consumer: 'f1', concurrency: 16 },
+    () => {
+      handled++;
+      return Promise.resolve();
+    },
+  );
+  await waitFor('all handled by the fast group', () => handled === total, 20_000);
+  await sleep(300);
+  assert.equal(await redis.xlen(stream), total, 'the slow group holds every entry');
+
+  // The slow group reads the rest and acknowledges all but its last 200 entries.
+  const rest = (await redis.xreadgroup(
+    'GROUP',
+    'slow',
+    's1',
+    'COUNT',
+    total,
+    'STREAMS',
+    stream,
+    '>',
+  )) as [string, [string, string[]][]][];
+  const ids = [...held[0]![1], ...rest[0]![1]].map(([id]) => id);
+  await redis.xack(stream, 'slow', ...ids.slice(0, total - 200));
+  await bus.publish('orders', { value: 'one more' });
+  const len = await waitFor(
+    'a trim',
+    async () => {
+      const n = await redis.xlen(stream);
+      return n < 1000 ? n : undefined;
+    },
+    10_000,
+  );
+  // Every entry the slow group still has pending is kept.
+  const [count, first] = (await redis.xpending(stream, 'slow')) as [number, string];
+  assert.equal(count, 200);
+  assert.equal(first, ids[total - 200]);
+  const kept = await redis.xrange(stream, first, '+');
+  assert.equal(
+    kept.length,
+    201,
+    `entries from the oldest pending one on are all kept (xlen ${len})`,
+  );
+  assert.ok(oldestHeld < first);
+  await sub.stop();
 });

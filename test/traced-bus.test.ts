@@ -6,9 +6,9 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { withTracing } from '../src/bus/traced-bus.js';
 import type { IncomingMessage } from '../src/bus/types.js';
 import { adapters, sleep } from './helpers/bus.js';
@@ -16,17 +16,15 @@ import { waitFor } from './helpers/wait.js';
 
 /** The real SDK, as a service sets it up: async context, W3C trace context and baggage. */
 const exporter = new InMemorySpanExporter();
-const sdk = new NodeSDK({
-  spanProcessors: [new SimpleSpanProcessor(exporter)],
-  textMapPropagator: new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+before(() =>
+  provider.register({
+    propagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
   }),
-  instrumentations: [],
-  metricReaders: [],
-  logRecordProcessors: [],
-});
-before(() => sdk.start());
-after(() => sdk.shutdown());
+);
+after(() => provider.shutdown());
 
 const spanNamed = (name: string): ReadableSpan[] =>
   exporter.getFinishedSpans().filter((s) => s.name === name);

@@ -8,14 +8,10 @@ import {
   scaleItems,
   serviceSeed,
 } from '../src/workload/plan.js';
-import {
-  INTENSITIES,
-  ITEM_RANGES,
-  OPERATIONS,
-  SERVICE_KINDS,
-  SPEC_MIXES,
-} from '../src/workload/types.js';
-import type { ServiceKind, WorkloadPlan } from '../src/workload/types.js';
+import { INTENSITIES, ITEM_RANGES, OPERATIONS, SPEC_MIXES } from '../src/workload/types.js';
+import { SERVICE_KINDS } from '../src/model/index.js';
+import type { ServiceKind } from '../src/model/index.js';
+import type { WorkloadPlan } from '../src/workload/types.js';
 
 function plans(seed: number, service: ServiceKind, n: number, scale = 1): WorkloadPlan[] {
   const random = mulberry32(serviceSeed(seed, service));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { context, propagation, SpanStatusCode } from '@opentelemetry/api';
-import { parseCommandLine } from '../src/cli/options.js';
+import { parseCommandLine } from '../src/config/index.js';
 import { createResourceMonitor } from '../src/monitor/index.js';
 import {
   createWorkload,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { formatHelp, parseCommandLine } from '../src/cli/options.js';
+import { formatHelp, parseCommandLine } from '../src/config/index.js';
 import { workloadOptions, workloadSettingsFrom } from '../src/workload/index.js';
 import { SPEC_MIXES } from '../src/workload/types.js';
 
@@ -17,7 +17,12 @@ test('defaults: the spec mixes, scale 1, monitor at 100 ms, 80 % CPU, 200 MB', (
   assert.equal(s.mode, 'spec');
   assert.deepEqual(s.fixedIntensities, {});
   assert.deepEqual(s.mixes, SPEC_MIXES);
-  assert.deepEqual(s.monitor, { intervalMs: 100, cpuThresholdPercent: 80, memoryThresholdMb: 200 });
+  assert.deepEqual(s.monitor, {
+    enabled: true,
+    intervalMs: 100,
+    cpuThresholdPercent: 80,
+    memoryThresholdMb: 200,
+  });
 });
 
 test('flags and environment set every workload setting', () => {
@@ -36,12 +41,18 @@ test('flags and environment set every workload setting', () => {
       TRACELAB_MONITOR_INTERVAL_MS: '50',
       TRACELAB_CPU_THRESHOLD: '70',
       TRACELAB_MEMORY_THRESHOLD_MB: '100',
+      TRACELAB_MONITOR: 'off',
     },
   );
   assert.equal(s.seed, 7);
   assert.equal(s.scale, 0.05);
   assert.deepEqual(s.fixedIntensities, { processing: 'heavy', api: 'light' });
-  assert.deepEqual(s.monitor, { intervalMs: 50, cpuThresholdPercent: 70, memoryThresholdMb: 100 });
+  assert.deepEqual(s.monitor, {
+    enabled: false,
+    intervalMs: 50,
+    cpuThresholdPercent: 70,
+    memoryThresholdMb: 100,
+  });
   const e = settings([], {
     TRACELAB_SEED: '3',
     TRACELAB_WORKLOAD: 'none',

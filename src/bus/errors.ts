@@ -1,24 +1,23 @@
-import { CliError } from '../cli/errors.js';
+import { TracelabError } from '../errors/index.js';
 
 /**
- * The bus's errors, in one catalogue. They are user-fixable conditions (a broker that is not
- * running, a bad broker list), so they print as a plain message without a stack trace.
+ * The bus's errors, in one catalogue. They are conditions a user can fix (a broker that is not
+ * running, a bad broker list); the CLI entry decides how they are shown.
  */
 export const BUS_ERRORS = {
-  BUS_UNREACHABLE: 'BUS_UNREACHABLE',
-  BUS_BAD_CONFIG: 'BUS_BAD_CONFIG',
-  BUS_UNSUPPORTED: 'BUS_UNSUPPORTED',
-  BUS_TEST_BROKER: 'BUS_TEST_BROKER',
+  BUS_ERR_UNREACHABLE: 'BUS_ERR_UNREACHABLE',
+  BUS_ERR_BAD_CONFIG: 'BUS_ERR_BAD_CONFIG',
+  BUS_ERR_UNSUPPORTED: 'BUS_ERR_UNSUPPORTED',
+  /** The broker cannot list consumer groups: name them. */
+  BUS_ERR_GROUPS_UNLISTED: 'BUS_ERR_GROUPS_UNLISTED',
+  BUS_ERR_TEST_BROKER: 'BUS_ERR_TEST_BROKER',
 } as const;
 export type BusErrorCode = (typeof BUS_ERRORS)[keyof typeof BUS_ERRORS];
 
-export class BusError extends CliError {
-  constructor(
-    readonly code: BusErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BusError';
+export class BusError extends TracelabError {
+  declare readonly code: BusErrorCode;
+  constructor(code: BusErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -40,15 +39,23 @@ export function connectFailureReason(err: unknown): string {
 
 export function redisUnreachable(url: string, err: unknown): BusError {
   return new BusError(
-    BUS_ERRORS.BUS_UNREACHABLE,
+    BUS_ERRORS.BUS_ERR_UNREACHABLE,
     `cannot reach Redis at ${redactUrl(url)} (${connectFailureReason(err)}): start redis-server, set REDIS_URL, or use Docker (docker compose up)`,
   );
 }
 
 export function kafkaUnreachable(brokers: readonly string[], err: unknown): BusError {
   return new BusError(
-    BUS_ERRORS.BUS_UNREACHABLE,
+    BUS_ERRORS.BUS_ERR_UNREACHABLE,
     `cannot reach Kafka at ${brokers.join(',')} (${connectFailureReason(err)}): start a broker, set KAFKA_BROKERS, or use Docker (docker compose up)`,
+  );
+}
+
+/** A dependency that was up and no longer answers: what a health check reports. */
+export function nowUnreachable(system: 'Redis' | 'Kafka', err: unknown): BusError {
+  return new BusError(
+    BUS_ERRORS.BUS_ERR_UNREACHABLE,
+    `${system} is unreachable (${connectFailureReason(err)})`,
   );
 }
 
@@ -63,6 +70,28 @@ export function isMissingControllerError(err: unknown): boolean {
     e?.name === 'KafkaJSBrokerNotFound' &&
     /^Broker -?\d+ not found in the cached metadata$/.test(e.message ?? '')
   );
+}
+
+/** ioredis's words for a command that could not reach Redis (down, restarting, or cut off). */
+const REDIS_DOWN =
+  /Stream isn't writeable|Connection is closed|Reached the max retries per request|Command timed out|^LOADING /;
+const SOCKET_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * Which dependency a failed command says is unreachable (`Redis`, `Kafka`), or undefined for
+ * any other failure. An HTTP app answers the first with 503, not 500: nothing to fix in the
+ * request, try again later.
+ */
+export function unreachableDependency(err: unknown): 'Redis' | 'Kafka' | undefined {
+  for (const e of errorChain(err)) {
+    if (e.name.startsWith('KafkaJS')) return 'Kafka';
+    if (e instanceof BusError && e.code === BUS_ERRORS.BUS_ERR_UNREACHABLE) {
+      return /Kafka/.test(e.message) ? 'Kafka' : 'Redis';
+    }
+    if (e.name === 'MaxRetriesPerRequestError' || REDIS_DOWN.test(e.message)) return 'Redis';
+    if (SOCKET_DOWN.has((e as NodeJS.ErrnoException).code ?? '')) return 'Redis';
+  }
+  return undefined;
 }
 
 /** The URL without its password, fit for a message. */

@@ -1,10 +1,10 @@
-import { createKafkaBus } from './kafka.js';
+import { redisDeliveryCounts } from './delivery-counts.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
+import type { Redis } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './options.js';
 import type { BusConfig } from './options.js';
 import { createRedisStreamsBus } from './redis-streams.js';
 import type { Bus } from './types.js';
-export { TOPICS } from './types.js';
 export type {
   Bus,
   ConsumeOptions,
@@ -15,13 +15,12 @@ export type {
   OutgoingMessage,
   PublishReceipt,
   Subscription,
-  TopicName,
 } from './types.js';
 export { withTracing } from './traced-bus.js';
 export type { TracingOptions } from './traced-bus.js';
 export { startTestBroker } from './kafka-test-broker.js';
 export type { TestBroker } from './kafka-test-broker.js';
-export { BusError, BUS_ERRORS } from './errors.js';
+export { BusError, BUS_ERRORS, unreachableDependency } from './errors.js';
 export type { BusErrorCode } from './errors.js';
 
 export {
@@ -32,20 +31,29 @@ export {
   busOptions,
 } from './options.js';
 export type { BusConfig, BusKind } from './options.js';
-export { connectRedis } from './redis-connection.js';
+export { connectionDown, connectRedis } from './redis-connection.js';
+export { lazyLagReader } from './lag-reader.js';
+export type { LagReader } from './lag-reader.js';
 
 /** Connects to the bus the config names; a clear BusError (no stack) when it is not there. */
-export async function createBus(config: BusConfig): Promise<Bus> {
+export async function createBus(config: BusConfig, shared: { redis?: Redis } = {}): Promise<Bus> {
   if (config.kind === 'kafka') {
+    // Loaded only for Kafka: kafkajs is a few MB of heap a Redis Streams service never needs.
+    const { createKafkaBus } = await import('./kafka.js');
     return createKafkaBus({
       brokers: parseKafkaBrokers(config.kafkaBrokers),
       ...(config.clientId ? { clientId: config.clientId } : {}),
       ...(config.partitions ? { partitions: config.partitions } : {}),
+      deliveryCounts: redisDeliveryCounts({
+        redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
+        keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,
+      }),
     });
   }
   return createRedisStreamsBus({
     redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
     keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,
     ...(config.claimIdleMs !== undefined ? { claimIdleMs: config.claimIdleMs } : {}),
+    ...(shared.redis ? { connection: shared.redis } : {}),
   });
 }

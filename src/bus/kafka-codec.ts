@@ -39,7 +39,7 @@ export function parseKafkaBrokers(list: readonly string[] | string | undefined):
     .filter(Boolean);
   if (items.length === 0) {
     throw new BusError(
-      BUS_ERRORS.BUS_BAD_CONFIG,
+      BUS_ERRORS.BUS_ERR_BAD_CONFIG,
       'no Kafka brokers given: set KAFKA_BROKERS or --kafka-brokers to host:port[,host:port...]',
     );
   }
@@ -48,7 +48,7 @@ export function parseKafkaBrokers(list: readonly string[] | string | undefined):
     const port = m ? Number(m[2]) : NaN;
     if (!m || port < 1 || port > 65535) {
       throw new BusError(
-        BUS_ERRORS.BUS_BAD_CONFIG,
+        BUS_ERRORS.BUS_ERR_BAD_CONFIG,
         `bad Kafka broker "${item}": expected host:port with a port from 1 to 65535, e.g. 127.0.0.1:9092`,
       );
     }
@@ -60,7 +60,7 @@ export function parseKafkaBrokers(list: readonly string[] | string | undefined):
 export function checkTopicName(topic: string): string {
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
     throw new BusError(
-      BUS_ERRORS.BUS_BAD_CONFIG,
+      BUS_ERRORS.BUS_ERR_BAD_CONFIG,
       `"${topic}" is not a valid Kafka topic name (letters, digits, ".", "_", "-")`,
     );
   }

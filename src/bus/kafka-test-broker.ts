@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { BUS_ERRORS, BusError } from './errors.js';
 
 export interface TestBroker {
@@ -19,23 +20,31 @@ export function parseMockBrokers(output: string): string[] | undefined {
  * Its limits: see docs/bus.md. Everything in it is lost on stop().
  */
 export function startTestBroker(
-  opts: { brokers?: number; timeoutMs?: number } = {},
+  opts: {
+    brokers?: number;
+    timeoutMs?: number;
+    /**
+     * How to start kcat, e.g. through a watchdog that stops it with its parent; it must
+     * pipe stdout and stderr, and exit with 127 when the command is not installed.
+     */
+    spawn?: (command: string, args: readonly string[]) => ChildProcess;
+  } = {},
 ): Promise<TestBroker> {
-  const child = spawn(
-    'kcat',
-    [
-      '-X',
-      `test.mock.num.brokers=${opts.brokers ?? 1}`,
-      '-b',
-      '127.0.0.1:1',
-      // A plain consumer of a keep-alive topic keeps kcat, and the cluster in it, running.
-      '-C',
-      '-t',
-      '__broker_keepalive',
-      '-q',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const launch =
+    opts.spawn ??
+    ((command: string, args: readonly string[]) =>
+      spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = launch('kcat', [
+    '-X',
+    `test.mock.num.brokers=${opts.brokers ?? 1}`,
+    '-b',
+    '127.0.0.1:1',
+    // A plain consumer of a keep-alive topic keeps kcat, and the cluster in it, running.
+    '-C',
+    '-t',
+    '__broker_keepalive',
+    '-q',
+  ]);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
@@ -67,30 +76,39 @@ export function startTestBroker(
         settled = true;
         clearTimeout(timer);
         // Only the start-up line matters; later output is not kept.
-        child.stdout.removeAllListeners('data').resume();
-        child.stderr.removeAllListeners('data').resume();
+        child.stdout?.removeAllListeners('data').resume();
+        child.stderr?.removeAllListeners('data').resume();
         resolve({ brokers, stop });
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.once('error', (err: NodeJS.ErrnoException) => {
       fail(
-        err.code === 'ENOENT'
-          ? brokerError(
-              'kcat is not installed: install kcat (apt-get install -y kcat) or set KAFKA_BROKERS to a real broker',
-            )
-          : brokerError(`cannot start kcat: ${err.message}`),
+        err.code === 'ENOENT' ? notInstalled() : brokerError(`cannot start kcat: ${err.message}`),
       );
     });
     child.once('exit', (code) =>
       fail(
-        brokerError(`the Kafka test broker (kcat) exited with ${code}; it said: ${output.trim()}`),
+        code === NOT_FOUND
+          ? notInstalled()
+          : brokerError(
+              `the Kafka test broker (kcat) exited with ${code}; it said: ${output.trim()}`,
+            ),
       ),
     );
   });
 }
 
+/** A shell's exit code for a command it cannot find; a launcher reports a missing kcat so. */
+const NOT_FOUND = 127;
+
+function notInstalled(): BusError {
+  return brokerError(
+    'kcat is not installed: install kcat (apt-get install -y kcat) or set KAFKA_BROKERS to a real broker',
+  );
+}
+
 function brokerError(message: string): BusError {
-  return new BusError(BUS_ERRORS.BUS_TEST_BROKER, message);
+  return new BusError(BUS_ERRORS.BUS_ERR_TEST_BROKER, message);
 }

@@ -1,13 +1,21 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, KafkaMessage, LogEntry, Producer } from 'kafkajs';
-import { BUS_ERRORS, BusError, isMissingControllerError, kafkaUnreachable } from './errors.js';
+import {
+  BUS_ERRORS,
+  BusError,
+  isMissingControllerError,
+  kafkaUnreachable,
+  nowUnreachable,
+} from './errors.js';
 import {
   checkTopicName,
   fromKafkaHeaders,
   parseKafkaBrokers,
   toKafkaHeaders,
 } from './kafka-codec.js';
-import { TOPICS } from './types.js';
+import type { DeliveryCounts } from './delivery-counts.js';
+import { redeliveryDelayMs, sleep } from './redelivery.js';
+import { TOPICS } from '../model/index.js';
 import type {
   Bus,
   ConsumeOptions,
@@ -33,14 +41,13 @@ export interface KafkaBusOptions {
   readonly connectRetries?: number;
   /** Where kafkajs warnings and errors go (one line each). Default: stderr. */
   readonly log?: (line: string) => void;
+  /** Where delivery counts live: Kafka keeps none, and a crash must not reset them. */
+  readonly deliveryCounts: DeliveryCounts;
 }
 
 export const DEFAULT_PARTITIONS = 4;
-
-/** How long a failed message waits before it is delivered again (per partition). */
-export function redeliveryDelayMs(failures: number): number {
-  return Math.min(100 * 2 ** Math.max(0, failures - 1), 5000);
-}
+/** The longest a health check waits for the broker. */
+const HEALTH_TIMEOUT_MS = 1000;
 
 /**
  * Kafka through kafkajs: one topic per pipeline topic, one consumer group per service.
@@ -87,6 +94,17 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   } finally {
     connecting = false;
   }
+
+  // Health checks go through a client of their own that does not retry: a broker that is down
+  // is reported at once, not after the backoff a publish rides out.
+  const healthAdmin = new Kafka({
+    clientId: `${options.clientId ?? 'tracelab'}-health`,
+    brokers,
+    connectionTimeout: HEALTH_TIMEOUT_MS,
+    requestTimeout: HEALTH_TIMEOUT_MS,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
 
   const topicReady = new Map<string, Promise<void>>();
   let autoCreateNoted = false;
@@ -140,22 +158,28 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     async consume(topic, consumeOptions, handler): Promise<Subscription> {
       const name = checkTopicName(prefix + topic);
       await ensureTopic(name);
-      const consumer = kafka.consumer({
-        groupId: consumeOptions.group,
-        allowAutoTopicCreation: true,
-        // A fetch waits at most this long for data: it bounds how long stop() takes.
-        maxWaitTimeInMs: 1000,
-        // Shorter than kafkajs's 30 s, so a crashed consumer's partitions move on within
-        // seconds: the recovery a learner wants to watch.
-        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-        heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
-      });
-      try {
-        await consumer.connect();
-      } catch (err) {
-        throw kafkaUnreachable(brokers, err);
-      }
-      const sub = await runConsumer(consumer, topic, name, consumeOptions, handler);
+      const makeConsumer = () =>
+        kafka.consumer({
+          groupId: consumeOptions.group,
+          allowAutoTopicCreation: true,
+          // A fetch waits at most this long for data: it bounds how long stop() takes.
+          maxWaitTimeInMs: 1000,
+          // Shorter than kafkajs's 30 s, so a crashed consumer's partitions move on within
+          // seconds: the recovery a learner wants to watch.
+          sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+          heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+        });
+      const sub = await runConsumer(
+        makeConsumer,
+        brokers,
+        topic,
+        name,
+        consumeOptions,
+        handler,
+        options.deliveryCounts,
+        admin,
+        log,
+      );
       const tracked: Subscription = {
         stop: async () => {
           subscriptions.delete(tracked);
@@ -170,80 +194,156 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
       return kafkaLag(admin, prefix, filter);
     },
 
+    async ping() {
+      try {
+        await healthAdmin.connect();
+        await healthAdmin.describeCluster();
+      } catch (err) {
+        throw nowUnreachable('Kafka', err);
+      }
+    },
+
     async close() {
       await Promise.all([...subscriptions].map((s) => s.stop()));
+      await options.deliveryCounts.close();
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
+      await healthAdmin.disconnect().catch(() => {});
     },
   };
 }
 
+/** How long consume() waits for its first assignment before it returns anyway. */
+const JOIN_WAIT_MS = 30_000;
+
 async function runConsumer(
-  consumer: Consumer,
+  makeConsumer: () => Consumer,
+  brokers: readonly string[],
   topic: string,
   kafkaTopic: string,
   options: ConsumeOptions,
   handler: MessageHandler,
+  counts: DeliveryCounts,
+  admin: Admin,
+  log: (line: string) => void,
 ): Promise<Subscription> {
-  // Delivery counts are kept in this process: a redelivery after a crash starts again at 1.
-  const failures = new Map<string, number>();
   const inHand = new Set<Promise<void>>();
   let stopping = false;
-  let wakeBackoff: (() => void) | undefined;
-  const joined = new Promise<void>((resolve) => {
-    consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-  });
+  const stopped = new AbortController();
+  // A member killed between committing a message and forgetting its count left the count
+  // behind: once the group has settled, drop every count below the committed offsets.
+  const forgetCommitted = async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId: options.group, topics: [kafkaTopic] });
+    const committed = new Map<number, bigint>();
+    for (const p of offsets?.partitions ?? []) {
+      if (/^\d+$/.test(p.offset)) committed.set(p.partition, BigInt(p.offset));
+    }
+    await counts.forgetCommitted(options.group, kafkaTopic, committed);
+  };
+  let forgetting = Promise.resolve();
+  let consumer = makeConsumer();
 
-  const handle = async (partition: number, message: KafkaMessage): Promise<void> => {
+  const handle = async (own: Consumer, partition: number, message: KafkaMessage) => {
     const id = `${partition}:${message.offset}`;
-    const failed = failures.get(id) ?? 0;
+    let deliveries = 0;
     try {
-      await handler(toIncoming(topic, partition, message, failed + 1));
+      deliveries = await counts.next(options.group, kafkaTopic, id);
+      await handler(toIncoming(topic, partition, message, deliveries));
     } catch {
-      failures.set(id, failed + 1);
-      if (!stopping) {
-        await new Promise<void>((resolve) => {
-          wakeBackoff = resolve;
-          setTimeout(resolve, redeliveryDelayMs(failed + 1));
-        });
-      }
+      await sleep(redeliveryDelayMs(Math.max(1, deliveries)), stopped.signal);
       // Not committed: fetch this partition again from this message.
-      if (!stopping) consumer.seek({ topic: kafkaTopic, partition, offset: message.offset });
+      if (!stopping) own.seek({ topic: kafkaTopic, partition, offset: message.offset });
       return;
     }
-    failures.delete(id);
     const next = (BigInt(message.offset) + 1n).toString();
-    await consumer.commitOffsets([{ topic: kafkaTopic, partition, offset: next }]);
+    await own.commitOffsets([{ topic: kafkaTopic, partition, offset: next }]);
+    await counts.forget(options.group, kafkaTopic, id).catch(() => {});
   };
 
-  await consumer.subscribe({ topic: kafkaTopic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    // One message at a time per partition keeps per-key order; partitions run side by side.
-    partitionsConsumedConcurrently: Math.max(1, Math.floor(options.concurrency ?? 1)),
-    eachMessage: async ({ partition, message }) => {
-      // Stopping: take nothing new. Uncommitted, it goes to the next member of the group.
+  /** Connects, joins and runs `own`; resolves once it has been given partitions (or later). */
+  const start = async (own: Consumer, connected = false): Promise<boolean> => {
+    const joined = new Promise<void>((resolve) => {
+      own.on(own.events.GROUP_JOIN, () => {
+        resolve();
+        // Best effort: a count left over is read by no delivery; the next join tries again.
+        forgetting = forgetting.then(() => forgetCommitted().catch(() => {}));
+      });
+    });
+    own.on(own.events.CRASH, ({ payload }) => {
+      // kafkajs restarts a consumer after retriable errors only; after any other (a broker
+      // answering a rebalance with an error it does not know) it stays down and its
+      // partitions would go unread. Start a fresh member instead.
+      if (payload.restart || stopping || own !== consumer) return;
+      log(
+        `kafka: the consumer of ${kafkaTopic} in group ${options.group} stopped (${payload.error.message}); starting it again`,
+      );
+      void restart(1);
+    });
+    if (!connected) await own.connect();
+    await own.subscribe({ topic: kafkaTopic, fromBeginning: true });
+    await own.run({
+      autoCommit: false,
+      // One message at a time per partition keeps per-key order; partitions run side by side.
+      partitionsConsumedConcurrently: Math.max(1, Math.floor(options.concurrency ?? 1)),
+      eachMessage: async ({ partition, message }) => {
+        // Stopping: take nothing new. Uncommitted, it goes to the next member of the group.
+        if (stopping) return;
+        const work = handle(own, partition, message);
+        inHand.add(work);
+        try {
+          await work;
+        } finally {
+          inHand.delete(work);
+        }
+      },
+    });
+    // Resolve once partitions are assigned, so a caller's first publish is not raced by a join.
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      joined.then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), JOIN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    return waited;
+  };
+
+  const restart = async (attempt: number): Promise<void> => {
+    await sleep(redeliveryDelayMs(attempt), stopped.signal);
+    if (stopping) return;
+    const old = consumer;
+    await old.disconnect().catch(() => {});
+    consumer = makeConsumer();
+    try {
+      await start(consumer);
+    } catch (err) {
       if (stopping) return;
-      const work = handle(partition, message);
-      inHand.add(work);
-      try {
-        await work;
-      } finally {
-        inHand.delete(work);
-      }
-    },
-  });
-  // Resolve once partitions are assigned, so a caller's first publish is not raced by a join.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([joined, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
-  clearTimeout(timer);
+      log(
+        `kafka: could not start the consumer of ${kafkaTopic} again (${(err as Error).message}); trying again`,
+      );
+      await consumer.disconnect().catch(() => {});
+      void restart(attempt + 1);
+    }
+  };
+
+  try {
+    await consumer.connect();
+  } catch (err) {
+    throw kafkaUnreachable(brokers, err);
+  }
+  const joinedInTime = await start(consumer, true);
+  if (!joinedInTime) {
+    log(
+      `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
+    );
+  }
   return {
     stop: async () => {
       stopping = true;
-      wakeBackoff?.();
+      stopped.abort();
       // The messages in hand finish and are committed before the consumer leaves the group.
       await Promise.allSettled([...inHand]);
       await consumer.disconnect();
+      await forgetting;
     },
   };
 }
@@ -319,7 +419,7 @@ async function listGroups(admin: Admin): Promise<string[]> {
   } catch (err) {
     if ((err as Error).name === 'KafkaJSServerDoesNotSupportApiKey') {
       throw new BusError(
-        BUS_ERRORS.BUS_UNSUPPORTED,
+        BUS_ERRORS.BUS_ERR_GROUPS_UNLISTED,
         'this Kafka broker cannot list consumer groups: name them with --group (e.g. --group processing-service)',
       );
     }

@@ -1,5 +1,5 @@
-import type { OptionSpec, OptionValues } from '../cli/options.js';
-import { opt } from '../cli/options.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
+import { opt } from '../config/index.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
 
 /**
@@ -63,12 +63,12 @@ export const busOptions: readonly OptionSpec[] = [
  * when absent: `tracelab up --bus kafka` may start a test broker instead.
  */
 export function busConfigFrom(values: OptionValues): BusConfig {
-  const kind = (opt.str(values, 'bus') ?? 'redis') as BusKind;
+  const kind = opt.str(values, 'bus') as BusKind;
   const brokers = opt.list(values, 'kafka-brokers');
   return {
     kind,
-    redisUrl: opt.str(values, 'redis-url') ?? DEFAULT_REDIS_URL,
-    keyPrefix: opt.str(values, 'key-prefix') ?? DEFAULT_KEY_PREFIX,
+    redisUrl: opt.str(values, 'redis-url'),
+    keyPrefix: opt.str(values, 'key-prefix'),
     ...(brokers.length > 0 ? { kafkaBrokers: parseKafkaBrokers(brokers) } : {}),
   };
 }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { nowUnreachable } from './errors.js';
 import { connectRedis, duplicateConnection } from './redis-connection.js';
-import { TOPICS } from './types.js';
+import { redeliveryDelayMs, sleep } from './redelivery.js';
+import { TOPICS } from '../model/index.js';
 import { DEFAULT_KEY_PREFIX } from './options.js';
 import type {
   Bus,
@@ -24,10 +26,51 @@ export interface RedisStreamsBusOptions {
   readonly claimIntervalMs?: number;
   /** XREADGROUP BLOCK time: the longest stop() waits for an idle read to return. */
   readonly blockMs?: number;
+  /** How often a consumer trims what every group has acknowledged from its stream; 0: never. */
+  readonly trimIntervalMs?: number;
   readonly connectRetries?: number;
+  /**
+   * A connection of the caller's for publishing and other short commands (the bus does not
+   * close it). Shared with the order store and auto-pipelined, a stage's publish and its
+   * record update leave in one write. Default: the bus opens its own.
+   */
+  readonly connection?: Redis;
 }
 
 export const DEFAULT_CLAIM_IDLE_MS = 30_000;
+export const DEFAULT_TRIM_INTERVAL_MS = 1000;
+
+/**
+ * Trims the entries that every group of the stream has acknowledged, and nothing else: the
+ * floor is, per group, its oldest pending entry, or its last delivered entry when none is
+ * pending; the stream keeps everything from the lowest floor on. New deliveries only ever
+ * add pending entries above a group's last delivered id, so the floor never moves down
+ * between reading it and trimming. A stream without groups is left alone. Approximate (~)
+ * trimming drops whole internal nodes: cheap, and it never removes an entry at or above
+ * the floor.
+ */
+const TRIM_ACKNOWLEDGED = `
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups == 0 then return 0 end
+local function before(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  ams, bms = tonumber(ams), tonumber(bms)
+  if ams ~= bms then return ams < bms end
+  return tonumber(aseq) < tonumber(bseq)
+end
+local floor = nil
+for _, g in ipairs(groups) do
+  local info = {}
+  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+  local mine = info['last-delivered-id']
+  if tonumber(info['pending']) > 0 then
+    mine = redis.call('XPENDING', KEYS[1], info['name'])[2]
+  end
+  if floor == nil or before(mine, floor) then floor = mine end
+end
+if floor == '0-0' then return 0 end
+return redis.call('XTRIM', KEYS[1], 'MINID', '~', floor)`;
 
 const FIELD_VALUE = 'value';
 const FIELD_KEY = 'key';
@@ -82,8 +125,9 @@ type ReadReply = [stream: string, entries: RawEntry[]][] | null;
 
 /**
  * Redis Streams: one stream per topic, one consumer group per service, one consumer per
- * replica. Streams are not trimmed: an entry is never removed before every group has
- * acknowledged it, so an accepted order cannot be lost (see docs/bus.md).
+ * replica. Consumers trim their stream of what every group has acknowledged, so memory stays
+ * flat on a long run; an entry is never removed before every group has acknowledged it, so
+ * an accepted order cannot be lost (see docs/bus.md).
  */
 export async function createRedisStreamsBus(options: RedisStreamsBusOptions): Promise<Bus> {
   const url = options.redisUrl;
@@ -93,8 +137,11 @@ export async function createRedisStreamsBus(options: RedisStreamsBusOptions): Pr
     claimIdleMs,
     claimIntervalMs: options.claimIntervalMs ?? Math.min(claimIdleMs, 5000),
     blockMs: options.blockMs ?? 1000,
+    trimIntervalMs: options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS,
   };
-  const main = await connectRedis(url, { connectRetries: options.connectRetries });
+  const ownsMain = options.connection === undefined;
+  const main =
+    options.connection ?? (await connectRedis(url, { connectRetries: options.connectRetries }));
   const readers = new Set<StreamReader>();
 
   return {
@@ -124,10 +171,19 @@ export async function createRedisStreamsBus(options: RedisStreamsBusOptions): Pr
       return streamLag(main, prefix, filter);
     },
 
+    async ping() {
+      // The connection fails a command at once while it is down (see connectRedis).
+      try {
+        await main.ping();
+      } catch (err) {
+        throw nowUnreachable('Redis', err);
+      }
+    },
+
     async close() {
       await Promise.all([...readers].map((r) => r.stop()));
       readers.clear();
-      await main.quit().catch(() => main.disconnect());
+      if (ownsMain) await main.quit().catch(() => main.disconnect());
     },
   };
 }
@@ -145,6 +201,7 @@ interface ReaderSettings {
   readonly claimIdleMs: number;
   readonly claimIntervalMs: number;
   readonly blockMs: number;
+  readonly trimIntervalMs: number;
 }
 
 /**
@@ -165,6 +222,9 @@ class StreamReader {
   private historyCursor: string | undefined = '0';
   private claimCursor = '0-0';
   private nextClaimAtMs = 0;
+  private nextTrimAtMs = 0;
+  private ackedSinceTrim = false;
+  private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -188,6 +248,7 @@ class StreamReader {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.wakeUp();
     await this.loop;
   }
@@ -201,6 +262,7 @@ class StreamReader {
         const messages = await this.next(this.concurrency - this.inHand.size);
         failures = 0;
         for (const m of messages) this.dispatch(m);
+        await this.trimNowAndThen();
       } catch (err) {
         if (this.stopping) break;
         if (/NOGROUP/.test((err as Error).message)) {
@@ -208,7 +270,7 @@ class StreamReader {
         }
         // Redis restarting or unreachable for a while: back off, keep the messages in hand.
         failures++;
-        await delay(Math.min(100 * 2 ** failures, 2000));
+        await sleep(Math.min(100 * 2 ** failures, 2000), this.stopped.signal);
       }
     }
     await this.waitForAllDone();
@@ -322,19 +384,75 @@ class StreamReader {
     void this.handle(message);
   }
 
+  /**
+   * Handles a message until it succeeds. A failure is delivered again to this consumer after
+   * a backoff, through XCLAIM, so Redis counts the delivery; it stays in hand meanwhile, so
+   * the messages behind it wait (the handler dead-letters it once it has failed too often).
+   * Stopping, or Redis gone, leaves it pending: claimed again later, never lost.
+   */
   private async handle(message: IncomingMessage): Promise<void> {
+    let current: IncomingMessage | undefined = message;
     try {
-      await this.handler(message);
-      this.ack(message.messageId);
-    } catch {
-      // Left pending: claimed again after claimIdleMs, with a higher delivery count.
+      while (current) {
+        try {
+          await this.handler(current);
+          this.ack(current.messageId);
+          return;
+        } catch {
+          await sleep(redeliveryDelayMs(current.deliveryCount), this.stopped.signal);
+          if (this.stopping) return;
+          current = await this.redeliverWhenBack(current);
+        }
+      }
     } finally {
       this.inHand.delete(message.messageId);
       this.wakeUp();
     }
   }
 
+  /**
+   * Redelivers once Redis answers: while it is down the message stays in hand, retried with
+   * a backoff, so it is handled as soon as Redis is back rather than claimed after the idle
+   * timeout. Undefined when stopping (it stays pending) or when the entry is gone.
+   */
+  private async redeliverWhenBack(message: IncomingMessage): Promise<IncomingMessage | undefined> {
+    for (let failures = 1; !this.stopping; failures++) {
+      try {
+        return await this.redeliver(message);
+      } catch {
+        await sleep(Math.min(100 * 2 ** failures, 2000), this.stopped.signal);
+      }
+    }
+    return undefined;
+  }
+
+  /** The same entry, claimed again by this consumer: its delivery count goes up by one. */
+  private async redeliver(message: IncomingMessage): Promise<IncomingMessage | undefined> {
+    const entries = (await this.main.xclaim(
+      this.stream,
+      this.group,
+      this.consumer,
+      0,
+      message.messageId,
+    )) as RawEntry[];
+    const entry = entries.find(([, fields]) => fields !== null);
+    if (!entry) return undefined;
+    return decodeEntry(this.topic, entry[0], entry[1]!, message.deliveryCount + 1);
+  }
+
+  /** At most once per interval, and only after acknowledgements: idle consumers cost nothing. */
+  private async trimNowAndThen(): Promise<void> {
+    if (this.settings.trimIntervalMs <= 0 || !this.ackedSinceTrim) return;
+    const now = Date.now();
+    if (now < this.nextTrimAtMs) return;
+    this.nextTrimAtMs = now + this.settings.trimIntervalMs;
+    this.ackedSinceTrim = false;
+    // Best effort: a trim that fails (Redis restarting) is simply done next time.
+    await this.main.eval(TRIM_ACKNOWLEDGED, 1, this.stream).catch(() => {});
+  }
+
   private ack(id: string): void {
+    this.ackedSinceTrim = true;
     if (!this.readInFlight) {
       // Sent with the next read, in one round trip.
       this.acks.push(id);
@@ -385,7 +503,14 @@ async function streamLag(
       if (/no such key/i.test(err.message)) continue;
       throw err;
     }
-    const end = String(pairs(streamInfo as unknown[])['last-generated-id']);
+    const info = pairs(streamInfo as unknown[]);
+    const end = String(info['last-generated-id']);
+    const present = new Set((groupsInfo as unknown[][]).map((raw) => String(pairs(raw).name)));
+    // A group named but not created yet would start from the first entry: all of it is lag.
+    for (const group of filter.groups ?? []) {
+      if (!present.has(group))
+        out.push({ group, topic, end, lag: Number(info.length), pending: 0 });
+    }
     for (const raw of groupsInfo as unknown[][]) {
       const g = pairs(raw);
       const group = String(g.name);
@@ -411,8 +536,4 @@ function pairs(flat: readonly unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
   return out;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,6 @@
-import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
 import type { Attributes, Tracer } from '@opentelemetry/api';
-import { recordError } from '../telemetry/record-error.js';
+import { inSpan } from '../telemetry/span.js';
 import {
   ATTR_DELIVERY_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
@@ -36,32 +36,24 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
     system,
 
     async publish(topic, message): Promise<PublishReceipt> {
-      const span = tracer.startSpan(`send ${topic}`, {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          [ATTR_MESSAGING_SYSTEM]: system,
-          [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
-          [ATTR_MESSAGING_OPERATION_NAME]: 'send',
-          [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-          [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
-          ...(system === 'kafka' && message.key !== undefined
-            ? { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: message.key }
-            : {}),
-        },
-      });
-      const ctx = trace.setSpan(context.active(), span);
-      const headers: MessageHeaders = { ...message.headers };
-      propagation.inject(ctx, headers);
-      try {
-        const receipt = await context.with(ctx, () => bus.publish(topic, { ...message, headers }));
+      const attributes = {
+        [ATTR_MESSAGING_SYSTEM]: system,
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+        [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+        [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
+        ...(system === 'kafka' && message.key !== undefined
+          ? { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: message.key }
+          : {}),
+      };
+      const options = { kind: SpanKind.PRODUCER, attributes };
+      return inSpan(tracer, `send ${topic}`, options, async (span) => {
+        const headers: MessageHeaders = { ...message.headers };
+        propagation.inject(context.active(), headers);
+        const receipt = await bus.publish(topic, { ...message, headers });
         span.setAttributes(receiptAttributes(system, receipt));
         return receipt;
-      } catch (err) {
-        recordError(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
+      });
     },
 
     consume(topic, consumeOptions, handler) {
@@ -69,37 +61,26 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
       return bus.consume(topic, consumeOptions, async (message) => {
         const startMs = Date.now();
         const parent = propagation.extract(ROOT_CONTEXT, message.headers);
-        const span = tracer.startSpan(
-          `process ${topic}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              [ATTR_MESSAGING_SYSTEM]: system,
-              [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
-              [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-              [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-              [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: group,
-              [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
-              [ATTR_QUEUE_WAIT_MS]: Math.max(0, startMs - message.publishedAtMs),
-              [ATTR_DELIVERY_COUNT]: message.deliveryCount,
-              ...incomingAttributes(system, message),
-            },
-          },
-          parent,
-        );
-        try {
-          // The extracted baggage stays active: it is part of `parent`.
-          await context.with(trace.setSpan(parent, span), () => handler(message));
-        } catch (err) {
-          recordError(span, err);
-          throw err;
-        } finally {
-          span.end();
-        }
+        const attributes = {
+          [ATTR_MESSAGING_SYSTEM]: system,
+          [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+          [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+          [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: group,
+          [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
+          [ATTR_QUEUE_WAIT_MS]: Math.max(0, startMs - message.publishedAtMs),
+          [ATTR_DELIVERY_COUNT]: message.deliveryCount,
+          ...incomingAttributes(system, message),
+        };
+        // The extracted baggage stays active: it is part of `parent`.
+        const options = { kind: SpanKind.CONSUMER, attributes };
+        await inSpan(tracer, `process ${topic}`, options, () => handler(message), parent);
       });
     },
 
     lag: (filter) => bus.lag(filter),
+
+    ping: () => bus.ping(),
     close: () => bus.close(),
   };
 }

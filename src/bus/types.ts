@@ -4,13 +4,9 @@
  * so messaging spans have the same shape whatever carries the messages.
  */
 
-/** The pipeline's topics (Redis stream names and Kafka topic names alike). */
-export const TOPICS = {
-  orders: 'orders',
-  processed: 'processed-orders',
-  notified: 'notified-orders',
-} as const;
-export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+import type { LagEntry } from '../model/index.js';
+
+export type { LagEntry };
 
 /** Message headers: W3C `traceparent`, `tracestate`, `baggage`, and any others. */
 export type MessageHeaders = Record<string, string>;
@@ -60,21 +56,6 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
-export interface LagEntry {
-  readonly group: string;
-  readonly topic: string;
-  /** Kafka partition; absent on Redis Streams (one stream, no partitions). */
-  readonly partition?: number;
-  /** Committed offset (Kafka) or last delivered id (Redis). */
-  readonly committed?: string;
-  /** End offset (Kafka) or last entry id (Redis). */
-  readonly end?: string;
-  /** Messages not yet delivered to the group. */
-  readonly lag: number;
-  /** Delivered but not yet acknowledged (Redis Streams' pending entries list). */
-  readonly pending?: number;
-}
-
 export interface Bus {
   /** `messaging.system` value: `redis` or `kafka`. */
   readonly system: 'redis' | 'kafka';
@@ -82,5 +63,10 @@ export interface Bus {
   consume(topic: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription>;
   /** Lag of each consumer group on each topic (or only those named). */
   lag(filter?: { groups?: readonly string[]; topics?: readonly string[] }): Promise<LagEntry[]>;
+  /**
+   * Resolves when the bus answers; rejects at once, saying why, when it is unreachable: what
+   * a health check asks, without waiting out the retries a publish makes.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

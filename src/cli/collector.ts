@@ -1,9 +1,13 @@
 import { defineCommand } from './command.js';
-import { CliError } from './errors.js';
-import { opt } from './options.js';
-import type { OptionSpec } from './options.js';
-import { COLLECTOR_DEFAULTS, CollectorError, startCollector } from '../collector/index.js';
-import type { RunningCollector } from '../collector/index.js';
+import { asListenError } from './errors.js';
+import { opt, portOption } from '../config/index.js';
+import type { OptionSpec } from '../config/index.js';
+import { busConfigFrom, busOptions, createBus, lazyLagReader } from '../bus/index.js';
+import { analyzeTraces } from '../analysis/index.js';
+import { COLLECTOR_DEFAULTS, startCollector, storedTraceReader } from '../collector/index.js';
+import type { LagSource, RunningCollector } from '../collector/index.js';
+import { collectWhenIdle } from '../monitor/idle-gc.js';
+import { tellReady, watchParent } from '../supervisor/parent-link.js';
 
 const options: OptionSpec[] = [
   {
@@ -13,24 +17,18 @@ const options: OptionSpec[] = [
     default: COLLECTOR_DEFAULTS.host,
     description: 'interface the receiver and the query API listen on',
   },
-  {
+  portOption({
     name: 'otlp-port',
-    type: 'number',
     env: 'TRACELAB_OTLP_PORT',
     default: COLLECTOR_DEFAULTS.otlpPort,
-    integer: true,
-    min: 0,
     description: 'OTLP/HTTP receiver port (POST /v1/traces); 0 picks a free port',
-  },
-  {
+  }),
+  portOption({
     name: 'http-port',
-    type: 'number',
     env: 'TRACELAB_HTTP_PORT',
     default: COLLECTOR_DEFAULTS.httpPort,
-    integer: true,
-    min: 0,
     description: 'Jaeger-compatible query API port; 0 picks a free port',
-  },
+  }),
   {
     name: 'max-spans',
     type: 'number',
@@ -41,53 +39,80 @@ const options: OptionSpec[] = [
     description: 'most spans kept; the oldest whole traces are evicted first',
   },
   {
+    name: 'max-metric-points',
+    type: 'number',
+    env: 'TRACELAB_MAX_METRIC_POINTS',
+    default: COLLECTOR_DEFAULTS.maxMetricPoints,
+    integer: true,
+    min: 1,
+    description:
+      'resource monitor points kept per process (POST /v1/metrics); the oldest are dropped first',
+  },
+  // Bus settings only say where lag is read: without --bus, /api/tracelab/lag answers 404.
+  ...busOptions.map((spec) =>
+    spec.name === 'bus'
+      ? {
+          ...spec,
+          default: undefined,
+          description:
+            'message bus whose consumer lag GET /api/tracelab/lag reports (none by default; tracelab up passes its own)',
+        }
+      : spec,
+  ),
+  {
     name: 'data',
     type: 'string',
     env: 'TRACELAB_DATA',
-    description: `file that keeps the traces across restarts (saved every ${COLLECTOR_DEFAULTS.persistIntervalMs / 1000} s when changed, and on exit)`,
+    description: `file that keeps the traces across restarts (each batch appended, synced every ${COLLECTOR_DEFAULTS.persistIntervalMs / 1000} s and on exit)`,
   },
 ];
 
-function port(value: number | undefined, flag: string): number {
-  if (value === undefined || value > 65535) {
-    throw new CliError(`--${flag}: must be a port number from 0 to 65535, got ${value}`);
-  }
-  return value;
-}
-
 export const command = defineCommand({
   name: 'collector',
-  summary: 'embedded trace backend: OTLP/HTTP receiver and Jaeger-compatible query API',
+  summary:
+    'embedded trace backend: OTLP/HTTP receiver (traces, metrics), Jaeger-compatible query API and web UI',
   usage: 'collector [options]',
   options,
   async run({ values }) {
     let collector: RunningCollector;
+    const dataFile = opt.maybeStr(values, 'data');
+    const lag: LagSource | undefined =
+      opt.maybeStr(values, 'bus') === undefined
+        ? undefined
+        : lazyLagReader(busConfigFrom(values), createBus);
     try {
       collector = await startCollector({
-        host: opt.str(values, 'host')!,
-        otlpPort: port(opt.num(values, 'otlp-port'), 'otlp-port'),
-        httpPort: port(opt.num(values, 'http-port'), 'http-port'),
-        maxSpans: opt.num(values, 'max-spans')!,
-        ...(opt.str(values, 'data') ? { dataFile: opt.str(values, 'data')! } : {}),
+        host: opt.str(values, 'host'),
+        otlpPort: opt.num(values, 'otlp-port'),
+        httpPort: opt.num(values, 'http-port'),
+        maxSpans: opt.num(values, 'max-spans'),
+        maxMetricPoints: opt.num(values, 'max-metric-points'),
+        ...(lag ? { lag } : {}),
+        ...(dataFile ? { dataFile } : {}),
+        // `tracelab analyze` has its traces analysed here, where they are stored.
+        analyze: (traces, analyzeOptions) =>
+          analyzeTraces(traces, analyzeOptions, storedTraceReader),
       });
     } catch (err) {
-      if (err instanceof CollectorError) throw new CliError(err.message);
-      const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-      if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-        throw new CliError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code}`);
-      }
-      throw err;
+      throw asListenError(err);
     }
     process.stdout.write(
       `collector: OTLP/HTTP receiver on ${collector.otlpUrl}\n` +
-        `collector: query API on ${collector.queryUrl}\n`,
+        `collector: query API on ${collector.queryUrl}\n` +
+        `collector: OTLP/HTTP metrics on ${collector.otlpMetricsUrl}\n`,
     );
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    tellReady({ otlp: collector.otlpUrl, query: collector.queryUrl });
+    const stopCollecting = collectWhenIdle();
+    let release = (): void => undefined;
+    const why = await new Promise<string>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      release = watchParent(() => resolve('tracelab up is gone'));
     });
-    process.stdout.write(`collector: ${signal}, saving and closing\n`);
+    process.stdout.write(`collector: ${why}, saving and closing\n`);
+    stopCollecting();
     await collector.close();
+    release();
     return 0;
   },
 });

@@ -1,5 +1,5 @@
-import { formatHelp, parseCommandLine } from './options.js';
-import type { OptionSpec, ParsedCommandLine } from './options.js';
+import { formatHelp, parseCommandLine } from '../config/index.js';
+import type { OptionSpec, ParsedCommandLine } from '../config/index.js';
 
 /** One `tracelab <name>` command. `run` resolves to the process exit code. */
 export interface Command {

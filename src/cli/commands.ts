@@ -24,8 +24,38 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./collector.js')).command,
   },
   {
+    name: 'ui',
+    summary: 'the web UI over a real Jaeger: its query API proxied, metrics and lag marked absent',
+    load: async () => (await import('./ui.js')).command,
+  },
+  {
+    name: 'analyze',
+    summary: 'read traces back into findings: bottleneck, queue waits, critical path, resources',
+    load: async () => (await import('./analyze.js')).command,
+  },
+  {
+    name: 'load',
+    summary: 'send orders to the API open loop and report latency percentiles and completion',
+    load: async () => (await import('./load.js')).command,
+  },
+  {
+    name: 'exercise',
+    summary: "run one of the spec's six learning exercises against the running lab",
+    load: async () => (await import('./exercise.js')).command,
+  },
+  {
     name: 'lag',
     summary: 'consumer lag per group on Redis Streams or Kafka',
     load: async () => (await import('./lag.js')).command,
+  },
+  {
+    name: 'dlq',
+    summary: 'dead letters: how many wait on each <topic>.dlq, and replaying them',
+    load: async () => (await import('./dlq.js')).command,
+  },
+  {
+    name: 'fault',
+    summary: 'switch injected faults while tracelab up runs (list, set, clear)',
+    load: async () => (await import('./fault.js')).command,
   },
 ];

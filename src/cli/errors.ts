@@ -1,10 +1,53 @@
-/** An error a user caused and can fix: printed without a stack trace, exit code 2 by default. */
-export class CliError extends Error {
+import { TracelabError } from '../errors/index.js';
+
+/** A usage error found by the command line itself (an unknown service name, say). */
+export class CliError extends TracelabError {
   constructor(
     message: string,
     readonly exitCode = 2,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super('CLI_ERR_USAGE', message);
   }
+}
+
+/** A server that could not take its address, as a message the user can act on (exit 2). */
+export function asListenError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+    return new CliError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code}`);
+  }
+  return err;
+}
+
+/**
+ * Exit codes by error code, the one place where a module's error becomes a process outcome.
+ * 2: the user can fix it (a setting, a missing dependency); 1: it failed at run time.
+ */
+const EXIT_CODES: ReadonlyArray<readonly [prefix: string, exitCode: number]> = [
+  ['CONFIG_ERR_', 2],
+  ['BUS_ERR_', 2],
+  ['SUP_ERR_', 2],
+  ['SVC_ERR_', 2],
+  ['DATA_FILE_', 2],
+  ['WL_ERR_', 1],
+];
+
+export interface Failure {
+  /** What to print on stderr. */
+  readonly text: string;
+  readonly exitCode: number;
+}
+
+/** How a command's error is shown: coded errors as a message (and hint), others with a stack. */
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof CliError) {
+    return { text: `tracelab: ${err.message}\n`, exitCode: err.exitCode };
+  }
+  if (err instanceof TracelabError) {
+    const exitCode = EXIT_CODES.find(([prefix]) => err.code.startsWith(prefix))?.[1] ?? 1;
+    const hint = err.hint ? `  ${err.hint}\n` : '';
+    return { text: `tracelab: ${err.message}\n${hint}`, exitCode };
+  }
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return { text: `tracelab: unexpected error: ${stack}\n`, exitCode: 1 };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { commands } from './commands.js';
-import { CliError } from './errors.js';
+import { describeFailure } from './errors.js';
 
 function usage(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
@@ -30,34 +30,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   return command.run(rest);
 }
 
-/**
- * A child of `tracelab up` lives in its own process group, so it watches its parent: if the
- * supervisor dies without stopping it, it stops itself the graceful way.
- */
-function watchParent(): void {
-  const parent = Number(process.env.TRACELAB_PARENT_PID);
-  if (!parent) return;
-  setInterval(() => {
-    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
-  }, 1000).unref();
-}
-
 if (require.main === module) {
-  watchParent();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof CliError) {
-        process.stderr.write(`tracelab: ${err.message}\n`);
-        process.exitCode = err.exitCode;
-      } else {
-        process.stderr.write(
-          `tracelab: unexpected error: ${(err as Error).stack ?? String(err)}\n`,
-        );
-        process.exitCode = 1;
-      }
+      const failure = describeFailure(err);
+      process.stderr.write(failure.text);
+      process.exitCode = failure.exitCode;
     },
   );
 }

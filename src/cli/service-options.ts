@@ -1,4 +1,5 @@
-import type { OptionSpec } from './options.js';
+import { portOption } from '../config/index.js';
+import type { OptionSpec } from '../config/index.js';
 
 /** Options of one service process; `tracelab up` passes them through to each child. */
 export const serviceOptions: readonly OptionSpec[] = [
@@ -9,15 +10,12 @@ export const serviceOptions: readonly OptionSpec[] = [
     default: '127.0.0.1',
     description: 'address the API binds to',
   },
-  {
+  portOption({
     name: 'api-port',
-    type: 'number',
     env: 'TRACELAB_API_PORT',
     default: 8080,
-    integer: true,
-    min: 0,
     description: 'API service HTTP port (0: any free port)',
-  },
+  }),
   {
     name: 'concurrency',
     type: 'number',
@@ -26,6 +24,33 @@ export const serviceOptions: readonly OptionSpec[] = [
     integer: true,
     min: 1,
     description: 'messages a consumer handles at once (1 makes head-of-line blocking visible)',
+  },
+  {
+    name: 'max-deliveries',
+    type: 'number',
+    env: 'TRACELAB_MAX_DELIVERIES',
+    default: 5,
+    integer: true,
+    min: 1,
+    description:
+      'deliveries of a failing message before a consumer sets it aside on <topic>.dlq (see tracelab dlq)',
+  },
+  {
+    name: 'fault',
+    type: 'list',
+    env: 'TRACELAB_FAULTS',
+    default: [],
+    description:
+      'inject a fault, <service>.<kind>=<value>: processing.crash=0.05, notification.latency=2s, analytics.error=0.1, processing.leak=1MB, api.duplicate=10 (repeat or comma-separate; switch at run time with tracelab fault)',
+  },
+  {
+    name: 'tracing',
+    type: 'string',
+    env: 'TRACELAB_TRACING',
+    default: 'on',
+    choices: ['on', 'off'],
+    description:
+      'off: no OpenTelemetry SDK, no spans, nothing exported (to measure what tracing costs)',
   },
   {
     name: 'otlp-endpoint',

@@ -1,14 +1,17 @@
+import { trace } from '@opentelemetry/api';
 import { hostname } from 'node:os';
-import { SERVICES } from '../pipeline/services.js';
+import { collectWhenIdle, createResourceMonitor } from '../monitor/index.js';
+import { tellReady, watchParent } from '../supervisor/parent-link.js';
 import { createLogger } from '../telemetry/logger.js';
-import { SERVICE_KINDS } from '../workload/types.js';
-import type { ServiceKind } from '../workload/types.js';
+import { SERVICES, SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/options.js';
 import { workloadOptions, workloadSettingsFrom } from '../workload/settings.js';
+import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from './options.js';
-import type { OptionSpec } from './options.js';
+import { opt } from '../config/index.js';
+import type { OptionSpec } from '../config/index.js';
 import { serviceOptions } from './service-options.js';
 
 const replicaOption: OptionSpec = {
@@ -42,51 +45,80 @@ export const command = defineCommand({
     }
     const bus = busConfigFrom(values);
     const workload = workloadSettingsFrom(values);
+    const faults = faultSetFrom(opt.list(values, 'fault'));
     const def = SERVICES[kind];
     // A consumer that restarts under the same name takes back the messages it held.
-    const replica = String(opt.num(values, 'replica') ?? hostname());
+    const replica = String(opt.maybeNum(values, 'replica') ?? hostname());
     const logger = createLogger();
 
-    // Telemetry first: http and ioredis are instrumented when they are first required.
-    const { startTelemetry } = await import('../telemetry/sdk.js');
-    const telemetry = startTelemetry({
-      serviceName: def.serviceName,
-      instanceId: `${def.serviceName}-${replica}`,
-      otlpEndpoint: opt.str(values, 'otlp-endpoint')!,
-    });
+    // The sampler runs whatever the workload (its readings are exported as metrics too),
+    // unless --monitor off. With no workload nothing blocks the event loop for long, so a
+    // timer on the main thread samples as regularly as a thread, without its memory.
+    const monitor = workload.monitor.enabled
+      ? createResourceMonitor({
+          ...workload.monitor,
+          sampler: workload.mode === 'none' ? 'main' : 'thread',
+        })
+      : undefined;
+    // Telemetry first: http is instrumented when it is first required.
+    // With --tracing off no SDK is loaded: the API's no-op tracer makes spans that record
+    // nothing, so the same code runs without tracing's cost.
+    const telemetry =
+      opt.str(values, 'tracing') === 'off'
+        ? {
+            tracer: trace.getTracer('tracelab'),
+            flush: () => Promise.resolve(),
+            shutdown: () => Promise.resolve(),
+          }
+        : (await import('../telemetry/sdk.js')).startTelemetry({
+            serviceName: def.serviceName,
+            instanceId: `${def.serviceName}-${replica}`,
+            otlpEndpoint: opt.str(values, 'otlp-endpoint'),
+            warn: (line) => logger.warn(line),
+            ...(monitor ? { resourceReadings: monitor } : {}),
+          });
     const { runService } = await import('../services/run-service.js');
     let running;
+    let release = (): void => undefined;
     try {
       running = await runService(
         {
           kind,
           bus,
           workload,
-          host: opt.str(values, 'host')!,
-          apiPort: opt.num(values, 'api-port')!,
-          concurrency: opt.num(values, 'concurrency')!,
+          host: opt.str(values, 'host'),
+          apiPort: opt.num(values, 'api-port'),
+          concurrency: opt.num(values, 'concurrency'),
+          maxDeliveries: opt.num(values, 'max-deliveries'),
+          faults,
           replica,
         },
-        { tracer: telemetry.tracer, logger },
+        {
+          tracer: telemetry.tracer,
+          logger,
+          ...(monitor ? { monitor } : {}),
+          flush: () => telemetry.flush(),
+        },
       );
     } catch (err) {
       await telemetry.shutdown().catch(() => undefined);
+      await monitor?.close();
       throw err;
     }
     process.stdout.write(`${running.ready}\n`);
+    tellReady(running.urls);
+    const stopCollecting = collectWhenIdle();
 
-    return new Promise<number>((resolve) => {
+    const code = await new Promise<number>((resolve) => {
       let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          // A second signal means "now": skip the graceful part.
-          process.exit(130);
-        }
+      const stop = (why: string) => {
+        if (stopping) return;
         stopping = true;
-        logger.info(`${signal}: finishing the work in hand`);
+        logger.info(`${why}: finishing the work in hand`);
         void running
           .stop()
           .then(() => telemetry.shutdown())
+          .then(() => monitor?.close())
           .then(
             () => resolve(0),
             (err: unknown) => {
@@ -95,8 +127,20 @@ export const command = defineCommand({
             },
           );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      const onSignal = (signal: string) => {
+        // A second signal means "now": skip the graceful part.
+        if (stopping) process.exit(130);
+        stop(signal);
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      release = watchParent(() => stop('tracelab up is gone'));
     });
+    release();
+    stopCollecting();
+    // Work cut short at the grace period may still hold timers (a handler mid-sleep): it is
+    // left pending, so nothing is lost by not waiting for it.
+    setTimeout(() => process.exit(code), 200).unref();
+    return code;
   },
 });

@@ -1,39 +1,57 @@
 import { join } from 'node:path';
 import { busOptions } from '../bus/options.js';
-import { PIPELINE_ORDER, SERVICES } from '../pipeline/services.js';
+import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
 import { startChild } from '../supervisor/child.js';
 import type { SupervisedChild } from '../supervisor/child.js';
 import { toFlags } from '../supervisor/flags.js';
+import { startFaultControl } from '../supervisor/fault-control.js';
 import { ensureRedis } from '../supervisor/redis.js';
 import { parseScale } from '../supervisor/scale.js';
+import { spawnTethered } from '../supervisor/tether.js';
 import { workloadOptions } from '../workload/settings.js';
-import type { ServiceKind } from '../workload/types.js';
 import { defineCommand } from './command.js';
+import { TracelabError } from '../errors/index.js';
 import { CliError } from './errors.js';
-import { opt } from './options.js';
-import type { OptionSpec, OptionValues } from './options.js';
+import { opt, portOption } from '../config/index.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
+import { faultSetFrom } from './faults.js';
 import { serviceOptions } from './service-options.js';
+import { formatUpBanner } from './up-banner.js';
 
 const MAIN = join(__dirname, 'main.js');
+/**
+ * Node flags of every child: gc() for collectWhenIdle, which gives the heap a burst grew
+ * back once the process is quiet again (see src/monitor/idle-gc.ts).
+ */
+const NODE_FLAGS = ['--expose-gc'];
 
 const upOptions: readonly OptionSpec[] = [
-  {
+  portOption({
     name: 'otlp-port',
-    type: 'number',
     env: 'TRACELAB_OTLP_PORT',
     default: 4318,
-    integer: true,
-    min: 0,
     description: 'collector OTLP/HTTP port',
-  },
-  {
+  }),
+  portOption({
     name: 'http-port',
-    type: 'number',
     env: 'TRACELAB_HTTP_PORT',
     default: 16686,
-    integer: true,
-    min: 0,
     description: 'collector query API port (Jaeger-compatible)',
+  }),
+  portOption({
+    name: 'admin-port',
+    env: 'TRACELAB_ADMIN_PORT',
+    default: 8079,
+    description:
+      'admin endpoint on 127.0.0.1, where tracelab fault switches faults (0: any free port)',
+  }),
+  {
+    name: 'fault-schedule',
+    type: 'string',
+    env: 'TRACELAB_FAULT_SCHEDULE',
+    description:
+      'a game day: seed=<n>[,every=<duration>] switches one random fault on (and the last off) every period, repeatably',
   },
   {
     name: 'scale',
@@ -64,16 +82,14 @@ export const command = defineCommand({
     let stopping: Promise<number> | undefined;
 
     const stopAll = async (code: number): Promise<number> => {
-      // Front to back: no new orders, then each stage finishes what it holds, then the
-      // collector (which receives their last spans), then Redis/Kafka.
-      for (const stage of [
-        'api',
-        'processing',
-        'notification',
-        'analytics',
-        'collector',
-      ] as const) {
-        await Promise.all(children.filter((c) => c.kind === stage).map((c) => c.child.stop()));
+      // No new orders first; then every consumer finishes the message in hand, all at once
+      // (what one publishes while the next stops waits in the bus for the next start: an
+      // idle system stops in a read's wait, not one per stage); then the collector, which
+      // receives their last spans; then Redis/Kafka.
+      for (const stages of [['api'], ['processing', 'notification', 'analytics'], ['collector']]) {
+        await Promise.all(
+          children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()),
+        );
       }
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       return code;
@@ -105,7 +121,7 @@ export const command = defineCommand({
 
     try {
       const redis = await ensureRedis(
-        opt.str(values, 'redis-url')!,
+        opt.str(values, 'redis-url'),
         sources['redis-url'] !== 'default',
       );
       cleanups.push(() => redis.stop());
@@ -114,7 +130,10 @@ export const command = defineCommand({
       if (opt.str(values, 'bus') === 'kafka') {
         if (opt.list(values, 'kafka-brokers').length === 0) {
           const { startTestBroker } = await import('../bus/kafka-test-broker.js');
-          const broker = await startTestBroker();
+          // Tethered: the broker goes with this process, even if it is SIGKILLed.
+          const broker = await startTestBroker({
+            spawn: (command, args) => spawnTethered(command, args, { detached: true }),
+          });
           cleanups.push(() => broker.stop());
           childValues['kafka-brokers'] = broker.brokers;
           busNote = `Kafka test broker at ${broker.brokers.join(',')} (in memory: keeps nothing; a real Kafka is one KAFKA_BROKERS= away, or docker compose up)`;
@@ -122,56 +141,76 @@ export const command = defineCommand({
           busNote = `Kafka at ${opt.list(values, 'kafka-brokers').join(',')}`;
         }
       }
-      const host = opt.str(values, 'host')!;
+      const host = opt.str(values, 'host');
 
+      const faults = await startFaultControl({
+        redisUrl: redis.url,
+        keyPrefix: opt.str(values, 'key-prefix'),
+        flags: faultSetFrom(opt.list(values, 'fault')),
+        adminPort: opt.num(values, 'admin-port'),
+        schedule: opt.maybeStr(values, 'fault-schedule'),
+        log: (line) => write('faults', line, 'out'),
+      });
+      cleanups.push(() => faults.stop());
+
+      const collectorArgs = (otlpPort: number, httpPort: number) => [
+        ...NODE_FLAGS,
+        MAIN,
+        'collector',
+        '--host',
+        host,
+        '--otlp-port',
+        String(otlpPort),
+        '--http-port',
+        String(httpPort),
+        // The bus the services use: the collector reports its consumer lag to the UI.
+        ...toFlags(busOptions, childValues),
+      ];
       const collector = await startChild(
         {
           label: 'collector',
           command: process.execPath,
-          args: [
-            MAIN,
-            'collector',
-            '--host',
-            host,
-            '--otlp-port',
-            String(opt.num(values, 'otlp-port')),
-            '--http-port',
-            String(opt.num(values, 'http-port')),
-          ],
-          env: { TRACELAB_PARENT_PID: String(process.pid) },
-          ready: /query API on (\S+)/,
+          args: collectorArgs(opt.num(values, 'otlp-port'), opt.num(values, 'http-port')),
+          // Back on the ports it first got (port 0 picks anew): the services keep exporting
+          // to the first one.
+          restartArgs: (first) => collectorArgs(first.ports.otlp!, first.ports.query!),
           restart: true,
+          // Losing the trace backend must not stop the shop: the services count the spans
+          // they cannot send, and the collector is retried until it comes back.
+          keepTrying: { maxDelayMs: 15_000, what: 'the trace backend' },
         },
         write,
         onGiveUp,
       );
       children.push({ kind: 'collector', child: collector });
-      const queryUrl = collector.readyMatch[1]!;
-      const otlpUrl = collector.lines
-        .map((l) => /OTLP\/HTTP receiver on (\S+)/.exec(l)?.[1])
-        .find(Boolean)!;
+      const queryUrl = collector.ready.urls.query!;
+      const otlpUrl = collector.ready.urls.otlp!;
       const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
 
       const flags = toFlags(passThrough, childValues);
       const startService = async (kind: ServiceKind, replica: number) => {
         const def = SERVICES[kind];
         const label = replicas[kind] > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
+        const args = [
+          ...NODE_FLAGS,
+          MAIN,
+          'service',
+          kind,
+          ...flags,
+          '--replica',
+          String(replica),
+          '--otlp-endpoint',
+          otlpBase,
+        ];
         const child = await startChild(
           {
             label,
             command: process.execPath,
-            args: [
-              MAIN,
-              'service',
-              kind,
-              ...flags,
-              '--replica',
-              String(replica),
-              '--otlp-endpoint',
-              otlpBase,
-            ],
-            env: { TRACELAB_PARENT_PID: String(process.pid) },
-            ready: kind === 'api' ? /listening on (\S+)/ : /consuming /,
+            args,
+            // The API back on the port it first got, where users and clients were told (the
+            // later flag wins).
+            restartArgs: (first) =>
+              first.ports.api ? [...args, '--api-port', String(first.ports.api)] : args,
             restart: true,
           },
           write,
@@ -187,36 +226,29 @@ export const command = defineCommand({
         ),
       );
       const api = await startService('api', 1);
-      const apiUrl = api.readyMatch[1]!;
+      const apiUrl = api.ready.urls.api!;
 
       const names = PIPELINE_ORDER.map(
         (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
       );
       // Process ids, to match what `top` shows with the figures on the spans.
-      const pids = children
-        .filter((c) => c.kind !== 'collector')
-        .map((c) => `${c.child.label} ${c.child.pid()}`)
-        .join(', ');
       process.stdout.write(
-        [
-          '',
-          'tracelab is up',
-          `  API         ${apiUrl}  (POST /order, GET /order/:id, GET /health)`,
-          `  Traces      ${queryUrl}  (Jaeger query API: /api/services, /api/traces)`,
-          `  OTLP/HTTP   ${otlpUrl}`,
-          `  Redis       ${redis.url}${redis.private ? '  (private redis-server: keeps nothing)' : ''}`,
-          `  Bus         ${busNote}`,
-          `  Services    ${names.join(', ')}`,
-          `  Processes   ${pids}`,
-          '',
-          `Try: curl -X POST ${apiUrl}/order -H 'Content-Type: application/json' -d '{"item": "test-product", "quantity": 1}'`,
-          'Ctrl-C stops everything gracefully.',
-          '',
-        ].join('\n'),
+        formatUpBanner({
+          apiUrl,
+          queryUrl,
+          otlpUrl,
+          redisUrl: redis.url,
+          redisPrivate: redis.private,
+          adminUrl: faults.adminUrl,
+          bus: busNote,
+          services: names,
+          processes: children.map((c) => ({ label: c.child.label, pid: c.child.pid() })),
+          faultsInForce: faults.describe(),
+        }),
       );
     } catch (err) {
       await shutdown(1);
-      if (err instanceof CliError) throw err;
+      if (err instanceof TracelabError) throw err;
       throw new CliError((err as Error).message, 1);
     }
     return exited;

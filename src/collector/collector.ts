@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { loadTraces, startPersister } from './persistence.js';
-import type { Persister } from './persistence.js';
+import { loadTraces } from './data-file.js';
+import { MetricsStore } from './metrics-store.js';
+import { startPersister } from './persister.js';
+import type { Persister } from './persister.js';
 import { buildQueryApi } from './query-api.js';
-import { buildReceiver, OTLP_TRACES_PATH } from './receiver.js';
+import { buildReceiver, OTLP_METRICS_PATH, OTLP_TRACES_PATH } from './receiver.js';
 import { TraceStore } from './store.js';
+import type { AnalyzeStored } from './stored-analysis.js';
+import { registerTracelabApi } from './tracelab-api.js';
+import type { LagSource } from './tracelab-api.js';
 import { storeTraceSource } from './trace-source.js';
+import { DEFAULT_UI_DIR, loadUiAssets } from './ui-assets.js';
 
 export interface CollectorOptions {
   /** Interface both servers listen on. Default 127.0.0.1. */
@@ -16,23 +22,39 @@ export interface CollectorOptions {
   readonly httpPort?: number;
   /** Most spans kept; the first received traces are evicted first. */
   readonly maxSpans?: number;
-  /** JSON-lines file the traces are kept in across restarts. */
+  /** File the traces are kept in across restarts: every batch received is appended to it. */
   readonly dataFile?: string;
-  /** How often a changed store is saved to dataFile. Default 5000. */
+  /** How often what was appended to dataFile is synced to disk. Default 5000. */
   readonly persistIntervalMs?: number;
+  /** Resource monitor points kept per process (service + pid). Default 36000: 1 h at 100 ms. */
+  readonly maxMetricPoints?: number;
+  /** Consumer lag for `/api/tracelab/lag`; the collector closes it. Without it, that answers 404. */
+  readonly lag?: LagSource;
+  /**
+   * Analyses stored traces for `/api/tracelab/analysis` (the CLI hands in the analysis). Without
+   * it, that answers 404 and `tracelab analyze` reads the traces as Jaeger JSON instead.
+   */
+  readonly analyze?: AnalyzeStored;
   /** Largest OTLP request body, compressed or not. Default 16 MiB. */
   readonly bodyLimitBytes?: number;
-  /** Where errors that no request can be told about go (a failed periodic save). */
+  /** The built web UI served on the query port. Default: the one built beside this code. */
+  readonly uiDir?: string;
+  /** Where errors that no request can be told about go (a failed write to dataFile). */
   readonly onError?: (err: Error) => void;
+  /** Where problems that did not stop the collector go (a torn last record dropped). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface RunningCollector {
   /** e.g. http://127.0.0.1:4318/v1/traces */
   readonly otlpUrl: string;
+  /** e.g. http://127.0.0.1:4318/v1/metrics */
+  readonly otlpMetricsUrl: string;
   /** e.g. http://127.0.0.1:16686 */
   readonly queryUrl: string;
   readonly store: TraceStore;
-  /** Stops taking spans, saves the store if it has a data file, then stops the query API. */
+  readonly metrics: MetricsStore;
+  /** Stops taking spans, syncs the data file if there is one, then stops the query API. */
   close(): Promise<void>;
 }
 
@@ -41,6 +63,7 @@ export const COLLECTOR_DEFAULTS = {
   otlpPort: 4318,
   httpPort: 16686,
   maxSpans: 200_000,
+  maxMetricPoints: 36_000,
   persistIntervalMs: 5000,
   bodyLimitBytes: 16 * 1024 * 1024,
 } as const;
@@ -50,43 +73,62 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const o = { ...COLLECTOR_DEFAULTS, ...options };
   const onError =
     options.onError ?? ((err: Error) => process.stderr.write(`collector: ${err.message}\n`));
+  const onWarning =
+    options.onWarning ?? ((message: string) => process.stderr.write(`collector: ${message}\n`));
   const store = new TraceStore({ maxSpans: o.maxSpans });
-  if (o.dataFile) await loadTraces(o.dataFile, store);
+  const loaded = o.dataFile ? await loadTraces(o.dataFile, store) : undefined;
+  if (loaded?.warning) onWarning(loaded.warning);
 
-  const receiver = buildReceiver({ store, bodyLimitBytes: o.bodyLimitBytes });
-  const queryApi = buildQueryApi({ source: storeTraceSource(store) });
+  const metrics = new MetricsStore({ maxPointsPerProcess: o.maxMetricPoints });
+
+  const receiver = buildReceiver({ store, metrics, bodyLimitBytes: o.bodyLimitBytes });
+  const ui = await loadUiAssets(options.uiDir ?? DEFAULT_UI_DIR);
+  const queryApi = buildQueryApi({ source: storeTraceSource(store), ...(ui ? { ui } : {}) });
+  registerTracelabApi(queryApi, {
+    backend: 'tracelab',
+    metrics,
+    ...(options.lag ? { lag: options.lag } : {}),
+    ...(options.analyze ? { analysis: { store, analyze: options.analyze } } : {}),
+  });
   const started: FastifyInstance[] = [];
   let persister: Persister | undefined;
   try {
+    // Before the receiver listens, so the file sees every batch.
+    if (o.dataFile && loaded) {
+      persister = await startPersister({
+        path: o.dataFile,
+        store,
+        loaded,
+        syncIntervalMs: o.persistIntervalMs,
+        onError,
+      });
+    }
     const otlpPort = await listen(receiver, o.host, o.otlpPort);
     started.push(receiver);
     const httpPort = await listen(queryApi, o.host, o.httpPort);
     started.push(queryApi);
-    if (o.dataFile) {
-      persister = startPersister({
-        path: o.dataFile,
-        store,
-        intervalMs: o.persistIntervalMs,
-        onError,
-      });
-    }
     const base = (port: number) =>
       `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
     return {
       otlpUrl: `${base(otlpPort)}${OTLP_TRACES_PATH}`,
+      otlpMetricsUrl: `${base(otlpPort)}${OTLP_METRICS_PATH}`,
       queryUrl: base(httpPort),
       store,
+      metrics,
       async close() {
         await receiver.close();
         try {
           await persister?.close();
         } finally {
           await queryApi.close();
+          await options.lag?.close().catch(() => undefined);
         }
       },
     };
   } catch (err) {
     await Promise.all(started.map((app) => app.close()));
+    await persister?.close();
+    await options.lag?.close().catch(() => undefined);
     throw err;
   }
 }

@@ -1,3 +1,5 @@
+import { TracelabError } from '../errors/index.js';
+
 /**
  * Every error the collector reports, in one catalogue: a stable code, the HTTP status it maps
  * to at the edge, and a message a user can act on.
@@ -17,21 +19,33 @@ export const COLLECTOR_ERRORS = {
   NOT_FOUND: { status: 404, message: 'not found' },
   TRACE_NOT_FOUND: { status: 404, message: 'trace not found' },
   QUERY_BAD_PARAM: { status: 400, message: 'bad query parameter' },
+  LAG_NOT_CONFIGURED: {
+    status: 404,
+    message: 'consumer lag is not available: the collector was started without bus settings',
+  },
+  LAG_UNAVAILABLE: { status: 503, message: 'the message bus did not answer' },
+  NOT_AVAILABLE_WITH_JAEGER: {
+    status: 404,
+    message: 'not available with Jaeger: this comes from the tracelab collector',
+  },
+  ANALYSIS_NOT_CONFIGURED: {
+    status: 404,
+    message: 'trace analysis is not available: the collector was started without it',
+  },
+  JAEGER_UNREACHABLE: { status: 502, message: 'Jaeger did not answer' },
   DATA_FILE_CORRUPT: { status: 500, message: 'the data file is corrupt' },
   DATA_FILE_UNREADABLE: { status: 500, message: 'the data file cannot be read' },
+  DATA_FILE_UNWRITABLE: { status: 500, message: 'the data file cannot be written' },
   INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 
 export type CollectorErrorCode = keyof typeof COLLECTOR_ERRORS;
 
-export class CollectorError extends Error {
+export class CollectorError extends TracelabError {
+  declare readonly code: CollectorErrorCode;
   readonly status: number;
-  constructor(
-    readonly code: CollectorErrorCode,
-    detail?: string,
-  ) {
-    super(detail ?? COLLECTOR_ERRORS[code].message);
-    this.name = 'CollectorError';
+  constructor(code: CollectorErrorCode, detail?: string) {
+    super(code, detail ?? COLLECTOR_ERRORS[code].message);
     this.status = COLLECTOR_ERRORS[code].status;
   }
 }

@@ -6,7 +6,7 @@ import type {
   JaegerSpan,
   JaegerTag,
   JaegerTrace,
-} from './jaeger-types.js';
+} from '../model/jaeger-trace.js';
 
 /**
  * Spans of one trace → one Jaeger trace, mapped the way Jaeger's OTLP translator maps them:
@@ -17,24 +17,9 @@ import type {
 export function toJaegerTrace(spans: readonly SpanRecord[]): JaegerTrace | undefined {
   const first = spans[0];
   if (!first) return undefined;
-  const ordered = [...spans].sort((a, b) => a.startUs - b.startUs);
+  const ordered = byStart(spans);
   const processes: Record<string, JaegerProcess> = {};
-  const processIdByResource = new Map<ProcessResource, string>();
-  const processIdByContent = new Map<string, string>();
-  const processIdOf = (resource: ProcessResource): string => {
-    let id = processIdByResource.get(resource);
-    if (id) return id;
-    const tags = resource.attributes.map(toTag);
-    const content = `${resource.serviceName}\u0000${JSON.stringify(tags)}`;
-    id = processIdByContent.get(content);
-    if (!id) {
-      id = `p${processIdByContent.size + 1}`;
-      processIdByContent.set(content, id);
-      processes[id] = { serviceName: resource.serviceName, tags };
-    }
-    processIdByResource.set(resource, id);
-    return id;
-  };
+  const processIdOf = processNumbering(processes);
 
   const spanIds = new Set<string>();
   const duplicates = new Set<string>();
@@ -87,6 +72,41 @@ export function toJaegerTrace(spans: readonly SpanRecord[]): JaegerTrace | undef
     spans: jaegerSpans,
     processes,
     warnings: traceWarnings.length > 0 ? traceWarnings : null,
+  };
+}
+
+/** A trace's spans in the order of its Jaeger JSON: by start, those starting together as given. */
+export function byStart(spans: readonly SpanRecord[]): readonly SpanRecord[] {
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i - 1]!.startUs > spans[i]!.startUs) {
+      return [...spans].sort((a, b) => a.startUs - b.startUs);
+    }
+  }
+  return spans;
+}
+
+/**
+ * Jaeger's process ids for the resources of one trace, asked in span order: p1, p2, … one per
+ * distinct service and attributes; each new one is added to `processes`.
+ */
+export function processNumbering(
+  processes: Record<string, JaegerProcess>,
+): (resource: ProcessResource) => string {
+  const idByResource = new Map<ProcessResource, string>();
+  const idByContent = new Map<string, string>();
+  return (resource) => {
+    let id = idByResource.get(resource);
+    if (id) return id;
+    const tags = resource.attributes.map(toTag);
+    const content = `${resource.serviceName}\u0000${JSON.stringify(tags)}`;
+    id = idByContent.get(content);
+    if (!id) {
+      id = `p${idByContent.size + 1}`;
+      idByContent.set(content, id);
+      processes[id] = { serviceName: resource.serviceName, tags };
+    }
+    idByResource.set(resource, id);
+    return id;
   };
 }
 

@@ -1,3 +1,5 @@
+import type { AttributeType } from '../model/jaeger-trace.js';
+
 /**
  * The collector's own span model: what an OTLP span becomes once decoded, independent of the
  * wire encoding and of Jaeger's JSON. Times are whole microseconds since the Unix epoch, the
@@ -7,8 +9,7 @@ export type Microseconds = number & { readonly __unit: 'µs' };
 
 export const micros = (n: number): Microseconds => n as Microseconds;
 
-/** The value types a Jaeger tag can carry; OTLP arrays and maps become JSON strings. */
-export type AttributeType = 'string' | 'bool' | 'int64' | 'float64' | 'binary';
+export type { AttributeType };
 
 export type Attribute =
   | { readonly key: string; readonly type: 'string'; readonly value: string }

@@ -1,5 +1,6 @@
+import { ATTR_SERVICE_NAME } from '../telemetry/semconv.js';
 import { CollectorError } from './errors.js';
-import { ExportTraceServiceRequest } from './otlp-schema.js';
+import { internKey } from './intern.js';
 import { micros, NO_SERVICE_NAME } from './model.js';
 import type {
   Attribute,
@@ -21,19 +22,10 @@ export interface DecodedExport {
   readonly errorMessage: string;
 }
 
-/** Decodes a binary ExportTraceServiceRequest. Throws OTLP_MALFORMED_BODY if it cannot. */
-export function decodeOtlpProtobuf(body: Uint8Array): DecodedExport {
-  let message: unknown;
-  try {
-    message = ExportTraceServiceRequest.decode(body);
-  } catch (err) {
-    throw new CollectorError(
-      'OTLP_MALFORMED_BODY',
-      `malformed protobuf ExportTraceServiceRequest: ${(err as Error).message}`,
-    );
-  }
-  return toSpans(message);
-}
+/*
+ * Binary requests are read by ./otlp-decode-protobuf.ts, straight from the wire; this module
+ * reads OTLP/JSON and holds what both share.
+ */
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest (hex ids, lowerCamelCase keys). */
 export function decodeOtlpJson(text: string): DecodedExport {
@@ -54,8 +46,9 @@ type Obj = Record<string, unknown>;
 const EMPTY: readonly never[] = [];
 
 /**
- * One mapping for both encodings: protobufjs messages (bytes ids, Long times, defaults on the
- * prototype) and parsed JSON (hex ids, decimal-string times, absent defaults) share field names.
+ * The mapping of parsed OTLP/JSON (hex ids, decimal-string times, absent defaults); the
+ * metrics decoder shares its readers, and once read protobufjs messages (bytes ids, Long
+ * times) too.
  */
 function toSpans(message: unknown): DecodedExport {
   let resourceSpans: readonly unknown[];
@@ -103,11 +96,14 @@ function toSpans(message: unknown): DecodedExport {
       }
     }
   }
-  const errorMessage =
-    rejected === 0
-      ? ''
-      : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`;
-  return { spans, rejectedSpans: rejected, errorMessage };
+  return { spans, rejectedSpans: rejected, errorMessage: rejectionMessage(rejected, reasons) };
+}
+
+/** The partial-success message: how many spans were refused, the first few reasons. */
+export function rejectionMessage(rejected: number, reasons: readonly string[]): string {
+  return rejected === 0
+    ? ''
+    : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`;
 }
 
 function malformed(err: unknown, where: string): Error {
@@ -134,8 +130,8 @@ function toSpan(
   if (spanId === undefined) return 'invalid spanId: expected 16 hex digits';
   if (spanId === '' || spanId === ZERO_SPAN_ID) return 'empty or all-zero spanId';
   if (parentSpanId === undefined) return 'invalid parentSpanId: expected 16 hex digits or empty';
-  const startUs = toMicros(raw.startTimeUnixNano, 'startTimeUnixNano');
-  const endUs = toMicros(raw.endTimeUnixNano, 'endTimeUnixNano');
+  const start = toTime(raw.startTimeUnixNano, 'startTimeUnixNano');
+  const end = toTime(raw.endTimeUnixNano, 'endTimeUnixNano');
   const status =
     raw.status === undefined || raw.status === null ? {} : asObject(raw.status, 'status');
   return {
@@ -144,8 +140,8 @@ function toSpan(
     parentSpanId: parentSpanId === ZERO_SPAN_ID ? '' : parentSpanId,
     name: asString(raw.name, 'name'),
     kind: toKind(raw.kind),
-    startUs,
-    durationUs: micros(Math.max(0, endUs - startUs)),
+    startUs: start.us,
+    durationUs: durationMicros(start, end),
     attributes: toAttributes(raw.attributes, 'attributes'),
     events: toEvents(raw.events),
     links: toLinks(raw.links),
@@ -181,24 +177,48 @@ function toId(v: unknown, hexDigits: number, field: string): string | undefined 
 
 const TWO_POW_32 = 4294967296;
 
-/** Nanoseconds since the epoch (Long, decimal string or number) to whole microseconds. */
-function toMicros(v: unknown, field: string): Microseconds {
-  if (v === undefined || v === null) return micros(0);
+/**
+ * A time in nanoseconds since the epoch, split into whole microseconds and the nanoseconds
+ * left over: both parts are exact in a double, where the nanosecond count (> 2^53) is not.
+ */
+export interface SplitTime {
+  readonly us: Microseconds;
+  /** 0-999. */
+  readonly restNs: number;
+}
+
+/** Nanoseconds since the epoch (Long, decimal string or number), split exactly. */
+function toTime(v: unknown, field: string): SplitTime {
+  if (v === undefined || v === null) return { us: micros(0), restNs: 0 };
   if (typeof v === 'object' && typeof (v as { low?: unknown }).low === 'number') {
     const long = v as { low: number; high: number };
     const hi = long.high >>> 0;
     const lo = long.low >>> 0;
-    // 2^32 = 4294967 * 1000 + 296, so this divides by 1000 without leaving exact integers.
-    return micros(hi * 4294967 + Math.floor((hi * 296 + lo) / 1000));
+    // 2^32 = 4294967 * 1000 + 296, so hi * 2^32 + lo = 1000 * (hi * 4294967) + (hi * 296 + lo),
+    // and every term stays below 2^53.
+    const low = hi * 296 + lo;
+    return { us: micros(hi * 4294967 + Math.floor(low / 1000)), restNs: low % 1000 };
   }
   if (typeof v === 'string') {
     if (!/^\d+$/.test(v)) throw shape(field, `expected nanoseconds as digits, got "${v}"`);
-    return micros(v.length <= 3 ? 0 : Number(v.slice(0, -3)));
+    if (v.length <= 3) return { us: micros(0), restNs: Number(v) };
+    return { us: micros(Number(v.slice(0, -3))), restNs: Number(v.slice(-3)) };
   }
+  // A JSON number above 2^53 was already rounded by the parser; nothing finer can be recovered.
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
-    return micros(Math.floor(v / 1000));
+    return { us: micros(Math.floor(v / 1000)), restNs: Math.floor(v % 1000) };
   }
   throw shape(field, 'expected nanoseconds since the epoch');
+}
+
+/**
+ * (end − start) in nanoseconds ÷ 1000, truncated, as Jaeger maps it: one microsecond less than
+ * the difference of the truncated times when the end's leftover nanoseconds are fewer than the
+ * start's. An end before the start gives 0.
+ */
+export function durationMicros(start: SplitTime, end: SplitTime): Microseconds {
+  const us = end.us - start.us - (end.restNs < start.restNs ? 1 : 0);
+  return micros(Math.max(0, us));
 }
 
 /** OTLP int64 (Long, decimal string or number) to a JS number. */
@@ -212,7 +232,7 @@ function toInt(v: unknown, field: string): number {
   throw shape(field, 'expected an integer');
 }
 
-const KINDS: readonly SpanKindName[] = [
+export const SPAN_KINDS: readonly SpanKindName[] = [
   'unspecified',
   'internal',
   'server',
@@ -222,10 +242,10 @@ const KINDS: readonly SpanKindName[] = [
 ];
 
 function toKind(v: unknown): SpanKindName {
-  if (typeof v === 'number') return KINDS[v] ?? 'unspecified';
+  if (typeof v === 'number') return SPAN_KINDS[v] ?? 'unspecified';
   if (typeof v === 'string') {
     const name = v.replace(/^SPAN_KIND_/, '').toLowerCase() as SpanKindName;
-    if (KINDS.includes(name)) return name;
+    if (SPAN_KINDS.includes(name)) return name;
   }
   if (v === undefined || v === null) return 'unspecified';
   throw shape('kind', 'expected a SpanKind number');
@@ -251,7 +271,8 @@ function toResource(v: unknown): ProcessResource {
   let serviceName = NO_SERVICE_NAME;
   const attributes: Attribute[] = [];
   for (const a of all) {
-    if (a.key === 'service.name' && a.type === 'string') serviceName = a.value || NO_SERVICE_NAME;
+    if (a.key === ATTR_SERVICE_NAME && a.type === 'string')
+      serviceName = a.value || NO_SERVICE_NAME;
     else attributes.push(a);
   }
   return { serviceName, attributes };
@@ -272,7 +293,7 @@ function toEvents(v: unknown): readonly SpanEvent[] {
   return list.map((item, i) => {
     const e = asObject(item, `events[${i}]`);
     return {
-      timeUs: toMicros(e.timeUnixNano, `events[${i}].timeUnixNano`),
+      timeUs: toTime(e.timeUnixNano, `events[${i}].timeUnixNano`).us,
       name: asString(e.name, `events[${i}].name`),
       attributes: toAttributes(e.attributes, `events[${i}].attributes`),
     };
@@ -309,20 +330,6 @@ function toAttributes(v: unknown, field: string): readonly Attribute[] {
     out[i] = toAttribute(key, kv.value, `${field}[${i}].value`);
   }
   return out;
-}
-
-/**
- * Attribute keys repeat on every span; decoding makes a fresh string each time, so the store
- * would hold thousands of copies. Keep one of each (bounded, in case keys are unbounded).
- */
-const keys = new Map<string, string>();
-const MAX_INTERNED_KEYS = 10_000;
-
-function internKey(key: string): string {
-  const known = keys.get(key);
-  if (known !== undefined) return known;
-  if (keys.size < MAX_INTERNED_KEYS) keys.set(key, key);
-  return key;
 }
 
 function toAttribute(key: string, v: unknown, field: string): Attribute {
@@ -414,3 +421,6 @@ function asString(v: unknown, field: string): string {
   if (typeof v !== 'string') throw shape(field, 'expected a string');
   return v;
 }
+
+/** The shared field readers, for the metrics decoder: one reading of OTLP values. */
+export { asArray, asObject, malformed, shape, toDouble, toInt, toResource, toTime };

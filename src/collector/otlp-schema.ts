@@ -2,8 +2,10 @@ import { parse } from 'protobufjs';
 import type { Type } from 'protobufjs';
 
 /**
- * The OTLP trace messages the receiver reads and writes, from the public
- * opentelemetry/proto definitions (common/v1, resource/v1, trace/v1, collector/trace/v1).
+ * The OTLP trace and metrics messages the receiver reads and writes, from the public
+ * opentelemetry/proto definitions (common/v1, resource/v1, trace/v1, metrics/v1,
+ * collector/trace/v1, collector/metrics/v1). Metric kinds the collector does not keep
+ * (histograms, summaries, exemplars) are left out: their fields are skipped as unknown.
  * Fields the collector does not keep (entity refs, schema urls of unknown use) are skipped by
  * protobuf's unknown-field rules, so newer senders stay compatible.
  */
@@ -94,6 +96,47 @@ message Status {
   }
   StatusCode code = 3;
 }
+message ResourceMetrics {
+  Resource resource = 1;
+  repeated ScopeMetrics scope_metrics = 2;
+  string schema_url = 3;
+}
+message ScopeMetrics {
+  InstrumentationScope scope = 1;
+  repeated Metric metrics = 2;
+  string schema_url = 3;
+}
+message Metric {
+  string name = 1;
+  string description = 2;
+  string unit = 3;
+  oneof data {
+    Gauge gauge = 5;
+    Sum sum = 7;
+  }
+}
+message Gauge { repeated NumberDataPoint data_points = 1; }
+message Sum {
+  repeated NumberDataPoint data_points = 1;
+  int32 aggregation_temporality = 2;
+  bool is_monotonic = 3;
+}
+message NumberDataPoint {
+  repeated KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  oneof value {
+    double as_double = 4;
+    sfixed64 as_int = 6;
+  }
+  uint32 flags = 8;
+}
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_success = 1; }
+message ExportMetricsPartialSuccess {
+  int64 rejected_data_points = 1;
+  string error_message = 2;
+}
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
 message ExportTracePartialSuccess {
@@ -109,4 +152,10 @@ export const ExportTraceServiceRequest: Type = root.lookupType(
 );
 export const ExportTraceServiceResponse: Type = root.lookupType(
   'opentelemetry.proto.ExportTraceServiceResponse',
+);
+export const ExportMetricsServiceRequest: Type = root.lookupType(
+  'opentelemetry.proto.ExportMetricsServiceRequest',
+);
+export const ExportMetricsServiceResponse: Type = root.lookupType(
+  'opentelemetry.proto.ExportMetricsServiceResponse',
 );

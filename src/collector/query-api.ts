@@ -1,7 +1,7 @@
 import fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CollectorError, toErrorReply } from './errors.js';
-import type { JaegerResponse } from './jaeger-types.js';
+import type { JaegerResponse } from '../model/jaeger-trace.js';
 import {
   normalizeTraceId,
   parseDependenciesQuery,
@@ -10,14 +10,22 @@ import {
 } from './query-params.js';
 import type { QueryInput } from './query-params.js';
 import type { TraceSource } from './trace-source.js';
+import { registerUi } from './ui-assets.js';
+import type { UiAssets } from './ui-assets.js';
 
 export interface QueryApiOptions {
   readonly source: TraceSource;
   /** The clock, in microseconds since the epoch; searches default to windows ending now. */
   readonly nowUs?: () => number;
+  /** The built web UI, served beside the API; without it only the API answers. */
+  readonly ui?: UiAssets;
 }
 
-function envelope<T>(data: T, total = Array.isArray(data) ? data.length : 0): JaegerResponse<T> {
+/** Jaeger's response envelope, which every JSON endpoint of the query port answers in. */
+export function envelope<T>(
+  data: T,
+  total = Array.isArray(data) ? data.length : 0,
+): JaegerResponse<T> {
   return { data, total, limit: 0, offset: 0, errors: null };
 }
 
@@ -26,6 +34,7 @@ export function buildQueryApi(opts: QueryApiOptions): FastifyInstance {
   const { source } = opts;
   const nowUs = opts.nowUs ?? (() => Date.now() * 1000);
   const app = fastify({ logger: false });
+  if (opts.ui) registerUi(app, opts.ui);
 
   app.get('/api/services', async () => envelope(await source.services()));
 
@@ -77,16 +86,19 @@ export function buildQueryApi(opts: QueryApiOptions): FastifyInstance {
   app.setNotFoundHandler((req) => {
     throw new CollectorError('NOT_FOUND', `no ${req.method} ${req.url}`);
   });
-  app.setErrorHandler((err, _req, reply) => {
-    const e = toErrorReply(err);
-    const body: JaegerResponse<null> = {
-      data: null,
-      total: 0,
-      limit: 0,
-      offset: 0,
-      errors: [{ code: e.status, msg: e.message, error: e.code }],
-    };
-    return reply.status(e.status).type('application/json').send(body);
-  });
+  app.setErrorHandler(sendJaegerError);
   return app;
+}
+
+/** Any error as Jaeger's error envelope, with the status it maps to. */
+export function sendJaegerError(err: unknown, _req: FastifyRequest, reply: FastifyReply) {
+  const e = toErrorReply(err);
+  const body: JaegerResponse<null> = {
+    data: null,
+    total: 0,
+    limit: 0,
+    offset: 0,
+    errors: [{ code: e.status, msg: e.message, error: e.code }],
+  };
+  return reply.status(e.status).type('application/json').send(body);
 }

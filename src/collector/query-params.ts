@@ -1,3 +1,4 @@
+import { parseDurationUs } from '../config/duration.js';
 import { CollectorError } from './errors.js';
 import { micros } from './model.js';
 import type { Microseconds, SpanKindName } from './model.js';
@@ -39,29 +40,10 @@ function list(q: QueryInput, name: string): readonly string[] {
   return (Array.isArray(v) ? v : [v]) as readonly string[];
 }
 
-const DURATION_UNITS_US: Readonly<Record<string, number>> = {
-  ns: 0.001,
-  us: 1,
-  µs: 1,
-  μs: 1,
-  ms: 1000,
-  s: 1_000_000,
-  m: 60_000_000,
-  h: 3_600_000_000,
-  d: 86_400_000_000,
-};
-
 /** A Go-style duration (`1.2s`, `100ms`, `50us`, `1m30s`; plus `2d`) in microseconds. */
 export function parseDuration(text: string): Microseconds | undefined {
-  const re = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * DURATION_UNITS_US[m[2]!]!;
-    end = re.lastIndex;
-  }
-  if (text === '' || end !== text.length) return undefined;
-  return micros(Math.round(total));
+  const us = parseDurationUs(text);
+  return us === undefined ? undefined : micros(us);
 }
 
 function durationParam(q: QueryInput, name: string): Microseconds | undefined {
@@ -119,6 +101,24 @@ export function parseTraceQuery(q: QueryInput, nowUs: number): TraceQuery {
   if (minDurationUs !== undefined && maxDurationUs !== undefined && maxDurationUs < minDurationUs) {
     throw badParam('maxDuration', 'must not be less than minDuration');
   }
+  const { startUs, endUs } = windowParams(q, nowUs);
+  return {
+    service,
+    operation: single(q, 'operation') ?? '',
+    tags: parseTags(q),
+    ...(minDurationUs !== undefined ? { minDurationUs } : {}),
+    ...(maxDurationUs !== undefined ? { maxDurationUs } : {}),
+    startUs,
+    endUs,
+    limit: integerParam(q, 'limit', 'traces') || DEFAULT_LIMIT,
+  };
+}
+
+/** `start` and `end` (µs), or `lookback` from `end`; as `/api/traces` reads them. */
+function windowParams(
+  q: QueryInput,
+  nowUs: number,
+): { startUs: Microseconds; endUs: Microseconds } {
   const endUs = integerParam(q, 'end', 'microseconds since the epoch') ?? nowUs;
   const lookbackText = single(q, 'lookback');
   let lookbackUs = DEFAULT_LOOKBACK_US;
@@ -131,16 +131,26 @@ export function parseTraceQuery(q: QueryInput, nowUs: number): TraceQuery {
   }
   const startUs = integerParam(q, 'start', 'microseconds since the epoch') ?? endUs - lookbackUs;
   if (endUs < startUs) throw badParam('end', 'must not be before start');
-  const limit = integerParam(q, 'limit', 'traces') || DEFAULT_LIMIT;
+  return { startUs: micros(startUs), endUs: micros(endUs) };
+}
+
+/** What `GET /api/tracelab/analysis` analyses: `tracelab analyze`'s window and options. */
+export interface AnalysisQuery {
+  /** Only this service: its traces, and its stages in the report. */
+  readonly service?: string;
+  readonly startUs: Microseconds;
+  readonly endUs: Microseconds;
+  /** Most traces read per service, as `/api/traces` limits a search. */
+  readonly limit: number;
+}
+
+/** `/api/tracelab/analysis` parameters: `/api/traces`' window and limit, the service optional. */
+export function parseAnalysisQuery(q: QueryInput, nowUs: number): AnalysisQuery {
+  const service = single(q, 'service');
   return {
-    service,
-    operation: single(q, 'operation') ?? '',
-    tags: parseTags(q),
-    ...(minDurationUs !== undefined ? { minDurationUs } : {}),
-    ...(maxDurationUs !== undefined ? { maxDurationUs } : {}),
-    startUs: micros(startUs),
-    endUs: micros(endUs),
-    limit,
+    ...(service !== undefined ? { service } : {}),
+    ...windowParams(q, nowUs),
+    limit: integerParam(q, 'limit', 'traces') || DEFAULT_LIMIT,
   };
 }
 
@@ -182,4 +192,23 @@ export function normalizeTraceId(text: string): string | undefined {
   if (!/^[0-9a-fA-F]{1,32}$/.test(text)) return undefined;
   // Jaeger prints ids without leading zeros' padding when the high half is zero.
   return text.toLowerCase().padStart(32, '0');
+}
+
+/** `/api/tracelab/metrics` parameters: an optional service and window in microseconds. */
+export function parseMetricsQuery(q: QueryInput): {
+  service?: string;
+  startUs?: number;
+  endUs?: number;
+} {
+  const service = single(q, 'service');
+  const startUs = integerParam(q, 'start', 'microseconds since the epoch');
+  const endUs = integerParam(q, 'end', 'microseconds since the epoch');
+  if (startUs !== undefined && endUs !== undefined && endUs < startUs) {
+    throw badParam('end', 'must not be before start');
+  }
+  return {
+    ...(service !== undefined ? { service } : {}),
+    ...(startUs !== undefined ? { startUs } : {}),
+    ...(endUs !== undefined ? { endUs } : {}),
+  };
 }

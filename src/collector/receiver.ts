@@ -1,16 +1,21 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import fastify from 'fastify';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Type } from 'protobufjs';
 import { CollectorError, toErrorReply } from './errors.js';
-import { decodeOtlpJson, decodeOtlpProtobuf } from './otlp-decode.js';
-import type { DecodedExport } from './otlp-decode.js';
-import { ExportTraceServiceResponse } from './otlp-schema.js';
+import { decodeOtlpJson } from './otlp-decode.js';
+import { decodeOtlpProtobuf } from './otlp-decode-protobuf.js';
+import { decodeOtlpMetricsJson, decodeOtlpMetricsProtobuf } from './otlp-metrics-decode.js';
+import { ExportMetricsServiceResponse, ExportTraceServiceResponse } from './otlp-schema.js';
+import type { MetricsStore } from './metrics-store.js';
 import type { TraceStore } from './store.js';
 
 export const OTLP_TRACES_PATH = '/v1/traces';
+export const OTLP_METRICS_PATH = '/v1/metrics';
 
 export interface ReceiverOptions {
   readonly store: TraceStore;
+  readonly metrics: MetricsStore;
   /** Largest accepted request body, before and after decompression. */
   readonly bodyLimitBytes: number;
 }
@@ -19,8 +24,9 @@ const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
 /**
- * The OTLP/HTTP trace receiver: `POST /v1/traces` in protobuf or JSON, gzip or not. The whole
- * request is decoded and checked before anything is stored, so a bad request changes nothing.
+ * The OTLP/HTTP receiver: `POST /v1/traces` and `POST /v1/metrics` in protobuf or JSON, gzip or
+ * not. The whole request is decoded and checked before anything is stored, so a bad request
+ * changes nothing.
  */
 export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
   const app = fastify({ logger: false, bodyLimit: opts.bodyLimitBytes });
@@ -29,33 +35,45 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.post(OTLP_TRACES_PATH, (req, reply) => {
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (mediaType !== PROTOBUF && mediaType !== JSON_TYPE) {
-      throw new CollectorError(
-        'OTLP_UNSUPPORTED_MEDIA_TYPE',
-        `unsupported Content-Type "${mediaType}"; send ${PROTOBUF} or ${JSON_TYPE}`,
-      );
-    }
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const body = decompress(raw, req.headers['content-encoding'], opts.bodyLimitBytes);
+    const { mediaType, body } = readBody(req, opts.bodyLimitBytes);
     const decoded =
       mediaType === PROTOBUF ? decodeOtlpProtobuf(body) : decodeOtlpJson(body.toString('utf8'));
     opts.store.addSpans(decoded.spans);
-    return sendExportResponse(reply, mediaType, decoded);
+    return sendExportResponse(reply, mediaType, ExportTraceServiceResponse, {
+      rejected: decoded.rejectedSpans,
+      rejectedField: 'rejectedSpans',
+      errorMessage: decoded.errorMessage,
+    });
   });
 
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'HEAD'],
-    url: OTLP_TRACES_PATH,
-    handler: (_req, reply) => {
-      void reply.header('allow', 'POST');
-      throw new CollectorError('METHOD_NOT_ALLOWED', `use POST ${OTLP_TRACES_PATH}`);
-    },
+  app.post(OTLP_METRICS_PATH, (req, reply) => {
+    const { mediaType, body } = readBody(req, opts.bodyLimitBytes);
+    const decoded =
+      mediaType === PROTOBUF
+        ? decodeOtlpMetricsProtobuf(body)
+        : decodeOtlpMetricsJson(body.toString('utf8'));
+    opts.metrics.add(decoded.processes);
+    return sendExportResponse(reply, mediaType, ExportMetricsServiceResponse, {
+      rejected: decoded.rejectedPoints,
+      rejectedField: 'rejectedDataPoints',
+      errorMessage: decoded.errorMessage,
+    });
   });
+
+  for (const path of [OTLP_TRACES_PATH, OTLP_METRICS_PATH]) {
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH', 'HEAD'],
+      url: path,
+      handler: (_req, reply) => {
+        void reply.header('allow', 'POST');
+        throw new CollectorError('METHOD_NOT_ALLOWED', `use POST ${path}`);
+      },
+    });
+  }
   app.setNotFoundHandler((req) => {
     throw new CollectorError(
       'NOT_FOUND',
-      `no ${req.method} ${req.url}; OTLP traces go to POST ${OTLP_TRACES_PATH}`,
+      `no ${req.method} ${req.url}; OTLP traces go to POST ${OTLP_TRACES_PATH}, metrics to POST ${OTLP_METRICS_PATH}`,
     );
   });
   app.setErrorHandler((err, _req, reply) => {
@@ -63,6 +81,22 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     return reply.status(e.status).type(JSON_TYPE).send({ error: e.code, message: e.message });
   });
   return app;
+}
+
+/** The request body, decompressed, and which of the two encodings it claims to be. */
+function readBody(
+  req: FastifyRequest,
+  limitBytes: number,
+): { mediaType: typeof PROTOBUF | typeof JSON_TYPE; body: Buffer } {
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== PROTOBUF && mediaType !== JSON_TYPE) {
+    throw new CollectorError(
+      'OTLP_UNSUPPORTED_MEDIA_TYPE',
+      `unsupported Content-Type "${mediaType}"; send ${PROTOBUF} or ${JSON_TYPE}`,
+    );
+  }
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  return { mediaType, body: decompress(raw, req.headers['content-encoding'], limitBytes) };
 }
 
 function decompress(body: Buffer, encoding: string | undefined, limitBytes: number): Buffer {
@@ -91,30 +125,31 @@ function decompress(body: Buffer, encoding: string | undefined, limitBytes: numb
   }
 }
 
-/** ExportTraceServiceResponse in the request's encoding; partial_success only if spans were refused. */
+interface Outcome {
+  readonly rejected: number;
+  readonly rejectedField: 'rejectedSpans' | 'rejectedDataPoints';
+  readonly errorMessage: string;
+}
+
+/** Export*ServiceResponse: empty, or a partial success saying what was refused and why. */
 function sendExportResponse(
   reply: FastifyReply,
   mediaType: string,
-  decoded: DecodedExport,
+  responseType: Type,
+  outcome: Outcome,
 ): FastifyReply {
-  const partialSuccess =
-    decoded.rejectedSpans > 0
-      ? { rejectedSpans: decoded.rejectedSpans, errorMessage: decoded.errorMessage }
-      : undefined;
+  const { rejected, rejectedField, errorMessage } = outcome;
   if (mediaType === PROTOBUF) {
-    const bytes = ExportTraceServiceResponse.encode(
-      ExportTraceServiceResponse.create(partialSuccess ? { partialSuccess } : {}),
-    ).finish();
+    const partialSuccess = rejected > 0 ? { [rejectedField]: rejected, errorMessage } : undefined;
+    const bytes = responseType
+      .encode(responseType.create(partialSuccess ? { partialSuccess } : {}))
+      .finish();
     return reply.type(PROTOBUF).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
-  return reply.type(JSON_TYPE).send(
-    partialSuccess
-      ? {
-          partialSuccess: {
-            rejectedSpans: String(partialSuccess.rejectedSpans),
-            errorMessage: partialSuccess.errorMessage,
-          },
-        }
-      : {},
-  );
+  // OTLP/JSON writes int64 as a decimal string.
+  return reply
+    .type(JSON_TYPE)
+    .send(
+      rejected > 0 ? { partialSuccess: { [rejectedField]: String(rejected), errorMessage } } : {},
+    );
 }

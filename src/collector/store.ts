@@ -1,5 +1,5 @@
 import { spanTags } from './jaeger-transform.js';
-import type { JaegerDependencyLink, JaegerOperation } from './jaeger-types.js';
+import type { JaegerDependencyLink, JaegerOperation } from '../model/jaeger-trace.js';
 import type { SpanKindName, SpanRecord } from './model.js';
 import type { TraceQuery } from './query-params.js';
 
@@ -22,6 +22,8 @@ interface TraceEntry {
   startUs: number;
   endUs: number;
   evicted: boolean;
+  /** The last findTracesOfEach that took this trace. */
+  takenBy: number;
   /** This trace's place in each time index it is in, by index key. */
   readonly indexed: Map<string, IndexEntry>;
 }
@@ -108,15 +110,16 @@ export class TraceStore {
   private readonly operationKinds = new Map<string, Map<string, Set<SpanKindName>>>();
   private spanCount = 0;
   private evictedTraces = 0;
+  private searches = 0;
   /** The widest gap seen between a trace's first and last span start: bounds searches. */
   private maxSpreadUs = 0;
-  private changes = 0;
+  private listener: ((spans: readonly SpanRecord[]) => void) | undefined;
 
   constructor(private readonly options: TraceStoreOptions) {}
 
-  /** Grows with every change; persistence saves when it moved. */
-  get version(): number {
-    return this.changes;
+  /** Calls `listener` with each batch added, as given (persistence appends it). */
+  onAdded(listener: (spans: readonly SpanRecord[]) => void): void {
+    this.listener = listener;
   }
 
   stats(): TraceStoreStats {
@@ -127,8 +130,8 @@ export class TraceStore {
   addSpans(spans: readonly SpanRecord[]): void {
     if (spans.length === 0) return;
     for (const span of spans) this.addSpan(span);
-    this.changes++;
     this.evict();
+    this.listener?.(spans);
   }
 
   getTrace(traceId: string): readonly SpanRecord[] | undefined {
@@ -137,19 +140,57 @@ export class TraceStore {
 
   /** Traces, most recent first, with a span that matches every condition of the query. */
   findTraces(query: TraceQuery): (readonly SpanRecord[])[] {
+    return this.search(query).map((trace) => trace.spans);
+  }
+
+  /**
+   * findTraces for each service in turn, each trace taken once (where first found), as a
+   * client asking for each service's traces and dropping those it has would get them; says
+   * which services' searches reached the limit.
+   */
+  findTracesOfEach(
+    services: readonly string[],
+    query: Omit<TraceQuery, 'service'>,
+  ): { traces: (readonly SpanRecord[])[]; limited: string[] } {
+    const taken = ++this.searches;
+    const traces: (readonly SpanRecord[])[] = [];
+    const limited: string[] = [];
+    for (const service of services) {
+      const found = this.search({ ...query, service });
+      if (found.length >= query.limit) limited.push(service);
+      for (const trace of found) {
+        if (trace.takenBy === taken) continue;
+        trace.takenBy = taken;
+        traces.push(trace.spans);
+      }
+    }
+    return { traces, limited };
+  }
+
+  private search(query: TraceQuery): TraceEntry[] {
     const index = this.indexes.get(
       query.operation === ''
         ? serviceKey(query.service)
         : operationKey(query.service, query.operation),
     );
     if (!index) return [];
-    const found: (readonly SpanRecord[])[] = [];
+    const found: TraceEntry[] = [];
     const lowestKeyUs = query.startUs - this.maxSpreadUs;
+    // Asked for the service (and operation) in the window only, a trace whose first such span
+    // starts in the window matches without looking at its spans: the index key is that start.
+    const byKey =
+      query.minDurationUs === undefined &&
+      query.maxDurationUs === undefined &&
+      Object.keys(query.tags).length === 0;
     for (let i = index.upperBound(query.endUs) - 1; i >= 0 && found.length < query.limit; i--) {
       const entry = index.entries[i]!;
       if (entry.keyUs < lowestKeyUs) break;
-      if (!entry.trace.evicted && entry.trace.spans.some((s) => spanMatches(s, query))) {
-        found.push(entry.trace.spans);
+      if (entry.trace.evicted) continue;
+      if (
+        (byKey && entry.keyUs >= query.startUs) ||
+        entry.trace.spans.some((s) => spanMatches(s, query))
+      ) {
+        found.push(entry.trace);
       }
     }
     return found;
@@ -210,6 +251,7 @@ export class TraceStore {
         startUs: span.startUs,
         endUs: span.startUs + span.durationUs,
         evicted: false,
+        takenBy: 0,
         indexed: new Map(),
       };
       this.traces.set(span.traceId, trace);

@@ -1,5 +1,5 @@
 import { toJaegerTrace } from './jaeger-transform.js';
-import type { JaegerDependencyLink, JaegerOperation, JaegerTrace } from './jaeger-types.js';
+import type { JaegerDependencyLink, JaegerOperation, JaegerTrace } from '../model/jaeger-trace.js';
 import type { Microseconds } from './model.js';
 import type { TraceQuery } from './query-params.js';
 import type { TraceStore } from './store.js';

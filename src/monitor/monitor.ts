@@ -5,6 +5,7 @@ import { aggregate, resourceAttributes } from './aggregate.js';
 import type { ResourceFigures, ResourcePoint } from './aggregate.js';
 import { readPoint } from './point.js';
 import { createSampleRing, openSampleRing } from './ring.js';
+import type { SampleRing } from './ring.js';
 
 export interface ResourceMonitorOptions {
   /** How often the sampler reads CPU and memory (default 100 ms). */
@@ -15,6 +16,12 @@ export interface ResourceMonitorOptions {
   readonly memoryThresholdMb?: number;
   /** Samples kept; older ones are dropped (default 8192: 13 min at 100 ms). */
   readonly capacity?: number;
+  /**
+   * Where the sampler runs: a worker thread (default), which keeps sampling while synchronous
+   * work blocks the event loop, or a timer on the main thread, which costs no thread (about
+   * 8 MB) and is as regular when nothing blocks the loop for long.
+   */
+  readonly sampler?: 'thread' | 'main';
 }
 
 /** Where a span began: the reading then, and the sampler's position. */
@@ -25,19 +32,29 @@ export interface ResourceMark {
 
 export interface ResourceMonitor {
   readonly intervalMs: number;
+  /**
+   * Resolves once the sampler has taken its first reading: spans begun after it get
+   * per-interval samples on the sampler's own clock. Rejects if the sampler failed first.
+   */
+  readonly ready: Promise<void>;
   begin(): ResourceMark;
   /** The figures from `mark` to now. */
   measure(mark: ResourceMark): ResourceFigures;
   /** The figures from `mark` to now, set on `span` as `resource.*` attributes. */
   finish(mark: ResourceMark, span: Span): ResourceFigures;
-  /** Stops the sampler thread. */
+  /**
+   * The sampler's readings with index ≥ `fromIndex` still held (the ring keeps `capacity`),
+   * oldest first, with the index of the first: what the metrics exporter sends on.
+   */
+  samplesSince(fromIndex: number): { first: number; points: ResourcePoint[] };
+  /** Stops the sampler; readings taken stay readable. */
   close(): Promise<void>;
 }
 
 const SAMPLER_FILE = path.join(__dirname, 'sampler-worker.js');
 
 /**
- * Starts the sampler thread now, so readings exist before the first span. The thread is
+ * Starts the sampler now, so readings exist before the first span. The thread (or timer) is
  * unref'd: it never keeps the process alive. If it dies, spans still get exact figures.
  */
 export function createResourceMonitor(options: ResourceMonitorOptions = {}): ResourceMonitor {
@@ -48,10 +65,9 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
   };
   const buffer = createSampleRing(options.capacity ?? 8192);
   const ring = openSampleRing(buffer);
-  const worker = new Worker(SAMPLER_FILE, { workerData: { buffer, intervalMs } });
-  worker.unref();
-  // A failed sampler only costs the per-interval figures; never crash the service for it.
-  worker.on('error', () => undefined);
+  const sampler =
+    options.sampler === 'main' ? samplerTimer(ring, intervalMs) : samplerThread(buffer, intervalMs);
+  const { ready } = sampler;
   let closed = false;
 
   const measure = (mark: ResourceMark): ResourceFigures =>
@@ -65,8 +81,10 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
 
   return {
     intervalMs,
+    ready,
     begin: () => ({ point: readPoint(), sampleIndex: ring.count() }),
     measure,
+    samplesSince: (fromIndex) => ring.readSince(fromIndex),
     finish(mark, span) {
       const figures = measure(mark);
       span.setAttributes(resourceAttributes(figures));
@@ -75,7 +93,44 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
     async close() {
       if (closed) return;
       closed = true;
+      await sampler.stop();
+    },
+  };
+}
+
+interface Sampler {
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function samplerThread(buffer: SharedArrayBuffer, intervalMs: number): Sampler {
+  const worker = new Worker(SAMPLER_FILE, { workerData: { buffer, intervalMs } });
+  worker.unref();
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`sampler exited with code ${code}`)));
+  });
+  // A failed sampler only costs the per-interval figures; never crash the service for it.
+  worker.on('error', () => undefined);
+  ready.catch(() => undefined);
+  return {
+    ready,
+    stop: async () => {
       await worker.terminate();
+    },
+  };
+}
+
+function samplerTimer(ring: SampleRing, intervalMs: number): Sampler {
+  ring.write(readPoint());
+  const timer = setInterval(() => ring.write(readPoint()), intervalMs);
+  timer.unref();
+  return {
+    ready: Promise.resolve(),
+    stop: () => {
+      clearInterval(timer);
+      return Promise.resolve();
     },
   };
 }

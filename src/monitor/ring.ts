@@ -16,6 +16,8 @@ export interface SampleRing {
   write(point: ResourcePoint): void;
   /** Samples with index ≥ `fromIndex` still in the ring, oldest first. */
   readFrom(fromIndex: number): ResourcePoint[];
+  /** The same, with the index of the first one returned (older ones may have been overwritten). */
+  readSince(fromIndex: number): { first: number; points: ResourcePoint[] };
 }
 
 export function createSampleRing(capacity: number): SharedArrayBuffer {
@@ -26,7 +28,7 @@ export function openSampleRing(buffer: SharedArrayBuffer): SampleRing {
   const capacity = (buffer.byteLength - HEADER_BYTES) / (FIELDS * 8);
   const header = new Int32Array(buffer, 0, 1);
   const slots = new Float64Array(buffer, HEADER_BYTES, capacity * FIELDS);
-  return {
+  const ring: SampleRing = {
     buffer,
     capacity,
     count: () => Atomics.load(header, 0),
@@ -39,16 +41,20 @@ export function openSampleRing(buffer: SharedArrayBuffer): SampleRing {
       // Publishes the slot: the reader only reads indexes below the stored count.
       Atomics.store(header, 0, index + 1);
     },
-    readFrom(fromIndex) {
-      const end = Atomics.load(header, 0);
-      // Leave one slot of margin: the writer may be filling the oldest slot right now.
-      const first = Math.max(fromIndex, end - capacity + 1);
-      const points: ResourcePoint[] = [];
-      for (let i = first; i < end; i++) {
-        const at = (i % capacity) * FIELDS;
-        points.push({ timeMs: slots[at]!, cpuUs: slots[at + 1]!, rssBytes: slots[at + 2]! });
-      }
-      return points;
-    },
+    readFrom: (fromIndex) => readSince(fromIndex).points,
+    readSince,
   };
+  return ring;
+
+  function readSince(fromIndex: number): { first: number; points: ResourcePoint[] } {
+    const end = Atomics.load(header, 0);
+    // Leave one slot of margin: the writer may be filling the oldest slot right now.
+    const first = Math.max(fromIndex, end - capacity + 1, 0);
+    const points: ResourcePoint[] = [];
+    for (let i = first; i < end; i++) {
+      const at = (i % capacity) * FIELDS;
+      points.push({ timeMs: slots[at]!, cpuUs: slots[at + 1]!, rssBytes: slots[at + 2]! });
+    }
+    return { first, points };
+  }
 }

@@ -1,4 +1,4 @@
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { openSampleRing } from './ring.js';
 import { readPoint } from './point.js';
 
@@ -10,4 +10,5 @@ import { readPoint } from './point.js';
 const { buffer, intervalMs } = workerData as { buffer: SharedArrayBuffer; intervalMs: number };
 const ring = openSampleRing(buffer);
 ring.write(readPoint());
+parentPort?.postMessage('ready');
 setInterval(() => ring.write(readPoint()), intervalMs);

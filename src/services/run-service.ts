@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import {
+  connectionDown,
   connectRedis,
   createBus,
   DEFAULT_KEY_PREFIX,
@@ -7,15 +8,26 @@ import {
   withTracing,
 } from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
-import { CliError } from '../cli/errors.js';
-import { createConsumerService } from '../pipeline/consumer-service.js';
-import { SERVICES } from '../pipeline/services.js';
+import { SERVICES } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import { createFaultInjector } from '../faults/index.js';
+import type { FaultSet } from '../faults/index.js';
+import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
+import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ResourceMonitor } from '../monitor/index.js';
 import { createWorkload } from '../workload/index.js';
 import type { WorkloadSettings } from '../workload/index.js';
-import type { ServiceKind } from '../workload/types.js';
-import { buildApiApp } from './api-app.js';
+import { createAnalyticsHandler } from './analytics/index.js';
+import { createConsumerService } from './consumer.js';
+import type { ConsumerDeps } from './consumer.js';
+import { createNotificationHandler } from './notification/index.js';
+import { createProcessingHandler } from './processing/index.js';
+import { ServiceError } from './errors.js';
+
+/** How long /health waits for Redis's PONG: under the app's own 1 s cut-off, so it says why. */
+const PING_TIMEOUT_MS = 800;
 
 export interface ServiceRunConfig {
   readonly kind: ServiceKind;
@@ -24,6 +36,10 @@ export interface ServiceRunConfig {
   readonly host: string;
   readonly apiPort: number;
   readonly concurrency: number;
+  /** Failed deliveries of one message before it is dead-lettered. */
+  readonly maxDeliveries: number;
+  /** Faults the flags switch on; `tracelab fault` switches them at run time. */
+  readonly faults: FaultSet;
   /** Names this consumer in its group: a replica number or a host name. */
   readonly replica: string;
 }
@@ -31,43 +47,96 @@ export interface ServiceRunConfig {
 export interface RunningService {
   /** One line for the log: where it listens or what it consumes. */
   readonly ready: string;
+  /** Where it serves, by name (`api`); empty for a consumer. */
+  readonly urls: Readonly<Record<string, string>>;
   /** Graceful: no new work, finish the work in hand, close connections. */
   stop(): Promise<void>;
 }
 
+const HANDLERS = {
+  processing: createProcessingHandler,
+  notification: createNotificationHandler,
+  analytics: createAnalyticsHandler,
+} as const;
+
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
 export async function runService(
   config: ServiceRunConfig,
-  deps: { tracer: Tracer; logger: Logger },
+  deps: {
+    tracer: Tracer;
+    logger: Logger;
+    monitor?: ResourceMonitor;
+    flush?: () => Promise<void>;
+  },
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
   // Orders and workload keys live in Redis whichever bus carries the messages.
-  const redis = await connectRedis(config.bus.redisUrl ?? DEFAULT_REDIS_URL);
+  const redisUrl = config.bus.redisUrl ?? DEFAULT_REDIS_URL;
+  const redis = await connectRedis(redisUrl);
+  // The store and the Redis bus publish on one auto-pipelined connection: a stage's record
+  // update and its publish go out in one write. The workload keeps its own connection, so its
+  // I/O is timed as the commands it sends, never batched with ours.
+  const shared = await connectRedis(redisUrl, { autoPipelining: true });
   const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const bus = withTracing(await createBus(config.bus), { tracer: deps.tracer });
-  const store = createRedisOrderStore(redis, { keyPrefix });
+  const bus = withTracing(await createBus(config.bus, { redis: shared }), { tracer: deps.tracer });
+  const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
   const workload = createWorkload({
     service: config.kind,
     settings: config.workload,
     redis,
     tracer: deps.tracer,
     keyPrefix,
+    // The process's one monitor: the same samples go on spans and out as metrics.
+    ...(deps.monitor ? { monitor: deps.monitor } : {}),
   });
+  const faults = createFaultInjector({
+    service: config.kind,
+    base: config.faults,
+    state: redisFaultState(redis, keyPrefix),
+  });
+  // An injected crash: the spans so far are sent, then the process dies as if killed.
+  const crash = async (): Promise<never> => {
+    deps.logger.error('injected crash: the process dies now, as if killed');
+    await Promise.race([deps.flush?.(), new Promise((r) => setTimeout(r, 1000))]);
+    process.kill(process.pid, 'SIGKILL');
+    return new Promise<never>(() => undefined);
+  };
   const closeAll = async () => {
+    faults.close();
     await workload.close();
     await bus.close();
     redis.disconnect();
+    shared.disconnect();
   };
 
   if (config.kind === 'api') {
+    // Loaded only here: fastify and its plugins are memory a consumer service never uses.
+    const { buildApiApp } = await import('./api/index.js');
     const app = buildApiApp({
       bus,
       store,
       workload,
       tracer: deps.tracer,
       logger: deps.logger,
+      faults,
+      crash,
       ping: async () => {
-        await redis.ping();
+        // A connection that is down says so at once; only a ready one is asked.
+        const down = connectionDown(redis) ?? connectionDown(shared);
+        if (down) throw new Error(`Redis is unreachable (${down})`);
+        // A connection that has not noticed yet is just as down to a caller who waits.
+        let timer: NodeJS.Timeout | undefined;
+        const silent = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`Redis is unreachable (no answer within ${PING_TIMEOUT_MS} ms)`)),
+            PING_TIMEOUT_MS,
+          );
+        });
+        await Promise.race([redis.ping(), silent]).finally(() => clearTimeout(timer));
+        // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
+        // publishes) is an API that is down.
+        await bus.ping();
       },
     });
     let address: string;
@@ -75,12 +144,14 @@ export async function runService(
       address = await app.listen({ host: config.host, port: config.apiPort });
     } catch (err) {
       await closeAll();
-      throw new CliError(
+      throw new ServiceError(
+        'SVC_ERR_LISTEN',
         `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
       );
     }
     return {
       ready: `${def.serviceName}: listening on ${address}`,
+      urls: { api: address },
       async stop() {
         await app.close();
         await closeAll();
@@ -89,16 +160,48 @@ export async function runService(
   }
 
   const consumer = `${def.serviceName}-${config.replica}`;
-  const service = createConsumerService(
-    def,
-    { bus, store, workload, tracer: deps.tracer, logger: deps.logger },
-    { consumer, concurrency: config.concurrency },
-  );
+  let cutShort = false;
+  const handlerDeps: ConsumerDeps = {
+    bus,
+    store,
+    workload,
+    tracer: deps.tracer,
+    logger: deps.logger,
+    maxDeliveries: config.maxDeliveries,
+    faults,
+    crash,
+  };
+  const handler = HANDLERS[config.kind](handlerDeps);
+  const service = createConsumerService(def, bus, handler, {
+    consumer,
+    concurrency: config.concurrency,
+    graceMs: Number(process.env.TRACELAB_STOP_GRACE_MS ?? 15_000),
+    onCutShort: (cut) => {
+      cutShort = true;
+      for (const c of cut) {
+        deps.logger.warn('grace period over: cut short, left pending to be delivered again', {
+          order: c.key,
+          message: c.messageId,
+          deliveries: c.deliveryCount,
+          held_ms: c.heldMs,
+        });
+      }
+    },
+  });
   await service.start();
   return {
     ready: `${def.serviceName}: consuming ${def.consumes} as ${consumer} (concurrency ${config.concurrency})`,
+    urls: {},
     async stop() {
       await service.stop();
+      if (cutShort) {
+        // The bus would wait for the handlers still running: drop the connections instead;
+        // what they held stays pending.
+        faults.close();
+        redis.disconnect();
+        shared.disconnect();
+        return;
+      }
       await closeAll();
     },
   };

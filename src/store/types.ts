@@ -1,10 +1,11 @@
-import type { Order } from '../pipeline/order.js';
-import type { ServiceKind } from '../workload/types.js';
+import type { Order, ServiceKind } from '../model/index.js';
 
 export interface StageRecord {
-  readonly status: 'done' | 'pending';
-  /** When the stage finished (epoch ms). */
+  readonly status: 'done' | 'pending' | 'dead_lettered';
+  /** When the stage finished, or gave the order up (epoch ms). */
   readonly atMs?: number;
+  /** Why the stage set the order aside on its dead-letter topic. */
+  readonly reason?: string;
 }
 
 export interface OrderRecord {
@@ -13,15 +14,24 @@ export interface OrderRecord {
   readonly quantity: number;
   readonly createdAtMs: number;
   readonly traceId: string;
-  readonly status: 'completed' | 'in_progress';
+  /** `dead_lettered`: a stage set it aside (see `tracelab dlq`); a replay resumes it. */
+  readonly status: 'completed' | 'in_progress' | 'dead_lettered';
   readonly stages: Readonly<Record<ServiceKind, StageRecord>>;
 }
 
-export interface AnalyticsTotals {
+export interface ItemTotals {
   readonly orders: number;
   readonly quantity: number;
-  /** Quantity per item. */
-  readonly items: Readonly<Record<string, number>>;
+}
+
+/** What the analytics service has aggregated, since the key prefix was first used. */
+export interface AnalyticsTotals {
+  /** Orders counted by analytics: the ones that went all the way through. */
+  readonly orders: number;
+  readonly quantity: number;
+  readonly items: Readonly<Record<string, ItemTotals>>;
+  /** Orders each stage has completed; `api` counts accepted orders. */
+  readonly stages: Readonly<Record<ServiceKind, number>>;
 }
 
 /** Orders and analytics aggregates, as the services keep them. */
@@ -29,6 +39,15 @@ export interface OrderStore {
   create(order: Order, traceId: string): Promise<void>;
   remove(orderId: string): Promise<void>;
   markStage(orderId: string, stage: Exclude<ServiceKind, 'analytics'>, atMs: number): Promise<void>;
+  /** A stage set the order aside on its dead-letter topic, with why. */
+  markDeadLettered(
+    orderId: string,
+    stage: ServiceKind,
+    reason: string,
+    atMs: number,
+  ): Promise<void>;
+  /** A replayed order is in progress again. */
+  clearDeadLettered(orderId: string): Promise<void>;
   /** Counts the order into the aggregates once; false when it was counted already. */
   recordAnalytics(order: Order, atMs: number): Promise<boolean>;
   get(orderId: string): Promise<OrderRecord | undefined>;

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { SupervisorError } from './errors.js';
+import { isReadyMessage } from './ready.js';
+import type { ReadyMessage } from './ready.js';
 
 export interface ChildSpec {
   /** Shown before each of its log lines, e.g. `processing-service#2`. */
@@ -8,20 +11,26 @@ export interface ChildSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
-  /** A line that says it is ready; its match is handed to the caller. */
-  readonly ready: RegExp;
   readonly readyTimeoutMs?: number;
   /** Restart it when it dies on its own (like a container's restart policy). */
   readonly restart?: boolean;
+  /**
+   * The arguments of a restart, from what the first start reported: e.g. the ports it got
+   * from port 0, so the others can keep using them.
+   */
+  readonly restartArgs?: (first: ReadyMessage) => readonly string[];
+  /**
+   * Never give up restarting it: past the usual restarts, keep trying with this delay at
+   * most, and say what is down. For a part the rest can run without (the collector).
+   */
+  readonly keepTrying?: { readonly maxDelayMs: number; readonly what: string };
 }
 
 export interface SupervisedChild {
   readonly label: string;
   readonly pid: () => number | undefined;
-  /** The ready line's match on the first start. */
-  readonly readyMatch: RegExpMatchArray;
-  /** Lines it printed up to and including the ready line, on the first start. */
-  readonly lines: readonly string[];
+  /** What it said when it was ready the first time: where it serves. */
+  readonly ready: ReadyMessage;
   /** SIGTERM, then SIGKILL after graceMs. Resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -32,9 +41,10 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
 
 /**
- * Starts a child process, prefixes its output, resolves once it prints its ready line.
- * A child that dies unexpectedly is restarted with a growing delay; one that keeps dying
- * calls `onGiveUp`.
+ * Starts a child process with an IPC channel, prefixes its output, resolves once the child
+ * sends its ready message (see ./parent-link.ts). The channel also tells the child when
+ * this process is gone. A child that dies unexpectedly is restarted with a growing delay;
+ * one that keeps dying calls `onGiveUp`.
  */
 export function startChild(
   spec: ChildSpec,
@@ -44,13 +54,16 @@ export function startChild(
   let current: ChildProcess | undefined;
   let stopping = false;
   const restarts: number[] = [];
+  let down = false;
 
   return new Promise((resolveReady, rejectReady) => {
     let first = true;
+    let firstReady: ReadyMessage | undefined;
     const launch = () => {
-      const child = spawn(spec.command, [...spec.args], {
+      const args = firstReady && spec.restartArgs ? spec.restartArgs(firstReady) : spec.args;
+      const child = spawn(spec.command, [...args], {
         env: { ...process.env, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
         // then stops the children in pipeline order.
         detached: true,
@@ -58,37 +71,52 @@ export function startChild(
       current = child;
       let ready = false;
       const early: string[] = [];
+      let timedOut = false;
+      const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
       const timer = setTimeout(() => {
-        if (!ready) child.kill('SIGKILL');
-      }, spec.readyTimeoutMs ?? 30_000);
+        if (ready) return;
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, readyTimeoutMs);
       const onLine = (stream: 'out' | 'err') => (line: string) => {
         write(spec.label, line, stream);
+        // Its last words, should it stop before it is ready.
         if (!ready) {
           early.push(line);
-          const m = line.match(spec.ready);
-          if (m) {
-            ready = true;
-            clearTimeout(timer);
-            if (first) {
-              first = false;
-              resolveReady({
-                label: spec.label,
-                pid: () => current?.pid,
-                readyMatch: m,
-                lines: early,
-                stop: (graceMs) => stopCurrent(graceMs),
-              });
-            }
-          }
+          if (early.length > 20) early.shift();
         }
       };
-      createInterface({ input: child.stdout }).on('line', onLine('out'));
-      createInterface({ input: child.stderr }).on('line', onLine('err'));
+      child.on('message', (m: unknown) => {
+        if (ready || !isReadyMessage(m)) return;
+        ready = true;
+        clearTimeout(timer);
+        if (down) {
+          down = false;
+          write(spec.label, `back: ${spec.keepTrying?.what ?? 'it'} is up again`, 'out');
+        }
+        if (first) {
+          first = false;
+          firstReady = m;
+          resolveReady({
+            label: spec.label,
+            pid: () => current?.pid,
+            ready: m,
+            stop: (graceMs) => stopCurrent(graceMs),
+          });
+        }
+      });
+      createInterface({ input: child.stdout! }).on('line', onLine('out'));
+      createInterface({ input: child.stderr! }).on('line', onLine('err'));
       child.on('error', (err) => write(spec.label, `cannot start: ${err.message}`, 'err'));
-      child.on('exit', (code, signal) => {
+      // 'close', not 'exit': its last lines have been read by then.
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
         if (stopping) return;
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const how = timedOut
+          ? `not ready within ${readyTimeoutMs / 1000} s`
+          : signal
+            ? `signal ${signal}`
+            : `exit code ${code}`;
         if (first) {
           first = false;
           const said = early
@@ -96,7 +124,8 @@ export function startChild(
             .slice(-3)
             .join('\n');
           rejectReady(
-            new Error(
+            new SupervisorError(
+              'SUP_ERR_CHILD_NOT_READY',
               `${spec.label} stopped before it was ready (${how})${said ? `:\n${said}` : ''}`,
             ),
           );
@@ -105,6 +134,19 @@ export function startChild(
         const now = Date.now();
         restarts.push(now);
         while (restarts.length && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+        if (spec.restart && spec.keepTrying && restarts.length > MAX_RESTARTS) {
+          const delay = Math.min(250 * 2 ** (restarts.length - 1), spec.keepTrying.maxDelayMs);
+          down = true;
+          write(
+            spec.label,
+            `stopped (${how}) ${restarts.length} times in a minute: ${spec.keepTrying.what} is down; the rest keeps running; retrying in ${delay / 1000} s`,
+            'err',
+          );
+          setTimeout(() => {
+            if (!stopping) launch();
+          }, delay);
+          return;
+        }
         if (!spec.restart || restarts.length > MAX_RESTARTS) {
           onGiveUp(
             spec.label,

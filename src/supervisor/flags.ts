@@ -1,4 +1,4 @@
-import type { OptionSpec, OptionValues } from '../cli/options.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
 
 /** Resolved settings back into flags, to hand a child process exactly what the parent decided. */
 export function toFlags(specs: readonly OptionSpec[], values: OptionValues): string[] {

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { CliError } from '../cli/errors.js';
+import { SupervisorError } from './errors.js';
+import { spawnTethered } from './tether.js';
 
 export interface RedisHandle {
   readonly url: string;
@@ -37,29 +38,29 @@ export async function ensureRedis(url: string, named: boolean): Promise<RedisHan
   const problem = await redisAnswers(url);
   if (!problem) return { url, private: false, stop: () => Promise.resolve() };
   if (named) {
-    throw new CliError(
+    throw new SupervisorError(
+      'SUP_ERR_REDIS_UNREACHABLE',
       `cannot reach Redis at ${url} (${problem}): start it, fix REDIS_URL/--redis-url, or run the full stack with Docker (docker compose up --build -d)`,
     );
   }
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    throw new CliError(
+    throw new SupervisorError(
+      'SUP_ERR_NO_REDIS',
       `no Redis answers at ${url} and redis-server is not installed.\n` +
         `  Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),\n` +
         `  point REDIS_URL at one, or run the full stack with Docker: docker compose up --build -d`,
     );
   }
   const port = await freePort();
-  const child = spawn(
+  // Tethered: it goes when this process goes, even by SIGKILL. Detached: it outlives a
+  // terminal's Ctrl-C until the services have finished with it.
+  const child = spawnTethered(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-      // Outlives a terminal's Ctrl-C until the services have finished with it.
-      detached: true,
-    },
+    { stdout: 'ignore', stderr: 'ignore', detached: true },
   );
   const privateUrl = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 50 && child.exitCode === null; i++) {
     if (!(await redisAnswers(privateUrl))) {
       return {
         url: privateUrl,
@@ -74,8 +75,13 @@ export async function ensureRedis(url: string, named: boolean): Promise<RedisHan
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill('SIGKILL');
-  throw new CliError(`started redis-server on port ${port}, but it did not answer`);
+  // SIGTERM to the watchdog, which escalates to SIGKILL: killing it outright would leave
+  // redis-server behind.
+  child.kill('SIGTERM');
+  throw new SupervisorError(
+    'SUP_ERR_REDIS_START',
+    `started redis-server on port ${port}, but it did not answer`,
+  );
 }
 
 export function freePort(): Promise<number> {

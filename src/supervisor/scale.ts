@@ -1,6 +1,6 @@
-import { CliError } from '../cli/errors.js';
-import { SERVICE_KINDS } from '../workload/types.js';
-import type { ServiceKind } from '../workload/types.js';
+import { SupervisorError } from './errors.js';
+import { SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
 
 export type Replicas = Readonly<Record<ServiceKind, number>>;
 
@@ -14,19 +14,30 @@ export function parseScale(entries: readonly string[]): Replicas {
   };
   for (const entry of entries) {
     const m = /^([a-z]+)=(\d+)$/.exec(entry.trim());
-    if (!m) throw new CliError(`--scale: expected SERVICE=N, e.g. processing=3, got "${entry}"`);
+    if (!m)
+      throw new SupervisorError(
+        'SUP_ERR_BAD_SCALE',
+        `--scale: expected SERVICE=N, e.g. processing=3, got "${entry}"`,
+      );
     const kind = m[1] as ServiceKind;
     const n = Number(m[2]);
     if (!SERVICE_KINDS.includes(kind)) {
-      throw new CliError(`--scale: unknown service "${m[1]}"; one of ${SERVICE_KINDS.join(', ')}`);
+      throw new SupervisorError(
+        'SUP_ERR_BAD_SCALE',
+        `--scale: unknown service "${m[1]}"; one of ${SERVICE_KINDS.join(', ')}`,
+      );
     }
     if (kind === 'api' && n !== 1) {
-      throw new CliError(
+      throw new SupervisorError(
+        'SUP_ERR_BAD_SCALE',
         '--scale: the API runs once here (one port); scale the consumers, or use docker compose for more',
       );
     }
     if (n < 1 || n > 32)
-      throw new CliError(`--scale: ${kind} replicas must be from 1 to 32, got ${n}`);
+      throw new SupervisorError(
+        'SUP_ERR_BAD_SCALE',
+        `--scale: ${kind} replicas must be from 1 to 32, got ${n}`,
+      );
     replicas[kind] = n;
   }
   return replicas;

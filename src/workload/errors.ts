@@ -1,3 +1,5 @@
+import { TracelabError } from '../errors/index.js';
+
 /** The workload module's errors, one catalogue. */
 export const WORKLOAD_ERRORS = {
   WL_ERR_CLOSED: 'the workload runner is closed',
@@ -8,13 +10,11 @@ export const WORKLOAD_ERRORS = {
 
 export type WorkloadErrorCode = keyof typeof WORKLOAD_ERRORS;
 
-export class WorkloadError extends Error {
-  constructor(
-    readonly code: WorkloadErrorCode,
-    detail?: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${WORKLOAD_ERRORS[code]}${detail ? `: ${detail}` : ''}`, options);
-    this.name = 'WorkloadError';
+export class WorkloadError extends TracelabError {
+  declare readonly code: WorkloadErrorCode;
+  constructor(code: WorkloadErrorCode, detail?: string, options?: ErrorOptions) {
+    super(code, `${WORKLOAD_ERRORS[code]}${detail ? `: ${detail}` : ''}`, {
+      cause: options?.cause,
+    });
   }
 }

@@ -8,9 +8,9 @@ export type {
   Intensity,
   MonitorSettings,
   OperationName,
-  ServiceKind,
   ServiceMix,
   WorkloadPlan,
   WorkloadSettings,
   WorkloadType,
 } from './types.js';
+export { mulberry32 } from './plan.js';

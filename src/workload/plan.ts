@@ -1,5 +1,7 @@
-import { ITEM_RANGES, OPERATIONS, SERVICE_KINDS, WORKLOAD_TYPES, INTENSITIES } from './types.js';
-import type { Intensity, ServiceKind, ServiceMix, WorkloadPlan, WorkloadType } from './types.js';
+import { SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import { ITEM_RANGES, OPERATIONS, WORKLOAD_TYPES, INTENSITIES } from './types.js';
+import type { Intensity, ServiceMix, WorkloadPlan, WorkloadType } from './types.js';
 
 /** Uniform numbers in [0, 1). */
 export type Random = () => number;

@@ -3,8 +3,8 @@ import { context, propagation } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Redis } from 'ioredis';
+import type { ServiceKind } from '../model/index.js';
 import { createResourceMonitor } from '../monitor/index.js';
-import { recordError } from '../telemetry/record-error.js';
 import type { ResourceMonitor } from '../monitor/index.js';
 import {
   ATTR_WORKLOAD_INTENSITY,
@@ -12,6 +12,7 @@ import {
   ATTR_WORKLOAD_OPERATION,
   ATTR_WORKLOAD_TYPE,
 } from '../telemetry/semconv.js';
+import { inSpan } from '../telemetry/span.js';
 import { WorkloadError } from './errors.js';
 import { runCpuOperation } from './operations/cpu.js';
 import { runIoOperation } from './operations/io.js';
@@ -23,7 +24,6 @@ import type {
   CpuOperation,
   Intensity,
   IoOperation,
-  ServiceKind,
   WorkloadPlan,
   WorkloadSettings,
   WorkloadType,
@@ -73,7 +73,7 @@ export function createWorkload(deps: WorkloadDeps): Workload {
   const { settings, service, tracer } = deps;
   const random = mulberry32(serviceSeed(settings.seed ?? randomInt(2 ** 32), service));
   const ownMonitor =
-    deps.monitor === undefined && settings.mode !== 'none'
+    deps.monitor === undefined && settings.mode !== 'none' && settings.monitor.enabled
       ? createResourceMonitor(settings.monitor)
       : undefined;
   const monitor = deps.monitor ?? ownMonitor;
@@ -116,21 +116,24 @@ export function createWorkload(deps: WorkloadDeps): Workload {
         [ATTR_WORKLOAD_OPERATION]: plan.operation,
         [ATTR_WORKLOAD_ITEMS]: plan.items,
       };
-      return tracer.startActiveSpan(plan.operation, { attributes }, active, async (span) => {
-        const mark = monitor?.begin();
-        try {
-          // One span per Redis command of a 700k-command operation would drown the trace:
-          // the workload span describes the work, so instrumentation is quiet inside it.
-          await context.with(suppressTracing(context.active()), () => execute(plan));
-          return plan;
-        } catch (err) {
-          recordError(span, err);
-          throw err;
-        } finally {
-          if (mark && monitor) monitor.finish(mark, span);
-          span.end();
-        }
-      });
+      return inSpan(
+        tracer,
+        plan.operation,
+        { attributes },
+        async (span) => {
+          const mark = monitor?.begin();
+          try {
+            // One span per Redis command of a 700k-command operation would drown the trace:
+            // the workload span describes the work, so instrumentation is quiet inside it.
+            await context.with(suppressTracing(context.active()), () => execute(plan));
+            return plan;
+          } finally {
+            // Before the span ends: the figures are attributes of it.
+            if (mark && monitor) monitor.finish(mark, span);
+          }
+        },
+        active,
+      );
     },
     async close() {
       if (closed) return;

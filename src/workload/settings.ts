@@ -1,15 +1,10 @@
-import { CliError } from '../cli/errors.js';
-import { opt } from '../cli/options.js';
-import type { OptionSpec, OptionValues } from '../cli/options.js';
+import { ConfigError, opt } from '../config/index.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
 import { isIntensity } from './plan.js';
-import { INTENSITIES, SERVICE_KINDS, SPEC_MIXES, WORKLOAD_MODES } from './types.js';
-import type {
-  Intensity,
-  ServiceKind,
-  ServiceMix,
-  WorkloadMode,
-  WorkloadSettings,
-} from './types.js';
+import { isServiceKind, SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import { INTENSITIES, SPEC_MIXES, WORKLOAD_MODES } from './types.js';
+import type { Intensity, ServiceMix, WorkloadMode, WorkloadSettings } from './types.js';
 
 /** Options shared by every command that runs services (`tracelab up`, `tracelab service`). */
 export const workloadOptions: OptionSpec[] = [
@@ -51,6 +46,15 @@ export const workloadOptions: OptionSpec[] = [
       'JSON object overriding service mixes, e.g. {"processing":{"cpu_heavy":0.8,"io_heavy":0.2,"intensities":["heavy","severe"]}}',
   },
   {
+    name: 'monitor',
+    type: 'string',
+    env: 'TRACELAB_MONITOR',
+    default: 'on',
+    choices: ['on', 'off'],
+    description:
+      'off: no resource sampler; workload spans carry no resource.* figures (to measure its cost)',
+  },
+  {
     name: 'monitor-interval-ms',
     type: 'number',
     env: 'TRACELAB_MONITOR_INTERVAL_MS',
@@ -76,33 +80,34 @@ export const workloadOptions: OptionSpec[] = [
   },
 ];
 
-/** Settings from parsed option values. Throws CliError saying what is wrong and what is valid. */
+/** Settings from parsed option values. Throws ConfigError saying what is wrong and what is valid. */
 export function workloadSettingsFrom(values: OptionValues): WorkloadSettings {
-  const scale = opt.num(values, 'workload-scale') ?? 1;
+  const scale = opt.num(values, 'workload-scale');
   if (!(scale > 0)) {
-    throw new CliError(`--workload-scale: must be greater than 0, got ${scale}`);
+    throw bad(`--workload-scale: must be greater than 0, got ${scale}`);
   }
-  const seed = opt.num(values, 'seed');
+  const seed = opt.maybeNum(values, 'seed');
   if (seed !== undefined && !Number.isSafeInteger(seed)) {
-    throw new CliError(`--seed: must be a whole number up to ${Number.MAX_SAFE_INTEGER}`);
+    throw bad(`--seed: must be a whole number up to ${Number.MAX_SAFE_INTEGER}`);
   }
-  const mixText = opt.str(values, 'workload-mix');
+  const mixText = opt.maybeStr(values, 'workload-mix');
   return {
     seed,
     scale,
-    mode: (opt.str(values, 'workload') ?? 'spec') as WorkloadMode,
+    mode: opt.str(values, 'workload') as WorkloadMode,
     fixedIntensities: parseIntensityList(opt.list(values, 'intensity')),
     mixes: mixText === undefined || mixText.trim() === '' ? SPEC_MIXES : parseWorkloadMix(mixText),
     monitor: {
-      intervalMs: opt.num(values, 'monitor-interval-ms') ?? 100,
-      cpuThresholdPercent: opt.num(values, 'cpu-threshold') ?? 80,
-      memoryThresholdMb: opt.num(values, 'memory-threshold-mb') ?? 200,
+      enabled: opt.str(values, 'monitor') !== 'off',
+      intervalMs: opt.num(values, 'monitor-interval-ms'),
+      cpuThresholdPercent: opt.num(values, 'cpu-threshold'),
+      memoryThresholdMb: opt.num(values, 'memory-threshold-mb'),
     },
   };
 }
 
-function isService(value: string): value is ServiceKind {
-  return (SERVICE_KINDS as readonly string[]).includes(value);
+function bad(message: string): ConfigError {
+  return new ConfigError('CONFIG_ERR_BAD_VALUE', message);
 }
 
 const VALID_SERVICES = SERVICE_KINDS.join(', ');
@@ -116,19 +121,19 @@ export function parseIntensityList(
   for (const entry of entries) {
     const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(entry);
     if (!match) {
-      throw new CliError(
+      throw bad(
         `--intensity: expected <service>=<intensity>, e.g. processing=heavy, got "${entry}"`,
       );
     }
     const service = match[1]!;
     const intensity = match[2]!;
-    if (!isService(service)) {
-      throw new CliError(
+    if (!isServiceKind(service)) {
+      throw bad(
         `--intensity: unknown service "${service}" in "${entry}"; valid services: ${VALID_SERVICES}`,
       );
     }
     if (!isIntensity(intensity)) {
-      throw new CliError(
+      throw bad(
         `--intensity: unknown intensity "${intensity}" in "${entry}"; valid intensities: ${VALID_INTENSITIES}`,
       );
     }
@@ -149,19 +154,17 @@ export function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> 
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${where}: not valid JSON: ${(err as Error).message}`);
+    throw bad(`${where}: not valid JSON: ${(err as Error).message}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new CliError(
+    throw bad(
       `${where}: expected a JSON object keyed by service (${VALID_SERVICES}), e.g. {"processing":{"cpu_heavy":0.8,"io_heavy":0.2,"intensities":["heavy","severe"]}}`,
     );
   }
   const mixes: Record<ServiceKind, ServiceMix> = { ...SPEC_MIXES };
   for (const [service, raw] of Object.entries(data as Record<string, unknown>)) {
-    if (!isService(service)) {
-      throw new CliError(
-        `${where}: unknown service "${service}"; valid services: ${VALID_SERVICES}`,
-      );
+    if (!isServiceKind(service)) {
+      throw bad(`${where}: unknown service "${service}"; valid services: ${VALID_SERVICES}`);
     }
     mixes[service] = parseServiceMix(`${where} ${service}`, raw, SPEC_MIXES[service]);
   }
@@ -170,19 +173,19 @@ export function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> 
 
 function parseServiceMix(where: string, raw: unknown, base: ServiceMix): ServiceMix {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new CliError(`${where}: expected an object with cpu_heavy, io_heavy and/or intensities`);
+    throw bad(`${where}: expected an object with cpu_heavy, io_heavy and/or intensities`);
   }
   const fields = raw as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     if (!MIX_KEYS.includes(key)) {
-      throw new CliError(`${where}: unknown field "${key}"; valid fields: ${MIX_KEYS.join(', ')}`);
+      throw bad(`${where}: unknown field "${key}"; valid fields: ${MIX_KEYS.join(', ')}`);
     }
   }
   const share = (key: string): number | undefined => {
     const v = fields[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-      throw new CliError(`${where}: ${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+      throw bad(`${where}: ${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
     }
     return v;
   };
@@ -192,7 +195,7 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
   let ioHeavy = base.ioHeavy;
   if (cpu !== undefined && io !== undefined) {
     if (Math.abs(cpu + io - 1) > 1e-9) {
-      throw new CliError(`${where}: cpu_heavy + io_heavy must add up to 1, got ${cpu} + ${io}`);
+      throw bad(`${where}: cpu_heavy + io_heavy must add up to 1, got ${cpu} + ${io}`);
     }
     [cpuHeavy, ioHeavy] = [cpu, io];
   } else if (cpu !== undefined) {
@@ -204,13 +207,11 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
   if (fields.intensities !== undefined) {
     const list = fields.intensities;
     if (!Array.isArray(list) || list.length === 0) {
-      throw new CliError(
-        `${where}: intensities must be a non-empty list drawn from ${VALID_INTENSITIES}`,
-      );
+      throw bad(`${where}: intensities must be a non-empty list drawn from ${VALID_INTENSITIES}`);
     }
     for (const item of list) {
       if (!isIntensity(item)) {
-        throw new CliError(
+        throw bad(
           `${where}: unknown intensity ${JSON.stringify(item)}; valid intensities: ${VALID_INTENSITIES}`,
         );
       }

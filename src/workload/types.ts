@@ -1,7 +1,5 @@
 /** Names and shapes from the spec's "Workload Simulation System", exactly. */
-
-export const SERVICE_KINDS = ['api', 'processing', 'notification', 'analytics'] as const;
-export type ServiceKind = (typeof SERVICE_KINDS)[number];
+import type { ServiceKind } from '../model/index.js';
 
 export const INTENSITIES = ['light', 'medium', 'heavy', 'severe'] as const;
 export type Intensity = (typeof INTENSITIES)[number];
@@ -89,6 +87,8 @@ export type WorkloadMode = (typeof WORKLOAD_MODES)[number];
 
 /** Resource monitor settings (spec: "Resource Monitoring Tuning"). */
 export interface MonitorSettings {
+  /** False: no sampler thread, workload spans carry no `resource.*` attributes. */
+  readonly enabled: boolean;
   readonly intervalMs: number;
   /** % of one core; a span whose average (or exact) CPU reaches it is `resource.cpu_bound`. */
   readonly cpuThresholdPercent: number;

@@ -122,7 +122,7 @@ const receiverCases: {
   { name: 'GET on the receiver', method: 'GET', status: 405, error: 'METHOD_NOT_ALLOWED' },
   {
     name: 'a POST to an unknown path',
-    path: '/v1/metrics',
+    path: '/v1/logs',
     headers: { 'content-type': 'application/json' },
     body: '{}',
     status: 404,

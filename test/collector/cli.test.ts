@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import type { JaegerResponse, JaegerTrace } from '../../src/collector/index.js';
 import { runCli, startCli, stopChild } from '../helpers/cli.js';
-import { otlpJson, postJson, spanIdOf, traceIdOf } from './otlp-fixtures.js';
+import {
+  otlpJson,
+  postJson,
+  send,
+  spanIdOf,
+  traceIdOf,
+  traceIds,
+  traces,
+} from './otlp-fixtures.js';
 
 const READY =
   /collector: OTLP\/HTTP receiver on (http:\/\/\S+\/v1\/traces)\ncollector: query API on (http:\/\/\S+)\n/;
@@ -96,6 +105,10 @@ test('with --data, traces survive a restart of tracelab collector', async (t) =>
   assert.equal(await stopChild(second.child), 0);
 });
 
+const V2 = '{"format":"tracelab-collector-traces","version":2}\n';
+const WRONG_SHAPE = '{"resources":[{"serviceName":"a","attributes":[]}],"spans":[{"traceId":"x"}]}';
+const record = (json: string) => `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+
 test('a corrupt data file stops tracelab collector with a clear error and is left untouched', async (t) => {
   const dir = await tempDir(t);
   const cases: [string, string, RegExp][] = [
@@ -115,6 +128,16 @@ test('a corrupt data file stops tracelab collector with a clear error and is lef
       '{"format":"tracelab-collector-traces","version":1}\n{"resources":[{"serviceName":"a","attributes":[]}],"spans":[{"traceId":"x"}]}\n',
       /is corrupt at line 2: a span has no string spanId/,
     ],
+    [
+      'bad-checksum.jsonl',
+      `${V2}00000000 ${WRONG_SHAPE}\n${record(WRONG_SHAPE)}`,
+      /is corrupt at line 2: record with a wrong checksum \(and more records follow\)/,
+    ],
+    [
+      'checksummed-wrong-shape.jsonl',
+      `${V2}${record(WRONG_SHAPE)}`,
+      /is corrupt at line 2: a span has no string spanId/,
+    ],
   ];
   for (const [name, content, message] of cases) {
     const file = join(dir, name);
@@ -129,4 +152,32 @@ test('a corrupt data file stops tracelab collector with a clear error and is lef
   const r = await runCli(['collector', ...EPHEMERAL, '--data', dir]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot read data file .*: EISDIR/);
+});
+
+test('a last record cut short by a crash is dropped with a warning; the rest loads and appends go on', async (t) => {
+  const dataFile = join(await tempDir(t), 'traces.jsonl');
+  const first = await startCli(['collector', ...EPHEMERAL, '--data', dataFile], READY);
+  t.after(() => stopChild(first.child));
+  await send(first.match[1]!, traces(1, 1));
+  await send(first.match[1]!, traces(2, 1));
+  assert.equal(await stopChild(first.child), 0);
+
+  // What a crash in the middle of an append leaves: part of a record, no newline.
+  const lines = (await readFile(dataFile, 'utf8')).split('\n');
+  const lastRecord = lines[lines.length - 2]!;
+  await appendFile(dataFile, lastRecord.slice(0, lastRecord.length >> 1));
+
+  const second = await startCli(['collector', ...EPHEMERAL, '--data', dataFile], READY);
+  t.after(() => stopChild(second.child));
+  assert.match(second.output(), /dropped its last record, line 4, cut short by a crash/);
+  const all = [1, 2, 3].map(traceIdOf);
+  assert.deepEqual(await traceIds(second.match[2]!, all), all.slice(0, 2));
+  await send(second.match[1]!, traces(3, 1));
+  assert.equal(await stopChild(second.child), 0);
+
+  const third = await startCli(['collector', ...EPHEMERAL, '--data', dataFile], READY);
+  t.after(() => stopChild(third.child));
+  assert.doesNotMatch(third.output(), /dropped/);
+  assert.deepEqual(await traceIds(third.match[2]!, all), all);
+  assert.equal(await stopChild(third.child), 0);
 });

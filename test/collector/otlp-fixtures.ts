@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+
 /** Small OTLP/JSON export requests, built the way the spec spells them. */
 export interface FixtureSpan {
   traceId: string;
@@ -53,4 +55,29 @@ export const spanIdOf = (n: number): string => `5a${String(n).padStart(14, '0')}
 
 export async function postJson(otlpUrl: string, body: string): Promise<Response> {
   return fetch(otlpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
+/** Two-span traces n..n+count-1. */
+export function traces(first: number, count: number): FixtureSpan[] {
+  return Array.from({ length: count }, (_, i) => [
+    { traceId: traceIdOf(first + i), spanId: spanIdOf(1), service: 'api' },
+    { traceId: traceIdOf(first + i), spanId: spanIdOf(2), parentSpanId: spanIdOf(1) },
+  ]).flat();
+}
+
+/** Posts spans as OTLP/JSON and checks they were all taken. */
+export async function send(otlpUrl: string, spans: FixtureSpan[]): Promise<void> {
+  const res = await postJson(otlpUrl, otlpJson(spans));
+  assert.equal(res.status, 200, await res.text());
+}
+
+/** Which of `ids` the query API has. */
+export async function traceIds(queryUrl: string, ids: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const id of ids) {
+    const res = await fetch(`${queryUrl}/api/traces/${id}`);
+    await res.arrayBuffer();
+    if (res.status === 200) found.push(id);
+  }
+  return found;
 }

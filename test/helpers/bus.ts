@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { redisDeliveryCounts } from '../../src/bus/delivery-counts.js';
 import { createKafkaBus } from '../../src/bus/kafka.js';
 import { createRedisStreamsBus } from '../../src/bus/redis-streams.js';
 import type { Bus } from '../../src/bus/types.js';
@@ -65,9 +66,13 @@ export const kafkaAdapter: Adapter = {
         topicPrefix,
         sessionTimeoutMs: 6000,
         heartbeatIntervalMs: 300,
-        log: () => {},
+        // TEST_KAFKA_LOG=1 shows kafkajs's warnings and the adapter's own lines.
+        log: process.env.TEST_KAFKA_LOG ? (l) => process.stderr.write(l + '\n') : () => {},
+        deliveryCounts: redisDeliveryCounts({ redisUrl: REDIS_URL, keyPrefix: topicPrefix }),
       });
-    return fixture(make, { kafkaBrokers: KAFKA_BROKERS, topicPrefix });
+    return fixture(make, { kafkaBrokers: KAFKA_BROKERS, topicPrefix }, () =>
+      deleteKeys(topicPrefix),
+    );
   },
 };
 

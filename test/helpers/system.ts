@@ -1,24 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { ON_FREE_PORTS, parseUpBanner } from '../../src/cli/up-banner.js';
 import { startCli, stopChild } from './cli.js';
 import { deleteKeys, REDIS_URL } from './redis.js';
 import { waitFor } from './wait.js';
 
-/** Every port `tracelab up` opens, left to the system to choose: tests run side by side. */
-export const ON_FREE_PORTS: readonly string[] = [
-  '--api-port',
-  '0',
-  '--otlp-port',
-  '0',
-  '--http-port',
-  '0',
-];
+export { ON_FREE_PORTS };
 
 export interface OrderStatus {
-  status: 'completed' | 'in_progress';
+  status: 'completed' | 'in_progress' | 'dead_lettered';
   traceId: string;
   item: string;
-  stages: Record<'api' | 'processing' | 'notification' | 'analytics', { status: string }>;
+  stages: Record<
+    'api' | 'processing' | 'notification' | 'analytics',
+    { status: string; reason?: string }
+  >;
 }
 
 /** `GET /order/:id`, as a user reads an order's progress. */
@@ -46,7 +42,13 @@ export function waitForCompleted(
 export interface RunningSystem {
   readonly apiUrl: string;
   readonly queryUrl: string;
+  /** `up`'s admin endpoint, where `tracelab fault` switches faults. */
+  readonly adminUrl: string;
+  /** The collector's OTLP/HTTP traces endpoint. */
+  readonly otlpUrl: string;
   readonly keyPrefix: string;
+  /** Each process `up` started, by label (`collector`, `processing-service`, …). */
+  pid(label: string): number;
   readonly child: ChildProcess;
   readonly output: () => string;
   stop(): Promise<number | null>;
@@ -56,7 +58,10 @@ export interface RunningSystem {
  * `tracelab up` as a user starts it, on free ports and a private key prefix, with the work
  * scaled down so a test takes seconds. Stop removes the prefix's keys.
  */
-export async function startSystem(extra: readonly string[] = []): Promise<RunningSystem> {
+export async function startSystem(
+  extra: readonly string[] = [],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningSystem> {
   const keyPrefix = `tltest-${randomUUID().slice(0, 8)}:`;
   const { child, output } = await startCli(
     [
@@ -73,14 +78,21 @@ export async function startSystem(extra: readonly string[] = []): Promise<Runnin
       ...extra,
     ],
     /tracelab is up[\s\S]*Ctrl-C/,
-    { timeoutMs: 90_000, env: { OTEL_BSP_SCHEDULE_DELAY: '200', NO_COLOR: '1' } },
+    { timeoutMs: 90_000, env: { OTEL_BSP_SCHEDULE_DELAY: '200', NO_COLOR: '1', ...opts.env } },
   );
-  const text = output();
-  const apiUrl = /^ {2}API +(\S+)/m.exec(text)![1]!;
-  const queryUrl = /^ {2}Traces +(\S+)/m.exec(text)![1]!;
+  const banner = parseUpBanner(output());
+  if (!banner) throw new Error(`tracelab up printed no whole banner:\n${output()}`);
+  const { apiUrl, queryUrl, adminUrl, otlpUrl } = banner;
   return {
+    pid(label) {
+      const p = banner.processes.find((x) => x.label === label);
+      if (!p) throw new Error(`up started no ${label}: ${JSON.stringify(banner.processes)}`);
+      return p.pid;
+    },
     apiUrl,
     queryUrl,
+    adminUrl,
+    otlpUrl,
     keyPrefix,
     child,
     output,

@@ -86,6 +86,26 @@ export function cpuMsByThread(): Map<number, number> {
   return result;
 }
 
+/**
+ * Per thread, ns on a CPU and ns runnable but waiting for one (/proc schedstat). Together they
+ * are the time the thread wanted a core: other users of the machine move ns between the two,
+ * not the sum.
+ */
+export function schedNsByThread(): Map<number, { cpuNs: number; waitNs: number }> {
+  const result = new Map<number, { cpuNs: number; waitNs: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const [cpuNs, waitNs] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')
+        .split(' ')
+        .map(Number);
+      result.set(Number(tid), { cpuNs: cpuNs!, waitNs: waitNs! });
+    } catch {
+      // The thread ended while we listed them.
+    }
+  }
+  return result;
+}
+
 export interface CpuMeasure<T> {
   readonly value: T;
   readonly wallMs: number;
@@ -93,11 +113,20 @@ export interface CpuMeasure<T> {
   readonly processPercent: number;
   /** Threads other than the main one that each used at least 25 % of the process's CPU. */
   readonly busyOtherThreads: number;
+  /**
+   * Cores the busy threads other than the main one wanted over the call, on average: their
+   * time on a CPU or waiting for one, over the wall time. Two threads busy at once give about 2, on a
+   * quiet machine or a crowded one.
+   */
+  readonly coresWanted: number;
+  /** Cores those threads got: their time on a CPU over the wall time. */
+  readonly coresGot: number;
 }
 
 /** Runs `fn` and says how much CPU the process used and on how many threads. */
 export async function measureCpu<T>(fn: () => Promise<T>): Promise<CpuMeasure<T>> {
   const threads0 = cpuMsByThread();
+  const sched0 = schedNsByThread();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const value = await fn();
@@ -105,10 +134,24 @@ export async function measureCpu<T>(fn: () => Promise<T>): Promise<CpuMeasure<T>
   const cpu = process.cpuUsage(cpu0);
   const processMs = (cpu.user + cpu.system) / 1000;
   let busyOtherThreads = 0;
+  let wantedNs = 0;
+  let gotNs = 0;
+  const sched = schedNsByThread();
   for (const [tid, ms] of cpuMsByThread()) {
     if (tid !== process.pid && ms - (threads0.get(tid) ?? 0) >= 0.25 * processMs) {
       busyOtherThreads++;
+      const now = sched.get(tid) ?? { cpuNs: 0, waitNs: 0 };
+      const before = sched0.get(tid) ?? { cpuNs: 0, waitNs: 0 };
+      gotNs += now.cpuNs - before.cpuNs;
+      wantedNs += now.cpuNs - before.cpuNs + now.waitNs - before.waitNs;
     }
   }
-  return { value, wallMs, processPercent: (cpu.user + cpu.system) / wallMs / 10, busyOtherThreads };
+  return {
+    value,
+    wallMs,
+    processPercent: (cpu.user + cpu.system) / wallMs / 10,
+    busyOtherThreads,
+    coresWanted: wantedNs / 1e6 / wallMs,
+    coresGot: gotNs / 1e6 / wallMs,
+  };
 }

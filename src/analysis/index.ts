@@ -1,0 +1,41 @@
+export { queueWaits } from './queue-wait.js';
+export { criticalPath } from './critical-path.js';
+export { compareTraces } from './compare.js';
+export { analyzeTraces } from './report.js';
+export { compareReports } from './compare-reports.js';
+export { formatDuration, formatMs, formatPercent, ordinal } from './format.js';
+export type {
+  AnalysisWarning,
+  CriticalPathKind,
+  CriticalPathSegment,
+  Microseconds,
+  QueueComparison,
+  QueueWait,
+  StageComparison,
+  StageFigures,
+  StageKey,
+  TraceComparison,
+  WarningCode,
+  WithWarnings,
+} from './types.js';
+export type {
+  AnalysisReport,
+  AnalyzeOptions,
+  ArrivalPoint,
+  ChangeVerdict,
+  ConsumerStats,
+  ConsumerVerdict,
+  Finding,
+  FindingKind,
+  HopChange,
+  HopStats,
+  PathStageStats,
+  PropagationReport,
+  ReportComparison,
+  ResourceStats,
+  Severity,
+  StageChange,
+  StageStats,
+  TraceCriticalPath,
+} from './report-types.js';
+export type { Distribution } from './stats.js';

@@ -1,0 +1,113 @@
+/**
+ * Public types of the trace analysis. Everything here is plain data: it crosses into the web
+ * UI and into `tracelab analyze --json`, so no classes, no Maps.
+ */
+
+/** Microseconds, as Jaeger's JSON counts span times (since the epoch) and durations. */
+export type Microseconds = number;
+
+export type WarningCode =
+  | 'empty-trace'
+  | 'duplicate-span-id'
+  | 'missing-parent'
+  | 'reference-cycle'
+  | 'no-root'
+  | 'several-roots'
+  | 'negative-duration'
+  | 'clock-skew'
+  | 'critical-path-gap'
+  | 'mixed-trace-ids';
+
+/** Something odd about the input that the result works around instead of throwing. */
+export interface AnalysisWarning {
+  readonly code: WarningCode;
+  readonly traceID: string;
+  readonly spanID?: string;
+  readonly message: string;
+}
+
+/** A result list that also says what was odd about the trace it came from. */
+export type WithWarnings<T> = T[] & { readonly warnings: readonly AnalysisWarning[] };
+
+/** One messaging hop: a `send <topic>` PRODUCER span and the `process <topic>` CONSUMER span under it. */
+export interface QueueWait {
+  readonly traceID: string;
+  readonly topic: string;
+  readonly producerSpanID: string;
+  readonly consumerSpanID: string;
+  readonly fromService: string;
+  readonly toService: string;
+  /** When the message was published: the producer span's end. */
+  readonly publishedUs: Microseconds;
+  /** When its handling began: the consumer span's start. */
+  readonly consumedUs: Microseconds;
+  /** consumedUs − publishedUs, at least 0. */
+  readonly waitUs: Microseconds;
+  /**
+   * The negative wait clamped to 0, if any: the consumer started that long before the producer
+   * span ended (normal: the message is readable before the sender hears back from the broker),
+   * or, if it started before the producer span began, clock skew (with a warning).
+   */
+  readonly clampedUs: Microseconds;
+}
+
+export type CriticalPathKind = 'span' | 'queue';
+
+/**
+ * One stretch of the critical path. `span`: the span's own work (no child of it was on the
+ * path then). `queue`: the message waited in `topic` between its producer's end and its
+ * consumer's start; spanID and serviceName are the consumer's.
+ */
+export interface CriticalPathSegment {
+  readonly spanID: string;
+  readonly serviceName: string;
+  readonly operationName: string;
+  readonly startUs: Microseconds;
+  readonly endUs: Microseconds;
+  readonly kind: CriticalPathKind;
+  readonly topic?: string;
+}
+
+/** A span's figures within one trace, summed over its spans with the same service and operation. */
+export interface StageFigures {
+  readonly count: number;
+  readonly durationUs: Microseconds;
+}
+
+export interface StageComparison {
+  readonly service: string;
+  readonly operation: string;
+  readonly a: StageFigures | null;
+  readonly b: StageFigures | null;
+  /** b − a; null when the stage is only in one trace. */
+  readonly deltaUs: Microseconds | null;
+  /** (b − a) / a × 100; null when only in one trace or a is 0. */
+  readonly deltaPct: number | null;
+}
+
+export interface QueueComparison {
+  readonly topic: string;
+  readonly aUs: Microseconds | null;
+  readonly bUs: Microseconds | null;
+  readonly deltaUs: Microseconds | null;
+  readonly deltaPct: number | null;
+}
+
+export interface StageKey {
+  readonly service: string;
+  readonly operation: string;
+}
+
+export interface TraceComparison {
+  readonly a: { readonly traceID: string; readonly durationUs: Microseconds };
+  readonly b: { readonly traceID: string; readonly durationUs: Microseconds };
+  readonly durationDeltaUs: Microseconds;
+  readonly durationDeltaPct: number | null;
+  /** Every stage in either trace, by service then first start. */
+  readonly stages: readonly StageComparison[];
+  /** Queue wait per topic, summed over the trace's hops on it. */
+  readonly queues: readonly QueueComparison[];
+  readonly onlyInA: readonly StageKey[];
+  readonly onlyInB: readonly StageKey[];
+  readonly warnings: readonly AnalysisWarning[];
+}

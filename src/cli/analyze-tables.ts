@@ -1,0 +1,175 @@
+import { formatDuration, formatMs, formatPercent } from '../analysis/index.js';
+import type { AnalysisReport, ReportComparison, ResourceStats } from '../analysis/index.js';
+
+/** One table of the report, as the terminal and the HTML page both show it. */
+export interface ReportTable {
+  readonly head: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+  /** Index of the first numeric column, and of the last: right-aligned in the terminal. */
+  readonly numeric: readonly [number, number];
+}
+
+const num = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits));
+const signed = (us: number | null, f: (us: number) => string) =>
+  us === null ? '-' : `${us > 0 ? '+' : ''}${f(us)}`;
+
+export function consumersTable(report: AnalysisReport): ReportTable {
+  return {
+    head: [
+      'SERVICE',
+      'TOPIC',
+      'MESSAGES',
+      'REPLICAS',
+      'ARRIVAL EVERY',
+      'SERVICE TIME',
+      'P50',
+      'UTILISATION',
+      'VERDICT',
+    ],
+    rows: report.consumers.map((c) => [
+      c.service,
+      c.topic,
+      String(c.messages),
+      String(c.instances),
+      c.arrivalIntervalUs === null ? '-' : formatDuration(c.arrivalIntervalUs),
+      formatDuration(c.serviceTime.meanUs),
+      formatDuration(c.serviceTime.p50Us),
+      c.utilisation !== null
+        ? c.utilisation.toFixed(2)
+        : c.verdict === 'saturated'
+          ? 'unbounded'
+          : '-',
+      c.verdict,
+    ]),
+    numeric: [2, 7],
+  };
+}
+
+export function hopsTable(report: AnalysisReport): ReportTable {
+  return {
+    head: ['TOPIC', 'FROM', 'TO', 'COUNT', 'MEAN', 'P50', 'P90', 'P99', 'MAX', 'GROWTH/ORDER', 'R'],
+    rows: report.hops.map((h) => [
+      h.topic,
+      h.fromService,
+      h.toService,
+      String(h.wait.count),
+      formatDuration(h.wait.meanUs),
+      formatDuration(h.wait.p50Us),
+      formatDuration(h.wait.p90Us),
+      formatDuration(h.wait.p99Us),
+      formatDuration(h.wait.maxUs),
+      signed(h.growth.slopeUsPerRank, formatDuration),
+      h.growth.r.toFixed(2),
+    ]),
+    numeric: [3, 10],
+  };
+}
+
+export function stagesTable(report: AnalysisReport): ReportTable {
+  return {
+    head: ['SERVICE', 'STAGE', 'COUNT', 'P50 ms', 'P90 ms', 'P99 ms', 'MAX ms'],
+    rows: report.stages.map((s) => [
+      s.service,
+      s.operation,
+      String(s.duration.count),
+      formatMs(s.duration.p50Us),
+      formatMs(s.duration.p90Us),
+      formatMs(s.duration.p99Us),
+      formatMs(s.duration.maxUs),
+    ]),
+    numeric: [2, 6],
+  };
+}
+
+export function criticalPathTable(report: AnalysisReport, top = 12): ReportTable {
+  const n = report.criticalPath.traces.length;
+  return {
+    head: ['SERVICE', 'STAGE', 'KIND', 'DOMINATES', 'TIME ON PATH', 'SHARE'],
+    rows: report.criticalPath.byStage
+      .slice(0, top)
+      .map((p) => [
+        p.service,
+        p.operation,
+        p.kind,
+        `${p.dominatesTraces}/${n}`,
+        formatDuration(p.totalUs),
+        `${(p.share * 100).toFixed(1)} %`,
+      ]),
+    numeric: [3, 5],
+  };
+}
+
+export function resourcesTable(rows: readonly ResourceStats[], first: string): ReportTable {
+  return {
+    head: [
+      first,
+      'COUNT',
+      'P50 ms',
+      'P99 ms',
+      'CPU AVG %',
+      'CPU MAX %',
+      'MEM AVG MB',
+      'MEM MAX MB',
+      'CPU-BOUND',
+    ],
+    rows: rows.map((r) => [
+      r.key,
+      String(r.count),
+      formatMs(r.duration.p50Us),
+      formatMs(r.duration.p99Us),
+      num(r.cpuAvg),
+      num(r.cpuMax),
+      num(r.memoryAvgMb),
+      num(r.memoryMaxMb),
+      r.cpuBoundShare === null ? '-' : `${Math.round(r.cpuBoundShare * 100)} %`,
+    ]),
+    numeric: [1, 8],
+  };
+}
+
+export function hopChangesTable(c: ReportComparison): ReportTable {
+  return {
+    head: ['TOPIC', 'CONSUMER', 'BASE', 'NOW', 'CHANGE', '%', 'VERDICT'],
+    rows: c.hops.map((h) => [
+      h.topic,
+      h.toService,
+      h.baseMeanUs === null ? '-' : formatDuration(h.baseMeanUs),
+      h.nextMeanUs === null ? '-' : formatDuration(h.nextMeanUs),
+      signed(h.deltaUs, formatDuration),
+      formatPercent(h.deltaPct),
+      h.verdict,
+    ]),
+    numeric: [2, 5],
+  };
+}
+
+export function stageChangesTable(c: ReportComparison): ReportTable {
+  return {
+    head: ['SERVICE', 'STAGE', 'BASE p50 ms', 'NOW p50 ms', 'CHANGE ms', '%', 'VERDICT'],
+    rows: c.stages.map((s) => [
+      s.service,
+      s.operation,
+      s.baseP50Us === null ? '-' : formatMs(s.baseP50Us),
+      s.nextP50Us === null ? '-' : formatMs(s.nextP50Us),
+      signed(s.deltaUs, formatMs),
+      formatPercent(s.deltaPct),
+      s.verdict,
+    ]),
+    numeric: [2, 5],
+  };
+}
+
+export function consumerChangesTable(c: ReportComparison): ReportTable {
+  return {
+    head: ['SERVICE', 'TOPIC', 'BASE UTILISATION', 'NOW', 'BASE VERDICT', 'VERDICT NOW'],
+    rows: c.consumers.map((x) => [
+      x.service,
+      x.topic,
+      num(x.baseUtilisation, 2),
+      num(x.nextUtilisation, 2),
+      x.baseVerdict ?? '-',
+      x.nextVerdict ?? '-',
+    ]),
+    numeric: [2, 3],
+  };
+}

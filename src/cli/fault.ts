@@ -1,0 +1,74 @@
+import { defineCommand } from './command.js';
+import { CliError } from './errors.js';
+import { opt } from '../config/index.js';
+
+const ACTIONS = ['list', 'set', 'clear'] as const;
+
+export const command = defineCommand({
+  name: 'fault',
+  summary: 'switch injected faults while tracelab up runs (list, set, clear)',
+  usage: 'fault [list | set <service>.<kind>=<value>… | clear] [options]',
+  options: [
+    {
+      name: 'admin-url',
+      type: 'string',
+      env: 'TRACELAB_ADMIN_URL',
+      default: 'http://127.0.0.1:8079',
+      description: "tracelab up's admin endpoint (its --admin-port)",
+    },
+    { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },
+  ],
+  async run({ values, positionals }) {
+    const [action = 'list', ...specs] = positionals;
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      throw new CliError(`fault takes list, set or clear (got "${action}")`);
+    }
+    if (action === 'set' && specs.length === 0) {
+      throw new CliError(
+        'name the faults: tracelab fault set processing.crash=0.05 notification.latency=2s (a value of off switches one off)',
+      );
+    }
+    if (action !== 'set' && specs.length > 0)
+      throw new CliError(`fault ${action} takes no more words`);
+    const base = opt.str(values, 'admin-url').replace(/\/+$/, '');
+    const init: RequestInit =
+      action === 'set'
+        ? {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ set: specs.flatMap((s) => s.split(',')) }),
+          }
+        : { method: action === 'clear' ? 'DELETE' : 'GET' };
+    let res: Response;
+    try {
+      res = await fetch(`${base}/faults`, { ...init, signal: AbortSignal.timeout(3000) });
+    } catch (err) {
+      throw new CliError(
+        `no tracelab up answers at ${base} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}): start it with tracelab up, or give --admin-url`,
+        1,
+      );
+    }
+    const body = (await res.json().catch(() => ({}))) as {
+      message?: string;
+      flags?: string[];
+      runtime?: string[];
+      effective?: string[];
+    };
+    if (!res.ok)
+      throw new CliError(
+        body.message ?? `the admin endpoint answered ${res.status}`,
+        res.status === 400 ? 2 : 1,
+      );
+    if (opt.bool(values, 'json')) {
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    } else {
+      const effective = body.effective ?? [];
+      process.stdout.write(
+        effective.length
+          ? `faults in force:\n${effective.map((f) => `  ${f}`).join('\n')}\n`
+          : 'no faults in force\n',
+      );
+    }
+    return 0;
+  },
+});

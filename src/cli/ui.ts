@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import { defineCommand } from './command.js';
+import { asListenError, CliError } from './errors.js';
+import { opt, portOption } from '../config/index.js';
+import type { OptionSpec } from '../config/index.js';
+import { buildJaegerProxy, DEFAULT_UI_DIR, loadUiAssets } from '../collector/index.js';
+
+const options: OptionSpec[] = [
+  {
+    name: 'jaeger',
+    type: 'string',
+    env: 'TRACELAB_JAEGER_URL',
+    description:
+      'base URL of the Jaeger query service to read traces from, e.g. http://localhost:16686',
+  },
+  {
+    name: 'host',
+    type: 'string',
+    env: 'TRACELAB_UI_HOST',
+    default: '127.0.0.1',
+    description: 'interface the UI listens on',
+  },
+  portOption({
+    name: 'port',
+    env: 'TRACELAB_UI_PORT',
+    default: 16687,
+    description: 'port the UI listens on; 0 picks a free port',
+  }),
+];
+
+/** --jaeger as a URL, or a message the user can act on. Pure. */
+export function parseJaegerUrl(text: string | undefined): URL {
+  if (text === undefined || text === '') {
+    throw new CliError(
+      "--jaeger is required: the base URL of Jaeger's query service, e.g. http://localhost:16686",
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--jaeger: "${text}" is not a URL; expected e.g. http://localhost:16686`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`--jaeger: "${text}" must be an http:// or https:// URL`);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new CliError(`--jaeger: "${text}" must be a base URL, without ?query or #fragment`);
+  }
+  return url;
+}
+
+export const command = defineCommand({
+  name: 'ui',
+  summary: 'the tracelab web UI over a real Jaeger: Jaeger query API proxied, UI served',
+  usage: 'ui --jaeger <url> [options]',
+  options,
+  async run({ values }) {
+    const jaeger = parseJaegerUrl(opt.maybeStr(values, 'jaeger'));
+    const host = opt.str(values, 'host');
+    const ui = await loadUiAssets(DEFAULT_UI_DIR);
+    if (!ui)
+      throw new CliError(`the web UI is not built (no ${DEFAULT_UI_DIR}); run npm run build`, 1);
+    const app = buildJaegerProxy({ jaeger, ui });
+    try {
+      await app.listen({ host, port: opt.num(values, 'port') });
+    } catch (err) {
+      throw asListenError(err);
+    }
+    const port = (app.server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    process.stdout.write(`ui: serving on ${url} (traces from Jaeger at ${jaeger.href})\n`);
+    const why = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    process.stdout.write(`ui: ${why}, closing\n`);
+    await app.close();
+    return 0;
+  },
+});

@@ -1,0 +1,2 @@
+export { TracelabError } from './tracelab-error.js';
+export type { TracelabErrorOptions } from './tracelab-error.js';

@@ -1,0 +1,138 @@
+import { TracelabError } from '../errors/index.js';
+import { SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+
+/**
+ * Faults a learner can switch on, per service, to see in traces what failure looks like:
+ * `<service>.<kind>=<value>`, e.g. `processing.crash=0.05`, `notification.latency=2s`,
+ * `analytics.error=0.1`, `processing.leak=1MB`, `api.duplicate=10`. Pure: parsing and
+ * describing; the services apply them (see injector.ts).
+ */
+export const FAULT_KINDS = ['crash', 'error', 'latency', 'leak', 'duplicate'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ServiceFaults {
+  /** Probability that handling an order kills the process (0 to 1). */
+  readonly crash?: number;
+  /** Probability that handling an order fails with an error (0 to 1). */
+  readonly error?: number;
+  /** Added to each order's handling, inside its stage span (ms). */
+  readonly latency?: number;
+  /** Memory kept for good by each order handled (bytes): a leak the monitor shows. */
+  readonly leak?: number;
+  /** Extra copies of each order the API publishes: a queue flood (API only). */
+  readonly duplicate?: number;
+}
+
+export type FaultSet = Partial<Record<ServiceKind, ServiceFaults>>;
+
+export interface FaultSetting {
+  readonly service: ServiceKind;
+  readonly kind: FaultKind;
+  /** 0 switches the fault off. */
+  readonly value: number;
+}
+
+/** A fault setting a user wrote that cannot be read: says what was expected. */
+export class FaultSpecError extends TracelabError {
+  constructor(message: string) {
+    super('FAULT_ERR_SPEC', message);
+  }
+}
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const UNITS_BYTES: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+function parseAmount(text: string, units: Record<string, number>, unitless: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (!m) return NaN;
+  const unit = m[2]!.toLowerCase();
+  const factor = unit === '' ? unitless : units[unit];
+  return factor === undefined ? NaN : Number(m[1]) * factor;
+}
+
+const EXPECTED: Record<FaultKind, string> = {
+  crash: 'a probability from 0 to 1, e.g. processing.crash=0.05',
+  error: 'a probability from 0 to 1, e.g. analytics.error=0.1',
+  latency: 'a duration, e.g. notification.latency=2s or 500ms',
+  leak: 'a size per order, e.g. processing.leak=1MB or 512KB',
+  duplicate: 'a whole number of extra copies from 0 to 1000, e.g. api.duplicate=10',
+};
+
+/** Parses one `<service>.<kind>=<value>`. */
+export function parseFaultSetting(text: string): FaultSetting {
+  const m = /^\s*([a-z]+)\.([a-z]+)\s*=\s*(.+?)\s*$/.exec(text);
+  if (!m) {
+    throw new FaultSpecError(
+      `"${text}" is not a fault: write <service>.<kind>=<value>, e.g. processing.crash=0.05`,
+    );
+  }
+  const [, service, kind, raw] = m as unknown as [string, string, string, string];
+  if (!(SERVICE_KINDS as readonly string[]).includes(service)) {
+    throw new FaultSpecError(`"${text}": no service "${service}" (${SERVICE_KINDS.join(', ')})`);
+  }
+  if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
+    throw new FaultSpecError(`"${text}": no fault "${kind}" (${FAULT_KINDS.join(', ')})`);
+  }
+  const k = kind as FaultKind;
+  if (k === 'duplicate' && service !== 'api') {
+    throw new FaultSpecError(
+      `"${text}": duplicate floods the queue from the API: use api.duplicate`,
+    );
+  }
+  const value =
+    raw === 'off'
+      ? 0
+      : k === 'latency'
+        ? parseAmount(raw, UNITS_MS, 1)
+        : k === 'leak'
+          ? parseAmount(raw, UNITS_BYTES, 1)
+          : Number(raw);
+  const ok =
+    Number.isFinite(value) &&
+    value >= 0 &&
+    (k === 'crash' || k === 'error' ? value <= 1 : true) &&
+    (k === 'duplicate' ? Number.isInteger(value) && value <= 1000 : true) &&
+    (k === 'latency' ? value <= 600_000 : true) &&
+    (k === 'leak' ? value <= 1024 ** 3 : true);
+  if (!ok) throw new FaultSpecError(`"${text}": ${k} takes ${EXPECTED[k]}`);
+  return { service: service as ServiceKind, kind: k, value };
+}
+
+/** Applies settings in order over a set; a 0 value removes the fault. */
+export function applyFaultSettings(base: FaultSet, settings: readonly FaultSetting[]): FaultSet {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [service, faults] of Object.entries(base)) out[service] = { ...faults };
+  for (const s of settings) {
+    const faults = (out[s.service] ??= {});
+    if (s.value === 0) delete faults[s.kind];
+    else faults[s.kind] = s.value;
+    if (Object.keys(faults).length === 0) delete out[s.service];
+  }
+  return out;
+}
+
+/** The settings that make up a set, as `<service>.<kind>=<value>` strings a user can read. */
+export function describeFaults(set: FaultSet): string[] {
+  const out: string[] = [];
+  for (const service of SERVICE_KINDS) {
+    const faults = set[service];
+    if (!faults) continue;
+    for (const kind of FAULT_KINDS) {
+      const v = faults[kind];
+      if (v === undefined) continue;
+      const shown =
+        kind === 'latency'
+          ? v % 1000 === 0
+            ? `${v / 1000}s`
+            : `${v}ms`
+          : kind === 'leak'
+            ? v % 1024 ** 2 === 0
+              ? `${v / 1024 ** 2}MB`
+              : `${v}B`
+            : String(v);
+      out.push(`${service}.${kind}=${shown}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+export {
+  ITEM_MAX_LENGTH,
+  MalformedOrderError,
+  ORDER_REQUEST_SCHEMA,
+  ORDER_SCHEMA,
+  QUANTITY_MAX,
+  decodeOrder,
+  encodeOrder,
+  isOrderId,
+} from './order.js';
+export type { Order, OrderRequest } from './order.js';
+export { describeSchemaErrors, validatorFor } from './schema.js';
+export { PIPELINE_ORDER, SERVICES, SERVICE_KINDS, isServiceKind } from './services.js';
+export type { ServiceDefinition, ServiceKind } from './services.js';
+export { TOPICS } from './topics.js';
+export type { TopicName } from './topics.js';
+export type { LagEntry } from './lag.js';

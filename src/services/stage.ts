@@ -1,0 +1,31 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { FaultInjector } from '../faults/index.js';
+import { ATTR_ORDER_ID } from '../telemetry/semconv.js';
+import { inSpan } from '../telemetry/span.js';
+import type { Order, ServiceDefinition } from '../model/index.js';
+
+/** What a step needs of the workload simulator: run one operation as a child span. */
+export interface StepWorkload {
+  run(): Promise<unknown>;
+}
+
+/**
+ * One service's handling of one order, in the spec's shape: the stage span
+ * (`process_order`), one child span per step (`data_transformation`, …) each running one
+ * workload, then `finish` (publish downstream, record the result) inside the stage span.
+ */
+export async function runStage<T>(
+  deps: { tracer: Tracer; workload: StepWorkload; faults?: FaultInjector },
+  service: ServiceDefinition,
+  order: Pick<Order, 'id'>,
+  finish: () => Promise<T>,
+): Promise<T> {
+  const attributes = { [ATTR_ORDER_ID]: order.id };
+  return inSpan(deps.tracer, service.stageSpan, { attributes }, async (span) => {
+    await deps.faults?.beforeStage(span);
+    for (const step of service.steps) {
+      await inSpan(deps.tracer, step, { attributes }, () => deps.workload.run());
+    }
+    return finish();
+  });
+}

@@ -1,0 +1,124 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  applyFaultSettings,
+  describeFaults,
+  FaultSpecError,
+  parseFaultSetting,
+} from '../faults/index.js';
+import type { FaultSet } from '../faults/index.js';
+import type { FaultState } from '../faults/index.js';
+
+/**
+ * `tracelab up`'s admin endpoint, on 127.0.0.1 only: faults switched while the lab runs.
+ *   GET /faults            → { flags, runtime, effective }
+ *   POST /faults {"set": ["processing.crash=0.1", "notification.latency=off"]}
+ *   DELETE /faults         → back to what the flags say
+ */
+export interface AdminServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+export async function startAdminServer(
+  port: number,
+  deps: { readonly flags: FaultSet; readonly state: FaultState },
+): Promise<AdminServer> {
+  const view = async () => {
+    const runtime = await deps.state.read();
+    return {
+      flags: describeFaults(deps.flags),
+      runtime: runtime.map((s) =>
+        s.value === 0
+          ? `${s.service}.${s.kind}=off`
+          : describeFaults(applyFaultSettings({}, [s]))[0]!,
+      ),
+      effective: describeFaults(applyFaultSettings(deps.flags, runtime)),
+    };
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) =>
+      send(res, 503, { error: 'unavailable', message: (err as Error).message }),
+    );
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url !== '/faults')
+      return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
+    if (req.method === 'GET') return send(res, 200, await view());
+    if (req.method === 'DELETE') {
+      await deps.state.clear();
+      return send(res, 200, await view());
+    }
+    if (req.method !== 'POST')
+      return send(res, 405, {
+        error: 'method_not_allowed',
+        message: 'GET, POST or DELETE /faults',
+      });
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      return send(res, 400, {
+        error: 'bad_request',
+        message: `body must be JSON {"set": ["<service>.<kind>=<value>", …]}: ${(err as Error).message}`,
+      });
+    }
+    const set = (body as { set?: unknown })?.set;
+    if (!Array.isArray(set) || set.length === 0 || !set.every((v) => typeof v === 'string')) {
+      return send(res, 400, {
+        error: 'bad_request',
+        message: 'body must be {"set": ["<service>.<kind>=<value>", …]}',
+      });
+    }
+    let settings;
+    try {
+      settings = set.map(parseFaultSetting);
+    } catch (err) {
+      if (err instanceof FaultSpecError)
+        return send(res, 400, { error: 'bad_fault', message: err.message });
+      throw err;
+    }
+    await deps.state.set(settings);
+    return send(res, 200, await view());
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    close: () => closeServer(server),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

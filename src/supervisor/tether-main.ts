@@ -1,0 +1,41 @@
+/**
+ * A watchdog between `tracelab up` and a program that cannot watch it (redis-server,
+ * kcat): it runs the program and stops it when up's IPC channel closes, which happens
+ * however up dies, SIGKILL included. Signals it gets are passed on; it exits as the program
+ * did. Usage: node tether-main.js <command> [args...]
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+
+/** The exit code a shell gives a command it cannot find. */
+const NOT_FOUND = 127;
+const KILL_AFTER_MS = 3000;
+
+function run(argv: readonly string[]): void {
+  const [command, ...args] = argv;
+  if (!command) {
+    process.stderr.write('usage: tether-main <command> [args...]\n');
+    process.exit(2);
+  }
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const stop = (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS).unref();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => stop(signal));
+  }
+  process.once('disconnect', () => stop('SIGTERM'));
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    process.stderr.write(`cannot start ${command}: ${err.message}\n`);
+    process.exit(err.code === 'ENOENT' ? NOT_FOUND : 1);
+  });
+  child.once('exit', (code, signal) => {
+    if (process.connected) process.disconnect();
+    // A signal's conventional code: what a shell reports for a killed program.
+    process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0));
+  });
+}
+
+if (require.main === module) run(process.argv.slice(2));

@@ -1,0 +1,178 @@
+import type { JaegerDependencyLink, JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
+
+/** A failed request, with the server's own words when it gave any. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** GETs a JSON body from this origin (the UI never asks anywhere else). */
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, {
+    signal: signal ?? null,
+    headers: { accept: 'application/json' },
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(`${path}: ${res.status} ${text.slice(0, 200)}`, res.status);
+  }
+  if (!res.ok) {
+    const errors = (body as Partial<JaegerResponse<unknown>>).errors;
+    const said = errors?.[0]?.msg ?? (body as { message?: string }).message ?? res.statusText;
+    throw new ApiError(said, res.status);
+  }
+  return body as T;
+}
+
+async function data<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return (await getJson<JaegerResponse<T>>(path, signal)).data;
+}
+
+export const fetchServices = (signal?: AbortSignal) => data<string[]>('/api/services', signal);
+
+export const fetchOperations = (service: string, signal?: AbortSignal) =>
+  data<string[]>(`/api/services/${encodeURIComponent(service)}/operations`, signal);
+
+/** The search form's fields, as Jaeger's /api/traces takes them. */
+export interface TraceSearch {
+  readonly service: string;
+  readonly operation?: string;
+  /** `key=value` pairs separated by spaces, e.g. `workload.intensity=severe error=true`. */
+  readonly tags?: string;
+  readonly minDuration?: string;
+  readonly maxDuration?: string;
+  readonly lookback?: string;
+  readonly limit?: number;
+}
+
+/** Parses "a=b c=d" into {"a":"b","c":"d"}; undefined when a pair has no "=". */
+export function parseTagFilter(text: string): Record<string, string> | undefined {
+  const tags: Record<string, string> = {};
+  for (const pair of text.trim().split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return tags;
+}
+
+export function searchQuery(q: TraceSearch): URLSearchParams {
+  const p = new URLSearchParams({ service: q.service });
+  if (q.operation) p.set('operation', q.operation);
+  const tags = q.tags ? parseTagFilter(q.tags) : undefined;
+  if (tags && Object.keys(tags).length > 0) p.set('tags', JSON.stringify(tags));
+  if (q.minDuration) p.set('minDuration', q.minDuration);
+  if (q.maxDuration) p.set('maxDuration', q.maxDuration);
+  p.set('lookback', q.lookback || '1h');
+  p.set('limit', String(q.limit ?? 20));
+  return p;
+}
+
+export const findTraces = (q: TraceSearch, signal?: AbortSignal) =>
+  data<JaegerTrace[]>(`/api/traces?${searchQuery(q).toString()}`, signal);
+
+export async function fetchTrace(traceID: string, signal?: AbortSignal): Promise<JaegerTrace> {
+  const traces = await data<JaegerTrace[]>(`/api/traces/${encodeURIComponent(traceID)}`, signal);
+  const trace = traces[0];
+  if (!trace) throw new ApiError(`trace ${traceID} not found`, 404);
+  return trace;
+}
+
+export const fetchDependencies = (lookbackMs: number, signal?: AbortSignal) =>
+  data<JaegerDependencyLink[]>(
+    `/api/dependencies?endTs=${Date.now()}&lookback=${lookbackMs}`,
+    signal,
+  );
+
+/** Which of tracelab's own endpoints this server has (a real Jaeger has none of them). */
+export interface Capabilities {
+  readonly metrics: boolean;
+  readonly lag: boolean;
+  /** Why an endpoint is missing, in the server's words. */
+  readonly reasons: { readonly metrics?: string; readonly lag?: string };
+}
+
+const NOT_WITH_JAEGER = 'not available with Jaeger: it comes from the tracelab collector';
+
+interface CapabilitiesBody {
+  readonly backend: 'tracelab' | 'jaeger';
+  readonly endpoints: Readonly<
+    Record<'metrics' | 'lag', { readonly available: boolean; readonly reason?: string }>
+  >;
+}
+
+/** Before the first answer, and against a server without the endpoint: nothing of ours. */
+export const NO_CAPABILITIES: Capabilities = {
+  metrics: false,
+  lag: false,
+  reasons: { metrics: NOT_WITH_JAEGER, lag: NOT_WITH_JAEGER },
+};
+
+export async function fetchCapabilities(signal?: AbortSignal): Promise<Capabilities> {
+  try {
+    const { endpoints } = await data<CapabilitiesBody>('/api/tracelab/capabilities', signal);
+    const reason = (e: { available: boolean; reason?: string }) =>
+      e.available ? undefined : (e.reason ?? NOT_WITH_JAEGER);
+    const metricsReason = reason(endpoints.metrics);
+    const lagReason = reason(endpoints.lag);
+    return {
+      metrics: endpoints.metrics.available,
+      lag: endpoints.lag.available,
+      reasons: {
+        ...(metricsReason ? { metrics: metricsReason } : {}),
+        ...(lagReason ? { lag: lagReason } : {}),
+      },
+    };
+  } catch (err) {
+    // A real Jaeger behind no tracelab proxy has no such path.
+    if (err instanceof ApiError && err.status === 404) return NO_CAPABILITIES;
+    throw err;
+  }
+}
+
+/** One process's resource samples: time in µs, CPU in % of one core, memory in MB. */
+export interface ResourceSeries {
+  readonly service: string;
+  readonly pid: number | null;
+  readonly points: readonly {
+    readonly t: number;
+    readonly cpuPercent: number | null;
+    readonly memoryMb: number | null;
+  }[];
+}
+
+export const fetchMetrics = (
+  service: string,
+  startUs: number,
+  endUs: number,
+  signal?: AbortSignal,
+) =>
+  data<ResourceSeries[]>(
+    `/api/tracelab/metrics?service=${encodeURIComponent(service)}&start=${Math.floor(startUs)}&end=${Math.ceil(endUs)}`,
+    signal,
+  );
+
+/** A consumer group's backlog on its topic. */
+export interface GroupLag {
+  readonly group: string;
+  readonly topic: string;
+  /** Messages not yet delivered to the group. */
+  readonly lag: number;
+  /** Delivered, not yet acknowledged; null where the bus does not say. */
+  readonly pending: number | null;
+}
+
+export interface LagReport {
+  readonly bus: string;
+  readonly timeUs: number;
+  readonly groups: readonly GroupLag[];
+}
+
+export const fetchLag = (signal?: AbortSignal) => data<LagReport>('/api/tracelab/lag', signal);

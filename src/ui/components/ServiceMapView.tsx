@@ -1,0 +1,127 @@
+import dagre from '@dagrejs/dagre';
+import type { EdgeLabel, GraphLabel, NodeLabel } from '@dagrejs/dagre';
+import { serviceColor } from '../model/colors.js';
+import { formatDuration } from '../model/format.js';
+import type { ServiceMap } from '../model/service-map.js';
+
+const SERVICE_W = 190;
+const SERVICE_H = 48;
+const TOPIC_W = 210;
+const TOPIC_H = 76;
+
+interface Placed {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** Services as boxes, each topic as a node between its sender and its handler, laid out by dagre. */
+export function ServiceMapView({ map }: { map: ServiceMap }) {
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
+  g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 34, marginx: 12, marginy: 12 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const s of map.services) g.setNode(`s:${s}`, { width: SERVICE_W, height: SERVICE_H });
+  map.edges.forEach((e, i) => {
+    g.setNode(`t:${i}`, { width: TOPIC_W, height: TOPIC_H });
+    g.setEdge(`s:${e.fromService}`, `t:${i}`);
+    g.setEdge(`t:${i}`, `s:${e.toService}`);
+  });
+  dagre.layout(g);
+  const graph = g.graph();
+  const width = Math.ceil(graph.width ?? 600);
+  const height = Math.ceil(graph.height ?? 200);
+  const at = (id: string): Placed => {
+    const n = g.node(id);
+    return { x: n.x ?? 0, y: n.y ?? 0 };
+  };
+  return (
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      aria-label="service map"
+    >
+      <defs>
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="7"
+          markerHeight="7"
+          orient="auto-start-reverse"
+        >
+          <path d="M 0 0 L 10 5 L 0 10 z" fill="#94a3b8" />
+        </marker>
+      </defs>
+      {g.edges().map((e) => {
+        const pts = g.edge(e).points ?? [];
+        const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x} ${p.y}`).join(' ');
+        return (
+          <g key={`${e.v}-${e.w}`} class="map-edge">
+            <path d={d} marker-end="url(#arrow)" />
+          </g>
+        );
+      })}
+      {map.services.map((s) => {
+        const p = at(`s:${s}`);
+        return (
+          <g
+            key={s}
+            class="map-node service"
+            data-service={s}
+            transform={`translate(${p.x - SERVICE_W / 2},${p.y - SERVICE_H / 2})`}
+          >
+            <rect width={SERVICE_W} height={SERVICE_H} rx="8" style={{ stroke: serviceColor(s) }} />
+            <rect
+              width="6"
+              height={SERVICE_H}
+              rx="3"
+              style={{ fill: serviceColor(s), stroke: 'none' }}
+            />
+            <text x={SERVICE_W / 2 + 3} y={SERVICE_H / 2 + 5} text-anchor="middle">
+              {s}
+            </text>
+          </g>
+        );
+      })}
+      {map.edges.map((e, i) => {
+        const p = at(`t:${i}`);
+        return (
+          <g
+            key={`${e.fromService}/${e.topic}/${e.toService}`}
+            class="map-edge topic"
+            data-topic={e.topic}
+            transform={`translate(${p.x - TOPIC_W / 2},${p.y - TOPIC_H / 2})`}
+          >
+            <rect
+              width={TOPIC_W}
+              height={TOPIC_H}
+              rx="10"
+              fill="#fff7ed"
+              stroke="#f97316"
+              stroke-dasharray="4 3"
+            />
+            <text class="topic-name" x={TOPIC_W / 2} y="17" text-anchor="middle">
+              {e.topic}
+            </text>
+            <text x={TOPIC_W / 2} y="35" text-anchor="middle">
+              {e.perMinute.toFixed(1)}/min · {e.count} msgs
+            </text>
+            <text x={TOPIC_W / 2} y="51" text-anchor="middle">
+              wait p50 {formatDuration(e.waitP50Us)} · p95 {formatDuration(e.waitP95Us)}
+            </text>
+            <text
+              x={TOPIC_W / 2}
+              y="67"
+              text-anchor="middle"
+              class={e.errorRate > 0 ? 'error-mark' : ''}
+            >
+              errors {(e.errorRate * 100).toFixed(e.errorRate > 0 && e.errorRate < 0.1 ? 1 : 0)} %
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

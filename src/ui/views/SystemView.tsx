@@ -1,0 +1,145 @@
+import { useMemo } from 'preact/hooks';
+import { analyzeTraces, queueWaits } from '../../analysis/index.js';
+import type { AnalysisReport } from '../../analysis/index.js';
+import type { JaegerTrace } from '../../model/jaeger-trace.js';
+import { fetchLag, fetchServices, findTraces } from '../api.js';
+import type { Capabilities } from '../api.js';
+import { ServiceMapView } from '../components/ServiceMapView.js';
+import { useLoad } from '../hooks.js';
+import { formatDuration } from '../model/format.js';
+import { buildServiceMap } from '../model/service-map.js';
+import type { Hop } from '../model/service-map.js';
+import { isErrorSpan } from '../model/trace.js';
+
+/** The traces the map is drawn from: the latest ones that entered at the API. */
+const MAP_SEARCH = { service: 'api-service', lookback: '15m', limit: 300 } as const;
+const MAP_POLL_MS = 5000;
+const LAG_POLL_MS = 2000;
+
+function hopsOf(trace: JaegerTrace): Hop[] {
+  const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
+  return queueWaits(trace).map((w) => ({
+    fromService: w.fromService,
+    topic: w.topic,
+    toService: w.toService,
+    publishedUs: w.publishedUs,
+    waitUs: w.waitUs,
+    error: (() => {
+      const consumer = byId.get(w.consumerSpanID);
+      return consumer ? isErrorSpan(consumer) : false;
+    })(),
+  }));
+}
+
+function LagPanel({ caps }: { caps: Capabilities }) {
+  const lag = useLoad(
+    (s) => (caps.lag ? fetchLag(s) : Promise.resolve(undefined)),
+    [caps.lag],
+    caps.lag ? LAG_POLL_MS : undefined,
+  );
+  return (
+    <section class="panel lag">
+      <h3>Consumer lag {caps.lag && <span class="muted">· live</span>}</h3>
+      {!caps.lag && <p class="muted not-available">Consumer lag: {caps.reasons.lag}.</p>}
+      {lag.error && <p class="error-box">{lag.error}</p>}
+      {lag.value && (
+        <table class="grid">
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th>Topic</th>
+              <th class="num">Lag</th>
+              <th class="num">Pending</th>
+            </tr>
+          </thead>
+          <tbody>
+            {lag.value.groups.map((g) => (
+              <tr key={`${g.group}/${g.topic}`} data-group={g.group}>
+                <td>{g.group}</td>
+                <td>{g.topic}</td>
+                <td class={g.lag > 0 ? 'num lag-high' : 'num'}>{g.lag}</td>
+                <td class="num">{g.pending ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+const SEVERITY_LABEL = { critical: 'critical', warning: 'warning', info: 'info' } as const;
+
+/** The analyser's text, its `quoted` names set as code (as text: nothing in it is markup). */
+function Quoted({ text }: { text: string }) {
+  return (
+    <>{text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</>
+  );
+}
+
+/** What the analyser finds in the same traces, most severe first. */
+function FindingsPanel({ report }: { report: AnalysisReport | undefined }) {
+  return (
+    <section class="panel findings-panel">
+      <h3>Findings</h3>
+      {!report || report.traces.count === 0 ? (
+        <p class="muted">No traces to analyse yet.</p>
+      ) : (
+        <ul class="findings">
+          {report.findings.map((f, i) => (
+            <li key={i} class={`finding ${f.severity}`} data-kind={f.kind}>
+              <span class={`severity ${f.severity}`}>{SEVERITY_LABEL[f.severity]}</span>{' '}
+              <Quoted text={f.text} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {report && report.traces.count > 0 && (
+        <p class="muted">
+          From {report.traces.count} traces; the same analysis as <code>tracelab analyze</code>.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The system at a glance: which services talk through which topics, and how it is going. */
+export function SystemView({ caps }: { caps: Capabilities }) {
+  const services = useLoad((s) => fetchServices(s), [], 10_000);
+  const traces = useLoad((s) => findTraces(MAP_SEARCH, s), [], MAP_POLL_MS);
+  const map = useMemo(
+    () => buildServiceMap((traces.value ?? []).flatMap(hopsOf), services.value ?? []),
+    [traces.value, services.value],
+  );
+  const report = useMemo(
+    () => (traces.value && traces.value.length > 0 ? analyzeTraces(traces.value) : undefined),
+    [traces.value],
+  );
+  return (
+    <div class="system-view">
+      <section class="panel service-map">
+        <h2>
+          Service map{' '}
+          <span class="muted">
+            · from the last {traces.value?.length ?? 0} traces (15 min)
+            {map.windowUs > 0 && `, over ${formatDuration(map.windowUs)}`}
+          </span>
+        </h2>
+        {traces.error && <p class="error-box">{traces.error}</p>}
+        {map.services.length === 0 ? (
+          <p class="muted">No traces yet: send an order.</p>
+        ) : (
+          <ServiceMapView map={map} />
+        )}
+        <p class="muted">
+          Each topic box: messages per minute, the time a message waited in the topic (p50, p95),
+          and the share of messages whose handling failed.
+        </p>
+      </section>
+      <div class="system-side">
+        <LagPanel caps={caps} />
+        <FindingsPanel report={report} />
+      </div>
+    </div>
+  );
+}

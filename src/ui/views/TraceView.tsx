@@ -1,0 +1,154 @@
+import { useMemo, useState } from 'preact/hooks';
+import type { JaegerTrace } from '../../model/jaeger-trace.js';
+import { fetchTrace } from '../api.js';
+import type { Capabilities } from '../api.js';
+import { ResourceCharts } from '../components/ResourceCharts.js';
+import { SpanDetails } from '../components/SpanDetails.js';
+import { Waterfall } from '../components/Waterfall.js';
+import { useLoad } from '../hooks.js';
+import { serviceColor } from '../model/colors.js';
+import { formatDateTime, formatDuration } from '../model/format.js';
+import { traceOverlay } from '../model/trace-analysis.js';
+import { buildTraceModel } from '../model/trace.js';
+import { traceFileText } from '../model/trace-file.js';
+import { uploadedTrace } from '../uploads.js';
+
+function download(trace: JaegerTrace): void {
+  const url = URL.createObjectURL(new Blob([traceFileText(trace)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `trace-${trace.traceID}.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function TraceView({
+  traceID,
+  caps,
+  fromFile,
+}: {
+  traceID: string;
+  caps: Capabilities;
+  fromFile: boolean;
+}) {
+  const loaded = useLoad(
+    async (signal) =>
+      (fromFile ? uploadedTrace(traceID) : undefined) ?? fetchTrace(traceID, signal),
+    [traceID, fromFile],
+  );
+  if (loaded.error)
+    return (
+      <p class="error-box">
+        Trace {traceID}: {loaded.error}
+      </p>
+    );
+  if (!loaded.value) return <p class="muted">Loading trace {traceID}…</p>;
+  return <TraceLoaded key={traceID} trace={loaded.value} caps={caps} fromFile={fromFile} />;
+}
+
+function TraceLoaded({
+  trace,
+  caps,
+  fromFile,
+}: {
+  trace: JaegerTrace;
+  caps: Capabilities;
+  fromFile: boolean;
+}) {
+  const model = useMemo(() => buildTraceModel(trace), [trace]);
+  const overlay = useMemo(() => traceOverlay(trace), [trace]);
+  const [selected, setSelected] = useState<string>();
+  const node = selected ? model.byId.get(selected) : undefined;
+  const root = model.roots[0];
+  const warnings = [...model.warnings, ...overlay.warnings];
+  return (
+    <div class="trace-view">
+      <section class="trace-header panel">
+        <div class="title-row">
+          <h1>
+            {root ? `${root.service}: ${root.span.operationName}` : 'empty trace'}
+            <span class="trace-id">{trace.traceID}</span>
+          </h1>
+          <div class="actions">
+            <a class="button" href={`/compare?a=${trace.traceID}`}>
+              Compare…
+            </a>
+            <button onClick={() => download(trace)}>Download JSON</button>
+          </div>
+        </div>
+        <dl class="facts">
+          <div>
+            <dt>Duration</dt>
+            <dd class="duration">{formatDuration(model.durationUs)}</dd>
+          </div>
+          <div>
+            <dt>Started</dt>
+            <dd>{formatDateTime(model.startUs)}</dd>
+          </div>
+          <div>
+            <dt>Services</dt>
+            <dd>{model.services.length}</dd>
+          </div>
+          <div>
+            <dt>Depth</dt>
+            <dd>{model.depth}</dd>
+          </div>
+          <div>
+            <dt>Spans</dt>
+            <dd class="span-count">{model.ordered.length}</dd>
+          </div>
+          <div>
+            <dt>Errors</dt>
+            <dd class={model.errorCount > 0 ? 'error-mark' : ''}>{model.errorCount}</dd>
+          </div>
+          {overlay.gaps.length > 0 && (
+            <div>
+              <dt>Waiting in queues</dt>
+              <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
+            </div>
+          )}
+          {overlay.criticalUs > 0 && (
+            <div>
+              <dt>Critical path</dt>
+              <dd>
+                {formatDuration(overlay.criticalUs)}
+                <span class="muted"> ({formatDuration(overlay.criticalQueueUs)} queued)</span>
+              </dd>
+            </div>
+          )}
+        </dl>
+        <div class="chips">
+          {model.services.map((s) => (
+            <span key={s} class="chip" style={{ borderColor: serviceColor(s) }}>
+              <i style={{ background: serviceColor(s) }} />
+              {s}
+            </span>
+          ))}
+          {fromFile && <span class="chip">opened from a file</span>}
+        </div>
+        {warnings.length > 0 && (
+          <details class="warnings">
+            <summary>{warnings.length} warning(s) about this trace</summary>
+            <ul>
+              {warnings.map((w, i) => (
+                <li key={i}>{w}</li>
+              ))}
+            </ul>
+          </details>
+        )}
+      </section>
+      <Waterfall model={model} overlay={overlay} selected={selected} onSelect={setSelected} />
+      {node && (
+        <SpanDetails
+          node={node}
+          model={model}
+          gap={overlay.gapBySpan.get(node.id)}
+          onSelect={setSelected}
+        />
+      )}
+      <ResourceCharts model={model} caps={caps} />
+    </div>
+  );
+}
