@@ -133,7 +133,11 @@ export async function runService(
             PING_TIMEOUT_MS,
           );
         });
-        await Promise.race([redis.ping(), silent]).finally(() => clearTimeout(timer));
+        // A connection that notices between the check above and the ping fails the ping.
+        const answered = redis.ping().catch((err: unknown) => {
+          throw new Error(`Redis is unreachable (${(err as Error).message})`);
+        });
+        await Promise.race([answered, silent]).finally(() => clearTimeout(timer));
         // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
         // publishes) is an API that is down.
         await bus.ping();
