@@ -260,14 +260,16 @@ async function runConsumer(
     await counts.forget(options.group, kafkaTopic, id).catch(() => {});
   };
 
-  /** Connects, joins and runs `own`; resolves once it has been given partitions (or later). */
-  const start = async (own: Consumer, connected = false): Promise<boolean> => {
-    const joined = new Promise<void>((resolve) => {
-      own.on(own.events.GROUP_JOIN, () => {
-        resolve();
-        // Best effort: a count left over is read by no delivery; the next join tries again.
-        forgetting = forgetting.then(() => forgetCommitted().catch(() => {}));
-      });
+  // The first assignment to this subscription's member, whichever incarnation gets it.
+  let joined: () => void = () => {};
+  const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+
+  /** Connects `own` (unless it is), joins the group and starts consuming. */
+  const start = async (own: Consumer, connected = false): Promise<void> => {
+    own.on(own.events.GROUP_JOIN, () => {
+      joined();
+      // Best effort: a count left over is read by no delivery; the next join tries again.
+      forgetting = forgetting.then(() => forgetCommitted().catch(() => {}));
     });
     own.on(own.events.CRASH, ({ payload }) => {
       // kafkajs restarts a consumer after retriable errors only; after any other (a broker
@@ -297,14 +299,6 @@ async function runConsumer(
         }
       },
     });
-    // Resolve once partitions are assigned, so a caller's first publish is not raced by a join.
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      joined.then(() => true),
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), JOIN_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
-    return waited;
   };
 
   const restart = async (attempt: number): Promise<void> => {
@@ -330,7 +324,14 @@ async function runConsumer(
   } catch (err) {
     throw kafkaUnreachable(brokers, err);
   }
-  const joinedInTime = await start(consumer, true);
+  await start(consumer, true);
+  // Return once partitions are assigned, so a caller's first publish is not raced by a join.
+  let timer: NodeJS.Timeout | undefined;
+  const joinedInTime = await Promise.race([
+    firstJoin.then(() => true),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), JOIN_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
   if (!joinedInTime) {
     log(
       `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
