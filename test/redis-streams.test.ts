@@ -220,3 +220,85 @@ test('consumers trim what every group has acknowledged, and nothing a group has 
   assert.ok(oldestHeld < first);
   await sub.stop();
 });
+
+/** Adds the values to the stream in one MULTI, so a blocked reader sees them all at once. */
+async function publishAtOnce(redis: Redis, stream: string, values: string[]): Promise<void> {
+  const multi = redis.multi();
+  for (const value of values) multi.xadd(stream, '*', ...encodeEntry({ value, headers: {} }));
+  await multi.exec();
+}
+
+test('fast work under load is read ahead: several entries per read, still one at a time', async (t) => {
+  const keyPrefix = fresh();
+  const stream = `${keyPrefix}orders`;
+  const redis = new Redis(REDIS_URL);
+  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  t.after(async () => {
+    // Released first, so a failed check cannot leave close() waiting on the held message.
+    release();
+    await bus.close();
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  const handled: string[] = [];
+  let inHand = 0;
+  let maxInHand = 0;
+  await bus.consume('orders', { group: 'g', consumer: 'c1' }, async (m) => {
+    inHand++;
+    maxInHand = Math.max(maxInHand, inHand);
+    if (m.value === 'hold') await held;
+    handled.push(m.value);
+    inHand--;
+  });
+  // Quick handling first, so the consumer knows its work is fast.
+  for (let i = 0; i < 5; i++) await bus.publish('orders', { value: `warm${i}` });
+  await waitFor('the warm-up', () => handled.length === 5);
+  const burst = ['hold', ...Array.from({ length: 9 }, (_, i) => `m${i}`)];
+  await publishAtOnce(redis, stream, burst);
+  // While the first is held, the rest of the burst is already delivered to this consumer.
+  await waitFor(
+    'entries read ahead',
+    async () => {
+      const [count] = (await redis.xpending(stream, 'g')) as [number];
+      return count > 1;
+    },
+    5000,
+  );
+  release();
+  await waitFor('the burst', () => handled.length === 15);
+  assert.deepEqual(handled.slice(5), burst, 'handled in the order published');
+  assert.equal(maxInHand, 1, 'read ahead, but handled one at a time');
+});
+
+test('slow work is never read ahead: a sibling replica takes the next entry', async (t) => {
+  const keyPrefix = fresh();
+  const stream = `${keyPrefix}orders`;
+  const redis = new Redis(REDIS_URL);
+  const open = () => createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
+  const [a, b] = await Promise.all([open(), open()]);
+  t.after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    redis.disconnect();
+    await deleteKeys(keyPrefix);
+  });
+  const by = { c1: [] as string[], c2: [] as string[] };
+  const slow = (c: 'c1' | 'c2') => async (m: IncomingMessage) => {
+    await sleep(60);
+    by[c].push(m.value);
+  };
+  await a.consume('orders', { group: 'g', consumer: 'c1' }, slow('c1'));
+  await b.consume('orders', { group: 'g', consumer: 'c2' }, slow('c2'));
+  // Each replica learns that its work is slow.
+  await publishAtOnce(redis, stream, ['warm0', 'warm1']);
+  await waitFor('the warm-up', () => by.c1.length + by.c2.length === 2);
+  await publishAtOnce(
+    redis,
+    stream,
+    Array.from({ length: 8 }, (_, i) => `m${i}`),
+  );
+  await waitFor('the burst', () => by.c1.length + by.c2.length === 10);
+  const share = (c: 'c1' | 'c2') => by[c].filter((v) => v.startsWith('m')).length;
+  assert.ok(share('c1') >= 3 && share('c2') >= 3, `shared ${share('c1')}/${share('c2')}`);
+});

@@ -54,6 +54,7 @@ export async function createBus(config: BusConfig, shared: { redis?: Redis } = {
     redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
     keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,
     ...(config.claimIdleMs !== undefined ? { claimIdleMs: config.claimIdleMs } : {}),
+    ...(config.readAheadMs !== undefined ? { readAheadMs: config.readAheadMs } : {}),
     ...(shared.redis ? { connection: shared.redis } : {}),
   });
 }

@@ -8,6 +8,10 @@ import { parseKafkaBrokers } from './kafka-codec.js';
  */
 
 export const DEFAULT_KEY_PREFIX = 'tracelab:';
+/** Redis Streams: milliseconds of work a consumer may read ahead of its hand. */
+export const DEFAULT_READ_AHEAD_MS = 10;
+/** Redis Streams: the most entries a consumer reads ahead of its hand. */
+export const MAX_READ_AHEAD = 16;
 export const BUS_KINDS = ['redis', 'kafka'] as const;
 export type BusKind = (typeof BUS_KINDS)[number];
 
@@ -22,6 +26,8 @@ export interface BusConfig {
   readonly partitions?: number;
   /** Redis Streams: pending entries idle this long are claimed from dead consumers. */
   readonly claimIdleMs?: number;
+  /** Redis Streams: milliseconds of work a consumer may read ahead (0: none). */
+  readonly readAheadMs?: number;
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';

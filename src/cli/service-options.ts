@@ -1,3 +1,4 @@
+import { DEFAULT_READ_AHEAD_MS } from '../bus/options.js';
 import { portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 
@@ -24,6 +25,16 @@ export const serviceOptions: readonly OptionSpec[] = [
     integer: true,
     min: 1,
     description: 'messages a consumer handles at once (1 makes head-of-line blocking visible)',
+  },
+  {
+    name: 'read-ahead-ms',
+    type: 'number',
+    env: 'TRACELAB_READ_AHEAD_MS',
+    default: DEFAULT_READ_AHEAD_MS,
+    min: 0,
+    max: 1000,
+    description:
+      'Redis Streams: a consumer reads ahead as many messages as fit in this many ms at its recent handling time, one round trip for several under load (0: one at a time; slow work never reads ahead)',
   },
   {
     name: 'max-deliveries',

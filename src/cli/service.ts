@@ -43,7 +43,7 @@ export const command = defineCommand({
         `name one service: ${SERVICE_KINDS.join(', ')} (got "${positionals.join(' ')}")`,
       );
     }
-    const bus = busConfigFrom(values);
+    const bus = { ...busConfigFrom(values), readAheadMs: opt.num(values, 'read-ahead-ms') };
     const workload = workloadSettingsFrom(values);
     const faults = faultSetFrom(opt.list(values, 'fault'));
     const def = SERVICES[kind];
