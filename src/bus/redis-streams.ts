@@ -214,8 +214,8 @@ interface ReaderSettings {
 
 /**
  * One consumer in a group, reading on its own connection. At most `concurrency` entries in
- * hand; an entry is acknowledged only after its handler resolves, in the same round trip as
- * the next read where possible.
+ * hand, and a few more read ahead when its work is quick; an entry is acknowledged only after
+ * its handler resolves, in the same round trip as the next read where possible.
  */
 class StreamReader {
   private readonly concurrency: number;
