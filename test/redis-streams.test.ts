@@ -1,31 +1,52 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createBus } from '../src/bus/index.js';
 import { createRedisStreamsBus, decodeEntry, encodeEntry } from '../src/bus/redis-streams.js';
+import type { RedisStreamsBusOptions } from '../src/bus/redis-streams.js';
 import type { IncomingMessage } from '../src/bus/types.js';
 import { waitFor } from './helpers/wait.js';
 import { deleteKeys, REDIS_URL } from './helpers/redis.js';
 
 const fresh = () => `tracelab-test-${randomBytes(4).toString('hex')}:`;
 
-test('a message is one stream entry under keyPrefix + topic, headers as h: fields', async (t) => {
+type StreamsOptions = Omit<RedisStreamsBusOptions, 'redisUrl' | 'keyPrefix'>;
+
+/**
+ * A bus on a fresh key prefix, with a plain client beside it and `another()` for sibling
+ * replicas. After the test `beforeClose` runs (to let a held handler go), then every bus is
+ * closed and the keys are deleted.
+ */
+async function openStreams(t: TestContext, options: StreamsOptions = {}, beforeClose = () => {}) {
   const keyPrefix = fresh();
   const redis = new Redis(REDIS_URL);
-  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix });
+  const open = () => createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, ...options });
+  const buses = [await open()];
   t.after(async () => {
-    await bus.close();
+    beforeClose();
+    await Promise.all(buses.map((b) => b.close()));
     redis.disconnect();
     await deleteKeys(keyPrefix);
   });
+  const another = async () => {
+    const bus = await open();
+    buses.push(bus);
+    return bus;
+  };
+  return { stream: `${keyPrefix}orders`, redis, bus: buses[0]!, another };
+}
+
+test('a message is one stream entry under keyPrefix + topic, headers as h: fields', async (t) => {
+  const { stream, redis, bus } = await openStreams(t);
   const receipt = await bus.publish('orders', {
     key: 'o1',
     value: '{}',
     headers: { traceparent: 'tp', baggage: 'tracelab.intensity=heavy' },
   });
-  const entries = await redis.xrange(`${keyPrefix}orders`, '-', '+');
+  const entries = await redis.xrange(stream, '-', '+');
   assert.deepEqual(entries, [
     [
       receipt.messageId,
@@ -47,15 +68,7 @@ test('entries decode back to the message; publishedAtMs is the entry id time', (
 });
 
 test('a restarted replica first finishes the entries it had in hand', async (t) => {
-  const keyPrefix = fresh();
-  const stream = `${keyPrefix}orders`;
-  const redis = new Redis(REDIS_URL);
-  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
-  t.after(async () => {
-    await bus.close();
-    redis.disconnect();
-    await deleteKeys(keyPrefix);
-  });
+  const { stream, redis, bus } = await openStreams(t, { blockMs: 200 });
   await bus.publish('orders', { value: 'had-it' });
   await bus.publish('orders', { value: 'new' });
   // The replica read one entry, then crashed before acknowledging it.
@@ -91,20 +104,10 @@ test('a restarted replica first finishes the entries it had in hand', async (t) 
 });
 
 test("a dead consumer's entries are claimed by a live one after the claim timeout", async (t) => {
-  const keyPrefix = fresh();
-  const stream = `${keyPrefix}orders`;
-  const redis = new Redis(REDIS_URL);
-  const bus = await createRedisStreamsBus({
-    redisUrl: REDIS_URL,
-    keyPrefix,
+  const { stream, redis, bus } = await openStreams(t, {
     claimIdleMs: 200,
     claimIntervalMs: 100,
     blockMs: 100,
-  });
-  t.after(async () => {
-    await bus.close();
-    redis.disconnect();
-    await deleteKeys(keyPrefix);
   });
   await bus.publish('orders', { value: 'orphan' });
   await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
@@ -140,20 +143,7 @@ test('createBus: unreachable Redis is a clear error, quickly', async () => {
 });
 
 test('consumers trim what every group has acknowledged, and nothing a group has not', async (t) => {
-  const keyPrefix = fresh();
-  const stream = `${keyPrefix}orders`;
-  const redis = new Redis(REDIS_URL);
-  const bus = await createRedisStreamsBus({
-    redisUrl: REDIS_URL,
-    keyPrefix,
-    blockMs: 100,
-    trimIntervalMs: 50,
-  });
-  t.after(async () => {
-    await bus.close();
-    redis.disconnect();
-    await deleteKeys(keyPrefix);
-  });
+  const { stream, redis, bus } = await openStreams(t, { blockMs: 100, trimIntervalMs: 50 });
   const total = 2000;
   const pipeline = redis.pipeline();
   for (let i = 0; i < total; i++) pipeline.xadd(stream, '*', 'value', String(i));
@@ -229,19 +219,10 @@ async function publishAtOnce(redis: Redis, stream: string, values: string[]): Pr
 }
 
 test('fast work under load is read ahead: several entries per read, still one at a time', async (t) => {
-  const keyPrefix = fresh();
-  const stream = `${keyPrefix}orders`;
-  const redis = new Redis(REDIS_URL);
-  const bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  t.after(async () => {
-    // Released first, so a failed check cannot leave close() waiting on the held message.
-    release();
-    await bus.close();
-    redis.disconnect();
-    await deleteKeys(keyPrefix);
-  });
+  // Released before closing, so a failed check cannot leave close() waiting on the held one.
+  const { stream, redis, bus } = await openStreams(t, { blockMs: 200 }, () => release());
   const handled: string[] = [];
   let inHand = 0;
   let maxInHand = 0;
@@ -273,16 +254,8 @@ test('fast work under load is read ahead: several entries per read, still one at
 });
 
 test('slow work is never read ahead: a sibling replica takes the next entry', async (t) => {
-  const keyPrefix = fresh();
-  const stream = `${keyPrefix}orders`;
-  const redis = new Redis(REDIS_URL);
-  const open = () => createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix, blockMs: 200 });
-  const [a, b] = await Promise.all([open(), open()]);
-  t.after(async () => {
-    await Promise.all([a.close(), b.close()]);
-    redis.disconnect();
-    await deleteKeys(keyPrefix);
-  });
+  const { stream, redis, bus: a, another } = await openStreams(t, { blockMs: 200 });
+  const b = await another();
   const by = { c1: [] as string[], c2: [] as string[] };
   const slow = (c: 'c1' | 'c2') => async (m: IncomingMessage) => {
     await sleep(60);
