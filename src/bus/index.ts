@@ -20,7 +20,7 @@ export { withTracing } from './traced-bus.js';
 export type { TracingOptions } from './traced-bus.js';
 export { startTestBroker } from './kafka-test-broker.js';
 export type { TestBroker } from './kafka-test-broker.js';
-export { BusError, BUS_ERRORS, unreachableDependency } from './errors.js';
+export { BusError, BUS_ERRORS, nowUnreachable, unreachableDependency } from './errors.js';
 export type { BusErrorCode } from './errors.js';
 
 export {

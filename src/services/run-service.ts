@@ -5,6 +5,7 @@ import {
   createBus,
   DEFAULT_KEY_PREFIX,
   DEFAULT_REDIS_URL,
+  nowUnreachable,
   withTracing,
 } from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
@@ -135,7 +136,7 @@ export async function runService(
         });
         // A connection that notices between the check above and the ping fails the ping.
         const answered = redis.ping().catch((err: unknown) => {
-          throw new Error(`Redis is unreachable (${(err as Error).message})`);
+          throw nowUnreachable('Redis', err);
         });
         await Promise.race([answered, silent]).finally(() => clearTimeout(timer));
         // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
