@@ -133,7 +133,7 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
         assert.equal(tag(send, 'span.kind'), 'producer');
         assert.equal(tag(receive, 'span.kind'), 'consumer');
         assert.equal(tag(receive, 'messaging.destination.name'), topic);
-        assert.equal(typeof tag(receive, 'tracelab.queue.wait_ms'), 'number');
+        assert.equal(typeof tag(receive, 'tracelab.queue.wait_us'), 'number');
       }
       // Each store write is one CLIENT span under its stage span, not a span per command.
       const storeCalls = trace.spans
@@ -325,7 +325,7 @@ describe('head-of-line blocking', () => {
         assert.equal(tag(work, 'order.id'), a.id);
         hops.push({
           start: receive.startTime,
-          waitMs: Number(tag(receive, 'tracelab.queue.wait_ms')),
+          waitMs: Number(tag(receive, 'tracelab.queue.wait_us')) / 1000,
           serviceUs: work.duration,
         });
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import type { HrTime } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,6 +11,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { decodeOtlpProtobuf } from '../src/collector/otlp-decode-protobuf.js';
+import { ExportTraceServiceRequest } from '../src/collector/otlp-schema.js';
 import { serializeSpans } from '../src/telemetry/otlp-span-serializer.js';
 
 /**
@@ -43,7 +45,7 @@ test('spans serialised by tracelab and by the SDK decode alike', () => {
           attributes: {
             'messaging.system': 'redis',
             'order.id': 'héllo ✓ 注文',
-            'queue.wait_ms': 12,
+            'tracelab.queue.wait_us': 12_345,
             'big.int': 2 ** 53 - 1,
             negative: -7,
             huge: 2 ** 62,
@@ -94,4 +96,39 @@ test('spans serialised by tracelab and by the SDK decode alike', () => {
   assert.equal(root.flags, 0x301, 'sampled, parent known to be remote');
   assert.equal(root.events.length, 2);
   assert.equal(root.statusMessage, 'boom');
+});
+
+test('span times go out to the nanosecond', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('tracelab');
+  const cases: Array<[HrTime, HrTime, string, string]> = [
+    [
+      [1_700_000_000, 123_456_789],
+      [1_700_000_000, 623_456_000],
+      '1700000000123456789',
+      '1700000000623456000',
+    ],
+    [
+      [1_799_999_999, 999_999_999],
+      [1_800_000_000, 1],
+      '1799999999999999999',
+      '1800000000000000001',
+    ],
+    [[4_102_444_800, 7], [4_102_444_801, 0], '4102444800000000007', '4102444801000000000'],
+  ];
+  for (const [start, end] of cases) tracer.startSpan('timed', { startTime: start }).end(end);
+  const spans = exporter.getFinishedSpans();
+  for (const bytes of [serializeSpans(spans), ProtobufTraceSerializer.serializeRequest(spans)!]) {
+    const request = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes), {
+      longs: String,
+    }) as { resourceSpans: { scopeSpans: { spans: Record<string, string>[] }[] }[] };
+    const sent = request.resourceSpans[0]!.scopeSpans[0]!.spans;
+    assert.deepEqual(
+      sent.map((s) => [s.startTimeUnixNano, s.endTimeUnixNano]),
+      cases.map(([, , s, e]) => [s, e]),
+    );
+  }
 });

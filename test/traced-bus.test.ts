@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import type { HrTime } from '@opentelemetry/api';
 import {
   CompositePropagator,
   W3CBaggagePropagator,
@@ -9,14 +10,23 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { withTracing } from '../src/bus/traced-bus.js';
-import type { IncomingMessage } from '../src/bus/types.js';
+import { toDeadLetter, toReplay } from '../src/bus/dead-letter.js';
+import { queueWaitUs, withTracing } from '../src/bus/traced-bus.js';
+import { SENT_AT_HEADER } from '../src/bus/types.js';
+import type { Bus, IncomingMessage } from '../src/bus/types.js';
+import { clockNow, hrTimeToMicros } from '../src/telemetry/clock.js';
+import { PreciseSpanTimes } from '../src/telemetry/precise-span-times.js';
 import { adapters, sleep } from './helpers/bus.js';
 import { waitFor } from './helpers/wait.js';
 
-/** The real SDK, as a service sets it up: async context, W3C trace context and baggage. */
+/**
+ * The real SDK, as a service sets it up: async context, W3C trace context and baggage, span
+ * times on the anchored monotonic clock.
+ */
 const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const provider = new NodeTracerProvider({
+  spanProcessors: [new PreciseSpanTimes(), new SimpleSpanProcessor(exporter)],
+});
 before(() =>
   provider.register({
     propagator: new CompositePropagator({
@@ -87,8 +97,15 @@ for (const adapter of adapters) {
         assert.equal(proc.attributes['messaging.consumer.group.name'], group);
         assert.equal(proc.attributes['messaging.message.id'], receipt.messageId);
         assert.equal(proc.attributes['tracelab.delivery_count'], 1);
-        const waitMs = proc.attributes['tracelab.queue.wait_ms'] as number;
-        assert.ok(waitMs >= waitedMs, `queue wait ${waitMs} ms < ${waitedMs} ms`);
+        // The wait runs from the send span's end (the hand-off the header stamps) to the
+        // consumer span's start.
+        const waitUs = proc.attributes['tracelab.queue.wait_us'] as number;
+        assert.ok(Number.isInteger(waitUs), `queue wait ${waitUs} is whole microseconds`);
+        assert.ok(waitUs >= waitedMs * 1000, `queue wait ${waitUs} µs < ${waitedMs} ms`);
+        const sendEndUs = hrTimeToMicros(send.endTime);
+        assert.equal(Number(seen!.message.headers[SENT_AT_HEADER]), Math.floor(sendEndUs));
+        const gapUs = hrTimeToMicros(proc.startTime) - sendEndUs;
+        assert.ok(Math.abs(waitUs - gapUs) <= 1, `wait ${waitUs} µs, spans ${gapUs} µs apart`);
         assert.equal(seen!.intensity, 'heavy', 'baggage did not arrive');
         assert.match(seen!.message.headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
@@ -144,3 +161,84 @@ for (const adapter of adapters) {
     },
   );
 }
+
+/** A bus that holds on to what is published, and fails a publish when told to. */
+function handOffBus(fail: boolean) {
+  const seen: { headers: Record<string, string>; afterHandOff: HrTime }[] = [];
+  const bus: Bus = {
+    system: 'redis',
+    async publish(_topic, message) {
+      await sleep(5);
+      seen.push({ headers: { ...message.headers }, afterHandOff: clockNow() });
+      if (fail) throw new Error('stream is full');
+      return { messageId: '1-0' };
+    },
+    consume: () => Promise.reject(new Error('not here')),
+    lag: () => Promise.resolve([]),
+    ping: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  return { bus, seen };
+}
+
+test('a send span ends at the hand-off its header stamps; a failed one when the failure comes', async () => {
+  const tracer = trace.getTracer('tracelab-test');
+  const ok = handOffBus(false);
+  await withTracing(ok.bus, { tracer }).publish('t-ok', { value: 'v' });
+  const [sent] = spanNamed('send t-ok');
+  const stamp = Number(ok.seen[0]!.headers[SENT_AT_HEADER]);
+  assert.equal(stamp, Math.floor(hrTimeToMicros(sent!.endTime)));
+  assert.ok(hrTimeToMicros(sent!.endTime) < hrTimeToMicros(ok.seen[0]!.afterHandOff));
+
+  const failing = handOffBus(true);
+  await assert.rejects(withTracing(failing.bus, { tracer }).publish('t-fail', { value: 'v' }));
+  const [failed] = spanNamed('send t-fail');
+  assert.equal(failed!.status.code, SpanStatusCode.ERROR);
+  assert.equal(failed!.status.message, 'stream is full');
+  assert.ok(
+    hrTimeToMicros(failed!.endTime) >= hrTimeToMicros(failing.seen[0]!.afterHandOff),
+    'a failed send ends after the attempt, not at the hand-off',
+  );
+  exporter.reset();
+});
+
+describe('queue wait', () => {
+  const message = (headers: Record<string, string>, publishedAtMs: number): IncomingMessage => ({
+    topic: 'orders',
+    messageId: `${publishedAtMs}-0`,
+    value: '{}',
+    headers,
+    publishedAtMs,
+    deliveryCount: 1,
+  });
+  const at = (us: number): HrTime => [Math.floor(us / 1e6), (us % 1e6) * 1000];
+
+  test('counts from the producer’s hand-off stamp, in microseconds', () => {
+    const start = at(1_700_000_005_123_456);
+    const m = message({ [SENT_AT_HEADER]: '1700000000000123' }, 1_700_000_000_001);
+    assert.equal(queueWaitUs(start, m), 5_123_333);
+  });
+
+  test('without a stamp (a message sent by hand), from when the bus took it', () => {
+    const start = at(1_700_000_005_123_456);
+    assert.equal(queueWaitUs(start, message({}, 1_700_000_000_001)), 5_122_456);
+    assert.equal(
+      queueWaitUs(start, message({ [SENT_AT_HEADER]: 'soon' }, 1_700_000_000_001)),
+      5_122_456,
+    );
+  });
+
+  test('is never below zero (a producer whose clock is ahead)', () => {
+    const start = at(1_700_000_000_000_000);
+    assert.equal(queueWaitUs(start, message({ [SENT_AT_HEADER]: '1700000000000400' }, 0)), 0);
+  });
+
+  test('a dead letter and its replay carry no stale stamp: each send stamps its own', () => {
+    const m = message({ [SENT_AT_HEADER]: '1700000000000123', baggage: 'a=b' }, 1);
+    const letter = toDeadLetter(m, 'g', { type: 'Error', reason: 'r' }, 2);
+    assert.equal(letter.headers?.[SENT_AT_HEADER], undefined);
+    assert.equal(letter.headers?.baggage, 'a=b');
+    const replay = toReplay({ ...m, headers: { ...letter.headers, [SENT_AT_HEADER]: '9' } });
+    assert.equal(replay.headers?.[SENT_AT_HEADER], undefined);
+  });
+});

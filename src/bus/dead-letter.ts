@@ -1,3 +1,4 @@
+import { SENT_AT_HEADER } from './types.js';
 import type { IncomingMessage, MessageHeaders, OutgoingMessage } from './types.js';
 
 /**
@@ -23,8 +24,8 @@ export const DLQ_HEADERS = {
   atMs: 'x-dlq-at-ms',
 } as const;
 
-/** Headers a bus sets on its own (trace context is set again on every send). */
-const PER_SEND = new Set(['traceparent', 'tracestate']);
+/** Headers set again on every send: trace context and the hand-off time. */
+const PER_SEND = new Set(['traceparent', 'tracestate', SENT_AT_HEADER]);
 
 export interface DeadLetter {
   readonly topic: string;
@@ -85,7 +86,7 @@ export function readDeadLetter(message: IncomingMessage): DeadLetter | undefined
 export function toReplay(message: IncomingMessage): OutgoingMessage {
   const headers: MessageHeaders = {};
   for (const [name, value] of Object.entries(message.headers)) {
-    if (!name.startsWith('x-dlq-')) headers[name] = value;
+    if (!name.startsWith('x-dlq-') && name !== SENT_AT_HEADER) headers[name] = value;
   }
   return {
     ...(message.key !== undefined ? { key: message.key } : {}),

@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
-import type { Attributes, Tracer } from '@opentelemetry/api';
+import type { Attributes, HrTime, Tracer } from '@opentelemetry/api';
+import { clockNow, hrTimeToMicros } from '../telemetry/clock.js';
 import { inSpan } from '../telemetry/span.js';
 import {
   ATTR_DELIVERY_COUNT,
@@ -13,8 +14,9 @@ import {
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
-  ATTR_QUEUE_WAIT_MS,
+  ATTR_QUEUE_WAIT_US,
 } from '../telemetry/semconv.js';
+import { SENT_AT_HEADER } from './types.js';
 import type { Bus, IncomingMessage, MessageHeaders, PublishReceipt } from './types.js';
 
 export interface TracingOptions {
@@ -27,6 +29,11 @@ export interface TracingOptions {
  * Messaging spans over any bus, after the kafkajs instrumentation: `send <topic>` (PRODUCER)
  * puts the active context and baggage into the message headers; `process <topic>` (CONSUMER)
  * is a child of the context those headers carry, so one order is one trace across services.
+ *
+ * Queue wait: the producer stamps the instant it hands the message to the bus into
+ * `SENT_AT_HEADER` and its `send` span ends at that instant (when the send succeeds); the
+ * consumer's `tracelab.queue.wait_us` is its span's start minus that stamp, both on the span
+ * clock, so the attribute is exactly the gap a trace shows between the two spans.
  */
 export function withTracing(bus: Bus, options: TracingOptions): Bus {
   const { tracer } = options;
@@ -47,11 +54,14 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
           : {}),
       };
       const options = { kind: SpanKind.PRODUCER, attributes };
-      return inSpan(tracer, `send ${topic}`, options, async (span) => {
+      return inSpan(tracer, `send ${topic}`, options, async (span, endAt) => {
         const headers: MessageHeaders = { ...message.headers };
         propagation.inject(context.active(), headers);
+        const sentAt = clockNow();
+        headers[SENT_AT_HEADER] = String(Math.floor(hrTimeToMicros(sentAt)));
         const receipt = await bus.publish(topic, { ...message, headers });
         span.setAttributes(receiptAttributes(system, receipt));
+        endAt(sentAt);
         return receipt;
       });
     },
@@ -59,7 +69,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
     consume(topic, consumeOptions, handler) {
       const group = consumeOptions.group ?? options.consumerGroup;
       return bus.consume(topic, consumeOptions, async (message) => {
-        const startMs = Date.now();
+        const start = clockNow();
         const parent = propagation.extract(ROOT_CONTEXT, message.headers);
         const attributes = {
           [ATTR_MESSAGING_SYSTEM]: system,
@@ -68,12 +78,12 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
           [ATTR_MESSAGING_DESTINATION_NAME]: topic,
           [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: group,
           [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: Buffer.byteLength(message.value),
-          [ATTR_QUEUE_WAIT_MS]: Math.max(0, startMs - message.publishedAtMs),
+          [ATTR_QUEUE_WAIT_US]: queueWaitUs(start, message),
           [ATTR_DELIVERY_COUNT]: message.deliveryCount,
           ...incomingAttributes(system, message),
         };
         // The extracted baggage stays active: it is part of `parent`.
-        const options = { kind: SpanKind.CONSUMER, attributes };
+        const options = { kind: SpanKind.CONSUMER, attributes, startTime: start };
         await inSpan(tracer, `process ${topic}`, options, () => handler(message), parent);
       });
     },
@@ -83,6 +93,18 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
     ping: () => bus.ping(),
     close: () => bus.close(),
   };
+}
+
+/**
+ * Microseconds from the producer's hand-off to `start`, never below 0 (another host's clock may
+ * be behind). A message without the stamp (sent by an older lab, or by hand) counts from when
+ * the bus took it, to the bus clock's millisecond.
+ */
+export function queueWaitUs(start: HrTime, message: IncomingMessage): number {
+  const stamp = message.headers[SENT_AT_HEADER];
+  const sentUs =
+    stamp !== undefined && /^\d+$/.test(stamp) ? Number(stamp) : message.publishedAtMs * 1000;
+  return Math.max(0, Math.round(hrTimeToMicros(start) - sentUs));
 }
 
 function receiptAttributes(system: Bus['system'], receipt: PublishReceipt): Attributes {

@@ -11,6 +11,13 @@ export type { LagEntry };
 /** Message headers: W3C `traceparent`, `tracestate`, `baggage`, and any others. */
 export type MessageHeaders = Record<string, string>;
 
+/**
+ * Set by the traced bus on every send: when the producer handed the message to the bus, in
+ * microseconds since the epoch on its span clock (the instant its `send` span ends). A
+ * consumer's queue wait is counted from it.
+ */
+export const SENT_AT_HEADER = 'x-sent-at-us';
+
 export interface OutgoingMessage {
   /** Partition key (Kafka); ordering is kept per key. The order id in the pipeline. */
   readonly key?: string;
@@ -31,7 +38,11 @@ export interface IncomingMessage {
   readonly key?: string;
   readonly value: string;
   readonly headers: MessageHeaders;
-  /** When the producer published it (epoch ms): queue wait = handler start − this. */
+  /**
+   * When the bus took it (epoch ms, the bus's clock: the Redis entry id's time, the Kafka
+   * record's timestamp). Queue waits use the producer's `SENT_AT_HEADER` instead, and this
+   * only for a message without one.
+   */
   readonly publishedAtMs: number;
   readonly partition?: number;
   readonly offset?: string;

@@ -49,8 +49,11 @@ export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
 export const ATTR_SERVICE_NAME = 'service.name';
 
-/** How long the message waited between publish and the start of its handling (ms). */
-export const ATTR_QUEUE_WAIT_MS = 'tracelab.queue.wait_ms';
+/**
+ * How long the message waited (µs, an integer): from the producer handing it to the bus (its
+ * `send` span's end) to the start of the consumer span, both on the span clock.
+ */
+export const ATTR_QUEUE_WAIT_US = 'tracelab.queue.wait_us';
 /** Which delivery this is: 1 first, more on redelivery. */
 export const ATTR_DELIVERY_COUNT = 'tracelab.delivery_count';
 

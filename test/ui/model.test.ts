@@ -60,6 +60,9 @@ describe('formatting', () => {
     assert.equal(formatAttribute('resource.memory.max_mb', 67.66), '67.7 MB');
     assert.equal(formatAttribute('resource.cpu_bound', true), 'cpu-bound');
     assert.equal(formatAttribute('resource.cpu_bound', false), 'not cpu-bound');
+    assert.equal(formatAttribute('tracelab.queue.wait_us', 4_200_000), '4.2 s');
+    assert.equal(formatAttribute('tracelab.queue.wait_us', 850), '850 µs');
+    // Traces recorded before the attribute was in microseconds.
     assert.equal(formatAttribute('tracelab.queue.wait_ms', 4200), '4.2 s');
     assert.equal(formatAttribute('order.id', 42), '42');
   });

@@ -39,7 +39,8 @@ export function formatChange(beforeUs: number, afterUs: number): string {
 /**
  * A span attribute's value as text, with the resource monitor's figures in their units:
  * `resource.cpu.avg` 156.8 → "156.8 % CPU", `resource.memory.max_mb` 67.7 → "67.7 MB",
- * `resource.cpu_bound` true → "cpu-bound".
+ * `resource.cpu_bound` true → "cpu-bound"; durations by their suffix, `tracelab.queue.wait_us`
+ * 4200000 → "4.2 s".
  */
 export function formatAttribute(key: string, value: string | number | boolean): string {
   if (key.startsWith('resource.') && typeof value === 'number') {
@@ -52,6 +53,8 @@ export function formatAttribute(key: string, value: string | number | boolean): 
   if (key === 'resource.memory_threshold_exceeded' && typeof value === 'boolean') {
     return value ? 'memory threshold exceeded' : 'under the memory threshold';
   }
+  if (key.endsWith('_us') && typeof value === 'number') return formatDuration(value);
+  // `tracelab.queue.wait_ms`, in traces stored before the wait was in microseconds.
   if (key.endsWith('_ms') && typeof value === 'number') return formatDuration(value * 1000);
   return String(value);
 }
