@@ -18,6 +18,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
 import { createRedisStreamsBus, encodeEntry } from '../src/bus/redis-streams.js';
 import { withTracing } from '../src/bus/traced-bus.js';
+import { PreciseSpanTimes } from '../src/telemetry/precise-span-times.js';
 import { bareBusRate } from './bare-bus.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,7 +42,7 @@ async function stage(keyPrefix: string, from: string, to: string | undefined, tr
   let sdk: NodeTracerProvider | undefined;
   if (traced) {
     sdk = new NodeTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new DroppingExporter())],
+      spanProcessors: [new PreciseSpanTimes(), new BatchSpanProcessor(new DroppingExporter())],
     });
     sdk.register();
   }
