@@ -1,6 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { hrTimeAt, performanceMsOf } from './clock.js';
+import { clockAnchor, hrTimeAt, performanceMsOf } from './clock.js';
 
 /**
  * The SDK span's own clock fields (@opentelemetry/sdk-trace 2.12, pinned by sdk-trace-base):
@@ -33,6 +33,11 @@ interface SdkSpanClock {
  * before processors that read start times in `onStart` (none of the lab's do).
  */
 export class PreciseSpanTimes implements SpanProcessor {
+  constructor() {
+    // Anchor the clock as the SDK starts, not in the first request it traces.
+    clockAnchor();
+  }
+
   onStart(span: Span): void {
     const s = span as unknown as SdkSpanClock;
     if (s._startTimeProvided) {
