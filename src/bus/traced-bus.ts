@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
 import type { Attributes, HrTime, Tracer } from '@opentelemetry/api';
-import { clockNow, hrTimeToMicros } from '../telemetry/clock.js';
+import { clockAnchor, clockNow, hrTimeToMicros } from '../telemetry/clock.js';
 import { inSpan } from '../telemetry/span.js';
 import {
   ATTR_DELIVERY_COUNT,
@@ -38,6 +38,8 @@ export interface TracingOptions {
 export function withTracing(bus: Bus, options: TracingOptions): Bus {
   const { tracer } = options;
   const system = bus.system;
+  // Anchor the span clock now, not while the first message waits.
+  clockAnchor();
 
   return {
     system,
