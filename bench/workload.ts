@@ -4,7 +4,7 @@
  * monitor itself costs. Run: npm run build && npm run bench:workload
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createResourceMonitor } from '../src/monitor/index.js';
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     .join('\n');
   process.stdout.write(
     `Workload operations at scale 1 (node ${process.version}, ${availableParallelism()} cores, ` +
+      `load average ${loadavg()[0]!.toFixed(1)}, ` +
       `${((performance.now() - started) / 1000).toFixed(0)} s)\n\n${table}\n\n` +
       `Monitor cost at 100 ms: idle process ${cost.idlePercent.toFixed(2)} % CPU, ` +
       `with the monitor ${cost.monitoredPercent.toFixed(2)} % ` +

@@ -83,8 +83,10 @@ export interface ResourceFigures {
 
 /**
  * Shortest span whose CPU is measured from thread CPU time. A reading is exact to about 5 µs
- * (its own cost); a busy span of 0.5 ms reads within 2 points of its truth in 95 % of runs,
- * 0.1 ms within 6 (`npm run bench:thread-cpu`, docs/workload.md).
+ * (its own cost), and a busy span reads within a point or two of its truth at p95; but on a
+ * loaded machine up to 5.5 % of the readings of spans under 0.5 ms claim more CPU than wall
+ * time (impossible), 1 % at most at 0.5 ms, none from 1 ms (`npm run bench:thread-cpu`,
+ * docs/workload.md).
  */
 export const MIN_THREAD_MEASURED_MS = 0.5;
 /**
