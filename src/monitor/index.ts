@@ -21,6 +21,6 @@ export type {
   ThreadCpu,
   Thresholds,
 } from './aggregate.js';
-export { hasThreadCpu, threadCpuNs } from './thread-cpu.js';
+export { threadCpuNs } from './thread-cpu.js';
 export { collectWhenIdle } from './idle-gc.js';
 export type { IdleCollectionOptions } from './idle-gc.js';

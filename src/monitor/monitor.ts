@@ -40,6 +40,25 @@ export interface ResourceMark extends ThreadCpuLedger {
   readonly sampleIndex: number;
   /** CPU time of the thread that began the span, ns (undefined where unreadable). */
   readonly threadNs: number | undefined;
+  /** Other threads' CPU time for the span, added so far. */
+  readonly others: readonly ThreadCpu[];
+  /** False once a thread could not read its time. */
+  readonly complete: boolean;
+}
+
+class Mark implements ResourceMark {
+  readonly others: ThreadCpu[] = [];
+  complete = true;
+  constructor(
+    readonly point: ResourcePoint,
+    readonly sampleIndex: number,
+    readonly threadNs: number | undefined,
+  ) {}
+
+  addThreadCpu(thread: number, cpuNs: number | undefined): void {
+    if (cpuNs === undefined) this.complete = false;
+    else this.others.push({ thread, cpuNs });
+  }
 }
 
 export interface ResourceMonitor {
@@ -68,7 +87,8 @@ const SAMPLER_FILE = path.join(__dirname, 'sampler-worker.js');
 
 /**
  * Starts the sampler now, so readings exist before the first span. The thread (or timer) is
- * unref'd: it never keeps the process alive. If it dies, spans still get exact figures.
+ * unref'd: it never keeps the process alive. If it dies, spans still get their threads' CPU
+ * and their memory at start and end.
  */
 export function createResourceMonitor(options: ResourceMonitorOptions = {}): ResourceMonitor {
   const intervalMs = options.intervalMs ?? 100;
@@ -84,41 +104,21 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
   const { ready } = sampler;
   let closed = false;
 
-  const others = new WeakMap<ResourceMark, { tasks: ThreadCpu[]; complete: boolean }>();
-
   const begin = (): ResourceMark => {
-    const tasks: ThreadCpu[] = [];
-    const ledger = { tasks, complete: true };
     // Each reading of this thread's CPU time is followed at once by the wall time: the two
     // describe the same instants (the RSS reading after them may take tens of µs).
     const threadNs = threadCpuNs();
-    const mark: ResourceMark = {
-      point: readPoint(),
-      sampleIndex: ring.count(),
-      threadNs,
-      addThreadCpu(thread, cpuNs) {
-        if (cpuNs === undefined) ledger.complete = false;
-        else tasks.push({ thread, cpuNs });
-      },
-    };
-    others.set(mark, ledger);
-    return mark;
+    return new Mark(readPoint(), ring.count(), threadNs);
   };
 
   const measure = (mark: ResourceMark): ResourceFigures => {
     const endNs = threadCpuNs();
     const end = readPoint();
-    const ledger = others.get(mark) ?? { tasks: [], complete: false };
     return aggregate({
       start: mark.point,
       end,
       samples: ring.readFrom(mark.sampleIndex),
-      threads: {
-        startNs: mark.threadNs,
-        endNs,
-        others: ledger.tasks,
-        complete: ledger.complete,
-      },
+      threads: { startNs: mark.threadNs, endNs, others: mark.others, complete: mark.complete },
       cores,
       ...thresholds,
     });

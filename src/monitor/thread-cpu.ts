@@ -45,8 +45,3 @@ export function threadCpuNs(): number | undefined {
     return undefined;
   }
 }
-
-/** Whether this thread can read its own CPU time (Linux), or only the process's. */
-export function hasThreadCpu(): boolean {
-  return threadCpuNs() !== undefined;
-}
