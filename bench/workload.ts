@@ -4,11 +4,11 @@
  * monitor itself costs. Run: npm run build && npm run bench:workload
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createResourceMonitor } from '../src/monitor/index.js';
-import type { ResourceFigures } from '../src/monitor/index.js';
+import type { CpuFigures, ResourceFigures } from '../src/monitor/index.js';
 import { runCpuOperation } from '../src/workload/operations/cpu.js';
 import { runIoOperation } from '../src/workload/operations/io.js';
 import { createCpuPool } from '../src/workload/pool.js';
@@ -22,6 +22,12 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** Median of the measured spans' figure; "–" when no span was long enough to measure. */
+function cpuMedian(figures: readonly ResourceFigures[], pick: (c: CpuFigures) => number): string {
+  const values = figures.flatMap((f) => (f.cpu ? [pick(f.cpu)] : []));
+  return values.length ? median(values).toFixed(0) : '–';
+}
 
 function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
           const mark = monitor.begin();
           const t0 = performance.now();
           if (type === 'cpu_heavy')
-            await runCpuOperation(operation as CpuOperation, items, () => pool);
+            await runCpuOperation(operation as CpuOperation, items, () => pool, mark);
           else
             await runIoOperation(operation as IoOperation, items, {
               redis,
@@ -87,8 +93,9 @@ async function main(): Promise<void> {
           String(items),
           String(RUNS[intensity]),
           median(durations).toFixed(durations[0]! < 100 ? 1 : 0),
-          median(figures.map((f) => f.cpuAvg)).toFixed(0),
-          median(figures.map((f) => f.cpuMax)).toFixed(0),
+          cpuMedian(figures, (c) => c.avg),
+          cpuMedian(figures, (c) => c.max),
+          `${figures.filter((f) => f.cpu).length}/${figures.length}`,
           median(figures.map((f) => f.memoryMaxMb)).toFixed(0),
           median(figures.map((f) => f.samples)).toFixed(0),
         ]);
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
     'median ms',
     'cpu.avg %',
     'cpu.max %',
+    'cpu measured',
     'memory.max MB',
     'samples',
   ];
@@ -119,6 +127,7 @@ async function main(): Promise<void> {
     .join('\n');
   process.stdout.write(
     `Workload operations at scale 1 (node ${process.version}, ${availableParallelism()} cores, ` +
+      `load average ${loadavg()[0]!.toFixed(1)}, ` +
       `${((performance.now() - started) / 1000).toFixed(0)} s)\n\n${table}\n\n` +
       `Monitor cost at 100 ms: idle process ${cost.idlePercent.toFixed(2)} % CPU, ` +
       `with the monitor ${cost.monitoredPercent.toFixed(2)} % ` +

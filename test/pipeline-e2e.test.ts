@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { getTrace, parentOf, serviceOf, tag } from './helpers/jaeger.js';
@@ -152,15 +153,26 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       const http = byName('POST /order');
       assert.ok(http, 'the HTTP server span is named after the route');
       assert.equal(parentOf(trace, byName('create_order')!), http);
-      // Each workload span carries the spec's attributes and the process's resource figures.
+      // Each workload span carries the spec's attributes and its resource figures.
       const workloads = trace.spans.filter((s) => OPERATIONS.has(s.operationName));
       assert.equal(workloads.length, 6);
       for (const w of workloads) {
         assert.equal(tag(w, 'workload.operation'), w.operationName);
         assert.match(String(tag(w, 'workload.type')), /^(cpu_heavy|io_heavy)$/);
         assert.match(String(tag(w, 'workload.intensity')), /^(light|medium|heavy|severe)$/);
-        for (const k of ['resource.cpu.avg', 'resource.memory.avg_mb', 'resource.samples']) {
+        for (const k of ['resource.memory.avg_mb', 'resource.samples']) {
           assert.equal(typeof tag(w, k), 'number', `${w.operationName} has ${k}`);
+        }
+        // CPU within the cores, or none at all on a span too short to measure.
+        const cpu = tag(w, 'resource.cpu.avg');
+        if (tag(w, 'resource.cpu.measured') === false) {
+          assert.equal(cpu, undefined, `${w.operationName}: CPU on an unmeasured span`);
+        } else {
+          assert.equal(tag(w, 'resource.cpu.measured'), true, w.operationName);
+          assert.ok(
+            typeof cpu === 'number' && cpu >= 0 && cpu <= availableParallelism() * 100,
+            `${w.operationName}: ${cpu} %`,
+          );
         }
       }
     }

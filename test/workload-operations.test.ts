@@ -108,7 +108,10 @@ test('a failing worker rejects its job, and the pool goes on', async (t) => {
     /CPU worker failed/,
   );
   const ok = await pool.run({ start: 0, count: 10, passes: 1, bytesPerItem: 0 });
-  assert.equal(ok.items, 10);
+  assert.equal(ok.value.items, 10);
+  // The worker read its own CPU time for the chunk (Linux: /proc/thread-self).
+  assert.ok(ok.thread > 0, `thread ${ok.thread}`);
+  assert.ok(typeof ok.cpuNs === 'number' && ok.cpuNs > 0, `cpuNs ${ok.cpuNs}`);
 });
 
 const IO_SIZES: Array<[IoOperation, number]> = [

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { context, propagation, SpanStatusCode } from '@opentelemetry/api';
 import { parseCommandLine } from '../src/config/index.js';
-import { createResourceMonitor } from '../src/monitor/index.js';
+import { createResourceMonitor, MIN_THREAD_MEASURED_MS } from '../src/monitor/index.js';
 import {
   createWorkload,
   INTENSITY_BAGGAGE_KEY,
@@ -13,7 +13,7 @@ import {
   workloadSettingsFrom,
 } from '../src/workload/index.js';
 import type { Workload, WorkloadDeps, WorkloadSettings } from '../src/workload/index.js';
-import { memoryTracing, testRedis } from './helpers/workload-env.js';
+import { measureCpu, memoryTracing, testRedis } from './helpers/workload-env.js';
 
 const tracing = memoryTracing();
 const env = testRedis();
@@ -81,11 +81,14 @@ test('a run is a child span named after the operation, with workload and resourc
   assert.equal(a['workload.operation'], 'intensive_prime_computation');
   assert.equal(a['workload.items'], plan!.items);
   assert.ok(plan!.items >= 100 && plan!.items <= 200, `scaled items ${plan!.items}`);
+  // Heavy work on the pool takes well over the shortest measured span, even scaled down.
+  assert.equal(a['resource.cpu.measured'], true);
+  assert.equal(a['resource.cpu.source'], 'thread');
+  assert.equal(a['resource.cpu.threads'], 1 + availableParallelism());
   for (const key of [
     'resource.cpu.avg',
     'resource.cpu.max',
     'resource.cpu.min',
-    'resource.cpu.exact',
     'resource.memory.avg_mb',
     'resource.memory.max_mb',
     'resource.memory.min_mb',
@@ -186,7 +189,8 @@ test('a failing operation marks its span ERROR with error.type, rethrows and cle
   assert.equal(span.status.code, SpanStatusCode.ERROR);
   assert.equal(span.attributes['error.type'], 'Error');
   assert.equal(span.events[0]?.name, 'exception');
-  assert.equal(typeof span.attributes['resource.cpu.exact'], 'number');
+  assert.equal(typeof span.attributes['resource.cpu.measured'], 'boolean');
+  assert.equal(typeof span.attributes['resource.memory.max_mb'], 'number');
   assert.deepEqual(readdirSync(root), []);
 });
 
@@ -202,3 +206,127 @@ test('close stops the pool and its own monitor; a closed runner refuses work', a
   await w.close();
   await assert.rejects(w.run(), /the workload runner is closed/);
 });
+
+/** The finished workload spans' CPU figures, and how long each span lasted (ms). */
+function cpuOf(name?: string) {
+  return tracing.exporter
+    .getFinishedSpans()
+    .filter((s) => name === undefined || s.name === name)
+    .map((s) => ({
+      name: s.name,
+      ms: s.duration[0] * 1000 + s.duration[1] / 1e6,
+      measured: s.attributes['resource.cpu.measured'],
+      avg: s.attributes['resource.cpu.avg'] as number | undefined,
+      max: s.attributes['resource.cpu.max'] as number | undefined,
+      min: s.attributes['resource.cpu.min'] as number | undefined,
+      bound: s.attributes['resource.cpu_bound'],
+      threads: s.attributes['resource.cpu.threads'] as number | undefined,
+    }));
+}
+
+test('no span reads more CPU than the cores; spans too short to measure carry no CPU figure', async () => {
+  tracing.exporter.reset();
+  const cores = availableParallelism();
+  const w = workload(['--seed', '4', '--workload-scale', '0.05']);
+  const light = workload(['--seed', '5', '--workload-scale', '1']);
+  // Light json_processing on the main thread while the pool runs heavy and severe work: the
+  // process uses several cores, a light span's own thread at most one.
+  const heavy = (async () => {
+    await w.run({ type: 'cpu_heavy', intensity: 'heavy' });
+    await w.run({ type: 'cpu_heavy', intensity: 'severe' });
+  })();
+  let done = false;
+  void heavy.finally(() => (done = true));
+  let lights = 0;
+  while (!done || lights < 20) {
+    await light.run({ type: 'cpu_heavy', intensity: 'light' });
+    lights++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await heavy;
+  for (const type of ['cpu_heavy', 'io_heavy'] as const) {
+    for (const intensity of ['light', 'medium', 'heavy'] as const) {
+      await w.run({ type, intensity });
+    }
+  }
+  const spans = cpuOf();
+  const measured = spans.filter((s) => s.measured === true);
+  const unmeasured = spans.filter((s) => s.measured === false);
+  assert.equal(measured.length + unmeasured.length, spans.length, 'every span says');
+  for (const s of measured) {
+    const figures = [s.avg, s.max, s.min];
+    assert.ok(
+      figures.every((n) => typeof n === 'number' && n >= 0 && n <= cores * 100),
+      `${s.name}: ${figures.join(' / ')} on ${cores} cores`,
+    );
+    assert.ok(s.min! <= s.avg! && s.avg! <= s.max!, `${s.name}: ${figures.join(' / ')}`);
+    assert.ok(s.ms >= MIN_THREAD_MEASURED_MS, `${s.name} measured in ${s.ms} ms`);
+    assert.equal(typeof s.bound, 'boolean');
+  }
+  for (const s of unmeasured) {
+    assert.deepEqual(
+      [s.avg, s.max, s.min, s.bound, s.threads],
+      [undefined, undefined, undefined, undefined, undefined],
+      s.name,
+    );
+  }
+  // Light work runs on the span's own thread only: never more than one core.
+  const json = measured.filter((s) => s.name === 'json_processing');
+  for (const s of json) {
+    assert.equal(s.threads, 1);
+    assert.ok(s.avg! <= 100, `json_processing ${s.avg} %`);
+  }
+  // The pool's operations ran long enough to measure at this scale, on more threads.
+  for (const name of ['intensive_prime_computation', 'extreme_cpu_computation']) {
+    const [s] = measured.filter((x) => x.name === name);
+    assert.ok(s, `${name} measured`);
+    assert.equal(s.threads, 1 + cores);
+  }
+  const lightSpans = spans.filter((s) => s.name === 'json_processing');
+  const short = lightSpans.filter((s) => s.ms < MIN_THREAD_MEASURED_MS);
+  for (const s of short) assert.equal(s.measured, false, `${s.ms} ms json_processing`);
+  console.log(
+    `${spans.length} spans, ${unmeasured.length} too short to measure; json_processing: ` +
+      `${lightSpans.length} runs, ${json.length} measured (highest ${Math.max(0, ...json.map((s) => s.avg!))} %)`,
+  );
+});
+
+test(
+  'heavy CPU work on the pool reads more CPU than light work, over one core where two are free',
+  { skip: availableParallelism() < 2 && `this machine has ${availableParallelism()} core` },
+  async (t) => {
+    const w = workload(['--seed', '6', '--workload-scale', '0.05']);
+    await w.run({ type: 'cpu_heavy', intensity: 'heavy' }); // the pool's threads started
+    let mostCores = 0;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      tracing.exporter.reset();
+      // Light runs, measured ones only (a run shorter than the minimum says so instead).
+      const lightWork = workload(['--seed', String(10 + attempt), '--workload-scale', '4']);
+      for (let i = 0; i < 5; i++) await lightWork.run({ type: 'cpu_heavy', intensity: 'light' });
+      const m = await measureCpu(() => w.run({ type: 'cpu_heavy', intensity: 'heavy' }));
+      const light = cpuOf('json_processing').filter((s) => s.measured === true);
+      const [heavy] = cpuOf('intensive_prime_computation');
+      t.diagnostic(
+        `attempt ${attempt}: pool threads got ${m.coresGot.toFixed(2)} cores (wanted ` +
+          `${m.coresWanted.toFixed(2)}); heavy ${JSON.stringify(heavy)}; light ${light.map((s) => s.avg).join(', ')}`,
+      );
+      assert.ok(heavy?.measured === true, 'the heavy span is measured');
+      assert.ok(light.length > 0, 'a light span long enough to measure');
+      // The span's figure is its threads' own time: what the pool threads got, and no more.
+      assert.ok(
+        Math.abs(heavy.avg! - m.coresGot * 100) < 20,
+        `heavy ${heavy.avg} vs ${m.coresGot}`,
+      );
+      if (m.coresGot > 1.4) {
+        assert.ok(heavy.avg! > 100, `heavy ${heavy.avg} %`);
+        assert.ok(heavy.avg! > Math.max(...light.map((s) => s.avg!)), 'heavy above every light');
+        return;
+      }
+      mostCores = Math.max(mostCores, m.coresGot);
+    }
+    t.skip(
+      `the machine never gave the pool two free cores in 5 tries (at most ${mostCores.toFixed(2)}; ` +
+        `load average ${loadavg()[0]!.toFixed(1)}): heavy over light was not checked`,
+    );
+  },
+);

@@ -1,5 +1,5 @@
 import { formatDuration as fmt, ordinal } from './format.js';
-import type { AnalysisReport, Finding, HopStats } from './report-types.js';
+import type { AnalysisReport, Finding, HopStats, ResourceStats } from './report-types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 
@@ -166,7 +166,7 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
     out.push({
       severity: 'info',
       kind: 'intensity',
-      text: `${hi.key} work takes ${ratio === null ? 'longer than' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× as long as`} ${lo.key} (p50 ${fmt(hi.duration.p50Us)} against ${fmt(lo.duration.p50Us)}) at ${hi.cpuAvg ?? '?'} % CPU against ${lo.cpuAvg ?? '?'} %.`,
+      text: `${hi.key} work takes ${ratio === null ? 'longer than' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× as long as`} ${lo.key} (p50 ${fmt(hi.duration.p50Us)} against ${fmt(lo.duration.p50Us)})${cpuAgainst(hi, lo)}.`,
       figures: {
         heavier: hi.key,
         lighter: lo.key,
@@ -203,4 +203,17 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
     .map((f, i) => ({ f, i }))
     .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
     .map(({ f }) => f);
+}
+
+/** " at 180 % CPU against 95 %", or which side's spans were too short to measure. */
+function cpuAgainst(hi: ResourceStats, lo: ResourceStats): string {
+  if (hi.cpuAvg !== null && lo.cpuAvg !== null) {
+    return ` at ${hi.cpuAvg} % CPU against ${lo.cpuAvg} %`;
+  }
+  const measured = [hi, lo].find((r) => r.cpuAvg !== null);
+  const unmeasured = [hi, lo].filter((r) => r.cpuAvg === null).map((r) => r.key);
+  return (
+    (measured ? ` at ${measured.cpuAvg} % CPU for ${measured.key}` : '') +
+    `; the ${unmeasured.join(' and ')} spans were too short to measure their CPU`
+  );
 }

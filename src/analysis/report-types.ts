@@ -141,7 +141,12 @@ export interface ResourceStats {
   readonly key: string;
   readonly count: number;
   readonly duration: Distribution;
-  /** Mean of resource.cpu.avg, % of one core. */
+  /**
+   * Spans with CPU figures. The others were too short to measure (`resource.cpu.measured`
+   * false, no `resource.cpu.*`): they count in durations and memory, never in CPU.
+   */
+  readonly cpuSpans: number;
+  /** Mean of resource.cpu.avg over the spans with CPU figures, % of one core. */
   readonly cpuAvg: number | null;
   /** Highest resource.cpu.max. */
   readonly cpuMax: number | null;

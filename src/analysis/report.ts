@@ -112,6 +112,7 @@ class ResourceAcc {
       key,
       count: this.count,
       duration: summarise(this.durations.values()),
+      cpuSpans: this.cpuN,
       cpuAvg: this.cpuN ? round(this.cpuSum / this.cpuN, 1) : null,
       cpuMax: this.cpuMax,
       memoryAvgMb: this.memN ? round(this.memSum / this.memN, 1) : null,

@@ -2,12 +2,12 @@ import { analyzeTraces, formatDuration } from '../analysis/index.js';
 import type { ResourceStats } from '../analysis/index.js';
 import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
-import { round1, times } from './figures.js';
+import { cpuText, round1, times } from './figures.js';
 import type { Exercise } from './types.js';
 import { OPERATIONS, WORKLOAD_TYPES } from '../workload/types.js';
 
 const describe = (r: ResourceStats) =>
-  `${r.key.padEnd(6)} ${String(r.count).padStart(3)} workload spans: duration p50 ${formatDuration(r.duration.p50Us)} (max ${formatDuration(r.duration.maxUs)}), CPU avg ${r.cpuAvg ?? '?'} % (max ${r.cpuMax ?? '?'} %), memory avg ${r.memoryAvgMb ?? '?'} MB`;
+  `${r.key.padEnd(6)} ${String(r.count).padStart(3)} workload spans: duration p50 ${formatDuration(r.duration.p50Us)} (max ${formatDuration(r.duration.maxUs)}), ${cpuText(r)}, memory avg ${r.memoryAvgMb ?? '?'} MB`;
 
 export const performanceComparison: Exercise = {
   number: 2,
@@ -42,7 +42,8 @@ export const performanceComparison: Exercise = {
       );
     }
     const durationRatio = hi.duration.p50Us / lo.duration.p50Us;
-    const cpuRatio = lo.cpuAvg && hi.cpuAvg ? hi.cpuAvg / lo.cpuAvg : null;
+    const cpuRatio =
+      lo.cpuAvg !== null && hi.cpuAvg !== null && lo.cpuAvg > 0 ? hi.cpuAvg / lo.cpuAvg : null;
     const memDelta =
       lo.memoryAvgMb !== null && hi.memoryAvgMb !== null ? hi.memoryAvgMb - lo.memoryAvgMb : null;
     // Within one type of work the comparison is like for like: the same kind of operation,
@@ -52,7 +53,7 @@ export const performanceComparison: Exercise = {
       const h = report.resources.byOperation.find((r) => r.key === OPERATIONS[type].heavy);
       const side = (r: ResourceStats | undefined, name: string) =>
         r
-          ? `${name} p50 ${formatDuration(r.duration.p50Us)}, CPU avg ${r.cpuAvg ?? '?'} %`
+          ? `${name} p50 ${formatDuration(r.duration.p50Us)}, ${r.cpuAvg === null ? 'CPU not measured' : `CPU avg ${r.cpuAvg} %`}`
           : `${name}: none ran`;
       return `  ${type.padEnd(9)}  light ${side(l, OPERATIONS[type].light)}  |  heavy ${side(h, OPERATIONS[type].heavy)}`;
     });
@@ -62,9 +63,12 @@ export const performanceComparison: Exercise = {
       'By type of work:',
       ...byType,
       '',
-      `Heavy work takes ${times(durationRatio)} as long as light (p50 ${formatDuration(hi.duration.p50Us)} against ${formatDuration(lo.duration.p50Us)}), ` +
-        `at ${cpuRatio === null ? 'an unknown multiple of the' : `${times(cpuRatio)} the`} CPU (${hi.cpuAvg ?? '?'} % against ${lo.cpuAvg ?? '?'} %)` +
-        `${memDelta === null ? '' : ` and ${memDelta >= 0 ? '+' : '−'}${Math.abs(round1(memDelta)!)} MB of memory on average`}.`,
+      `Heavy work takes ${times(durationRatio)} as long as light (p50 ${formatDuration(hi.duration.p50Us)} against ${formatDuration(lo.duration.p50Us)})` +
+        (cpuRatio === null
+          ? ''
+          : ` at ${times(cpuRatio)} the CPU (${hi.cpuAvg} % against ${lo.cpuAvg} %)`) +
+        `${memDelta === null ? '' : ` with ${memDelta >= 0 ? '+' : '−'}${Math.abs(round1(memDelta)!)} MB of memory on average`}` +
+        (cpuRatio === null ? `; their CPU cannot be compared: ${uncompared(lo, hi)}.` : '.'),
       'CPU-heavy work burns more CPU the heavier it is; I/O-heavy work mostly waits on files and Redis, so its CPU % stays low however long it takes.',
       `Whole orders: end to end p50 ${formatDuration(median(heavy.map((o) => o.endToEndMs * 1000)))} heavy against ${formatDuration(median(light.map((o) => o.endToEndMs * 1000)))} light.`,
     ];
@@ -89,6 +93,14 @@ export const performanceComparison: Exercise = {
     };
   },
 };
+
+/** Why two CPU figures cannot be compared: which spans were too short, or light read 0 %. */
+function uncompared(lo: ResourceStats, hi: ResourceStats): string {
+  const short = [lo, hi].filter((r) => r.cpuAvg === null).map((r) => r.key);
+  return short.length > 0
+    ? `the ${short.join(' and ')} spans were too short to measure`
+    : `${lo.key} work read 0 %`;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import type { Intensity } from '../workload/types.js';
 import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import type { Lab } from './lab.js';
-import { round1, spansNamed } from './figures.js';
+import { cpuText, round1, spansNamed } from './figures.js';
 import type { Exercise } from './types.js';
 
 const HEAVY_CPU = 'intensive_prime_computation';
@@ -35,7 +35,7 @@ async function tracesWith(
 }
 
 const describe = (r: ResourceStats) =>
-  `${r.key.padEnd(28)} ${String(r.count).padStart(3)} spans: CPU avg ${r.cpuAvg ?? '?'} %, max ${r.cpuMax ?? '?'} %; memory avg ${r.memoryAvgMb ?? '?'} MB; duration p50 ${formatDuration(r.duration.p50Us)}; CPU-bound ${r.cpuBoundShare === null ? '?' : Math.round(r.cpuBoundShare * 100)} %`;
+  `${r.key.padEnd(28)} ${String(r.count).padStart(3)} spans: ${cpuText(r)}; memory avg ${r.memoryAvgMb ?? '?'} MB; duration p50 ${formatDuration(r.duration.p50Us)}; CPU-bound ${r.cpuBoundShare === null ? '?' : Math.round(r.cpuBoundShare * 100)} %`;
 
 export const resourceCorrelation: Exercise = {
   number: 4,
@@ -60,12 +60,15 @@ export const resourceCorrelation: Exercise = {
       describe(prime),
       describe(json),
       '',
-      `${HEAVY_CPU} ran at ${prime.cpuAvg ?? '?'} % CPU on average, up to ${prime.cpuMax ?? '?'} %, against ${json.cpuAvg ?? '?'} % for ${LIGHT_CPU}` +
-        `${prime.cpuAvg && json.cpuAvg ? ` (${round1(prime.cpuAvg / json.cpuAvg)}×)` : ''}; it took ${formatDuration(prime.duration.p50Us)} against ${formatDuration(json.duration.p50Us)} (p50).`,
+      `${HEAVY_CPU} ran at ${prime.cpuAvg ?? '?'} % CPU on average, up to ${prime.cpuMax ?? '?'} %, ` +
+        (json.cpuAvg === null
+          ? `while ${LIGHT_CPU}'s spans were all too short to measure their CPU`
+          : `against ${json.cpuAvg} % for ${LIGHT_CPU}${prime.cpuAvg !== null && json.cpuAvg > 0 ? ` (${round1(prime.cpuAvg / json.cpuAvg)}×)` : ''}`) +
+        `; it took ${formatDuration(prime.duration.p50Us)} against ${formatDuration(json.duration.p50Us)} (p50).`,
       cores > 1
         ? `Why more than one core (${cores.toFixed(2)} at the peak): heavy CPU work is split into chunks that run on a pool of worker threads, one per core, so one span keeps several cores busy; ${LIGHT_CPU} is small and runs on the service's main thread.`
         : `Here it stayed within one core (${cores.toFixed(2)} at the peak): heavy CPU work is split over a pool of worker threads, one per core, but a scaled-down lab (--workload-scale below 1) or a busy machine leaves too little work to fill them; at scale 1 it reads 170–200 % on two cores.`,
-      `CPU % is per core: 100 % is one core fully busy; the figures are the process's, sampled every 100 ms while the span ran.`,
+      `CPU % is per core: 100 % is one core fully busy. A span's figure is the CPU time its own threads used (the service's main thread, and the pool's threads for heavy work) over its duration, so it never exceeds the cores; spans under half a millisecond are too short to measure and carry none. The peak comes from the process's samples, every 100 ms, while a long span ran.`,
     ];
     return {
       exercise: 4,

@@ -44,7 +44,9 @@ export const severeWorkload: Exercise = {
     if (!severeTrace) throw new ExerciseError('EX_ERR_NO_DATA', 'the severe order has no trace');
 
     const work = workloadSpans(severeTrace);
-    const cpuMax = Math.max(...numbers(work, 'resource.cpu.max'));
+    // Spans too short to measure carry no CPU figure (resource.cpu.measured false).
+    const cpuMaxes = numbers(work, 'resource.cpu.max');
+    const cpuMax = cpuMaxes.length > 0 ? Math.max(...cpuMaxes) : null;
     const memoryMaxMb = Math.max(...numbers(work, 'resource.memory.max_mb'));
     const processingUs = stageUs(severeTrace, SERVICES.processing.stageSpan);
     const waits = followerTraces.map(waitInOrdersUs);
@@ -59,7 +61,7 @@ export const severeWorkload: Exercise = {
     ).join(', ');
 
     const answer = [
-      `The severe order (trace ${severeTrace.traceID}) ran at up to ${cpuMax} % CPU and ${memoryMaxMb} MB; its stages took ${stages}.`,
+      `The severe order (trace ${severeTrace.traceID}) ran at up to ${cpuMax === null ? '? % CPU (no span long enough to measure)' : `${cpuMax} % CPU`} and ${memoryMaxMb} MB; its stages took ${stages}.`,
       `The ${FOLLOWERS} medium orders sent right behind it waited ${formatDuration(mean(waits))} on average in \`${TOPICS.orders}\` (the longest ${formatDuration(Math.max(...waits))}), ` +
         `while a medium order needs ${formatDuration(mediumP50Us)} of processing (p50).`,
       `Throughput: processing-service takes one order at a time, so for the ${formatDuration(processingUs)} of severe work it completed nothing else` +

@@ -1,3 +1,4 @@
+import type { ResourceStats } from '../analysis/index.js';
 import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
 
 /** Small readers of Jaeger spans that several exercises share. */
@@ -48,3 +49,16 @@ export function times(ratio: number): string {
 
 export const round1 = (x: number | null): number | null =>
   x === null ? null : Math.round(x * 10) / 10;
+
+/**
+ * "CPU avg 95 % (max 100 %)", with how many spans it rests on when some were too short to
+ * measure, or that none was long enough.
+ */
+export function cpuText(r: ResourceStats): string {
+  if (r.cpuAvg === null) return `CPU not measured (every span too short to measure)`;
+  const some =
+    r.cpuSpans < r.count
+      ? `, from the ${r.cpuSpans} of ${r.count} spans long enough to measure`
+      : '';
+  return `CPU avg ${r.cpuAvg} % (max ${r.cpuMax ?? '?'} %${some})`;
+}

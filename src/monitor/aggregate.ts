@@ -1,9 +1,11 @@
 import {
   ATTR_RESOURCE_CPU_AVG,
   ATTR_RESOURCE_CPU_BOUND,
-  ATTR_RESOURCE_CPU_EXACT,
   ATTR_RESOURCE_CPU_MAX,
+  ATTR_RESOURCE_CPU_MEASURED,
   ATTR_RESOURCE_CPU_MIN,
+  ATTR_RESOURCE_CPU_SOURCE,
+  ATTR_RESOURCE_CPU_THREADS,
   ATTR_RESOURCE_MEMORY_AVG_MB,
   ATTR_RESOURCE_MEMORY_MAX_MB,
   ATTR_RESOURCE_MEMORY_MIN_MB,
@@ -20,6 +22,24 @@ export interface ResourcePoint {
   readonly rssBytes: number;
 }
 
+/** CPU time one thread used for a span (one pool task, or several summed). */
+export interface ThreadCpu {
+  /** Worker thread id (0: the main thread). */
+  readonly thread: number;
+  readonly cpuNs: number;
+}
+
+/** What the span's own threads used, read on each of them. */
+export interface SpanThreadCpu {
+  /** The span's thread at start and end, ns; undefined where per-thread time is unreadable. */
+  readonly startNs: number | undefined;
+  readonly endNs: number | undefined;
+  /** Other threads' time for the span (pool tasks), one entry per task. */
+  readonly others: readonly ThreadCpu[];
+  /** False when a thread's time for the span could not be read. */
+  readonly complete: boolean;
+}
+
 export interface Thresholds {
   /** % of one core. */
   readonly cpuThresholdPercent: number;
@@ -30,19 +50,29 @@ export interface AggregateInput extends Thresholds {
   /** Taken on the span's thread when the span began and when it ended. */
   readonly start: ResourcePoint;
   readonly end: ResourcePoint;
-  /** The sampler's readings between start and end, oldest first. */
+  /** The sampler's readings (process-wide), oldest first. */
   readonly samples: readonly ResourcePoint[];
-  readonly intervalMs: number;
+  readonly threads: SpanThreadCpu;
+  /** Cores this process may use (os.availableParallelism()): no figure goes above cores × 100. */
+  readonly cores: number;
 }
 
-/** What a workload span carries: CPU as % of one core (200 = two cores busy), memory in MB. */
+/** A span's CPU, % of one core (200 = two cores busy). */
+export interface CpuFigures {
+  readonly avg: number;
+  readonly max: number;
+  readonly min: number;
+  readonly bound: boolean;
+  /** `thread`: the span's own threads' CPU time; `process`: the whole process's (not Linux). */
+  readonly source: 'thread' | 'process';
+  /** Threads counted (source `thread` only): the span's own and each pool thread it used. */
+  readonly threads?: number;
+}
+
+/** What a workload span carries: CPU as % of one core, memory in MB. */
 export interface ResourceFigures {
-  readonly cpuAvg: number;
-  readonly cpuMax: number;
-  readonly cpuMin: number;
-  /** Process CPU time between start and end ÷ wall time: exact, whatever the sampling. */
-  readonly cpuExact: number;
-  readonly cpuBound: boolean;
+  /** Undefined: too short to measure, or a thread's time was unreadable. */
+  readonly cpu: CpuFigures | undefined;
   readonly memoryAvgMb: number;
   readonly memoryMaxMb: number;
   readonly memoryMinMb: number;
@@ -51,53 +81,101 @@ export interface ResourceFigures {
   readonly samples: number;
 }
 
-const BYTES_PER_MB = 1024 * 1024;
+/**
+ * Shortest span whose CPU is measured from thread CPU time. A reading is exact to about 5 µs
+ * (its own cost), and a busy span reads within a point or two of its truth at p95; but on a
+ * loaded machine up to 5.5 % of the readings of spans under 0.5 ms claim more CPU than wall
+ * time (impossible), 1 % at most at 0.5 ms, none from 1 ms (`npm run bench:thread-cpu`,
+ * docs/workload.md).
+ */
+export const MIN_THREAD_MEASURED_MS = 0.5;
+/**
+ * The same where only process CPU time exists: every other running thread's share of it may be
+ * a scheduler tick (4 ms on Linux at 250 Hz) behind, so only spans of 100 ms and more.
+ */
+export const MIN_PROCESS_MEASURED_MS = 100;
+/** Whole sampler intervals a span must hold for max and min from the samples. */
+export const MIN_INTERVALS = 2;
 
-function cpuPercent(from: ResourcePoint, to: ResourcePoint): number {
-  const wallMs = to.timeMs - from.timeMs;
-  if (wallMs <= 0) return 0;
-  // µs of CPU per ms of wall time: /1000 for ms, ×100 for percent.
-  return Math.max(0, (to.cpuUs - from.cpuUs) / wallMs / 10);
-}
+const BYTES_PER_MB = 1024 * 1024;
 
 const round = (n: number, places: number): number => {
   const f = 10 ** places;
   return Math.round(n * f) / f;
 };
+const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
+
+/** Process CPU between two readings, % of one core, within [0, cores × 100]. */
+function processPercent(from: ResourcePoint, to: ResourcePoint, cores: number): number {
+  const wallMs = to.timeMs - from.timeMs;
+  if (wallMs <= 0) return 0;
+  // µs of CPU per ms of wall time: /1000 for ms, ×100 for percent.
+  return clamp((to.cpuUs - from.cpuUs) / wallMs / 10, 0, cores * 100);
+}
 
 /**
- * CPU is measured over the intervals between readings (start, samples, end), clipped to the
- * span so time before it never counts. Intervals shorter than half the sampling interval are
- * merged into a neighbour: a 2 ms slice would give a noisy figure. Without samples the only
- * interval is the whole span, so avg = max = min = the exact figure.
+ * The span's threads' CPU time ÷ its wall time. Each thread's share is clamped to the wall
+ * time (no thread runs longer than the span) and the sum to the cores.
+ */
+function threadPercent(
+  t: SpanThreadCpu,
+  wallMs: number,
+  cores: number,
+): { percent: number; threads: number } | undefined {
+  if (t.startNs === undefined || t.endNs === undefined || !t.complete) return undefined;
+  const wallNs = wallMs * 1e6;
+  const byThread = new Map<number, number>();
+  for (const o of t.others) byThread.set(o.thread, (byThread.get(o.thread) ?? 0) + o.cpuNs);
+  let ns = clamp(t.endNs - t.startNs, 0, wallNs);
+  for (const used of byThread.values()) ns += clamp(used, 0, wallNs);
+  return { percent: Math.min((ns / wallNs) * 100, cores * 100), threads: 1 + byThread.size };
+}
+
+function cpuFigures(
+  input: AggregateInput,
+  inside: readonly ResourcePoint[],
+): CpuFigures | undefined {
+  const { start, end, threads, cores } = input;
+  const wallMs = end.timeMs - start.timeMs;
+  const perThread = threads.startNs !== undefined && threads.endNs !== undefined;
+  if (wallMs < (perThread ? MIN_THREAD_MEASURED_MS : MIN_PROCESS_MEASURED_MS)) return undefined;
+  const own = perThread ? threadPercent(threads, wallMs, cores) : undefined;
+  if (perThread && !own) return undefined;
+  const avg = own ? own.percent : processPercent(start, end, cores);
+
+  // The samples are the whole process's: per interval they count the span's threads and
+  // whatever else ran. Only whole intervals inside the span, and only enough of them, say
+  // more than the average does; max and min always bracket it.
+  let max = avg;
+  let min = avg;
+  if (inside.length - 1 >= MIN_INTERVALS) {
+    for (let i = 1; i < inside.length; i++) {
+      const rate = processPercent(inside[i - 1]!, inside[i]!, cores);
+      max = Math.max(max, rate);
+      min = Math.min(min, rate);
+    }
+  }
+  return {
+    avg: round(avg, 1),
+    max: round(max, 1),
+    min: round(min, 1),
+    bound: avg >= input.cpuThresholdPercent,
+    source: own ? 'thread' : 'process',
+    ...(own ? { threads: own.threads } : {}),
+  };
+}
+
+/**
+ * CPU from the span's own threads' CPU time (see cpuFigures); memory from the process's RSS
+ * at start, at each sample inside the span, and at end.
  */
 export function aggregate(input: AggregateInput): ResourceFigures {
   const { start, end } = input;
   const inside = input.samples.filter((s) => s.timeMs > start.timeMs && s.timeMs < end.timeMs);
-  const minSpanMs = input.intervalMs / 2;
-
-  const bounds: ResourcePoint[] = [start];
-  for (const s of inside) {
-    if (s.timeMs - bounds[bounds.length - 1]!.timeMs >= minSpanMs) bounds.push(s);
-  }
-  if (bounds.length > 1 && end.timeMs - bounds[bounds.length - 1]!.timeMs < minSpanMs) {
-    bounds[bounds.length - 1] = end;
-  } else {
-    bounds.push(end);
-  }
-  const rates: number[] = [];
-  for (let i = 1; i < bounds.length; i++) rates.push(cpuPercent(bounds[i - 1]!, bounds[i]!));
-
-  const cpuExact = cpuPercent(start, end);
-  const cpuAvg = rates.reduce((a, b) => a + b, 0) / rates.length;
   const memory = [start, ...inside, end].map((p) => p.rssBytes / BYTES_PER_MB);
   const memoryMaxMb = Math.max(...memory);
   return {
-    cpuAvg: round(cpuAvg, 1),
-    cpuMax: round(Math.max(...rates), 1),
-    cpuMin: round(Math.min(...rates), 1),
-    cpuExact: round(cpuExact, 1),
-    cpuBound: Math.max(cpuAvg, cpuExact) >= input.cpuThresholdPercent,
+    cpu: cpuFigures(input, inside),
     memoryAvgMb: round(memory.reduce((a, b) => a + b, 0) / memory.length, 2),
     memoryMaxMb: round(memoryMaxMb, 2),
     memoryMinMb: round(Math.min(...memory), 2),
@@ -106,14 +184,21 @@ export function aggregate(input: AggregateInput): ResourceFigures {
   };
 }
 
-/** The spec's attribute names for the figures. */
-export function resourceAttributes(f: ResourceFigures): Record<string, number | boolean> {
+/** The spec's attribute names for the figures; no CPU figure at all where it was not measured. */
+export function resourceAttributes(f: ResourceFigures): Record<string, number | boolean | string> {
+  const cpu: Record<string, number | boolean | string> = f.cpu
+    ? {
+        [ATTR_RESOURCE_CPU_AVG]: f.cpu.avg,
+        [ATTR_RESOURCE_CPU_MAX]: f.cpu.max,
+        [ATTR_RESOURCE_CPU_MIN]: f.cpu.min,
+        [ATTR_RESOURCE_CPU_BOUND]: f.cpu.bound,
+        [ATTR_RESOURCE_CPU_MEASURED]: true,
+        [ATTR_RESOURCE_CPU_SOURCE]: f.cpu.source,
+        ...(f.cpu.threads !== undefined ? { [ATTR_RESOURCE_CPU_THREADS]: f.cpu.threads } : {}),
+      }
+    : { [ATTR_RESOURCE_CPU_MEASURED]: false };
   return {
-    [ATTR_RESOURCE_CPU_AVG]: f.cpuAvg,
-    [ATTR_RESOURCE_CPU_MAX]: f.cpuMax,
-    [ATTR_RESOURCE_CPU_MIN]: f.cpuMin,
-    [ATTR_RESOURCE_CPU_EXACT]: f.cpuExact,
-    [ATTR_RESOURCE_CPU_BOUND]: f.cpuBound,
+    ...cpu,
     [ATTR_RESOURCE_MEMORY_AVG_MB]: f.memoryAvgMb,
     [ATTR_RESOURCE_MEMORY_MAX_MB]: f.memoryMaxMb,
     [ATTR_RESOURCE_MEMORY_MIN_MB]: f.memoryMinMb,

@@ -1,11 +1,13 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Span } from '@opentelemetry/api';
 import { aggregate, resourceAttributes } from './aggregate.js';
-import type { ResourceFigures, ResourcePoint } from './aggregate.js';
+import type { ResourceFigures, ResourcePoint, ThreadCpu } from './aggregate.js';
 import { readPoint } from './point.js';
 import { createSampleRing, openSampleRing } from './ring.js';
 import type { SampleRing } from './ring.js';
+import { threadCpuNs } from './thread-cpu.js';
 
 export interface ResourceMonitorOptions {
   /** How often the sampler reads CPU and memory (default 100 ms). */
@@ -22,12 +24,41 @@ export interface ResourceMonitorOptions {
    * 8 MB) and is as regular when nothing blocks the loop for long.
    */
   readonly sampler?: 'thread' | 'main';
+  /** Cores the process may use; no CPU figure exceeds cores × 100 (default: availableParallelism). */
+  readonly cores?: number;
 }
 
-/** Where a span began: the reading then, and the sampler's position. */
-export interface ResourceMark {
+/** Where other threads' CPU time for a span is added: each CPU pool task reports its own. */
+export interface ThreadCpuLedger {
+  /** `cpuNs` undefined: the thread could not read its time, so the span's CPU is unknown. */
+  addThreadCpu(thread: number, cpuNs: number | undefined): void;
+}
+
+/** Where a span began: the readings then, and the sampler's position. */
+export interface ResourceMark extends ThreadCpuLedger {
   readonly point: ResourcePoint;
   readonly sampleIndex: number;
+  /** CPU time of the thread that began the span, ns (undefined where unreadable). */
+  readonly threadNs: number | undefined;
+  /** Other threads' CPU time for the span, added so far. */
+  readonly others: readonly ThreadCpu[];
+  /** False once a thread could not read its time. */
+  readonly complete: boolean;
+}
+
+class Mark implements ResourceMark {
+  readonly others: ThreadCpu[] = [];
+  complete = true;
+  constructor(
+    readonly point: ResourcePoint,
+    readonly sampleIndex: number,
+    readonly threadNs: number | undefined,
+  ) {}
+
+  addThreadCpu(thread: number, cpuNs: number | undefined): void {
+    if (cpuNs === undefined) this.complete = false;
+    else this.others.push({ thread, cpuNs });
+  }
 }
 
 export interface ResourceMonitor {
@@ -37,6 +68,7 @@ export interface ResourceMonitor {
    * per-interval samples on the sampler's own clock. Rejects if the sampler failed first.
    */
   readonly ready: Promise<void>;
+  /** Call on the span's own thread; `finish` / `measure` on the same thread. */
   begin(): ResourceMark;
   /** The figures from `mark` to now. */
   measure(mark: ResourceMark): ResourceFigures;
@@ -55,7 +87,8 @@ const SAMPLER_FILE = path.join(__dirname, 'sampler-worker.js');
 
 /**
  * Starts the sampler now, so readings exist before the first span. The thread (or timer) is
- * unref'd: it never keeps the process alive. If it dies, spans still get exact figures.
+ * unref'd: it never keeps the process alive. If it dies, spans still get their threads' CPU
+ * and their memory at start and end.
  */
 export function createResourceMonitor(options: ResourceMonitorOptions = {}): ResourceMonitor {
   const intervalMs = options.intervalMs ?? 100;
@@ -63,6 +96,7 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
     cpuThresholdPercent: options.cpuThresholdPercent ?? 80,
     memoryThresholdMb: options.memoryThresholdMb ?? 200,
   };
+  const cores = options.cores ?? availableParallelism();
   const buffer = createSampleRing(options.capacity ?? 8192);
   const ring = openSampleRing(buffer);
   const sampler =
@@ -70,19 +104,30 @@ export function createResourceMonitor(options: ResourceMonitorOptions = {}): Res
   const { ready } = sampler;
   let closed = false;
 
-  const measure = (mark: ResourceMark): ResourceFigures =>
-    aggregate({
+  const begin = (): ResourceMark => {
+    // Each reading of this thread's CPU time is followed at once by the wall time: the two
+    // describe the same instants (the RSS reading after them may take tens of µs).
+    const threadNs = threadCpuNs();
+    return new Mark(readPoint(), ring.count(), threadNs);
+  };
+
+  const measure = (mark: ResourceMark): ResourceFigures => {
+    const endNs = threadCpuNs();
+    const end = readPoint();
+    return aggregate({
       start: mark.point,
-      end: readPoint(),
+      end,
       samples: ring.readFrom(mark.sampleIndex),
-      intervalMs,
+      threads: { startNs: mark.threadNs, endNs, others: mark.others, complete: mark.complete },
+      cores,
       ...thresholds,
     });
+  };
 
   return {
     intervalMs,
     ready,
-    begin: () => ({ point: readPoint(), sampleIndex: ring.count() }),
+    begin,
     measure,
     samplesSince: (fromIndex) => ring.readSince(fromIndex),
     finish(mark, span) {

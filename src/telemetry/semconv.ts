@@ -24,8 +24,15 @@ export const ATTR_RESOURCE_MEMORY_MAX_MB = 'resource.memory.max_mb';
 export const ATTR_RESOURCE_MEMORY_MIN_MB = 'resource.memory.min_mb';
 export const ATTR_RESOURCE_MEMORY_THRESHOLD_EXCEEDED = 'resource.memory_threshold_exceeded';
 export const ATTR_RESOURCE_SAMPLES = 'resource.samples';
-/** Exact process CPU time between span start and end, as % of one core. */
-export const ATTR_RESOURCE_CPU_EXACT = 'resource.cpu.exact';
+/**
+ * Ours. false: the span was too short to measure its CPU (or a thread's CPU time could not be
+ * read), and it carries no `resource.cpu.*` figure nor `resource.cpu_bound`.
+ */
+export const ATTR_RESOURCE_CPU_MEASURED = 'resource.cpu.measured';
+/** Ours. Whose CPU time the figures count: `thread` (the span's own threads) or `process`. */
+export const ATTR_RESOURCE_CPU_SOURCE = 'resource.cpu.source';
+/** Ours. Threads whose CPU time is counted: the span's own, and each pool thread it used. */
+export const ATTR_RESOURCE_CPU_THREADS = 'resource.cpu.threads';
 
 // Messaging: OpenTelemetry's messaging conventions (incubating, so the package is pinned to
 // one version), plus the time a message waited.

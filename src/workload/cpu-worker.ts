@@ -1,8 +1,12 @@
 import { parentPort } from 'node:worker_threads';
+import { threadCpuNs } from '../monitor/thread-cpu.js';
 import { primeWork } from './operations/cpu-kernels.js';
 import type { PrimeChunk } from './operations/cpu-kernels.js';
 
-/** Worker of the CPU pool: runs one chunk of prime work per message. */
+/**
+ * Worker of the CPU pool: runs one chunk of prime work per message, and says how much CPU
+ * time this thread spent on it (undefined where the thread cannot read its own time).
+ */
 interface Job {
   readonly id: number;
   readonly chunk: PrimeChunk;
@@ -30,7 +34,11 @@ port.on('message', (message: unknown) => {
     return;
   }
   try {
-    port.postMessage({ id: message.id, ok: true, result: primeWork(message.chunk) });
+    const before = threadCpuNs();
+    const result = primeWork(message.chunk);
+    const after = threadCpuNs();
+    const cpuNs = before !== undefined && after !== undefined ? after - before : undefined;
+    port.postMessage({ id: message.id, ok: true, result, cpuNs });
   } catch (err) {
     port.postMessage({ id: message.id, ok: false, error: (err as Error).message });
   }

@@ -4,17 +4,26 @@ import { Worker } from 'node:worker_threads';
 import { WorkloadError } from './errors.js';
 import type { PrimeChunk, PrimeResult } from './operations/cpu-kernels.js';
 
+/** A chunk's result, and the CPU time the worker thread spent on it. */
+export interface PoolResult {
+  readonly value: PrimeResult;
+  /** The worker's thread id. */
+  readonly thread: number;
+  /** ns on a CPU; undefined where the worker cannot read its own CPU time. */
+  readonly cpuNs: number | undefined;
+}
+
 /** Worker threads for heavy and severe CPU work, so one process really uses several cores. */
 export interface CpuPool {
   readonly size: number;
-  run(chunk: PrimeChunk): Promise<PrimeResult>;
+  run(chunk: PrimeChunk): Promise<PoolResult>;
   close(): Promise<void>;
 }
 
 interface Task {
   readonly id: number;
   readonly chunk: PrimeChunk;
-  resolve(result: PrimeResult): void;
+  resolve(result: PoolResult): void;
   reject(err: Error): void;
 }
 
@@ -46,13 +55,21 @@ export function createCpuPool(size = availableParallelism()): CpuPool {
     };
     worker.on(
       'message',
-      (reply: { id?: unknown; ok?: unknown; result?: PrimeResult; error?: string }) => {
+      (reply: {
+        id?: unknown;
+        ok?: unknown;
+        result?: PrimeResult;
+        cpuNs?: unknown;
+        error?: string;
+      }) => {
         const task = slot.task;
         if (!task || reply.id !== task.id) return;
         slot.task = undefined;
         worker.unref();
-        if (reply.ok === true && reply.result) task.resolve(reply.result);
-        else task.reject(new WorkloadError('WL_ERR_WORKER_FAILED', reply.error ?? 'no result'));
+        if (reply.ok === true && reply.result) {
+          const cpuNs = typeof reply.cpuNs === 'number' ? reply.cpuNs : undefined;
+          task.resolve({ value: reply.result, thread: worker.threadId, cpuNs });
+        } else task.reject(new WorkloadError('WL_ERR_WORKER_FAILED', reply.error ?? 'no result'));
         pump();
       },
     );
@@ -81,7 +98,7 @@ export function createCpuPool(size = availableParallelism()): CpuPool {
     size,
     run(chunk) {
       if (closed) return Promise.reject(new WorkloadError('WL_ERR_POOL_CLOSED'));
-      return new Promise<PrimeResult>((resolve, reject) => {
+      return new Promise<PoolResult>((resolve, reject) => {
         queue.push({ id: nextId++, chunk, resolve, reject });
         pump();
       });

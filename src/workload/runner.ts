@@ -5,7 +5,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import type { Redis } from 'ioredis';
 import type { ServiceKind } from '../model/index.js';
 import { createResourceMonitor } from '../monitor/index.js';
-import type { ResourceMonitor } from '../monitor/index.js';
+import type { ResourceMonitor, ThreadCpuLedger } from '../monitor/index.js';
 import {
   ATTR_WORKLOAD_INTENSITY,
   ATTR_WORKLOAD_ITEMS,
@@ -87,9 +87,9 @@ export function createWorkload(deps: WorkloadDeps): Workload {
   let closed = false;
   const getPool = (): CpuPool => (pool ??= createCpuPool());
 
-  async function execute(plan: WorkloadPlan): Promise<void> {
+  async function execute(plan: WorkloadPlan, ledger: ThreadCpuLedger | undefined): Promise<void> {
     if (CPU_OPERATIONS.has(plan.operation)) {
-      await runCpuOperation(plan.operation as CpuOperation, plan.items, getPool);
+      await runCpuOperation(plan.operation as CpuOperation, plan.items, getPool, ledger);
     } else {
       await runIoOperation(plan.operation as IoOperation, plan.items, ioDeps);
     }
@@ -125,7 +125,7 @@ export function createWorkload(deps: WorkloadDeps): Workload {
           try {
             // One span per Redis command of a 700k-command operation would drown the trace:
             // the workload span describes the work, so instrumentation is quiet inside it.
-            await context.with(suppressTracing(context.active()), () => execute(plan));
+            await context.with(suppressTracing(context.active()), () => execute(plan, mark));
             return plan;
           } finally {
             // Before the span ends: the figures are attributes of it.

@@ -90,7 +90,7 @@ export interface MonitorSettings {
   /** False: no sampler thread, workload spans carry no `resource.*` attributes. */
   readonly enabled: boolean;
   readonly intervalMs: number;
-  /** % of one core; a span whose average (or exact) CPU reaches it is `resource.cpu_bound`. */
+  /** % of one core; a span whose average CPU reaches it is `resource.cpu_bound`. */
   readonly cpuThresholdPercent: number;
   /** A span whose highest RSS goes over it has `resource.memory_threshold_exceeded`. */
   readonly memoryThresholdMb: number;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { formatDuration } from '../../src/ui/model/format.js';
@@ -213,6 +214,41 @@ describe('web UI in Chromium against a running system', () => {
     );
     await chart.scrollIntoViewIfNeeded();
     await screenshot(page, 'resources');
+  });
+
+  test('span details: a workload span shows its CPU in % within the cores, or that it was too short to measure', async () => {
+    const { page } = w;
+    await page.goto(`${sys.queryUrl}/trace/${light.traceID}`);
+    const work = light.spans.filter((s) => s.tags.some((t) => t.key === 'workload.operation'));
+    assert.equal(work.length, 6);
+    const seen = new Set<string>();
+    for (const span of work) {
+      await page.locator(`.span-row[data-span-id="${span.spanID}"]`).click();
+      const details = page.locator(`.span-details[data-span-id="${span.spanID}"]`);
+      await details.waitFor();
+      // Each card: the attribute's name without `resource.`, then its value in words.
+      const cards = new Map<string, string>();
+      const all = details.locator('.resource-card');
+      for (let i = 0; i < (await all.count()); i++) {
+        const c = all.nth(i);
+        cards.set(await c.locator('span').innerText(), await c.locator('b').innerText());
+      }
+      const card = (key: string) => cards.get(key);
+      const measured = span.tags.find((t) => t.key === 'resource.cpu.measured')?.value;
+      if (measured === false) {
+        assert.equal(card('cpu.measured'), 'too short to measure', span.operationName);
+        assert.equal(card('cpu.avg'), undefined, `${span.operationName}: no CPU figure`);
+        seen.add('unmeasured');
+      } else {
+        assert.equal(measured, true, span.operationName);
+        const avg = Number(/^([\d.]+) % CPU$/.exec(card('cpu.avg') ?? '')?.[1]);
+        assert.ok(avg >= 0 && avg <= availableParallelism() * 100, `${span.operationName}: ${avg}`);
+        assert.match(card('cpu.threads') ?? '', /^\d+ threads?$/);
+        seen.add('measured');
+      }
+    }
+    console.log(`light trace's workload spans: ${[...seen].join(' and ')}`);
+    await screenshot(page, 'span-resources');
   });
 
   test('span values are shown as text: the attack string runs nothing', async () => {

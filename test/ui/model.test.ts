@@ -55,6 +55,15 @@ describe('formatting', () => {
     for (const [us, text] of cases) assert.equal(formatDuration(us), text, String(us));
   });
 
+  test('a span too short to measure its CPU says so; the threads and source read as words', () => {
+    assert.equal(formatAttribute('resource.cpu.measured', false), 'too short to measure');
+    assert.equal(formatAttribute('resource.cpu.measured', true), 'measured');
+    assert.equal(formatAttribute('resource.cpu.threads', 3), '3 threads');
+    assert.equal(formatAttribute('resource.cpu.threads', 1), '1 thread');
+    assert.equal(formatAttribute('resource.cpu.source', 'thread'), "the span's own threads");
+    assert.equal(formatAttribute('resource.cpu.source', 'process'), 'the whole process');
+  });
+
   test('resource figures carry their units', () => {
     assert.equal(formatAttribute('resource.cpu.avg', 156.8), '156.8 % CPU');
     assert.equal(formatAttribute('resource.memory.max_mb', 67.66), '67.7 MB');

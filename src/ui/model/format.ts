@@ -39,10 +39,20 @@ export function formatChange(beforeUs: number, afterUs: number): string {
 /**
  * A span attribute's value as text, with the resource monitor's figures in their units:
  * `resource.cpu.avg` 156.8 → "156.8 % CPU", `resource.memory.max_mb` 67.7 → "67.7 MB",
- * `resource.cpu_bound` true → "cpu-bound"; durations by their suffix, `tracelab.queue.wait_us`
- * 4200000 → "4.2 s".
+ * `resource.cpu_bound` true → "cpu-bound", `resource.cpu.measured` false → "too short to
+ * measure"; durations by their suffix, `tracelab.queue.wait_us` 4200000 → "4.2 s".
  */
 export function formatAttribute(key: string, value: string | number | boolean): string {
+  // The span's CPU is not a CPU figure: the span was too short to measure (no figures).
+  if (key === 'resource.cpu.measured' && typeof value === 'boolean') {
+    return value ? 'measured' : 'too short to measure';
+  }
+  if (key === 'resource.cpu.threads' && typeof value === 'number') {
+    return `${value} thread${value === 1 ? '' : 's'}`;
+  }
+  if (key === 'resource.cpu.source' && typeof value === 'string') {
+    return value === 'thread' ? "the span's own threads" : 'the whole process';
+  }
   if (key.startsWith('resource.') && typeof value === 'number') {
     if (key.startsWith('resource.cpu.')) return `${value.toFixed(1)} % CPU`;
     if (key.startsWith('resource.memory.') && key.endsWith('_mb')) return `${value.toFixed(1)} MB`;

@@ -1,3 +1,4 @@
+import type { ThreadCpuLedger } from '../../monitor/index.js';
 import type { CpuPool } from '../pool.js';
 import type { CpuOperation } from '../types.js';
 import { hashComputation, jsonProcessing, SEVERE_BYTES_PER_ITEM } from './cpu-kernels.js';
@@ -15,12 +16,14 @@ export interface CpuResult {
 
 /**
  * Light and medium work runs on the calling thread: it is short, and blocking the event loop
- * is what makes head-of-line blocking real. Heavy and severe work is split over the pool.
+ * is what makes head-of-line blocking real. Heavy and severe work is split over the pool; each
+ * chunk's CPU time, read on its worker thread, goes to `ledger` (the span's resource mark).
  */
 export async function runCpuOperation(
   operation: CpuOperation,
   items: number,
   pool: () => CpuPool,
+  ledger?: ThreadCpuLedger,
 ): Promise<CpuResult> {
   switch (operation) {
     case 'json_processing':
@@ -29,9 +32,12 @@ export async function runCpuOperation(
     case 'hash_computation':
       return { operation, items, chunks: 0, digest: hashComputation(items).digest };
     case 'intensive_prime_computation':
-      return { operation, ...(await parallelPrimeWork(pool(), items, 1, 0)) };
+      return { operation, ...(await parallelPrimeWork(pool(), items, 1, 0, ledger)) };
     case 'extreme_cpu_computation':
-      return { operation, ...(await parallelPrimeWork(pool(), items, 2, SEVERE_BYTES_PER_ITEM)) };
+      return {
+        operation,
+        ...(await parallelPrimeWork(pool(), items, 2, SEVERE_BYTES_PER_ITEM, ledger)),
+      };
   }
 }
 
@@ -58,13 +64,20 @@ async function parallelPrimeWork(
   items: number,
   passes: number,
   bytesPerItem: number,
+  ledger: ThreadCpuLedger | undefined,
 ): Promise<Omit<CpuResult, 'operation'>> {
   const chunks: PrimeChunk[] = splitItems(items, pool.size * CHUNKS_PER_WORKER).map((c) => ({
     ...c,
     passes,
     bytesPerItem,
   }));
-  const results = await Promise.all(chunks.map((c) => pool.run(c)));
+  const results = await Promise.all(
+    chunks.map(async (c) => {
+      const r = await pool.run(c);
+      ledger?.addThreadCpu(r.thread, r.cpuNs);
+      return r.value;
+    }),
+  );
   return { items, chunks: chunks.length, ...combine(results) };
 }
 
