@@ -13,24 +13,11 @@ import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import type { Lab } from './lab.js';
 import { round1 } from './figures.js';
+import { estimateScaling } from './scaling-estimate.js';
 import type { Exercise, ExerciseContext } from './types.js';
 
 const ORDERS = 8;
 const PROCESSING = SERVICES.processing.serviceName;
-/** A measured change further than this from the estimate (percentage points) is a miss. */
-const MISS_POINTS = 10;
-
-/**
- * The queueing model's mean wait for a burst of `messages` arriving at once at `replicas` that
- * each take `serviceUs` an order: the i-th order (from 0) waits ⌊i / replicas⌋ service times.
- */
-export function burstMeanWaitUs(messages: number, replicas: number, serviceUs: number): number {
-  if (messages <= 0 || replicas <= 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < messages; i++) sum += Math.floor(i / replicas);
-  return (sum / messages) * serviceUs;
-}
-
 /** One variant: its own lab, the same burst, its traces and their analysis. */
 async function runVariant(
   ctx: ExerciseContext,
@@ -88,33 +75,22 @@ export const scaling: Exercise = {
     )[0];
     const messages = b.c.messages;
     const cores = availableParallelism();
-    // The estimate keeps the baseline's service time: the model's wait with twice the replicas.
-    const modelBase = burstMeanWaitUs(messages, b.c.instances, b.c.serviceTime.meanUs);
-    const modelNext = burstMeanWaitUs(messages, n.c.instances, b.c.serviceTime.meanUs);
-    const expectedPct = modelBase > 0 ? Math.round((modelNext / modelBase - 1) * 1000) / 10 : null;
-    const measuredPct = hop?.deltaPct ?? null;
-    const missed =
-      expectedPct !== null && measuredPct !== null
-        ? Math.abs(measuredPct - expectedPct) >= MISS_POINTS
-        : false;
-    // The same model with the service time each replica really had after scaling.
-    const modelMeasured = burstMeanWaitUs(messages, n.c.instances, n.c.serviceTime.meanUs);
-    const slowdown =
-      b.c.serviceTime.meanUs > 0 ? n.c.serviceTime.meanUs / b.c.serviceTime.meanUs : null;
+    const est = estimateScaling(
+      messages,
+      {
+        replicas: b.c.instances,
+        serviceUs: b.c.serviceTime.meanUs,
+        meanWaitUs: hop?.baseMeanUs ?? null,
+      },
+      {
+        replicas: n.c.instances,
+        serviceUs: n.c.serviceTime.meanUs,
+        meanWaitUs: hop?.nextMeanUs ?? null,
+      },
+      cores,
+    );
     const util = (u: number | null) => (u === null ? 'n/a' : `${round1(u)}×`);
     const rank = (p: { rank: number } | null) => (p ? `${ordinal(p.rank)} order` : 'last order');
-    const why = !missed
-      ? [
-          `The measurement is within ${MISS_POINTS} points of the estimate: each replica kept about the baseline's service time.`,
-        ]
-      : [
-          `Why the estimate missed: it assumes each replica still takes ${formatDuration(b.c.serviceTime.meanUs)} an order. ` +
-            `Measured, each of the ${n.c.instances} replicas took ${formatDuration(n.c.serviceTime.meanUs)} (${slowdown === null ? 'n/a' : `×${round1(slowdown)}`} the baseline's ${formatDuration(b.c.serviceTime.meanUs)})` +
-            (slowdown !== null && slowdown >= 1.2
-              ? `: the replicas' CPU work shares the machine's ${cores} cores with each other and the other services, so two at once run each other slower and capacity rose ${perSec(b.limitPerSec)} → ${perSec(n.limitPerSec)}, not ×${n.c.instances}.`
-              : `: the service time hardly changed, so the difference is in how the burst reached the replicas (which replica took which order, and when).`),
-          `  With that service time the model gives a mean wait of ${formatDuration(modelMeasured)}; measured ${formatDuration(hop?.nextMeanUs ?? 0)}.`,
-        ];
     const answer = [
       `Limitation: ${PROCESSING} handles one order at a time and takes ${formatDuration(b.c.serviceTime.meanUs)} per order (mean service time), so it finishes at most ${perSec(b.limitPerSec)}; ` +
         `a burst of ${messages} queues in \`${TOPICS.orders}\` (the ${rank(b.hop.growth.last)} waited ${formatDuration(b.hop.growth.last?.waitUs ?? 0)}; utilisation ${util(b.c.utilisation)}).`,
@@ -124,7 +100,7 @@ export const scaling: Exercise = {
       '  load balancing: the consumer group is the balancer: Redis Streams hands each message to one idle consumer, Kafka splits the partitions among replicas (six per topic in the Docker stack);',
       "  async processing: let one replica take several orders at once (`--concurrency 2`): CPU work already runs on worker threads, so a second order overlaps the first one's I/O and waiting.",
       '',
-      `Estimate: ${messages} orders at once, the i-th waits ⌊i / replicas⌋ service times; at the baseline's ${formatDuration(b.c.serviceTime.meanUs)} an order the mean wait goes ${formatDuration(modelBase)} → ${formatDuration(modelNext)} (${formatPercent(expectedPct)}).`,
+      est.estimateLine,
       '',
       `Measured, ${messages} orders at once, processing forced heavy, 1 replica → 2, on ${cores} cores:`,
       ...[
@@ -139,7 +115,7 @@ export const scaling: Exercise = {
         [`utilisation`, `${util(b.c.utilisation)} → ${util(n.c.utilisation)}`],
         [
           `mean wait in \`${TOPICS.orders}\``,
-          `${formatDuration(hop?.baseMeanUs ?? 0)} → ${formatDuration(hop?.nextMeanUs ?? 0)} (${formatPercent(measuredPct)}; estimate ${formatPercent(expectedPct)})`,
+          `${formatDuration(hop?.baseMeanUs ?? 0)} → ${formatDuration(hop?.nextMeanUs ?? 0)} (${formatPercent(hop?.deltaPct ?? null)}; estimate ${formatPercent(est.estimatedPct)})`,
         ],
         [
           `wait of the last to arrive`,
@@ -151,7 +127,7 @@ export const scaling: Exercise = {
         ],
       ].map(([k, v]) => `  ${k!.padEnd(30)} ${v}`),
       '',
-      ...why,
+      ...est.whyLines,
       ...(nextBusiest && nextBusiest.service !== PROCESSING
         ? [
             `With two replicas the busiest consumer is ${nextBusiest.service} (utilisation ${util(nextBusiest.utilisation)}): the bottleneck moved, which is why end to end gains less than the wait in \`${TOPICS.orders}\`.`,
@@ -174,11 +150,11 @@ export const scaling: Exercise = {
         scaledLimitPerSec: round1(n.limitPerSec),
         baseMeanWaitUs: hop?.baseMeanUs ?? null,
         scaledMeanWaitUs: hop?.nextMeanUs ?? null,
-        waitDeltaPct: measuredPct,
-        estimatedWaitDeltaPct: expectedPct,
-        estimatedScaledMeanWaitUs: Math.round(modelNext),
-        modelWithScaledServiceMeanWaitUs: Math.round(modelMeasured),
-        estimateMissed: missed,
+        waitDeltaPct: hop?.deltaPct ?? null,
+        estimatedWaitDeltaPct: est.estimatedPct,
+        estimatedScaledMeanWaitUs: Math.round(est.modelNextUs),
+        modelWithScaledServiceMeanWaitUs: Math.round(est.modelMeasuredUs),
+        estimateMissed: est.missed,
         cores,
         baseUtilisation: round1(b.c.utilisation),
         scaledUtilisation: round1(n.c.utilisation),
