@@ -287,6 +287,7 @@ describe('web UI in Chromium against a running system', () => {
 
   test('compare leads with the queue wait that grew, with a bar and a readable figure', async () => {
     const { page } = w;
+    await page.setViewportSize({ width: 1400, height: 900 });
     await page.goto(`${sys.queryUrl}/compare?a=${light.traceID}&b=${queued.traceID}`);
     await page.locator('table.changes tr.change').first().waitFor();
     const aWait = waitsFromSpans(light).get('orders')!;
