@@ -114,9 +114,9 @@ export function compareReports(base: AnalysisReport, next: AnalysisReport): Repo
   };
 }
 
-/** Mean time per trace on the critical path, per stage and queue. */
 type PathKey = Pick<ChangeInput, 'kind' | 'service' | 'operation' | 'topic'>;
 
+/** Mean time per trace on the critical path, per stage and queue. */
 function pathTimes(r: AnalysisReport): Map<string, { key: PathKey; us: Microseconds }> {
   const n = r.criticalPath.traces.length;
   const out = new Map<string, { key: PathKey; us: Microseconds }>();
@@ -185,7 +185,8 @@ function headlineOf(
   e2e: ReportComparison['endToEnd'],
 ): Finding {
   const e2eText = `end to end (p50) ${fmt(e2e.baseP50Us)} → ${fmt(e2e.nextP50Us)} (${relative(e2e.baseP50Us, e2e.nextP50Us)})`;
-  const onPath = path.filter((c) => changed(rowVerdictAsChange(c)));
+  // Path rows hold the time on the critical path on both sides: their verdict is the path's.
+  const onPath = path.filter((c) => c.verdict === 'faster' || c.verdict === 'slower');
   const top = onPath[0];
   if (top) {
     const other = onPath[1];
@@ -238,5 +239,3 @@ function headlineOf(
     figures: { endToEndDeltaUs: e2e.deltaUs, endToEndDeltaPct: e2e.deltaPct },
   };
 }
-
-const rowVerdictAsChange = (c: ChangeRow): ChangeVerdict => verdictOf(c.pathAUs, c.pathBUs);
