@@ -31,10 +31,7 @@ const LIVE_POLL_MS = 3000;
  * orders: api-service's `POST /order`; a search the form sent keeps what it says ("all"
  * operations included).
  */
-export function searchFrom(
-  query: URLSearchParams,
-  services: readonly string[],
-): TraceSearch | undefined {
+function searchFrom(query: URLSearchParams, services: readonly string[]): TraceSearch | undefined {
   const chosen = query.get('service');
   const orders = chosen === null && services.includes(DEFAULT_SERVICE);
   const service = chosen ?? (orders ? DEFAULT_SERVICE : services[0]);
