@@ -201,7 +201,7 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
       {
         label: `${h.topic} now`,
         value: h.nextMeanUs ?? 0,
-        text: `${formatDuration(h.nextMeanUs ?? 0)} (${formatChange(h.baseMeanUs ?? 0, h.nextMeanUs ?? 0)})`,
+        text: `${formatDuration(h.nextMeanUs ?? 0)}, ${formatChange(h.baseMeanUs ?? 0, h.nextMeanUs ?? 0)}`,
         colour: h.verdict === 'faster' ? '#59a14f' : h.verdict === 'slower' ? '#e15759' : '#4e79a7',
       },
     ]);
