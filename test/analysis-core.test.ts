@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareTraces, criticalPath, queueWaits } from '../src/analysis/index.js';
+import {
+  compareTraces,
+  criticalPath,
+  formatChange,
+  formatRelative,
+  queueWaits,
+  verdictOf,
+} from '../src/analysis/index.js';
 import type { CriticalPathSegment } from '../src/analysis/index.js';
 import type { JaegerTrace } from '../src/model/jaeger-trace.js';
 import { at, drawTrace, ms, snapshot } from './helpers/draw-trace.js';
@@ -286,6 +293,104 @@ POST /order                          | api-service          | server   |[====]
         'processing-service',
       ],
     );
+  });
+});
+
+describe('compare: the largest change on the critical path first', () => {
+  const before = `
+POST /order                          | api-service          | server   |[====]
+  create_order                       | api-service          |          | [==]
+    send orders                      | api-service          | producer |   []
+      process orders                 | processing-service   | consumer |          [==========]
+        process_order                | processing-service   |          |          [==========]
+          data_transformation        | processing-service   |          |          [====]
+          cache_lookup               | processing-service   |          |          [===]
+          business_logic             | processing-service   |          |               [====]
+          send processed-orders      | processing-service   | producer |                    []
+            process processed-orders | notification-service | consumer |                         [==]
+              notify_order           | notification-service |          |                         [==]
+`;
+  // Processing got faster on every stage, one of them off the path (cache_lookup runs beside
+  // data_transformation); the message then waited 42 ms in processed-orders instead of 4 ms.
+  const after = `
+POST /order                          | api-service          | server   |[====]
+  create_order                       | api-service          |          | [==]
+    send orders                      | api-service          | producer |   []
+      process orders                 | processing-service   | consumer |          [=======]
+        process_order                | processing-service   |          |          [=======]
+          data_transformation        | processing-service   |          |          [===]
+          cache_lookup               | processing-service   |          |          []
+          business_logic             | processing-service   |          |              [==]
+          send processed-orders      | processing-service   | producer |                 []
+            process processed-orders | notification-service | consumer |                                                            [==]
+              notify_order           | notification-service |          |                                                            [==]
+`;
+
+  test('the queue wait that grew leads, red, with a bar-sized change and a ratio', () => {
+    const c = compareTraces(drawTrace(before), drawTrace(after));
+    const top = c.changes[0]!;
+    assert.deepEqual(
+      [top.kind, top.service, top.operation, top.topic, top.aUs, top.bUs, top.tone],
+      [
+        'queue',
+        'notification-service',
+        'queue processed-orders',
+        'processed-orders',
+        ms(4),
+        ms(42),
+        'worse',
+      ],
+    );
+    assert.equal(top.change, '+38 ms (×11)');
+    assert.equal(top.pathDeltaUs, ms(38));
+    // Every row, stages and queues, is in one list ordered by its change on the critical path.
+    const onPath = c.changes.filter((r) => r.onPath);
+    for (let i = 1; i < onPath.length; i++) {
+      assert.ok(
+        Math.abs(onPath[i - 1]!.pathDeltaUs) >= Math.abs(onPath[i]!.pathDeltaUs),
+        `${onPath[i - 1]!.operation} before ${onPath[i]!.operation}`,
+      );
+    }
+    assert.ok(c.changes.some((r) => r.kind === 'queue' && r.topic === 'orders'));
+  });
+
+  test('green only where the time on the critical path fell; faster off the path is grey', () => {
+    const c = compareTraces(drawTrace(before), drawTrace(after));
+    const row = (op: string) => c.changes.find((r) => r.operation === op)!;
+    assert.equal(row('business_logic').verdict, 'faster');
+    assert.equal(row('business_logic').tone, 'better');
+    const cache = row('cache_lookup');
+    assert.deepEqual([cache.verdict, cache.onPath, cache.tone], ['faster', false, 'neutral']);
+    assert.equal(cache.change, '−3 ms (−75 %)');
+    const container = row('process_order');
+    assert.deepEqual([container.onPath, container.viaChildren], [false, true]);
+    assert.ok(
+      c.changes.indexOf(cache) > c.changes.indexOf(row('business_logic')),
+      'off the path after on it',
+    );
+    assert.equal(row('notify_order').tone, 'neutral', 'the same time is not a change');
+  });
+});
+
+describe('a change as a figure', () => {
+  test('a percentage up to ×10, a ratio from there, the absolute change below 1 ms of base', () => {
+    assert.equal(formatChange(ms(1000), ms(1350)), '+350 ms (+35 %)');
+    assert.equal(formatChange(ms(2000), ms(1560)), '−440 ms (−22 %)');
+    assert.equal(formatChange(ms(100), ms(999)), '+899 ms (+899 %)');
+    assert.equal(formatChange(ms(1), ms(1250)), '+1.2 s (×1,250)');
+    assert.equal(formatChange(ms(1.35), ms(11_000)), '+11 s (×8,148)');
+    assert.equal(formatChange(900, ms(11_000)), '+11 s');
+    assert.equal(formatChange(0, ms(5)), '+5 ms');
+    assert.equal(formatChange(ms(50), ms(50)), '±0 ms');
+    assert.equal(formatRelative(ms(100), ms(1000)), '×10');
+    assert.equal(formatRelative(999, ms(1000)), null);
+  });
+
+  test('noise is the same: under 0.5 ms or under 5 %', () => {
+    assert.equal(verdictOf(ms(100), ms(104)), 'same');
+    assert.equal(verdictOf(ms(1), ms(1.4)), 'same');
+    assert.equal(verdictOf(ms(100), ms(106)), 'slower');
+    assert.equal(verdictOf(null, ms(1)), 'only in B');
   });
 });
 

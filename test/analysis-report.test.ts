@@ -297,7 +297,13 @@ POST /order        | api-service          | server   |${' '.repeat(send)}[]  ord
     );
     assert.equal(
       c.headline.text,
-      'Mean queue wait in `orders` (processing-service) dropped from 6.5 ms to 2.5 ms (−61.5 %); end to end (p50) 11 ms → 7 ms (−36.4 %).',
+      'Mean queue wait in `orders` (processing-service) dropped from 6.5 ms to 2.5 ms (−61.5 %); processing-service process_order on the critical path grew from 0 ms to 4 ms a trace (+4 ms); end to end (p50) 11 ms → 7 ms (−36.4 %).',
+    );
+    // The headline leads with the largest change on the critical path: the wait in orders.
+    const top = c.pathChanges[0]!;
+    assert.deepEqual(
+      [top.kind, top.operation, top.pathAUs, top.pathBUs, top.tone],
+      ['queue', 'queue orders', ms(6.5), ms(2.5), 'better'],
     );
     const stage = c.stages.find((s) => s.operation === 'process_order')!;
     assert.equal(stage.verdict, 'same');

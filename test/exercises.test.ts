@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { formatDuration, formatPercent } from '../src/analysis/index.js';
 import { runCli } from './helpers/cli.js';
 import { parentOf, serviceOf, tag } from './helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from './helpers/jaeger.js';
@@ -241,5 +243,48 @@ describe('exercise 6 starts its own labs', () => {
     assert.equal(pids(scaled), 2);
     assert.ok(Math.abs(Number(f.baseMeanWaitUs) - mean(base.map(waitInOrders))) < 1);
     assert.ok(Math.abs(Number(f.scaledMeanWaitUs) - mean(scaled.map(waitInOrders))) < 1);
+
+    // The estimate: 8 orders at once, the i-th waits floor(i / replicas) service times.
+    const model = (replicas: number) =>
+      mean([...Array(8).keys()].map((i) => Math.floor(i / replicas)));
+    const estimate = Math.round((model(2) / model(1) - 1) * 1000) / 10;
+    assert.equal(f.estimatedWaitDeltaPct, estimate);
+    const text = answer.answer.join('\n');
+    assert.match(text, new RegExp(`estimate ${formatPercent(estimate)}\\)`));
+    // Measured: the wait, and the service time per replica from the traces' own spans.
+    const serviceUs = (ts: JaegerTrace[]) =>
+      mean(ts.map((t) => named(t, 'process orders')[0]!.duration));
+    assert.ok(Math.abs(Number(f.baseServiceMeanUs) - serviceUs(base)) < 1);
+    assert.ok(Math.abs(Number(f.scaledServiceMeanUs) - serviceUs(scaled)) < 1);
+    assert.ok(
+      text.includes(
+        `service time per replica       ${formatDuration(serviceUs(base))} → ${formatDuration(serviceUs(scaled))}`,
+      ),
+      text,
+    );
+    assert.match(
+      text,
+      new RegExp(`mean wait in \`orders\` .*\\(${formatPercent(Number(f.waitDeltaPct))}; estimate`),
+    );
+    assert.match(text, new RegExp(`on ${availableParallelism()} cores:`));
+    // Where the measurement is more than 10 points off the estimate, the answer says why,
+    // with the service time each replica took before and after.
+    const missed = Math.abs(Number(f.waitDeltaPct) - estimate) >= 10;
+    assert.equal(f.estimateMissed, missed);
+    if (missed) {
+      assert.match(
+        text,
+        new RegExp(
+          `Why the estimate missed: it assumes each replica still takes ${formatDuration(serviceUs(base))} an order\\. Measured, each of the 2 replicas took ${formatDuration(serviceUs(scaled))}`,
+        ),
+      );
+    } else {
+      assert.ok(
+        text.includes(
+          `within 10 points of the estimate; service time per replica ${formatDuration(serviceUs(base))} → ${formatDuration(serviceUs(scaled))}.`,
+        ),
+        text,
+      );
+    }
   });
 });

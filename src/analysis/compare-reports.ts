@@ -1,5 +1,12 @@
-import { percentChange } from './compare.js';
-import { formatDuration as fmt, formatPercent } from './format.js';
+import {
+  formatChange,
+  formatRelative,
+  percentChange,
+  rankChanges,
+  verdictOf as rowVerdict,
+} from './changes.js';
+import type { ChangeInput } from './changes.js';
+import { formatDuration as fmt } from './format.js';
 import type {
   AnalysisReport,
   ChangeVerdict,
@@ -8,19 +15,11 @@ import type {
   ReportComparison,
   StageChange,
 } from './report-types.js';
-import type { Microseconds } from './types.js';
-
-/** Changes smaller than both of these are noise between two runs, not an effect. */
-const SAME_PCT = 5;
-const SAME_US = 500;
+import type { ChangeRow, Microseconds } from './types.js';
 
 function verdictOf(base: number | null, next: number | null): ChangeVerdict {
-  if (base === null) return 'only in next';
-  if (next === null) return 'only in base';
-  const d = next - base;
-  const p = percentChange(base, next);
-  if (Math.abs(d) < SAME_US || (p !== null && Math.abs(p) < SAME_PCT)) return 'same';
-  return d < 0 ? 'faster' : 'slower';
+  const v = rowVerdict(base, next);
+  return v === 'only in A' ? 'only in base' : v === 'only in B' ? 'only in next' : v;
 }
 
 function change(base: number | null, next: number | null) {
@@ -104,44 +103,131 @@ export function compareReports(base: AnalysisReport, next: AnalysisReport): Repo
     deltaUs: nextE2e - baseE2e,
     deltaPct: percentChange(baseE2e, nextE2e),
   };
-  const bottleneck = base.headline.kind === 'bottleneck' ? base.headline.service : undefined;
-  return { headline: headlineOf(hops, endToEnd, bottleneck), endToEnd, stages, hops, consumers };
+  const pathChanges = criticalPathChanges(base, next);
+  return {
+    headline: headlineOf(pathChanges, hops, endToEnd),
+    endToEnd,
+    pathChanges,
+    stages,
+    hops,
+    consumers,
+  };
 }
 
-const changed = (h: HopChange) => h.verdict === 'faster' || h.verdict === 'slower';
+type PathKey = Pick<ChangeInput, 'kind' | 'service' | 'operation' | 'topic'>;
+
+/** Mean time per trace on the critical path, per stage and queue. */
+function pathTimes(r: AnalysisReport): Map<string, { key: PathKey; us: Microseconds }> {
+  const n = r.criticalPath.traces.length;
+  const out = new Map<string, { key: PathKey; us: Microseconds }>();
+  for (const s of r.criticalPath.byStage) {
+    const topic = s.kind === 'queue' ? s.operation.replace(/^queue /, '') : undefined;
+    const key: PathKey = {
+      kind: s.kind,
+      service: s.service,
+      operation: s.operation,
+      ...(topic !== undefined ? { topic } : {}),
+    };
+    out.set(`${s.kind}\u0000${s.service}\u0000${s.operation}`, {
+      key,
+      us: n ? Math.round(s.totalUs / n) : 0,
+    });
+  }
+  return out;
+}
+
+/** Stages and queues on either side's critical path, the largest change first. */
+function criticalPathChanges(base: AnalysisReport, next: AnalysisReport): ChangeRow[] {
+  const a = pathTimes(base);
+  const b = pathTimes(next);
+  return rankChanges(
+    [...new Set([...a.keys(), ...b.keys()])].map((k) => {
+      const x = a.get(k);
+      const y = b.get(k);
+      return {
+        ...(x ?? y)!.key,
+        aUs: x?.us ?? 0,
+        bUs: y?.us ?? 0,
+        pathAUs: x?.us ?? 0,
+        pathBUs: y?.us ?? 0,
+        viaChildren: false,
+      };
+    }),
+  );
+}
+
+/** "−57.1 %", "×1,250", or the absolute change where the base is too small for either. */
+const relative = (a: Microseconds, b: Microseconds) => formatRelative(a, b) ?? formatChange(a, b);
+
+const changed = (v: ChangeVerdict) => v === 'faster' || v === 'slower';
 
 function hopText(h: HopChange): string {
   const word = h.verdict === 'faster' ? 'dropped' : 'grew';
-  return `\`${h.topic}\` (${h.toService}) ${word} from ${fmt(h.baseMeanUs!)} to ${fmt(h.nextMeanUs!)} (${formatPercent(h.deltaPct)})`;
+  return `\`${h.topic}\` (${h.toService}) ${word} from ${fmt(h.baseMeanUs!)} to ${fmt(h.nextMeanUs!)} (${relative(h.baseMeanUs!, h.nextMeanUs!)})`;
+}
+
+/** A change on the critical path in words: a queue by its mean wait, a stage by its time there. */
+function pathText(c: ChangeRow, hops: readonly HopChange[]): string {
+  const hop = hops.find((h) => h.topic === c.topic && h.toService === c.service);
+  if (c.kind === 'queue' && hop && changed(hop.verdict))
+    return `Mean queue wait in ${hopText(hop)}`;
+  const word = c.pathDeltaUs < 0 ? 'dropped' : 'grew';
+  return `${c.service} ${c.operation} on the critical path ${word} from ${fmt(c.pathAUs)} to ${fmt(c.pathBUs)} a trace (${formatChange(c.pathAUs, c.pathBUs)})`;
 }
 
 /**
- * The wait into the base's bottleneck first (that is what a learner changes), else the largest
- * change; then the largest other change, which often shows the bottleneck moving downstream.
+ * The largest change on the critical path first (what a user waits for), then the next one,
+ * which often shows the bottleneck moving downstream; else the largest change in queue wait.
  */
 function headlineOf(
+  path: readonly ChangeRow[],
   hops: readonly HopChange[],
   e2e: ReportComparison['endToEnd'],
-  bottleneck: string | undefined,
 ): Finding {
-  const e2eText = `end to end (p50) ${fmt(e2e.baseP50Us)} → ${fmt(e2e.nextP50Us)} (${formatPercent(e2e.deltaPct)})`;
-  const top = hops.find((h) => changed(h) && h.toService === bottleneck) ?? hops.find(changed);
+  const e2eText = `end to end (p50) ${fmt(e2e.baseP50Us)} → ${fmt(e2e.nextP50Us)} (${relative(e2e.baseP50Us, e2e.nextP50Us)})`;
+  // Path rows hold the time on the critical path on both sides: their verdict is the path's.
+  const onPath = path.filter((c) => c.verdict === 'faster' || c.verdict === 'slower');
+  const top = onPath[0];
   if (top) {
-    const other = hops.find((h) => h !== top && changed(h));
+    const other = onPath[1];
+    const hop = hops.find((h) => h.topic === top.topic && h.toService === top.service);
     return {
       severity: 'info',
       kind: 'compare',
-      service: top.toService,
+      service: top.service,
       text:
-        `Mean queue wait in ${hopText(top)}` +
-        (other ? `; in ${hopText(other)}` : '') +
+        pathText(top, hops) +
+        (other ? `; ${pathText(other, hops).replace(/^Mean queue wait/, 'mean queue wait')}` : '') +
         `; ${e2eText}.`,
       figures: {
-        topic: top.topic,
-        baseMeanWaitUs: top.baseMeanUs,
-        nextMeanWaitUs: top.nextMeanUs,
-        deltaUs: top.deltaUs,
-        deltaPct: top.deltaPct,
+        ...(top.topic !== undefined ? { topic: top.topic } : { operation: top.operation }),
+        basePathUs: top.pathAUs,
+        nextPathUs: top.pathBUs,
+        ...(hop
+          ? {
+              baseMeanWaitUs: hop.baseMeanUs,
+              nextMeanWaitUs: hop.nextMeanUs,
+              deltaUs: hop.deltaUs,
+              deltaPct: hop.deltaPct,
+            }
+          : { deltaUs: top.pathDeltaUs, deltaPct: top.deltaPct }),
+        endToEndDeltaPct: e2e.deltaPct,
+      },
+    };
+  }
+  const hop = hops.find((h) => changed(h.verdict));
+  if (hop) {
+    return {
+      severity: 'info',
+      kind: 'compare',
+      service: hop.toService,
+      text: `Mean queue wait in ${hopText(hop)}; nothing on the critical path changed noticeably; ${e2eText}.`,
+      figures: {
+        topic: hop.topic,
+        baseMeanWaitUs: hop.baseMeanUs,
+        nextMeanWaitUs: hop.nextMeanUs,
+        deltaUs: hop.deltaUs,
+        deltaPct: hop.deltaPct,
         endToEndDeltaPct: e2e.deltaPct,
       },
     };

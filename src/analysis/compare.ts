@@ -1,9 +1,14 @@
 import type { JaegerTrace } from '../model/jaeger-trace.js';
+import { percentChange, rankChanges } from './changes.js';
+import type { ChangeInput } from './changes.js';
+import { walkCriticalPath } from './critical-path.js';
 import { jaegerTraceReader } from './jaeger-reader.js';
+import { PathRecorder } from './path-recorder.js';
 import { queueWaitsOf } from './queue-wait.js';
 import { SpanTable } from './span-table.js';
 import type {
   AnalysisWarning,
+  QueueWait,
   Microseconds,
   QueueComparison,
   StageComparison,
@@ -11,12 +16,6 @@ import type {
   StageKey,
   TraceComparison,
 } from './types.js';
-
-/** (b − a) / a in %, rounded to 0.1; null when there is no base to compare with. */
-export function percentChange(a: number, b: number): number | null {
-  if (a === 0) return null;
-  return Math.round(((b - a) / a) * 1000) / 10;
-}
 
 interface Stage {
   readonly key: StageKey;
@@ -43,12 +42,47 @@ function stagesOf(t: SpanTable): Map<string, Stage> {
   return stages;
 }
 
-function waitsByTopic(t: SpanTable, warnings: AnalysisWarning[]): Map<string, Microseconds> {
+function waitsByTopic(waits: readonly QueueWait[]): Map<string, Microseconds> {
   const byTopic = new Map<string, Microseconds>();
-  for (const w of queueWaitsOf(t, warnings)) {
-    byTopic.set(w.topic, (byTopic.get(w.topic) ?? 0) + w.waitUs);
-  }
+  for (const w of waits) byTopic.set(w.topic, (byTopic.get(w.topic) ?? 0) + w.waitUs);
   return byTopic;
+}
+
+const spanKey = (service: string, operation: string) => `${service}\u0000${operation}`;
+const queueKey = (topic: string) => `queue\u0000${topic}`;
+
+/**
+ * Time on the trace's critical path per stage (spanKey) and per queue (queueKey): a span's own
+ * stretches. `via` holds the stages whose spans hold a stretch of some descendant: a container
+ * such as process_order is on the path through its children, not off it.
+ */
+function pathTimes(
+  t: SpanTable,
+  warnings: AnalysisWarning[],
+): { own: Map<string, Microseconds>; via: Set<string> } {
+  const path = new PathRecorder(t);
+  walkCriticalPath(t, warnings, path);
+  const own = new Map<string, Microseconds>();
+  const via = new Set<string>();
+  const slot = new Map<string, number>();
+  for (let i = 0; i < t.n; i++) slot.set(t.spanID[i]!, i);
+  for (const s of path.segments()) {
+    const key =
+      s.kind === 'queue' ? queueKey(s.topic ?? '') : spanKey(s.serviceName, s.operationName);
+    own.set(key, (own.get(key) ?? 0) + s.endUs - s.startUs);
+    const from = slot.get(s.spanID);
+    for (let p = from === undefined ? -1 : t.parent[from]!; p >= 0; p = t.parent[p]!) {
+      via.add(spanKey(t.service[p]!, t.operation[p]!));
+    }
+  }
+  return { own, via };
+}
+
+/** Which service consumes each topic in either trace. */
+function consumersOf(...lists: (readonly QueueWait[])[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const w of lists.flat()) if (!m.has(w.topic)) m.set(w.topic, w.toService);
+  return m;
 }
 
 const figures = (s: Stage | undefined): StageFigures | null =>
@@ -57,6 +91,8 @@ const figures = (s: Stage | undefined): StageFigures | null =>
 /**
  * Two traces side by side, by service and stage (operation name): the time each spent there in
  * both, the change in µs and %, and the stages only one of them has; queue waits per topic too.
+ * `changes` puts stages and queue waits in one list, led by the largest change of time on the
+ * critical path: what made B slower or faster end to end comes first.
  */
 export function compareTraces(a: JaegerTrace, b: JaegerTrace): TraceComparison {
   const ia = new SpanTable().load(jaegerTraceReader, a);
@@ -87,8 +123,10 @@ export function compareTraces(a: JaegerTrace, b: JaegerTrace): TraceComparison {
     };
   });
 
-  const qa = waitsByTopic(ia, warnings);
-  const qb = waitsByTopic(ib, warnings);
+  const wa = queueWaitsOf(ia, warnings);
+  const wb = queueWaitsOf(ib, warnings);
+  const qa = waitsByTopic(wa);
+  const qb = waitsByTopic(wb);
   const queues: QueueComparison[] = [...new Set([...qa.keys(), ...qb.keys()])].map((topic) => {
     const x = qa.get(topic);
     const y = qb.get(topic);
@@ -102,6 +140,36 @@ export function compareTraces(a: JaegerTrace, b: JaegerTrace): TraceComparison {
     };
   });
 
+  const pa = pathTimes(ia, warnings);
+  const pb = pathTimes(ib, warnings);
+  const consumer = consumersOf(wa, wb);
+  const inputs: ChangeInput[] = [
+    ...stages.map((s) => {
+      const key = spanKey(s.service, s.operation);
+      return {
+        kind: 'span' as const,
+        service: s.service,
+        operation: s.operation,
+        aUs: s.a?.durationUs ?? null,
+        bUs: s.b?.durationUs ?? null,
+        pathAUs: pa.own.get(key) ?? 0,
+        pathBUs: pb.own.get(key) ?? 0,
+        viaChildren: pa.via.has(key) || pb.via.has(key),
+      };
+    }),
+    ...queues.map((q) => ({
+      kind: 'queue' as const,
+      service: consumer.get(q.topic) ?? '',
+      operation: `queue ${q.topic}`,
+      topic: q.topic,
+      aUs: q.aUs,
+      bUs: q.bUs,
+      pathAUs: pa.own.get(queueKey(q.topic)) ?? 0,
+      pathBUs: pb.own.get(queueKey(q.topic)) ?? 0,
+      viaChildren: false,
+    })),
+  ];
+
   const durA = ia.endUs - ia.startUs;
   const durB = ib.endUs - ib.startUs;
   return {
@@ -111,6 +179,7 @@ export function compareTraces(a: JaegerTrace, b: JaegerTrace): TraceComparison {
     durationDeltaPct: percentChange(durA, durB),
     stages,
     queues,
+    changes: rankChanges(inputs),
     onlyInA: stages
       .filter((s) => s.b === null)
       .map((s) => ({ service: s.service, operation: s.operation })),

@@ -4,13 +4,17 @@ export { compareTraces } from './compare.js';
 export { analyzeTraces } from './report.js';
 export { compareReports } from './compare-reports.js';
 export { formatDuration, formatMs, formatPercent, ordinal } from './format.js';
+export { formatChange, formatRelative, percentChange, rankChanges, verdictOf } from './changes.js';
 export type {
   AnalysisWarning,
+  ChangeRow,
+  ChangeTone,
   CriticalPathKind,
   CriticalPathSegment,
   Microseconds,
   QueueComparison,
   QueueWait,
+  RowVerdict,
   StageComparison,
   StageFigures,
   StageKey,

@@ -1,6 +1,7 @@
 import type { Distribution } from './stats.js';
 import type {
   AnalysisWarning,
+  ChangeRow,
   CriticalPathKind,
   CriticalPathSegment,
   Microseconds,
@@ -242,6 +243,11 @@ export interface ReportComparison {
     readonly deltaUs: Microseconds;
     readonly deltaPct: number | null;
   };
+  /**
+   * Mean time a trace spent on the critical path per stage and queue, base against next: the
+   * largest change first (what the headline leads with).
+   */
+  readonly pathChanges: readonly ChangeRow[];
   readonly stages: readonly StageChange[];
   readonly hops: readonly HopChange[];
   readonly consumers: ReadonlyArray<{

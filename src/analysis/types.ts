@@ -98,6 +98,42 @@ export interface StageKey {
   readonly operation: string;
 }
 
+export type RowVerdict = 'faster' | 'slower' | 'same' | 'only in A' | 'only in B';
+
+/**
+ * How a row is coloured: `worse` made the critical path longer, `better` shortened it (the only
+ * green), `neutral` changed nothing on the path or too little to tell, `only` is in one side.
+ */
+export type ChangeTone = 'worse' | 'better' | 'neutral' | 'only';
+
+/**
+ * One stage or queue in a comparison: its time in A and B, its time on each side's critical
+ * path, the change as a figure a reader takes in, and how to colour it.
+ */
+export interface ChangeRow {
+  /** `span`: a stage (service and operation); `queue`: waiting in `topic` for `service`. */
+  readonly kind: CriticalPathKind;
+  readonly service: string;
+  /** The span's operation, or for a queue `queue <topic>`. */
+  readonly operation: string;
+  readonly topic?: string;
+  readonly aUs: Microseconds | null;
+  readonly bUs: Microseconds | null;
+  readonly deltaUs: Microseconds | null;
+  readonly deltaPct: number | null;
+  /** "+11 s (×1,250)", "−1.2 s (−35 %)", "+11 s", or the verdict when only in one. */
+  readonly change: string;
+  readonly pathAUs: Microseconds;
+  readonly pathBUs: Microseconds;
+  readonly pathDeltaUs: Microseconds;
+  /** Its own time is on either side's critical path. */
+  readonly onPath: boolean;
+  /** Not on the path itself, but its spans hold what is (a container, such as the root). */
+  readonly viaChildren: boolean;
+  readonly verdict: RowVerdict;
+  readonly tone: ChangeTone;
+}
+
 export interface TraceComparison {
   readonly a: { readonly traceID: string; readonly durationUs: Microseconds };
   readonly b: { readonly traceID: string; readonly durationUs: Microseconds };
@@ -107,6 +143,11 @@ export interface TraceComparison {
   readonly stages: readonly StageComparison[];
   /** Queue wait per topic, summed over the trace's hops on it. */
   readonly queues: readonly QueueComparison[];
+  /**
+   * Stages and queue waits in one list, the largest change of time on the critical path first,
+   * then the largest change off it.
+   */
+  readonly changes: readonly ChangeRow[];
   readonly onlyInA: readonly StageKey[];
   readonly onlyInB: readonly StageKey[];
   readonly warnings: readonly AnalysisWarning[];

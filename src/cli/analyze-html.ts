@@ -1,8 +1,9 @@
-import { formatDuration, formatPercent, ordinal } from '../analysis/index.js';
+import { formatChange, formatDuration, ordinal } from '../analysis/index.js';
 import {
   consumersTable,
   criticalPathTable,
   hopsTable,
+  pathChangesTable,
   resourcesTable,
   stageChangesTable,
   stagesTable,
@@ -185,6 +186,11 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
     parts.push(
       `<h2>Compared with ${esc(opts.baseName ?? 'the base')}</h2><p class="headline">${prose(c.headline.text)}</p>`,
     );
+    if (c.pathChanges.length) {
+      parts.push(
+        `<h3>Critical path (mean time a trace spent there), largest change first</h3>${table(pathChangesTable(c))}`,
+      );
+    }
     const hopBars: Bar[] = c.hops.flatMap((h) => [
       {
         label: `${h.topic} before`,
@@ -195,7 +201,7 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
       {
         label: `${h.topic} now`,
         value: h.nextMeanUs ?? 0,
-        text: `${formatDuration(h.nextMeanUs ?? 0)} (${formatPercent(h.deltaPct)})`,
+        text: `${formatDuration(h.nextMeanUs ?? 0)}, ${formatChange(h.baseMeanUs ?? 0, h.nextMeanUs ?? 0)}`,
         colour: h.verdict === 'faster' ? '#59a14f' : h.verdict === 'slower' ? '#e15759' : '#4e79a7',
       },
     ]);

@@ -1,4 +1,4 @@
-import { formatDuration, formatMs, formatPercent } from '../analysis/index.js';
+import { formatDuration, formatMs, formatRelative } from '../analysis/index.js';
 import type { AnalysisReport, ReportComparison, ResourceStats } from '../analysis/index.js';
 
 /** One table of the report, as the terminal and the HTML page both show it. */
@@ -12,6 +12,9 @@ export interface ReportTable {
 const num = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits));
 const signed = (us: number | null, f: (us: number) => string) =>
   us === null ? '-' : `${us > 0 ? '+' : ''}${f(us)}`;
+/** "−57.1 %", "×1,250", or '-' where a side is missing or the base too small for a ratio. */
+const relative = (a: number | null, b: number | null) =>
+  a === null || b === null ? '-' : (formatRelative(a, b) ?? '-');
 
 export function consumersTable(report: AnalysisReport): ReportTable {
   return {
@@ -127,6 +130,22 @@ export function resourcesTable(rows: readonly ResourceStats[], first: string): R
   };
 }
 
+/** Time a trace spent on the critical path per stage and queue, the largest change first. */
+export function pathChangesTable(c: ReportComparison): ReportTable {
+  return {
+    head: ['SERVICE', 'STAGE OR QUEUE', 'BASE', 'NOW', 'CHANGE', 'VERDICT'],
+    rows: c.pathChanges.map((r) => [
+      r.service,
+      r.operation,
+      formatDuration(r.pathAUs),
+      formatDuration(r.pathBUs),
+      r.change,
+      r.tone === 'worse' ? 'longer path' : r.tone === 'better' ? 'shorter path' : r.verdict,
+    ]),
+    numeric: [2, 4],
+  };
+}
+
 export function hopChangesTable(c: ReportComparison): ReportTable {
   return {
     head: ['TOPIC', 'CONSUMER', 'BASE', 'NOW', 'CHANGE', '%', 'VERDICT'],
@@ -136,7 +155,7 @@ export function hopChangesTable(c: ReportComparison): ReportTable {
       h.baseMeanUs === null ? '-' : formatDuration(h.baseMeanUs),
       h.nextMeanUs === null ? '-' : formatDuration(h.nextMeanUs),
       signed(h.deltaUs, formatDuration),
-      formatPercent(h.deltaPct),
+      relative(h.baseMeanUs, h.nextMeanUs),
       h.verdict,
     ]),
     numeric: [2, 5],
@@ -152,7 +171,7 @@ export function stageChangesTable(c: ReportComparison): ReportTable {
       s.baseP50Us === null ? '-' : formatMs(s.baseP50Us),
       s.nextP50Us === null ? '-' : formatMs(s.nextP50Us),
       signed(s.deltaUs, formatMs),
-      formatPercent(s.deltaPct),
+      relative(s.baseP50Us, s.nextP50Us),
       s.verdict,
     ]),
     numeric: [2, 5],

@@ -6,6 +6,7 @@ import {
   criticalPathTable,
   hopChangesTable,
   hopsTable,
+  pathChangesTable,
   resourcesTable,
   stageChangesTable,
   stagesTable,
@@ -124,6 +125,14 @@ export function formatReport(report: AnalysisReport): string {
 /** `analyze --compare`: what got faster or slower against the base. */
 export function formatComparison(c: ReportComparison, baseName: string): string {
   const out: string[] = [`\nCompared with ${baseName}: ${c.headline.text}\n`];
+  if (c.pathChanges.length) {
+    out.push(
+      section(
+        'Critical path (mean time a trace spent there), largest change first',
+        text(pathChangesTable(c)),
+      ),
+    );
+  }
   if (c.hops.length) out.push(section('Queue wait (mean)', text(hopChangesTable(c))));
   out.push(section('Stages (p50)', text(stageChangesTable(c))));
   if (c.consumers.length) out.push(section('Consumers', text(consumerChangesTable(c))));

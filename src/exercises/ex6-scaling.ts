@@ -1,4 +1,11 @@
-import { analyzeTraces, compareReports, formatDuration, formatPercent } from '../analysis/index.js';
+import { availableParallelism } from 'node:os';
+import {
+  analyzeTraces,
+  compareReports,
+  formatDuration,
+  formatPercent,
+  ordinal,
+} from '../analysis/index.js';
 import type { AnalysisReport } from '../analysis/index.js';
 import { SERVICES, TOPICS } from '../model/index.js';
 import type { JaegerTrace } from '../model/jaeger-trace.js';
@@ -6,11 +13,11 @@ import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import type { Lab } from './lab.js';
 import { round1 } from './figures.js';
+import { estimateScaling } from './scaling-estimate.js';
 import type { Exercise, ExerciseContext } from './types.js';
 
 const ORDERS = 8;
 const PROCESSING = SERVICES.processing.serviceName;
-
 /** One variant: its own lab, the same burst, its traces and their analysis. */
 async function runVariant(
   ctx: ExerciseContext,
@@ -66,39 +73,64 @@ export const scaling: Exercise = {
     const nextBusiest = [...next.report.consumers].sort(
       (x, y) => (y.utilisation ?? 0) - (x.utilisation ?? 0),
     )[0];
-    // With N replicas sharing a burst, each order waits behind about 1/N as many others.
-    const expectedPct = -50;
+    const messages = b.c.messages;
+    const cores = availableParallelism();
+    const est = estimateScaling(
+      messages,
+      {
+        replicas: b.c.instances,
+        serviceUs: b.c.serviceTime.meanUs,
+        meanWaitUs: hop?.baseMeanUs ?? null,
+      },
+      {
+        replicas: n.c.instances,
+        serviceUs: n.c.serviceTime.meanUs,
+        meanWaitUs: hop?.nextMeanUs ?? null,
+      },
+      cores,
+    );
+    const util = (u: number | null) => (u === null ? 'n/a' : `${round1(u)}×`);
+    const rank = (p: { rank: number } | null) => (p ? `${ordinal(p.rank)} order` : 'last order');
     const answer = [
       `Limitation: ${PROCESSING} handles one order at a time and takes ${formatDuration(b.c.serviceTime.meanUs)} per order (mean service time), so it finishes at most ${perSec(b.limitPerSec)}; ` +
-        `a burst of ${ORDERS} queues in \`${TOPICS.orders}\` (the ${ORDERS}th waited ${formatDuration(b.hop.growth.last?.waitUs ?? 0)}; utilisation ${b.c.utilisation === null ? 'n/a' : `${round1(b.c.utilisation)}×`}).`,
+        `a burst of ${messages} queues in \`${TOPICS.orders}\` (the ${rank(b.hop.growth.last)} waited ${formatDuration(b.hop.growth.last?.waitUs ?? 0)}; utilisation ${util(b.c.utilisation)}).`,
       '',
       'Designs, and the knob each has in this lab:',
       `  horizontal scaling: more replicas in the consumer group (\`tracelab up --scale processing=2\`; \`docker compose up --scale processing-service=2\`), each takes its share of the queue;`,
       '  load balancing: the consumer group is the balancer: Redis Streams hands each message to one idle consumer, Kafka splits the partitions among replicas (six per topic in the Docker stack);',
       "  async processing: let one replica take several orders at once (`--concurrency 2`): CPU work already runs on worker threads, so a second order overlaps the first one's I/O and waiting.",
       '',
-      `Measured, ${ORDERS} orders at once, processing forced heavy, 1 replica → 2:`,
+      est.estimateLine,
+      '',
+      `Measured, ${messages} orders at once, processing forced heavy, 1 replica → 2, on ${cores} cores:`,
       ...[
+        [
+          `service time per replica`,
+          `${formatDuration(b.c.serviceTime.meanUs)} → ${formatDuration(n.c.serviceTime.meanUs)} (mean \`process ${TOPICS.orders}\`)`,
+        ],
         [
           `${PROCESSING} capacity`,
           `${perSec(b.limitPerSec)} → ${perSec(n.limitPerSec)} (${n.c.instances} replicas seen)`,
         ],
+        [`utilisation`, `${util(b.c.utilisation)} → ${util(n.c.utilisation)}`],
         [
           `mean wait in \`${TOPICS.orders}\``,
-          `${formatDuration(hop?.baseMeanUs ?? 0)} → ${formatDuration(hop?.nextMeanUs ?? 0)} (${formatPercent(hop?.deltaPct ?? null)}; estimate ${formatPercent(expectedPct)})`,
+          `${formatDuration(hop?.baseMeanUs ?? 0)} → ${formatDuration(hop?.nextMeanUs ?? 0)} (${formatPercent(hop?.deltaPct ?? null)}; estimate ${formatPercent(est.estimatedPct)})`,
         ],
         [
-          `the ${ORDERS}th order's wait`,
-          `${formatDuration(b.hop.growth.last?.waitUs ?? 0)} → ${formatDuration(n.hop.growth.last?.waitUs ?? 0)}`,
+          `wait of the last to arrive`,
+          `${rank(b.hop.growth.last)} ${formatDuration(b.hop.growth.last?.waitUs ?? 0)} → ${rank(n.hop.growth.last)} ${formatDuration(n.hop.growth.last?.waitUs ?? 0)}`,
         ],
         [
           'end to end p50',
           `${formatDuration(cmp.endToEnd.baseP50Us)} → ${formatDuration(cmp.endToEnd.nextP50Us)} (${formatPercent(cmp.endToEnd.deltaPct)})`,
         ],
       ].map(([k, v]) => `  ${k!.padEnd(30)} ${v}`),
+      '',
+      ...est.whyLines,
       ...(nextBusiest && nextBusiest.service !== PROCESSING
         ? [
-            `With two replicas the busiest consumer is ${nextBusiest.service} (utilisation ${nextBusiest.utilisation === null ? 'n/a' : `${round1(nextBusiest.utilisation)}×`}): the bottleneck moved, which is why end to end gains less than the wait in \`${TOPICS.orders}\`.`,
+            `With two replicas the busiest consumer is ${nextBusiest.service} (utilisation ${util(nextBusiest.utilisation)}): the bottleneck moved, which is why end to end gains less than the wait in \`${TOPICS.orders}\`.`,
           ]
         : []),
       '',
@@ -119,7 +151,13 @@ export const scaling: Exercise = {
         baseMeanWaitUs: hop?.baseMeanUs ?? null,
         scaledMeanWaitUs: hop?.nextMeanUs ?? null,
         waitDeltaPct: hop?.deltaPct ?? null,
-        estimatedWaitDeltaPct: expectedPct,
+        estimatedWaitDeltaPct: est.estimatedPct,
+        estimatedScaledMeanWaitUs: Math.round(est.modelNextUs),
+        modelWithScaledServiceMeanWaitUs: Math.round(est.modelMeasuredUs),
+        estimateMissed: est.missed,
+        cores,
+        baseUtilisation: round1(b.c.utilisation),
+        scaledUtilisation: round1(n.c.utilisation),
         baseEndToEndP50Us: cmp.endToEnd.baseP50Us,
         scaledEndToEndP50Us: cmp.endToEnd.nextP50Us,
         endToEndDeltaPct: cmp.endToEnd.deltaPct,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { HOUSEKEEPING_HEADERS } from './housekeeping.js';
 
 /** An accepted order as the API reports it (`GET /order/:id`), the parts read here. */
 interface OrderStatus {
@@ -50,7 +51,11 @@ export async function awaitCompletion(
   let lastCount = -1;
 
   const getJson = async <T>(path: string): Promise<T | undefined> => {
-    const res = await pool.request({ path: `${prefix}${path}`, method: 'GET' });
+    const res = await pool.request({
+      path: `${prefix}${path}`,
+      method: 'GET',
+      headers: HOUSEKEEPING_HEADERS,
+    });
     const text = await res.body.text();
     return res.statusCode === 200 ? (JSON.parse(text) as T) : undefined;
   };

@@ -7,3 +7,4 @@ export { buildReport, formatReport, formatRows } from './report.js';
 export type { CompletionResult, LoadReport } from './report.js';
 export { describePlan, formatMs, plannedSendTimesMs } from './schedule.js';
 export type { LoadPlan } from './schedule.js';
+export { HOUSEKEEPING_HEADERS } from './housekeeping.js';

@@ -15,6 +15,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { countDroppedSpans } from './counting-exporter.js';
 import { PreciseSpanTimes } from './precise-span-times.js';
 import { createSpanExporter } from './span-exporter.js';
+import { isHousekeeping } from './housekeeping.js';
 import { startResourceMetrics } from './resource-metrics.js';
 import type { ReadingSource } from './resource-metrics.js';
 import { ATTR_PROCESS_PID, ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv.js';
@@ -100,7 +101,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new HttpInstrumentation({
         // The exporter's own requests would otherwise trace themselves.
         ignoreOutgoingRequestHook: () => true,
-        ignoreIncomingRequestHook: (req) => req.url === '/health',
+        ignoreIncomingRequestHook: isHousekeeping,
       }),
     ],
   });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { formatDuration } from '../../src/ui/model/format.js';
+import { formatChange, formatDuration } from '../../src/ui/model/format.js';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import type { WatchedPage } from '../helpers/browser.js';
 import { otlpJson, postJson } from '../collector/otlp-fixtures.js';
@@ -59,6 +59,7 @@ describe('web UI in Chromium against a running system', () => {
   let attackTrace: JaegerTrace;
   let light: JaegerTrace;
   let heavy: JaegerTrace;
+  let queued: JaegerTrace;
 
   before(async () => {
     sys = await startSystem();
@@ -72,6 +73,18 @@ describe('web UI in Chromium against a running system', () => {
     light = await completeTrace(sys, l.traceId);
     const h = await postOrder(sys.apiUrl, { item: 'heavy-one', quantity: 1 }, '?intensity=heavy');
     heavy = await completeTrace(sys, h.traceId);
+    // Three heavy orders at once, then a light one: it waits in `orders` behind all three.
+    const burst: Promise<unknown>[] = [];
+    for (let i = 0; i < 3; i++) {
+      burst.push(postOrder(sys.apiUrl, { item: `heavy-${i}`, quantity: 1 }, '?intensity=heavy'));
+    }
+    await Promise.all(burst);
+    const q = await postOrder(
+      sys.apiUrl,
+      { item: 'light-queued', quantity: 1 },
+      '?intensity=light',
+    );
+    queued = await completeTrace(sys, q.traceId);
   });
 
   after(async () => {
@@ -308,23 +321,45 @@ describe('web UI in Chromium against a running system', () => {
     assert.ok(await page.getByText('opened from a file').isVisible());
   });
 
-  test('compare shows which stage got slower, by how much', async () => {
+  test('compare leads with the queue wait that grew, with a bar and a readable figure', async () => {
+    const { page } = w;
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`${sys.queryUrl}/compare?a=${light.traceID}&b=${queued.traceID}`);
+    await page.locator('table.changes tr.change').first().waitFor();
+    const aWait = waitsFromSpans(light).get('orders')!;
+    const bWait = waitsFromSpans(queued).get('orders')!;
+    assert.ok(bWait > aWait + 50_000, `waits in orders: ${aWait} µs then ${bWait} µs`);
+    const first = page.locator('table.changes tr.change').first();
+    assert.equal(await first.getAttribute('data-kind'), 'queue');
+    assert.equal(await first.getAttribute('data-topic'), 'orders');
+    assert.equal(await first.getAttribute('data-tone'), 'worse');
+    const cells = await first.locator('td').allInnerTexts();
+    assert.equal(cells[1], 'waiting in orders');
+    assert.equal(cells[2], formatDuration(aWait));
+    assert.equal(cells[3], formatDuration(bWait));
+    assert.equal(cells[4], `${formatChange(aWait, bWait)} slower`);
+    assert.doesNotMatch(cells[4], /\d{4,} %/, 'no five-digit percentages');
+    const bar = await first.locator('.delta-bar').boundingBox();
+    assert.ok(bar && bar.width >= 100, `the widest bar: ${JSON.stringify(bar)}`);
+    // Green is for a shorter critical path only: never a stage off it.
+    for (const row of await page.locator('tr.change[data-tone="better"]').all()) {
+      assert.doesNotMatch(await row.innerText(), /off the (critical )?path/);
+    }
+    await screenshot(page, 'compare');
+  });
+
+  test('compare of a light and a heavy order: business_logic slower, in red', async () => {
     const { page } = w;
     await page.goto(`${sys.queryUrl}/compare?a=${light.traceID}&b=${heavy.traceID}`);
-    await page.locator('table.stages').waitFor();
+    await page.locator('table.changes tr.change').first().waitFor();
     const aUs = stageUs(light, 'processing-service', 'business_logic');
     const bUs = stageUs(heavy, 'processing-service', 'business_logic');
     assert.ok(bUs > aUs * 1.1, `heavy business_logic ${bUs} µs vs light ${aUs} µs`);
-    const row = page.locator('tr.stage[data-stage="business_logic"]');
-    assert.match((await row.getAttribute('class')) ?? '', /slower/);
+    const row = page.locator('tr.change[data-kind="span"][data-stage="business_logic"]');
     const cells = await row.locator('td').allInnerTexts();
     assert.equal(cells[2], formatDuration(aUs));
     assert.equal(cells[3], formatDuration(bUs));
-    assert.match(
-      cells[4]!,
-      new RegExp(`^\\+${formatDuration(bUs - aUs).replace('.', '\\.')} .*slower$`),
-    );
-    await screenshot(page, 'compare');
+    assert.equal(cells[4], `${formatChange(aUs, bUs)} slower`);
   });
 
   test('the service map shows the three topics between the four services', async () => {

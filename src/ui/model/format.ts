@@ -1,8 +1,10 @@
 /** How the UI writes times, sizes and span attributes. Pure: no DOM. */
-import { formatDuration } from '../../analysis/index.js';
+import { formatChange, formatDuration } from '../../analysis/index.js';
 
 /** Durations read the same in the UI as in `tracelab analyze`: 800 µs, 12.5 ms, 4.2 s, 37 s. */
 export { formatDuration };
+/** Changes too: "+1.2 s (+35 %)", "+11 s (×1,250)", "+11 s" from under a millisecond. */
+export { formatChange };
 
 /** A wall-clock time in microseconds since the epoch, local time with milliseconds. */
 export function formatClock(us: number): string {
@@ -26,14 +28,6 @@ export function formatAgo(us: number, nowUs: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86_400)} d ago`;
-}
-
-/** "+1.2 s (+35 %)" for a change between two durations in microseconds. */
-export function formatChange(beforeUs: number, afterUs: number): string {
-  const delta = afterUs - beforeUs;
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  const pct = beforeUs > 0 ? ` (${sign}${Math.abs(Math.round((delta / beforeUs) * 100))} %)` : '';
-  return `${sign}${formatDuration(Math.abs(delta))}${pct}`;
 }
 
 /**

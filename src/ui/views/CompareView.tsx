@@ -1,24 +1,27 @@
 import { useState } from 'preact/hooks';
-import { compareTraces } from '../../analysis/index.js';
-import type { TraceComparison } from '../../analysis/index.js';
+import { compareTraces, verdictOf } from '../../analysis/index.js';
+import type { ChangeRow, ChangeTone, RowVerdict, TraceComparison } from '../../analysis/index.js';
 import { fetchTrace } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { serviceColor } from '../model/colors.js';
 import { formatChange, formatDuration } from '../model/format.js';
 import { navigate } from '../router.js';
-import { buildTraceModel } from '../model/trace.js';
 import { uploadedTrace } from '../uploads.js';
 
-/** A change counts as slower or faster past this share of the stage's time. */
-const NOTICEABLE_PCT = 10;
-
-function verdict(deltaUs: number | null, deltaPct: number | null): { cls: string; text: string } {
-  if (deltaUs === null) return { cls: 'only', text: '' };
-  if (deltaUs === 0) return { cls: 'muted', text: 'the same' };
-  if (deltaPct !== null && Math.abs(deltaPct) < NOTICEABLE_PCT)
-    return { cls: 'muted', text: 'about the same' };
-  return deltaUs > 0 ? { cls: 'slower', text: 'slower' } : { cls: 'faster', text: 'faster' };
+/** The whole trace: slower or faster past the analysis' noise rule, else about the same. */
+function wholeVerdict(v: RowVerdict): { cls: string; text: string } {
+  if (v === 'slower') return { cls: 'slower', text: 'slower' };
+  if (v === 'faster') return { cls: 'faster', text: 'faster' };
+  return { cls: 'muted', text: 'about the same' };
 }
+
+/** Bar colours by tone: only a shorter critical path is green. */
+const BAR: Record<ChangeTone, string> = {
+  worse: '#f87171',
+  better: '#4ade80',
+  neutral: '#cbd5e1',
+  only: '#c4b5fd',
+};
 
 function Picker({ a, b }: { a: string; b: string }) {
   const [ta, setA] = useState(a);
@@ -56,15 +59,29 @@ function Picker({ a, b }: { a: string; b: string }) {
   );
 }
 
-/** Services in pipeline order (as they start in the traces), each one's stages as compared. */
-function ComparisonTable({ c, order }: { c: TraceComparison; order: readonly string[] }) {
-  const rank = (service: string) => {
-    const i = order.indexOf(service);
-    return i < 0 ? order.length : i;
-  };
-  const stages = [...c.stages].sort((x, y) => rank(x.service) - rank(y.service));
-  const maxAbs = Math.max(1, ...stages.map((s) => Math.abs(s.deltaUs ?? 0)));
-  const whole = verdict(c.durationDeltaUs, c.durationDeltaPct);
+const time = (us: number | null) => (us === null ? '—' : formatDuration(us));
+
+/** Where a row sits on the critical path: its time there in A and B, or off it. */
+function pathCell(r: ChangeRow): string {
+  if (!r.onPath) return r.viaChildren ? 'through its children' : 'off the path';
+  return `${formatDuration(r.pathAUs)} → ${formatDuration(r.pathBUs)}`;
+}
+
+/** What a row's change is, in a word a reader can act on. */
+function toneText(r: ChangeRow): string {
+  if (r.tone === 'only') return '';
+  if (r.verdict === 'same') return 'about the same';
+  if (!r.onPath && !r.viaChildren) return `${r.verdict}, off the critical path`;
+  return r.verdict;
+}
+
+/**
+ * Stages and queue waits in one table, the largest change of time on the critical path first:
+ * the row at the top is what made B slower or faster end to end.
+ */
+function ComparisonTable({ c }: { c: TraceComparison }) {
+  const maxAbs = Math.max(1, ...c.changes.map((r) => Math.abs(r.deltaUs ?? 0)));
+  const whole = wholeVerdict(verdictOf(c.a.durationUs, c.b.durationUs));
   return (
     <>
       <section class="panel">
@@ -80,92 +97,63 @@ function ComparisonTable({ c, order }: { c: TraceComparison; order: readonly str
         </p>
       </section>
       <section class="panel">
-        <h3>By service and stage</h3>
-        <table class="grid stages">
+        <h3>What changed, largest change on the critical path first</h3>
+        <p class="muted">
+          Time per stage and per queue (a message waiting between a send and its consumer), summed
+          over the trace. Red: it made the critical path longer; green: it made it shorter; grey:
+          off the critical path or within noise, so it changed nothing a user waits for.
+        </p>
+        <table class="grid changes">
           <thead>
             <tr>
               <th>Service</th>
-              <th>Stage</th>
+              <th>Stage or queue</th>
               <th class="num">A</th>
               <th class="num">B</th>
               <th class="num">Change</th>
+              <th class="num">On the critical path</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {stages.map((s) => {
-              const v = verdict(s.deltaUs, s.deltaPct);
-              const only = s.a === null ? 'only in B' : s.b === null ? 'only in A' : '';
-              return (
-                <tr
-                  key={`${s.service}/${s.operation}`}
-                  class={`stage ${v.cls}`}
-                  data-stage={s.operation}
-                >
-                  <td>
-                    <span class="chip" style={{ borderColor: serviceColor(s.service) }}>
-                      <i style={{ background: serviceColor(s.service) }} />
-                      {s.service}
-                    </span>
-                  </td>
-                  <td>{s.operation}</td>
-                  <td class="num">{s.a ? formatDuration(s.a.durationUs) : '—'}</td>
-                  <td class="num">{s.b ? formatDuration(s.b.durationUs) : '—'}</td>
-                  <td class={`num ${v.cls}`}>
-                    {only ||
-                      (s.a && s.b
-                        ? `${formatChange(s.a.durationUs, s.b.durationUs)} ${v.text}`
-                        : '')}
-                  </td>
-                  <td style={{ width: '160px' }}>
-                    {s.deltaUs !== null && (
-                      <span
-                        class="delta-bar"
-                        style={{
-                          width: `${(Math.abs(s.deltaUs) / maxAbs) * 150}px`,
-                          background: s.deltaUs > 0 ? '#f87171' : '#4ade80',
-                        }}
-                      />
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {c.changes.map((r) => (
+              <tr
+                key={`${r.kind}/${r.service}/${r.operation}`}
+                class={`change ${r.kind} ${r.tone}`}
+                data-kind={r.kind}
+                data-stage={r.operation}
+                data-tone={r.tone}
+                {...(r.topic !== undefined ? { 'data-topic': r.topic } : {})}
+              >
+                <td>
+                  <span class="chip" style={{ borderColor: serviceColor(r.service) }}>
+                    <i style={{ background: serviceColor(r.service) }} />
+                    {r.service}
+                  </span>
+                </td>
+                <td>{r.kind === 'queue' ? `waiting in ${r.topic ?? ''}` : r.operation}</td>
+                <td class="num">{time(r.aUs)}</td>
+                <td class="num">{time(r.bUs)}</td>
+                <td class={`num change-figure ${r.tone}`}>
+                  {r.change} <span class="why">{toneText(r)}</span>
+                </td>
+                <td class="num">{pathCell(r)}</td>
+                <td style={{ width: '160px' }}>
+                  {r.deltaUs !== null && r.deltaUs !== 0 && (
+                    <span
+                      class="delta-bar"
+                      style={{
+                        width: `${Math.max(2, (Math.abs(r.deltaUs) / maxAbs) * 150)}px`,
+                        background: BAR[r.tone],
+                      }}
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </section>
-      {c.queues.length > 0 && (
-        <section class="panel">
-          <h3>Waiting in queues</h3>
-          <table class="grid queues">
-            <thead>
-              <tr>
-                <th>Topic</th>
-                <th class="num">A</th>
-                <th class="num">B</th>
-                <th class="num">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.queues.map((q) => {
-                const v = verdict(q.deltaUs, q.deltaPct);
-                return (
-                  <tr key={q.topic}>
-                    <td>{q.topic}</td>
-                    <td class="num">{q.aUs === null ? '—' : formatDuration(q.aUs)}</td>
-                    <td class="num">{q.bUs === null ? '—' : formatDuration(q.bUs)}</td>
-                    <td class={`num ${v.cls}`}>
-                      {q.aUs !== null && q.bUs !== null
-                        ? `${formatChange(q.aUs, q.bUs)} ${v.text}`
-                        : 'only in one'}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </section>
-      )}
       {(c.onlyInA.length > 0 || c.onlyInB.length > 0) && (
         <section class="panel">
           <h3>Spans in only one trace</h3>
@@ -187,15 +175,14 @@ function ComparisonTable({ c, order }: { c: TraceComparison; order: readonly str
   );
 }
 
-/** Two traces side by side by service and stage: what got slower or faster, and by how much. */
+/** Two traces side by side: what changed on the critical path first, and by how much. */
 export function CompareView({ a, b }: { a: string; b: string }) {
   const result = useLoad(
     async (signal) => {
       if (!a || !b) return undefined;
       const get = async (id: string) => uploadedTrace(id) ?? fetchTrace(id, signal);
       const [ta, tb] = await Promise.all([get(a), get(b)]);
-      const order = [...buildTraceModel(ta).services, ...buildTraceModel(tb).services];
-      return { c: compareTraces(ta, tb), order };
+      return compareTraces(ta, tb);
     },
     [a, b],
   );
@@ -208,7 +195,7 @@ export function CompareView({ a, b }: { a: string; b: string }) {
         </p>
       )}
       {result.error && <p class="error-box">{result.error}</p>}
-      {result.value && <ComparisonTable c={result.value.c} order={result.value.order} />}
+      {result.value && <ComparisonTable c={result.value} />}
     </div>
   );
 }

@@ -17,23 +17,41 @@ const LOOKBACKS: readonly [string, string][] = [
   ['1d', 'Last day'],
   ['2d', 'Last 2 days'],
 ];
+/**
+ * What a learner looks for first: the orders, as the API's server span names them. The lab's
+ * own polling is not traced (see docs/ui.md); choosing "all" operations lists a learner's other
+ * requests too.
+ */
 const DEFAULT_SERVICE = 'api-service';
+const DEFAULT_OPERATION = 'POST /order';
 const LIVE_POLL_MS = 3000;
 
+/**
+ * The search the URL asks for. With no service in it (the page as first opened) that is the
+ * orders: api-service's `POST /order`; a search the form sent keeps what it says ("all"
+ * operations included).
+ */
 function searchFrom(query: URLSearchParams, services: readonly string[]): TraceSearch | undefined {
-  const service =
-    query.get('service') ?? (services.includes(DEFAULT_SERVICE) ? DEFAULT_SERVICE : services[0]);
+  const chosen = query.get('service');
+  const orders = chosen === null && services.includes(DEFAULT_SERVICE);
+  const service = chosen ?? (orders ? DEFAULT_SERVICE : services[0]);
   if (!service) return undefined;
   const get = (k: string) => query.get(k) ?? undefined;
+  const operation = get('operation') ?? (orders ? DEFAULT_OPERATION : undefined);
   return {
     service,
-    ...(get('operation') ? { operation: get('operation')! } : {}),
+    ...(operation ? { operation } : {}),
     ...(get('tags') ? { tags: get('tags')! } : {}),
     ...(get('minDuration') ? { minDuration: get('minDuration')! } : {}),
     ...(get('maxDuration') ? { maxDuration: get('maxDuration')! } : {}),
     lookback: get('lookback') ?? '1h',
     limit: Number(get('limit') ?? 20) || 20,
   };
+}
+
+/** The operations to offer, the searched one included before any trace of it has arrived. */
+function withCurrent(operations: readonly string[], current: string | undefined): string[] {
+  return current && !operations.includes(current) ? [current, ...operations] : [...operations];
 }
 
 function SearchForm({ search, services }: { search: TraceSearch; services: readonly string[] }) {
@@ -71,7 +89,10 @@ function SearchForm({ search, services }: { search: TraceSearch; services: reado
         Operation
         <select name="operation" value={search.operation ?? ''}>
           <option value="">all</option>
-          {(operations.value ?? []).map((o) => (
+          {withCurrent(
+            operations.value ?? [],
+            service === search.service ? search.operation : undefined,
+          ).map((o) => (
             <option key={o} value={o}>
               {o}
             </option>
@@ -201,7 +222,13 @@ export function SearchView({ query }: { query: URLSearchParams }) {
         <div class="results-bar">
           <h2>
             {traces.length} {traces.length === 1 ? 'trace' : 'traces'}
-            {search && <span class="muted"> for {search.service}</span>}
+            {search && (
+              <span class="muted">
+                {' '}
+                for {search.service}
+                {search.operation ? ` · ${search.operation}` : ''}
+              </span>
+            )}
           </h2>
           <label class="live">
             <input type="checkbox" checked={live} onChange={() => setLive(!live)} /> live

@@ -1,0 +1,9 @@
+/**
+ * Sent with the load generator's own polling (completion: `GET /order/:id`, `GET /analytics`):
+ * the services' HTTP instrumentation leaves requests carrying it untraced (the same name in
+ * `src/telemetry/housekeeping.ts`; this module imports nothing), so polling adds no traces
+ * beside the orders it waits for.
+ */
+export const HOUSEKEEPING_HEADERS: Readonly<Record<string, string>> = {
+  'x-tracelab-housekeeping': 'load',
+};
