@@ -22,7 +22,8 @@ function holdPort(port: number): Promise<Server> {
 }
 
 test('the collector killed and held down: orders keep flowing, the services count dropped spans, up retries the collector', async () => {
-  const sys = await startSystem(['--workload', 'none']);
+  // Batches are retried for 2 s before their spans count as dropped.
+  const sys = await startSystem(['--workload', 'none', '--export-retry-ms', '2000']);
   let held: Server | undefined;
   try {
     const pid = sys.pid('collector');

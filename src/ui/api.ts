@@ -1,4 +1,6 @@
 import type { JaegerDependencyLink, JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
+import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
+import type { DroppedSpansReport } from '../model/dropped-spans.js';
 
 /** A failed request, with the server's own words when it gave any. */
 export class ApiError extends Error {
@@ -176,3 +178,13 @@ export interface LagReport {
 }
 
 export const fetchLag = (signal?: AbortSignal) => data<LagReport>('/api/tracelab/lag', signal);
+
+/** Spans the services gave up exporting; none when the backend cannot say (Jaeger). */
+export async function fetchDroppedSpans(signal?: AbortSignal): Promise<DroppedSpansReport> {
+  try {
+    return await data<DroppedSpansReport>(DROPPED_SPANS_PATH, signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return { total: 0, services: [] };
+    throw err;
+  }
+}
