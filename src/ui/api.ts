@@ -21,7 +21,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const text = await res.text();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJson(text);
   } catch {
     throw new ApiError(`${path}: ${res.status} ${text.slice(0, 200)}`, res.status);
   }
@@ -31,6 +31,26 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(said, res.status);
   }
   return body as T;
+}
+
+/**
+ * JSON.parse, except that a tag's int64 value beyond 2^53 (which the collector writes with
+ * every digit) keeps its digits, as a string, where the browser shows a reviver the source
+ * text; elsewhere it is the nearest double, as before.
+ */
+function parseJson(text: string): unknown {
+  return /\d{16}/.test(text) ? JSON.parse(text, exactTagValue) : JSON.parse(text);
+}
+
+function exactTagValue(key: string, value: unknown, context?: { source?: string }): unknown {
+  const source = context?.source;
+  return key === 'value' &&
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    source !== undefined &&
+    /^-?\d+$/.test(source)
+    ? source
+    : value;
 }
 
 async function data<T>(path: string, signal?: AbortSignal): Promise<T> {

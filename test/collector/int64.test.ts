@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
 import { ExportTraceServiceRequest } from '../../src/collector/otlp-schema.js';
+import { launchChromium, watchedPage } from '../helpers/browser.js';
 import { postJson } from './otlp-fixtures.js';
 
 /**
@@ -170,4 +171,20 @@ test('an int64 beyond the int64 range is refused with the field named', async (t
   const text = await res.text();
   assert.equal(res.status, 400, text);
   assert.match(text, /intValue.*outside the int64 range/);
+});
+
+test('the web UI shows an int64 beyond 2^53 with every digit', async (t) => {
+  const c = await startCollector({ otlpPort: 0, httpPort: 0 });
+  t.after(() => c.close());
+  await sendAll(c);
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const { page, pageErrors } = await watchedPage(browser, c.queryUrl);
+  await page.goto(`${c.queryUrl}/trace/${PROTO_TRACE}`);
+  await page.locator('.span-row').first().click();
+  const tags = page.locator('table.tags').first();
+  await tags.waitFor();
+  const text = await tags.innerText();
+  for (const digits of BIG) assert.ok(text.includes(digits), `${digits} not in ${text}`);
+  assert.deepEqual(pageErrors, []);
 });
