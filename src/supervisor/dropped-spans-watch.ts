@@ -7,7 +7,7 @@ export interface DroppedSpansWatch {
 
 /**
  * Asks the collector every `everyMs` how many spans the services gave up exporting, and tells
- * `report` a one-line summary whenever it changes ("processing-service 120 (collector
+ * `report` a one-line summary whenever the total grows ("processing-service 120 (collector
  * unreachable)"). While the collector is down nothing is asked successfully: the services
  * keep their counts and send them again once it is back, so the line comes then.
  */
@@ -16,7 +16,7 @@ export function watchDroppedSpans(
   report: (line: string) => void,
   everyMs = 2000,
 ): DroppedSpansWatch {
-  let last = '';
+  let lastTotal = 0;
   let busy = false;
   const check = async () => {
     if (busy) return;
@@ -27,11 +27,11 @@ export function watchDroppedSpans(
       });
       if (!res.ok) return;
       const { data } = (await res.json()) as { data: DroppedSpansReport };
-      const line = describeDroppedSpans(data);
-      // A collector just restarted knows nothing yet: no line until the services tell it again.
-      if (line === '' || line === last) return;
-      last = line;
-      report(line);
+      // Counts only grow; a collector just restarted knows fewer until every service has
+      // told it again (within a second), which is no news.
+      if (data.total <= lastTotal) return;
+      lastTotal = data.total;
+      report(describeDroppedSpans(data));
     } catch {
       // The collector down or slow: `up` says so already.
     } finally {
