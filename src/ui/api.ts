@@ -42,9 +42,15 @@ function parseJson(text: string): unknown {
   return /\d{16}/.test(text) ? JSON.parse(text, exactTagValue) : JSON.parse(text);
 }
 
-function exactTagValue(key: string, value: unknown, context?: { source?: string }): unknown {
+function exactTagValue(
+  this: { type?: unknown },
+  key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
   const source = context?.source;
   return key === 'value' &&
+    this.type === 'int64' &&
     typeof value === 'number' &&
     !Number.isSafeInteger(value) &&
     source !== undefined &&
