@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { test } from 'node:test';
+import { DROPPED_SPANS_PATH } from '../src/model/dropped-spans.js';
+import type { DroppedSpansReport } from '../src/model/dropped-spans.js';
 import { postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -22,7 +24,8 @@ function holdPort(port: number): Promise<Server> {
 }
 
 test('the collector killed and held down: orders keep flowing, the services count dropped spans, up retries the collector', async () => {
-  const sys = await startSystem(['--workload', 'none']);
+  // Batches are retried for 2 s before their spans count as dropped.
+  const sys = await startSystem(['--workload', 'none', '--export-retry-ms', '2000']);
   let held: Server | undefined;
   try {
     const pid = sys.pid('collector');
@@ -77,6 +80,31 @@ test('the collector killed and held down: orders keep flowing, the services coun
       'spans exported again',
       () => /spans are exported again: the collector is back/.test(sys.output()),
       30_000,
+      100,
+    );
+    // The counts made while it was down reach the collector back, and up says them.
+    const report = await waitFor(
+      'dropped spans of every stage on the API',
+      async () => {
+        const res = await fetch(`${sys.queryUrl}${DROPPED_SPANS_PATH}`);
+        if (res.status !== 200) return undefined;
+        const r = ((await res.json()) as { data: DroppedSpansReport }).data;
+        return r.services.length === 4 ? r : undefined;
+      },
+      30_000,
+      250,
+    );
+    for (const s of report.services) {
+      assert.ok(s.dropped >= orders.length, `${s.service}: ${s.dropped}`);
+      assert.equal(s.reasons[0]?.reason, 'collector unreachable');
+    }
+    await waitFor(
+      "up's dropped-spans line",
+      () =>
+        /tracelab\s*\| dropped spans: .*analytics-service \d+ \(collector unreachable\)/.test(
+          sys.output(),
+        ),
+      10_000,
       100,
     );
   } catch (err) {

@@ -37,6 +37,25 @@ export const serviceOptions: readonly OptionSpec[] = [
       'Redis Streams: a consumer reads ahead as many messages as fit in this many ms at its recent handling time, one round trip for several under load (0: one at a time; slow work never reads ahead)',
   },
   {
+    name: 'export-timeout-ms',
+    type: 'number',
+    env: 'TRACELAB_EXPORT_TIMEOUT_MS',
+    default: 10_000,
+    integer: true,
+    min: 100,
+    description: 'time limit of one try to send a batch of spans to the collector',
+  },
+  {
+    name: 'export-retry-ms',
+    type: 'number',
+    env: 'TRACELAB_EXPORT_RETRY_MS',
+    default: 120_000,
+    integer: true,
+    min: 0,
+    description:
+      'how long a batch of spans the collector did not take is retried (with backoff) before its spans count as dropped',
+  },
+  {
     name: 'max-deliveries',
     type: 'number',
     env: 'TRACELAB_MAX_DELIVERIES',

@@ -75,6 +75,10 @@ export const command = defineCommand({
             instanceId: `${def.serviceName}-${replica}`,
             otlpEndpoint: opt.str(values, 'otlp-endpoint'),
             warn: (line) => logger.warn(line),
+            export: {
+              attemptTimeoutMs: opt.num(values, 'export-timeout-ms'),
+              retryBudgetMs: opt.num(values, 'export-retry-ms'),
+            },
             ...(monitor ? { resourceReadings: monitor } : {}),
           });
     const { runService } = await import('../services/run-service.js');

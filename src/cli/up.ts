@@ -4,6 +4,7 @@ import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { startChild } from '../supervisor/child.js';
 import type { SupervisedChild } from '../supervisor/child.js';
+import { watchDroppedSpans } from '../supervisor/dropped-spans-watch.js';
 import { toFlags } from '../supervisor/flags.js';
 import { startFaultControl } from '../supervisor/fault-control.js';
 import { ensureRedis } from '../supervisor/redis.js';
@@ -184,6 +185,11 @@ export const command = defineCommand({
       );
       children.push({ kind: 'collector', child: collector });
       const queryUrl = collector.ready.urls.query!;
+      // The status line of lost tracing: spans the services gave up exporting.
+      const dropped = watchDroppedSpans(queryUrl, (line) =>
+        write('tracelab', `dropped spans: ${line}`, 'out'),
+      );
+      cleanups.push(() => Promise.resolve(dropped.stop()));
       const otlpUrl = collector.ready.urls.otlp!;
       const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
 

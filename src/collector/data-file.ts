@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32 } from 'node:zlib';
 import { CollectorError } from './errors.js';
+import { int64FromDigits } from './int64.js';
 import type { Attribute, ProcessResource, SpanRecord } from './model.js';
 import type { TraceStore } from './store.js';
 
@@ -193,12 +194,19 @@ const ATTRIBUTE_TYPES: Readonly<Record<Attribute['type'], string>> = {
   binary: 'string',
 };
 
+const isInt64Digits = (v: unknown): boolean =>
+  typeof v === 'string' && /^-?\d+$/.test(v) && int64FromDigits(v) !== undefined;
+
 function checkAttributes(v: unknown, where: string): string | undefined {
   if (!Array.isArray(v)) return `${where}: expected an array`;
-  for (const a of v as { key?: unknown; type?: unknown; value?: unknown }[]) {
+  for (const a of v as { key?: unknown; type?: unknown; value?: unknown; exact?: unknown }[]) {
     if (typeof a?.key !== 'string') return `${where}: an attribute has no key`;
     const jsType = ATTRIBUTE_TYPES[a.type as Attribute['type']];
     if (!jsType || typeof a.value !== jsType) return `${where}: attribute "${a.key}" is malformed`;
+    // An int64 beyond 2^53 keeps its digits beside the rounded number.
+    if (a.exact !== undefined && (a.type !== 'int64' || !isInt64Digits(a.exact))) {
+      return `${where}: attribute "${a.key}" has malformed digits`;
+    }
   }
   return undefined;
 }

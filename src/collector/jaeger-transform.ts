@@ -1,3 +1,4 @@
+import { markInt64 } from './int64.js';
 import type { Attribute, ProcessResource, SpanRecord } from './model.js';
 import type {
   JaegerLog,
@@ -111,7 +112,27 @@ export function processNumbering(
 }
 
 export function toTag(a: Attribute): JaegerTag {
+  if (a.type === 'int64' && a.exact !== undefined)
+    return new ExactInt64Tag(a.key, a.value, a.exact);
   return { key: a.key, type: a.type, value: a.value };
+}
+
+/**
+ * An int64 tag beyond 2^53: read in the process, its value is the nearest double; written
+ * out (exactJson), the value is a number literal with every digit, as Jaeger writes it.
+ */
+class ExactInt64Tag implements JaegerTag {
+  readonly type = 'int64';
+  constructor(
+    readonly key: string,
+    readonly value: number,
+    /** The decimal digits. */
+    readonly exact: string,
+  ) {}
+
+  toJSON(): JaegerTag {
+    return { key: this.key, type: this.type, value: markInt64(this.exact) };
+  }
 }
 
 function toReferences(s: SpanRecord): JaegerReference[] {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { ProcessSamples } from './otlp-metrics-decode.js';
+import type { DroppedSpansReport } from '../model/dropped-spans.js';
+import type { DroppedSpansPoint, ProcessSamples } from './otlp-metrics-decode.js';
 
 /** One point of a process's series, as the UI draws it. */
 export interface ResourceSeriesPoint {
@@ -125,6 +126,8 @@ class SeriesRing {
  */
 export class MetricsStore {
   private readonly series = new Map<string, SeriesRing>();
+  /** The latest dropped-spans point per service, process and reason. */
+  private readonly dropped = new Map<string, DroppedSpansPoint>();
   private readonly maxProcesses: number;
   private readonly defaultCpuCount: number;
 
@@ -171,6 +174,40 @@ export class MetricsStore {
       if (points.length > 0) out.push({ service: ring.service, pid: ring.pid, points });
     }
     return out.sort((a, b) => a.service.localeCompare(b.service) || (a.pid ?? 0) - (b.pid ?? 0));
+  }
+
+  /**
+   * Takes the services' `tracelab.spans.dropped` points: each is a process's count since it
+   * started, so the latest per process and reason is kept (a re-sent one changes nothing), and
+   * a process that restarted (a new pid) adds its own.
+   */
+  addDropped(points: readonly DroppedSpansPoint[]): void {
+    for (const p of points) {
+      const key = `${p.service}\u0000${p.pid ?? ''}\u0000${p.reason}`;
+      const known = this.dropped.get(key);
+      if (!known || p.timeUs >= known.timeUs) this.dropped.set(key, p);
+    }
+  }
+
+  /** Spans dropped per service, summed over its processes. */
+  droppedSpans(): DroppedSpansReport {
+    const byService = new Map<string, Map<string, number>>();
+    for (const p of this.dropped.values()) {
+      if (p.count === 0) continue;
+      let reasons = byService.get(p.service);
+      if (!reasons) byService.set(p.service, (reasons = new Map<string, number>()));
+      reasons.set(p.reason, (reasons.get(p.reason) ?? 0) + p.count);
+    }
+    const services = [...byService.entries()]
+      .map(([service, reasons]) => ({
+        service,
+        dropped: [...reasons.values()].reduce((a, b) => a + b, 0),
+        reasons: [...reasons.entries()]
+          .map(([reason, count]) => ({ reason, count }))
+          .sort((a, b) => b.count - a.count),
+      }))
+      .sort((a, b) => b.dropped - a.dropped || a.service.localeCompare(b.service));
+    return { total: services.reduce((n, s) => n + s.dropped, 0), services };
   }
 
   /** Points held over all processes. */

@@ -14,7 +14,16 @@ export type { AttributeType };
 export type Attribute =
   | { readonly key: string; readonly type: 'string'; readonly value: string }
   | { readonly key: string; readonly type: 'bool'; readonly value: boolean }
-  | { readonly key: string; readonly type: 'int64'; readonly value: number }
+  /**
+   * `exact`: the decimal digits of a value beyond 2^53 (its `value` is then the nearest
+   * double), which the collector writes wherever it writes the attribute out.
+   */
+  | {
+      readonly key: string;
+      readonly type: 'int64';
+      readonly value: number;
+      readonly exact?: string;
+    }
   | { readonly key: string; readonly type: 'float64'; readonly value: number }
   /** Binary values are held base64-encoded, as Jaeger's JSON shows them. */
   | { readonly key: string; readonly type: 'binary'; readonly value: string };

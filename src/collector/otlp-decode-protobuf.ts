@@ -1,5 +1,6 @@
 import { ATTR_SERVICE_NAME } from '../telemetry/semconv.js';
 import { CollectorError } from './errors.js';
+import { bigInt64, exactJson, isExactHigh } from './int64.js';
 import { attribute, internKey, internName } from './intern.js';
 import { micros, NO_SERVICE_NAME } from './model.js';
 import type {
@@ -395,7 +396,15 @@ function readAnyValue(r: ProtobufReader, key: string): Attribute {
         break;
       case (3 << 3) | VARINT:
         held = Held.Int;
-        num = int64(r);
+        num = r.varint64();
+        if (isExactHigh(r.high)) {
+          num = r.high * 4294967296 + num;
+          text = '';
+        } else {
+          const big = bigInt64(r.high, num);
+          num = Number(big);
+          text = big.toString();
+        }
         break;
       case (4 << 3) | FIXED64:
         held = Held.Double;
@@ -419,25 +428,28 @@ function readAnyValue(r: ProtobufReader, key: string): Attribute {
     case Held.Bool:
       return attribute(key, 'bool', num === 1);
     case Held.Int:
-      return attribute(key, 'int64', num);
+      // Beyond 2^53 the digits are kept beside the nearest double (see ./int64.ts).
+      return text === ''
+        ? attribute(key, 'int64', num)
+        : { key, type: 'int64', value: num, exact: text };
     case Held.Double:
       return { key, type: 'float64', value: num };
     case Held.Bytes:
       return { key, type: 'binary', value: r.buf.toString('base64', start, end) };
     case Held.Array:
       // Jaeger's OTLP translator shows arrays and maps as their JSON text.
-      return { key, type: 'string', value: JSON.stringify(readArray(r.buf, start, end)) };
+      return { key, type: 'string', value: exactJson(readArray(r.buf, start, end)) };
     case Held.KvList:
-      return { key, type: 'string', value: JSON.stringify(readKvList(r.buf, start, end)) };
+      return { key, type: 'string', value: exactJson(readKvList(r.buf, start, end)) };
     default:
       return { key, type: 'string', value: 'null' };
   }
 }
 
-/** An int64 varint as a number (exact up to 2^53). */
-function int64(r: ProtobufReader): number {
+/** An int64 varint as a number, or a bigint when a number would not be exact. */
+function int64(r: ProtobufReader): number | bigint {
   const lo = r.varint64();
-  return r.high * 4294967296 + lo;
+  return isExactHigh(r.high) ? r.high * 4294967296 + lo : bigInt64(r.high, lo);
 }
 
 /** An AnyValue inside an array or map as a plain JSON value. */

@@ -1,6 +1,8 @@
 import { ATTR_SERVICE_NAME } from '../telemetry/semconv.js';
 import { CollectorError } from './errors.js';
 import { internKey } from './intern.js';
+import { bigInt64, exactJson, int64FromDigits, isExactHigh, parseOtlpJson } from './int64.js';
+import type { Int64 } from './int64.js';
 import { micros, NO_SERVICE_NAME } from './model.js';
 import type {
   Attribute,
@@ -31,7 +33,7 @@ export interface DecodedExport {
 export function decodeOtlpJson(text: string): DecodedExport {
   let message: unknown;
   try {
-    message = JSON.parse(text);
+    message = parseOtlpJson(text);
   } catch (err) {
     throw new CollectorError('OTLP_MALFORMED_BODY', `malformed JSON: ${(err as Error).message}`);
   }
@@ -221,6 +223,33 @@ export function durationMicros(start: SplitTime, end: SplitTime): Microseconds {
   return micros(Math.max(0, us));
 }
 
+/**
+ * An int64 attribute value (Long, decimal string or number), its digits kept when a number
+ * would round it. A JSON number literal too long for a double arrives as a string (see
+ * parseOtlpJson).
+ */
+function toInt64(v: unknown, field: string): Int64 {
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const n = int64FromDigits(v);
+    if (!n) throw shape(field, `${v} is outside the int64 range`);
+    return n;
+  }
+  if (typeof v === 'object' && v !== null && typeof (v as { low?: unknown }).low === 'number') {
+    const long = v as { low: number; high: number };
+    if (!isExactHigh(long.high)) {
+      const big = bigInt64(long.high, long.low);
+      return { value: Number(big), exact: big.toString() };
+    }
+  }
+  return { value: toInt(v, field) };
+}
+
+/** An int64 inside an array or map: a bigint when a number would round it. */
+function plainInt64(v: unknown, field: string): number | bigint {
+  const n = toInt64(v, field);
+  return n.exact === undefined ? n.value : BigInt(n.exact);
+}
+
 /** OTLP int64 (Long, decimal string or number) to a JS number. */
 function toInt(v: unknown, field: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
@@ -343,7 +372,10 @@ function toAttribute(key: string, v: unknown, field: string): Attribute {
     return { key, type: 'bool', value: any.boolValue };
   }
   if (Object.hasOwn(any, 'intValue')) {
-    return { key, type: 'int64', value: toInt(any.intValue, `${field}.intValue`) };
+    const { value, exact } = toInt64(any.intValue, `${field}.intValue`);
+    return exact === undefined
+      ? { key, type: 'int64', value }
+      : { key, type: 'int64', value, exact };
   }
   if (Object.hasOwn(any, 'doubleValue')) {
     return { key, type: 'float64', value: toDouble(any.doubleValue, `${field}.doubleValue`) };
@@ -352,7 +384,7 @@ function toAttribute(key: string, v: unknown, field: string): Attribute {
     return { key, type: 'binary', value: toBase64(any.bytesValue, `${field}.bytesValue`) };
   }
   // Jaeger's OTLP translator shows arrays and maps as their JSON text.
-  return { key, type: 'string', value: JSON.stringify(toPlain(any, field)) };
+  return { key, type: 'string', value: exactJson(toPlain(any, field)) };
 }
 
 function toDouble(v: unknown, field: string): number {
@@ -373,7 +405,7 @@ function toBase64(v: unknown, field: string): string {
 function toPlain(any: Obj, field: string): unknown {
   if (Object.hasOwn(any, 'stringValue')) return asString(any.stringValue, field);
   if (Object.hasOwn(any, 'boolValue')) return Boolean(any.boolValue);
-  if (Object.hasOwn(any, 'intValue')) return toInt(any.intValue, field);
+  if (Object.hasOwn(any, 'intValue')) return plainInt64(any.intValue, field);
   if (Object.hasOwn(any, 'doubleValue')) return toDouble(any.doubleValue, field);
   if (Object.hasOwn(any, 'bytesValue')) return toBase64(any.bytesValue, field);
   if (Object.hasOwn(any, 'arrayValue')) {
@@ -423,4 +455,4 @@ function asString(v: unknown, field: string): string {
 }
 
 /** The shared field readers, for the metrics decoder: one reading of OTLP values. */
-export { asArray, asObject, malformed, shape, toDouble, toInt, toResource, toTime };
+export { asArray, asObject, malformed, shape, toAttributes, toDouble, toInt, toResource, toTime };

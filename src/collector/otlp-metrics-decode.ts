@@ -1,4 +1,5 @@
 import { CollectorError } from './errors.js';
+import { parseOtlpJson } from './int64.js';
 import { ExportMetricsServiceRequest } from './otlp-schema.js';
 import {
   asArray,
@@ -7,6 +8,7 @@ import {
   shape,
   toDouble,
   toInt,
+  toAttributes,
   toResource,
   toTime,
 } from './otlp-decode.js';
@@ -16,6 +18,8 @@ import {
   METRIC_PROCESS_CPU_UTILIZATION,
   METRIC_PROCESS_MEMORY_USAGE,
   METRIC_SYSTEM_CPU_LOGICAL_COUNT,
+  METRIC_TRACELAB_SPANS_DROPPED,
+  ATTR_TRACELAB_DROP_REASON,
 } from '../telemetry/semconv.js';
 
 /** One reading of one process at one instant; a field is absent when it was not sent. */
@@ -38,8 +42,18 @@ export interface ProcessSamples {
   readonly samples: readonly ResourceSample[];
 }
 
+/** A process's `tracelab.spans.dropped` for one reason: spans given up on since it started. */
+export interface DroppedSpansPoint {
+  readonly service: string;
+  readonly pid: number | null;
+  readonly reason: string;
+  readonly timeUs: Microseconds;
+  readonly count: number;
+}
+
 export interface DecodedMetrics {
   readonly processes: readonly ProcessSamples[];
+  readonly dropped: readonly DroppedSpansPoint[];
   /** Data points of the metrics above that were accepted. */
   readonly acceptedPoints: number;
   readonly rejectedPoints: number;
@@ -65,7 +79,7 @@ export function decodeOtlpMetricsProtobuf(body: Uint8Array): DecodedMetrics {
 export function decodeOtlpMetricsJson(text: string): DecodedMetrics {
   let message: unknown;
   try {
-    message = JSON.parse(text);
+    message = parseOtlpJson(text);
   } catch (err) {
     throw new CollectorError('OTLP_MALFORMED_BODY', `malformed JSON: ${(err as Error).message}`);
   }
@@ -102,6 +116,7 @@ function toProcessSamples(message: unknown): DecodedMetrics {
     throw malformed(err, 'request');
   }
   const processes = new Map<string, Pending>();
+  const dropped: DroppedSpansPoint[] = [];
   const reasons: string[] = [];
   let accepted = 0;
   let rejected = 0;
@@ -131,6 +146,27 @@ function toProcessSamples(message: unknown): DecodedMetrics {
         let kept: Kept | undefined, points: readonly unknown[];
         try {
           const metric = asObject(metrics[m], '');
+          if (metric.name === METRIC_TRACELAB_SPANS_DROPPED) {
+            for (const [p, raw] of numberDataPoints(metric).entries()) {
+              const point = asObject(raw, `dataPoints[${p}]`);
+              const { timeUs, value } = toPoint(point);
+              const reason = toAttributes(point.attributes, `dataPoints[${p}].attributes`).find(
+                (a) => a.key === ATTR_TRACELAB_DROP_REASON,
+              );
+              if (!Number.isInteger(value) || value < 0) {
+                throw shape(`dataPoints[${p}]`, 'expected a whole number of spans');
+              }
+              dropped.push({
+                service,
+                pid,
+                reason: reason ? String(reason.value) : 'unknown',
+                timeUs,
+                count: value,
+              });
+              accepted++;
+            }
+            continue;
+          }
           kept = typeof metric.name === 'string' ? KEPT[metric.name] : undefined;
           if (kept === undefined) continue;
           points = numberDataPoints(metric);
@@ -180,6 +216,7 @@ function toProcessSamples(message: unknown): DecodedMetrics {
         .sort((a, b) => a[0] - b[0])
         .map(([timeUs, values]) => ({ timeUs: timeUs as Microseconds, ...values })),
     })),
+    dropped,
     acceptedPoints: accepted,
     rejectedPoints: rejected,
     errorMessage,

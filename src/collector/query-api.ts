@@ -1,6 +1,7 @@
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CollectorError, toErrorReply } from './errors.js';
+import { exactJson } from './int64.js';
 import type { JaegerResponse } from '../model/jaeger-trace.js';
 import {
   normalizeTraceId,
@@ -34,6 +35,8 @@ export function buildQueryApi(opts: QueryApiOptions): FastifyInstance {
   const { source } = opts;
   const nowUs = opts.nowUs ?? (() => Date.now() * 1000);
   const app = fastify({ logger: false });
+  // int64 tags beyond 2^53 with all their digits, as Jaeger writes them.
+  app.setReplySerializer((payload) => exactJson(payload));
   if (opts.ui) registerUi(app, opts.ui);
 
   app.get('/api/services', async () => envelope(await source.services()));

@@ -53,6 +53,7 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
         ? decodeOtlpMetricsProtobuf(body)
         : decodeOtlpMetricsJson(body.toString('utf8'));
     opts.metrics.add(decoded.processes);
+    opts.metrics.addDropped(decoded.dropped);
     return sendExportResponse(reply, mediaType, ExportMetricsServiceResponse, {
       rejected: decoded.rejectedPoints,
       rejectedField: 'rejectedDataPoints',

@@ -343,7 +343,8 @@ function spanMatches(s: SpanRecord, q: TraceQuery): boolean {
 
 /** Jaeger matches a tag on the span, its process, or any of its logs. */
 function hasTag(s: SpanRecord, key: string, value: string): boolean {
-  const match = (t: { key: string; value: unknown }) => t.key === key && String(t.value) === value;
+  const match = (t: { key: string; value: unknown; exact?: string }) =>
+    t.key === key && (t.exact ?? String(t.value)) === value;
   return (
     spanTags(s).some(match) ||
     s.resource.attributes.some(match) ||

@@ -1,3 +1,4 @@
+import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
 import type { FastifyInstance } from 'fastify';
 import type { LagEntry } from '../model/index.js';
 import { CollectorError } from './errors.js';
@@ -15,6 +16,7 @@ export const TRACELAB_API = {
   metrics: '/api/tracelab/metrics',
   lag: '/api/tracelab/lag',
   analysis: '/api/tracelab/analysis',
+  droppedSpans: DROPPED_SPANS_PATH,
 } as const;
 
 /** Reads consumer lag from the bus the services use (Bus.lag behind it, wired by the CLI). */
@@ -129,7 +131,7 @@ export function groupLag(entries: readonly LagEntry[]): GroupLag[] {
 }
 
 /**
- * `GET /api/tracelab/capabilities`, `/metrics`, `/lag` and `/analysis` on an app whose error
+ * `GET /api/tracelab/capabilities`, `/metrics`, `/dropped-spans`, `/lag` and `/analysis` on an app whose error
  * handler answers in Jaeger's envelope. What is absent answers 404 saying why, so the UI (and
  * `tracelab analyze`) can say it too.
  */
@@ -146,6 +148,15 @@ export function registerTracelabApi(app: FastifyInstance, opts: TracelabApiOptio
       throw new CollectorError('NOT_AVAILABLE_WITH_JAEGER', `resource series are ${JAEGER_REASON}`);
     }
     return Promise.resolve(envelope(opts.metrics.query(query)));
+  });
+
+  // Spans the services gave up exporting, from their `tracelab.spans.dropped` metric.
+  app.get(TRACELAB_API.droppedSpans, () => {
+    if (!opts.metrics) {
+      throw new CollectorError('NOT_AVAILABLE_WITH_JAEGER', `dropped spans are ${JAEGER_REASON}`);
+    }
+    const report = opts.metrics.droppedSpans();
+    return Promise.resolve(envelope(report, report.services.length));
   });
 
   app.get(TRACELAB_API.lag, async () => {

@@ -15,3 +15,5 @@ export type { ServiceDefinition, ServiceKind } from './services.js';
 export { TOPICS } from './topics.js';
 export type { TopicName } from './topics.js';
 export type { LagEntry } from './lag.js';
+export { DROPPED_SPANS_PATH, describeDroppedSpans } from './dropped-spans.js';
+export type { DroppedSpansOfService, DroppedSpansReport } from './dropped-spans.js';

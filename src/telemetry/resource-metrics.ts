@@ -11,7 +11,9 @@ import type {
   ResourceMetrics,
   ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { DroppedSpans } from './counting-exporter.js';
 import { readingsToMetrics } from './resource-samples-transform.js';
+import { ATTR_TRACELAB_DROP_REASON, METRIC_TRACELAB_SPANS_DROPPED } from './semconv.js';
 import type { ProcessReading } from './resource-samples-transform.js';
 
 /** Where the readings come from: the resource monitor (by index, oldest first). */
@@ -26,6 +28,8 @@ export interface ResourceMetricsOptions {
   readonly url: string;
   /** How often the buffered readings are sent. */
   readonly exportIntervalMs: number;
+  /** Spans the process gave up exporting, sent as the `tracelab.spans.dropped` sum. */
+  readonly droppedSpans?: () => DroppedSpans;
 }
 
 export interface ResourceMetricsExport {
@@ -119,5 +123,19 @@ export function startResourceMetrics(options: ResourceMetricsOptions): ResourceM
     metricProducers: [producer],
   });
   const provider = new MeterProvider({ resource: options.resource, readers: [reader] });
+  const { droppedSpans } = options;
+  if (droppedSpans) {
+    provider
+      .getMeter(SCOPE.name)
+      .createObservableCounter(METRIC_TRACELAB_SPANS_DROPPED, {
+        description: 'spans given up on after the exporter retried them',
+        unit: '{span}',
+      })
+      .addCallback((result) => {
+        for (const [reason, count] of droppedSpans().byReason) {
+          result.observe(count, { [ATTR_TRACELAB_DROP_REASON]: reason });
+        }
+      });
+  }
   return { shutdown: () => provider.shutdown() };
 }

@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { countDroppedSpans } from './counting-exporter.js';
+import { deliverSpans } from './counting-exporter.js';
 import { PreciseSpanTimes } from './precise-span-times.js';
 import { createSpanExporter } from './span-exporter.js';
 import { isHousekeeping } from './housekeeping.js';
@@ -34,6 +34,15 @@ export interface TelemetryOptions {
    * OTEL_METRIC_EXPORT_INTERVAL ms, default 1000; OTEL_METRICS_EXPORTER=none turns it off).
    */
   readonly resourceReadings?: ReadingSource;
+  /** How spans are sent: see deliverSpans (./counting-exporter.ts). */
+  readonly export: SpanExportSettings;
+}
+
+export interface SpanExportSettings {
+  /** One export try's time limit. */
+  readonly attemptTimeoutMs: number;
+  /** How long a batch is retried before its spans count as dropped. */
+  readonly retryBudgetMs: number;
 }
 
 export interface Telemetry {
@@ -63,13 +72,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     `${(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? options.otlpEndpoint).replace(/\/+$/, '')}/v1/traces`;
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const exporter = countDroppedSpans(createSpanExporter(url), {
+  // Room for a few seconds of spans at saturation (the SDK's 2048 drops spans past about 300
+  // orders/s while an export is in flight); as many again wait for a retry at most.
+  const maxQueueSize = Number(env.OTEL_BSP_MAX_QUEUE_SIZE ?? 16384);
+  const exporter = deliverSpans(createSpanExporter(url, options.export.attemptTimeoutMs), {
     report: ({ dropped, total, reason }) =>
       warn(
         `dropped ${dropped.toLocaleString('en-US')} spans: ${reason} (${total.toLocaleString('en-US')} since start)`,
       ),
     recovered: () => warn('spans are exported again: the collector is back'),
     intervalMs: Number(env.TRACELAB_DROPPED_SPANS_LOG_MS ?? 15_000),
+    retryBudgetMs: options.export.retryBudgetMs,
+    maxPendingSpans: maxQueueSize,
   });
   const own = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: options.serviceName,
@@ -83,9 +97,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const processor = new BatchSpanProcessor(exporter, {
     // A learner waits for the trace to appear: export each second, not the SDK's 5 s.
     scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000),
-    // Room for a few seconds of spans at saturation (the SDK's 2048 drops spans past
-    // about 300 orders/s while an export is in flight).
-    maxQueueSize: Number(env.OTEL_BSP_MAX_QUEUE_SIZE ?? 16384),
+    maxQueueSize,
   });
   const provider = new NodeTracerProvider({
     resource,
@@ -115,11 +127,16 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
             `${(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? options.otlpEndpoint).replace(/\/+$/, '')}/v1/metrics`,
           // A learner watches the series live: each second, not the SDK's 60 s.
           exportIntervalMs: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 1000),
+          droppedSpans: exporter.dropped,
         })
       : undefined;
   return {
     tracer: trace.getTracer('tracelab'),
-    flush: () => processor.forceFlush(),
+    // Flushed means sent (or given up on): the exporter answers the processor at once.
+    flush: async () => {
+      await processor.forceFlush();
+      await exporter.forceFlush();
+    },
     async shutdown() {
       unregister();
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);

@@ -81,3 +81,7 @@ export const ATTR_PROCESS_PID = 'process.pid';
 export const METRIC_PROCESS_CPU_UTILIZATION = 'process.cpu.utilization';
 export const METRIC_PROCESS_MEMORY_USAGE = 'process.memory.usage';
 export const METRIC_SYSTEM_CPU_LOGICAL_COUNT = 'system.cpu.logical.count';
+
+/** Spans a service gave up exporting (a cumulative sum), by the `reason` they failed for. */
+export const METRIC_TRACELAB_SPANS_DROPPED = 'tracelab.spans.dropped';
+export const ATTR_TRACELAB_DROP_REASON = 'reason';

@@ -15,14 +15,16 @@ import { serializeSpans } from './otlp-span-serializer.js';
  * transport, retries, timeouts and concurrency limit) with tracelab's one-pass serializer
  * (./otlp-span-serializer.ts) in place of the SDK's.
  */
-export function createSpanExporter(url: string): SpanExporter {
+export function createSpanExporter(url: string, attemptTimeoutMs: number): SpanExporter {
   const serializer = {
     serializeRequest: (spans: ReadableSpan[]) => serializeSpans(spans),
     deserializeResponse: (data: Uint8Array) => ProtobufTraceSerializer.deserializeResponse(data),
   };
   return new OTLPExporterBase<ReadableSpan[]>(
     createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions({ url }, 'TRACES', 'v1/traces', {
+      // One try's time (the transport's own retries of a 429/5xx within it); deliverSpans
+      // (./counting-exporter.ts) retries a failed batch over its budget after that.
+      convertLegacyHttpOptions({ url, timeoutMillis: attemptTimeoutMs }, 'TRACES', 'v1/traces', {
         'Content-Type': 'application/x-protobuf',
       }),
       serializer,

@@ -1,4 +1,6 @@
 import type { JaegerDependencyLink, JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
+import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
+import type { DroppedSpansReport } from '../model/dropped-spans.js';
 
 /** A failed request, with the server's own words when it gave any. */
 export class ApiError extends Error {
@@ -19,7 +21,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const text = await res.text();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJson(text);
   } catch {
     throw new ApiError(`${path}: ${res.status} ${text.slice(0, 200)}`, res.status);
   }
@@ -29,6 +31,32 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(said, res.status);
   }
   return body as T;
+}
+
+/**
+ * JSON.parse, except that a tag's int64 value beyond 2^53 (which the collector writes with
+ * every digit) keeps its digits, as a string, where the browser shows a reviver the source
+ * text; elsewhere it is the nearest double, as before.
+ */
+function parseJson(text: string): unknown {
+  return /\d{16}/.test(text) ? JSON.parse(text, exactTagValue) : JSON.parse(text);
+}
+
+function exactTagValue(
+  this: { type?: unknown },
+  key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  const source = context?.source;
+  return key === 'value' &&
+    this.type === 'int64' &&
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    source !== undefined &&
+    /^-?\d+$/.test(source)
+    ? source
+    : value;
 }
 
 async function data<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -176,3 +204,13 @@ export interface LagReport {
 }
 
 export const fetchLag = (signal?: AbortSignal) => data<LagReport>('/api/tracelab/lag', signal);
+
+/** Spans the services gave up exporting; none when the backend cannot say (Jaeger). */
+export async function fetchDroppedSpans(signal?: AbortSignal): Promise<DroppedSpansReport> {
+  try {
+    return await data<DroppedSpansReport>(DROPPED_SPANS_PATH, signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return { total: 0, services: [] };
+    throw err;
+  }
+}

@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { fetchCapabilities, NO_CAPABILITIES } from './api.js';
 import type { Capabilities } from './api.js';
+import { DroppedSpansNotice } from './components/DroppedSpansNotice.js';
 import { parseTraceFile } from './model/trace-file.js';
 import { navigate, onLinkClick, useLocation } from './router.js';
 import { keepUploaded } from './uploads.js';
@@ -82,6 +83,7 @@ function App() {
         </nav>
         <UploadButton />
       </header>
+      <DroppedSpansNotice />
       <main>{view}</main>
     </div>
   );
