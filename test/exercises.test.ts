@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { formatDuration, formatPercent } from '../src/analysis/index.js';
 import { runCli } from './helpers/cli.js';
