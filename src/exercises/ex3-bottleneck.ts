@@ -4,6 +4,9 @@ import { readTraces, sendOrders } from './lab.js';
 import { round1 } from './figures.js';
 import type { Exercise, ExerciseAnswer } from './types.js';
 
+/** A utilisation as a factor: two decimals below 1 (0.04×, not 0×), one above. */
+const times = (u: number) => `${u < 1 ? u.toFixed(2) : round1(u)}×`;
+
 export const bottleneck: Exercise = {
   number: 3,
   title: 'Bottleneck identification',
@@ -32,9 +35,9 @@ export const bottleneck: Exercise = {
             : (p.arrivalIntervalUs ?? 0)
           : c.arrivalIntervalUs;
         const u = p ? p.utilisation : c.utilisation;
-        return `  ${c.service.padEnd(21)} ${c.topic.padEnd(17)} ${formatDuration(c.serviceTime.p50Us).padStart(16)}  ${formatDuration(every ?? 0).padStart(16)}  ${(u === null ? (c.verdict === 'saturated' ? 'unbounded' : 'n/a') : `${round1(u)}×`).padStart(11)}  ${c.verdict}`;
+        return `  ${c.service.padEnd(21)} ${c.topic.padEnd(17)} ${formatDuration(c.serviceTime.p50Us).padStart(16)}  ${formatDuration(every ?? 0).padStart(16)}  ${(u === null ? (c.verdict === 'saturated' ? 'unbounded' : 'n/a') : times(u)).padStart(11)}  ${c.verdict}`;
       }),
-      "  (between arrivals and utilisation inside each consumer's busiest busy period)",
+      "  (between arrivals and utilisation inside each consumer's worst busy period)",
     ];
     // The verdict is the analysis' own (report.bottleneck): the same as the headline, the
     // System view and `tracelab analyze`, never a pick of this exercise's.
@@ -58,7 +61,7 @@ export const bottleneck: Exercise = {
     const answer = [
       `${b.service} is the bottleneck: service time p50 ${formatDuration(c.serviceTime.p50Us)} against ${formatDuration(arrival)} between arrivals; ` +
         `the ${ordinal(p.last.position)} order waited ${formatDuration(p.last.waitUs)} in \`${b.topic}\` (the 1st ${formatDuration(p.first.waitUs)}).`,
-      `Why: it takes ${b.instances > 1 ? `${b.instances} orders at a time` : 'one order at a time'}, and each takes longer than the gap to the next (utilisation ${p.utilisation === null ? 'unbounded: all at once' : `${round1(p.utilisation)}×`}), ` +
+      `Why: it takes ${b.instances > 1 ? `${b.instances} orders at a time` : 'one order at a time'}, and each takes longer than the gap to the next (utilisation ${p.utilisation === null ? 'unbounded: all at once' : times(p.utilisation)}), ` +
         `so every order waits for all the ones before it: head-of-line blocking, about ${formatDuration(p.growth.slopeUsPerRank)} more per place in the queue (places in the stream's own order).`,
       '',
       ...table,
