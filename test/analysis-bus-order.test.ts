@@ -183,6 +183,25 @@ describe('ranks come from the bus, not from span times', () => {
     assert.match(report.headline.text, /the 3rd order in partition 1 waited 10 ms in `orders`/);
   });
 
+  test('Kafka: the message id `partition:offset` alone orders too', () => {
+    const handled = fifo([1, 1, 1], 3);
+    const msgs = [
+      { ...handled[2]!, id: '0:10' },
+      { ...handled[0]!, id: '0:8' },
+      { ...handled[1]!, id: '0:9' },
+    ];
+    const orders = hop(analyzeTraces(traces('orders', 'processing-service', msgs)), 'orders');
+    assert.equal(orders.orderedBy, 'bus');
+    assert.deepEqual(
+      orders.byArrival.map((p) => [p.rank, p.orderId, p.waitUs]),
+      [
+        [1, 'o1', 0],
+        [2, 'o2', ms(3)],
+        [3, 'o0', ms(6)],
+      ],
+    );
+  });
+
   test('Kafka offsets past 2^53 keep their order', () => {
     const handled = fifo([1, 1], 2);
     const msgs = [
