@@ -70,10 +70,15 @@ const NOTIFICATION = resource('notification-service');
 const ANALYTICS = resource('analytics-service');
 
 const str = (key: string, value: string): Attribute => ({ key, type: 'string', value });
-const messaging = (op: string, topic: string): Attribute[] => [
+const messaging = (op: string, topic: string, entryAtUs?: number, seq?: number): Attribute[] => [
   str('messaging.system', 'redis'),
   str('messaging.operation.type', op),
   str('messaging.destination.name', topic),
+  // The stream entry id the XADD got (its millisecond, and a sequence), as the traced bus
+  // records it on the send span: what the analysis orders messages by.
+  ...(entryAtUs !== undefined
+    ? [str('messaging.message.id', flat(`${Math.floor(entryAtUs / 1000)}-${seq ?? 0}`))]
+    : []),
 ];
 /** A few variants of each workload's attributes, shared between spans as the store would not. */
 const WORKLOADS = [
@@ -162,7 +167,7 @@ function orderTrace(
     API,
     sendAt,
     800,
-    messaging('send', 'orders'),
+    messaging('send', 'orders', sendAt + 400, n),
   );
   add(send1, 'xadd', 'client', API, sendAt + 100, 600);
   // processing-service.
@@ -190,7 +195,7 @@ function orderTrace(
     PROCESSING,
     send2At,
     700,
-    messaging('send', 'processed-orders'),
+    messaging('send', 'processed-orders', send2At + 350, n),
   );
   add(send2, 'xadd', 'client', PROCESSING, send2At + 100, 500);
   add(po, 'hset', 'client', PROCESSING, send2At + 750, 200);
@@ -217,7 +222,7 @@ function orderTrace(
     NOTIFICATION,
     send3At,
     700,
-    messaging('send', 'notified-orders'),
+    messaging('send', 'notified-orders', send3At + 350, n),
   );
   add(send3, 'xadd', 'client', NOTIFICATION, send3At + 100, 500);
   // analytics-service.

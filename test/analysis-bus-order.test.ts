@@ -263,6 +263,8 @@ describe('busy periods: the verdict inside bursts, not averaged over the window'
       [worst.messages, worst.longest.position, worst.longest.waitUs, worst.serviceTimeMeanUs],
       [5, 5, ms(38), ms(10)],
     );
+    // Five messages in 2 ms, at the window's mean rate of one per 33.6 ms: not chance.
+    assert.ok(worst.chance < 0.01, String(worst.chance));
     assert.equal(report.bottleneck?.service, 'notification-service');
     assert.equal(report.bottleneck?.topic, 'processed-orders');
     assert.deepEqual(bottleneckLines(report), [report.headline]);
@@ -302,6 +304,27 @@ describe('busy periods: the verdict inside bursts, not averaged over the window'
     assert.equal(report.bottleneck, null);
     assert.deepEqual(bottleneckLines(report), []);
     assert.equal(report.findings.filter((f) => f.kind === 'no-bottleneck').length, 1);
+  });
+
+  test('a random stream at half the consumer’s capacity clusters by chance, and names no bottleneck', () => {
+    // Poisson arrivals (seeded), 4 ms of work each, a message every 8 ms on average: runs of
+    // messages close together happen, and wait behind one another, as chance makes them.
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    let t = 1;
+    const publish = Array.from(
+      { length: 300 },
+      () => (t += Math.round(-Math.log(1 - random()) * 8)),
+    );
+    const report = analyzeTraces(
+      traces('orders', 'processing-service', withIds(0, fifo(publish, 4))),
+    );
+    const c = report.consumers[0]!;
+    assert.ok(c.utilisation! < 0.6, String(c.utilisation));
+    assert.ok(c.busyPeriods.overlapping > 10, 'messages did wait behind one another');
+    assert.ok(c.busyPeriods.worst!.wait.maxUs >= ms(8), 'some waited two service times');
+    assert.equal(c.busyPeriods.saturated, 0, JSON.stringify(c.busyPeriods.worst));
+    assert.equal(report.bottleneck, null);
   });
 
   test('one slow message holding up the next is an overlap, not a bottleneck', () => {
@@ -395,6 +418,7 @@ describe('busy periods: the verdict inside bursts, not averaged over the window'
     assert.deepEqual([c.busyPeriods.count, c.busyPeriods.saturated], [3, 2]);
     const w = c.busyPeriods.worst!;
     assert.deepEqual([w.messages, w.utilisation, w.growth.r >= 0.99], [4, 10, true]);
+    assert.equal(w.chance, 0.000426);
     assert.match(
       report.headline.text,
       /^notification-service is the bottleneck: in its busiest stretch \(4 orders from \S+ to \S+ UTC, 3 busy periods in all\) each order takes 10 ms \(service time\), but orders arrived every 1 ms, so they queue; the 4th order waited 27 ms in `processed-orders`\. Over the whole window its utilisation is 0\.23: the quiet time between bursts averages the queue away\.$/,

@@ -8,6 +8,28 @@ export const MIN_GROWTH_US = 1000;
 /** Fewer messages show no trend: two can be one slow message and the one behind it. */
 const MIN_PERIOD_MESSAGES = 3;
 const MIN_GROWTH_R = 0.5;
+/**
+ * A period's arrivals are a burst, not chance, when a stream at the window's average rate
+ * would pack that many messages that close together less often than this, over the window.
+ */
+const CHANCE = 0.01;
+
+/** P(X ≥ k) for X Poisson with mean mu, summed from the tail (exact where 1 − P(X < k) is not). */
+export function poissonTail(mu: number, k: number): number {
+  if (k <= 0) return 1;
+  if (mu <= 0) return 0;
+  // log of the k-th term, e^-mu mu^k / k!, then the terms after it until they stop counting.
+  let logFactorial = 0;
+  for (let i = 2; i <= k; i++) logFactorial += Math.log(i);
+  let term = Math.exp(-mu + k * Math.log(mu) - logFactorial);
+  let sum = 0;
+  for (let i = k; term > sum * 1e-12 || i < mu; i++) {
+    sum += term;
+    term *= mu / (i + 1);
+    if (i > k + 10_000) break;
+  }
+  return Math.min(1, sum);
+}
 
 /** The busy periods of one queue, counted, and the worst of them. */
 export interface BusyPeriods {
@@ -62,6 +84,16 @@ export function busyPeriodsOf(
     if (end > drainedUs) drainedUs = end;
   }
   const count = fromUs.length;
+  // The window: its mean arrival rate, and utilisation at that rate (null: all at once).
+  let serviceSum = 0;
+  for (let i = 0; i < n; i++) serviceSum += m.endUs[i]! - m.startUs[i]!;
+  const windowSpanUs = m.publishedUs[byTime[n - 1]!]! - m.publishedUs[byTime[0]!]!;
+  const ratePerUs = n > 1 && windowSpanUs > 0 ? (n - 1) / windowSpanUs : null;
+  const window = {
+    messages: n,
+    ratePerUs,
+    utilisation: ratePerUs === null ? null : ((serviceSum / n) * ratePerUs) / replicas,
+  };
 
   // Each period's messages in bus order: a counting sort of the order positions by period.
   const start = new Int32Array(count + 1);
@@ -84,7 +116,7 @@ export function busyPeriodsOf(
     const size = start[p + 1]! - from;
     if (size < 2) continue;
     overlapping++;
-    const period = judge(m, o, replicas, members.subarray(from, from + size), point, {
+    const period = judge(m, o, replicas, window, members.subarray(from, from + size), point, {
       fromUs: fromUs[p]!,
       lastPublishUs: lastPublishUs[p]!,
       toUs: toUs[p]!,
@@ -100,11 +132,20 @@ export function busyPeriodsOf(
   return { count, overlapping, saturated: saturatedCount, worst };
 }
 
+/** A queue's messages over the whole window. */
+interface WindowFigures {
+  readonly messages: number;
+  /** Mean arrivals per µs (n − 1 over the publish span); null when all came at once. */
+  readonly ratePerUs: number | null;
+  readonly utilisation: number | null;
+}
+
 /** One busy period's figures; `members` are its messages as positions in `o.order`. */
 function judge(
   m: Messages,
   o: MessageOrder,
   replicas: number,
+  window: WindowFigures,
   members: Int32Array,
   point: (k: number) => ArrivalPoint,
   span: { fromUs: number; lastPublishUs: number; toUs: number },
@@ -135,9 +176,22 @@ function judge(
   const utilisation = arrivalSpan > 0 ? serviceMean / (interval * replicas) : null;
   const fit = groupedFit(positions, waits, groups, groupCount);
   const maxWait = waits[longest]!;
+  // How many clusters this dense (the first message and size − 1 more within its arrival
+  // span) a stream at the window's mean rate would give by chance: the expected count over
+  // the window's messages, each a possible start.
+  const chance =
+    window.ratePerUs === null
+      ? 0
+      : Math.min(
+          window.messages,
+          window.messages * poissonTail(window.ratePerUs * arrivalSpan, size - 1),
+        );
+  // Arrivals beyond the consumer: over the window, or in a burst that chance does not explain.
+  const overloaded = window.utilisation === null || window.utilisation > 1 || chance < CHANCE;
   const saturated =
     size >= MIN_PERIOD_MESSAGES &&
     (utilisation === null || utilisation > 1) &&
+    overloaded &&
     fit.slope >= MIN_GROWTH_US &&
     fit.r >= MIN_GROWTH_R &&
     maxWait >= serviceMean;
@@ -151,6 +205,7 @@ function judge(
     utilisation: utilisation === null ? null : round(utilisation, 3),
     growth: { slopeUsPerRank: round(fit.slope, 0), r: round(fit.r, 3) },
     wait: { meanUs: Math.round(waitSum / size), maxUs: maxWait },
+    chance: chance === 0 ? 0 : Number(chance.toPrecision(3)),
     first: at(0),
     last: at(size - 1),
     longest: at(longest),

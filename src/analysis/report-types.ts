@@ -136,12 +136,19 @@ export interface BusyPeriod {
   /** Wait against position in the period, by bus order (fitted within each partition). */
   readonly growth: { readonly slopeUsPerRank: number; readonly r: number };
   readonly wait: { readonly meanUs: Microseconds; readonly maxUs: Microseconds };
+  /**
+   * How many clusters as dense as this one (its messages within its arrival span) random
+   * arrivals at the window's mean rate would give over the window, by chance: small (under
+   * 0.01) for a burst, about 1 or more for the clustering of an ordinary random stream.
+   */
+  readonly chance: number;
   readonly first: PeriodPoint;
   readonly last: PeriodPoint;
   readonly longest: PeriodPoint;
   /**
    * The consumer fell behind: at least 3 messages, more work arriving than the replicas handle
-   * (utilisation above 1, or all at once), the wait growing with bus order (r ≥ 0.5, at least
+   * (utilisation above 1, or all at once), either over the whole window or in a burst chance
+   * does not explain (chance under 0.01), the wait growing with bus order (r ≥ 0.5, at least
    * 1 ms a message) and the longest wait at least one mean service time.
    */
   readonly saturated: boolean;
