@@ -109,14 +109,14 @@ export function busyPeriodsOf(
 
   let overlapping = 0;
   let saturatedCount = 0;
-  let worst: BusyPeriod | null = null;
+  let worst: Judged | null = null;
   let worstKey = -Infinity;
   for (let p = 0; p < count; p++) {
     const from = start[p]!;
     const size = start[p + 1]! - from;
     if (size < 2) continue;
     overlapping++;
-    const period = judge(m, o, replicas, window, members.subarray(from, from + size), point, {
+    const period = judge(m, o, replicas, window, members.subarray(from, from + size), {
       fromUs: fromUs[p]!,
       lastPublishUs: lastPublishUs[p]!,
       toUs: toUs[p]!,
@@ -129,7 +129,29 @@ export function busyPeriodsOf(
       worstKey = key;
     }
   }
-  return { count, overlapping, saturated: saturatedCount, worst };
+  return {
+    count,
+    overlapping,
+    saturated: saturatedCount,
+    worst: worst === null ? null : withPoints(worst, point),
+  };
+}
+
+/** A period's figures, its named messages as (position in the order, position in the period). */
+type Judged = Omit<BusyPeriod, 'first' | 'last' | 'longest'> & {
+  readonly named: readonly [number, number, number, number, number, number];
+};
+
+/** The period as the report has it: first, last and longest as points. */
+function withPoints(j: Judged, point: (k: number) => ArrivalPoint): BusyPeriod {
+  const { named, ...figures } = j;
+  const at = (k: number, position: number): PeriodPoint => ({ ...point(k), position });
+  return {
+    ...figures,
+    first: at(named[0], named[1]),
+    last: at(named[2], named[3]),
+    longest: at(named[4], named[5]),
+  };
 }
 
 /** A queue's messages over the whole window. */
@@ -147,9 +169,8 @@ function judge(
   replicas: number,
   window: WindowFigures,
   members: Int32Array,
-  point: (k: number) => ArrivalPoint,
   span: { fromUs: number; lastPublishUs: number; toUs: number },
-): BusyPeriod {
+): Judged {
   const size = members.length;
   const positions = new Float64Array(size);
   const waits = new Float64Array(size);
@@ -195,7 +216,6 @@ function judge(
     fit.slope >= MIN_GROWTH_US &&
     fit.r >= MIN_GROWTH_R &&
     maxWait >= serviceMean;
-  const at = (j: number): PeriodPoint => ({ ...point(members[j]!), position: positions[j]! });
   return {
     fromUs: span.fromUs,
     toUs: span.toUs,
@@ -206,9 +226,14 @@ function judge(
     growth: { slopeUsPerRank: round(fit.slope, 0), r: round(fit.r, 3) },
     wait: { meanUs: Math.round(waitSum / size), maxUs: maxWait },
     chance: chance === 0 ? 0 : Number(chance.toPrecision(3)),
-    first: at(0),
-    last: at(size - 1),
-    longest: at(longest),
+    named: [
+      members[0]!,
+      positions[0]!,
+      members[size - 1]!,
+      positions[size - 1]!,
+      members[longest]!,
+      positions[longest]!,
+    ],
     saturated,
   };
 }

@@ -264,8 +264,9 @@ function pick(count: number, n: number): number[] {
 
 /**
  * Everything `tracelab analyze` tells about a set of traces: per stage latency, queue wait per
- * hop and its growth with arrival order, each consumer as a queue (saturated or not), the
- * critical path of each trace and what dominates it, resource cost per operation and
+ * hop and its growth with the bus's order of the messages, each consumer as a queue judged
+ * inside its busy periods (saturated or not), the critical path of each trace and what
+ * dominates it, the one bottleneck (report.bottleneck), resource cost per operation and
  * intensity, broken propagation; then findings in words, the headline first. Pure; odd
  * traces are counted in `warnings`, never thrown on. Traces are Jaeger's JSON, or whatever
  * `reader` reads (the collector's stored spans).
@@ -534,10 +535,13 @@ export function analyzeTraces<T>(
     };
 
   const hopStats: HopStats[] = [];
+  // A hop's messages in bus order, for its queue when the queue is that one hop (the usual).
+  const hopOrders = new Map<HopAcc, { m: ReturnType<typeof messagesOf>; o: MessageOrder }>();
   for (const acc of hopAcc.values()) {
     const m = messagesOf([acc]);
     const n = m.count;
     const o = busOrder(m);
+    hopOrders.set(acc, { m, o });
     if (!o.byBus && n > 0) {
       let first = 0;
       while (m.placeHi[first] === m.placeHi[first]) first++;
@@ -587,8 +591,13 @@ export function analyzeTraces<T>(
   }
   const consumers: ConsumerStats[] = [];
   for (const accs of queues.values()) {
-    const m = messagesOf(accs);
-    const o = busOrder(m);
+    const { m, o } =
+      accs.length === 1
+        ? hopOrders.get(accs[0]!)!
+        : (() => {
+            const all = messagesOf(accs);
+            return { m: all, o: busOrder(all) };
+          })();
     const instances = new Set<string>();
     for (const a of accs) for (const x of a.instances) instances.add(x);
     const replicas = Math.max(1, instances.size);
