@@ -280,7 +280,7 @@ function noBottleneck(report: ReportParts): Finding {
   return {
     severity: 'info',
     kind: 'no-bottleneck',
-    text: `No bottleneck: no consumer fell behind (in no busy period of 3 or more messages did the waits build up)${where}.`,
+    text: `No bottleneck: every consumer keeps up with the rate its messages arrive at, and none fell behind in a burst (waits that build up by chance in a random stream do not count)${where}.`,
     figures: {
       consumers: report.consumers.length,
       longestWaitUs: longest?.wait.maxUs ?? null,
@@ -305,7 +305,7 @@ function pathAndVerdict(report: ReportParts, top: PathStageStats): string {
       : `; the bottleneck, ${b.service}, queues orders in \`${b.topic}\` outside these traces' critical paths`;
   }
   if (top.kind === 'queue' && report.consumers.length > 0) {
-    return '; no consumer fell behind in a busy period of 3 or more messages, so this waiting is a few messages overlapping, or a consumer slow to take them';
+    return '; no consumer fell behind its arrivals, so this waiting is messages overlapping by chance, or a consumer slow to take them';
   }
   return '';
 }

@@ -729,7 +729,7 @@ function consumerStats(
     reason =
       periods.overlapping === 0
         ? `every message found ${topic} empty: none waited for another`
-        : `in none of its ${periods.overlapping} busy periods of 2 or more messages did the wait build up (the longest: ${fmt(worst!.wait.maxUs)}, service time ${fmt(worst!.serviceTimeMeanUs)}${each})`;
+        : `none of its ${periods.overlapping} busy periods of 2 or more messages outran it (the longest wait: ${fmt(worst!.wait.maxUs)}, service time ${fmt(worst!.serviceTimeMeanUs)}${each})`;
   }
   return {
     service,
