@@ -15,11 +15,11 @@ function burst(): JaegerTrace[] {
     return `
 trace t${n}
 POST /order                      | api-service          | server   |${pad(send)}[]  order.id=o${n}
-  send orders                    | api-service          | producer |${pad(send)}[]
+  send orders                    | api-service          | producer |${pad(send)}[]  messaging.message.id=1700000000000-${n}
     process orders               | processing-service   | consumer |${pad(consume)}[===]
       process_order              | processing-service   |          |${pad(consume)}[===]  order.id=o${n}
         intensive_prime_computation | processing-service |         |${pad(consume)}[==]  workload.operation=intensive_prime_computation workload.intensity=heavy workload.type=cpu_heavy resource.cpu.avg=${cpu} resource.cpu.max=${cpu + 16} resource.cpu_bound=${bound} resource.memory.avg_mb=120 resource.memory.max_mb=130
-        send processed-orders    | processing-service   | producer |${pad(consume + 3)}[]
+        send processed-orders    | processing-service   | producer |${pad(consume + 3)}[]  messaging.message.id=1700000000010-${n}
           process processed-orders | notification-service | consumer |${pad(consume + 4)}[]
             notify_order         | notification-service |          |${pad(consume + 4)}[]  order.id=o${n}
               json_processing    | notification-service |          |${pad(consume + 4)}[]  workload.operation=json_processing workload.intensity=light workload.type=cpu_heavy resource.cpu.avg=20 resource.cpu.max=30 resource.cpu_bound=false resource.memory.avg_mb=60 resource.memory.max_mb=62
@@ -82,6 +82,10 @@ describe('analyzeTraces on a burst through one processing consumer', () => {
     assert.equal(
       p.reason,
       'service time 4 ms exceeds the 1 ms between arrivals, so messages queue in orders',
+    );
+    assert.deepEqual(
+      [p.busyPeriods.count, p.busyPeriods.saturated, p.busyPeriods.worst!.messages],
+      [1, 1, 4],
     );
     const n = byService['notification-service']!;
     assert.equal(n.arrivalIntervalUs, ms(4));

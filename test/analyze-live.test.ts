@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { AnalysisReport, ReportComparison } from '../src/analysis/index.js';
+import { launchChromium, screenshot, watchedPage } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
 import { getTrace, parentOf } from './helpers/jaeger.js';
 import { postOrder, startSystem, waitForCompleted } from './helpers/system.js';
@@ -76,13 +77,166 @@ async function burstThenAnalyze(extra: readonly string[], analyzeArgs: readonly 
 const WAITING_PROCESSING = [
   '--intensity',
   'processing=light',
+  // Analytics light too: at its random intensities it can take longer an order than
+  // processing's 400 ms, and then it, not processing, is where the burst waits longest.
+  '--intensity',
+  'analytics=light',
   '--fault',
   'processing.latency=400ms',
 ];
 
+/**
+ * Notification slowed by a 300 ms wait inside its stage, the other stages light: a burst
+ * queues in `processed-orders` and nowhere else.
+ */
+const SLOW_NOTIFICATION = [
+  '--intensity',
+  'processing=light',
+  '--intensity',
+  'notification=light',
+  '--intensity',
+  'analytics=light',
+  '--fault',
+  'notification.latency=300ms',
+];
+const BURST_OF = 5;
+/** Longer than a burst takes to drain (5 × 300 ms), and then some. */
+const PAUSE_MS = 5000;
+
+interface ExerciseAnswer {
+  answer: string[];
+  figures: Record<string, number | string | boolean | null>;
+}
+
 describe('tracelab analyze on a running lab', () => {
+  test('notification slowed, two bursts further apart than they take to drain: analyze, the System view and exercise 3 name one bottleneck', async () => {
+    const sys = await startSystem(SLOW_NOTIFICATION);
+    try {
+      const bursts: Array<Awaited<ReturnType<typeof postOrder>>[]> = [];
+      for (let b = 0; b < 2; b++) {
+        const accepted = await Promise.all(
+          Array.from({ length: BURST_OF }, (_, i) =>
+            postOrder(sys.apiUrl, { item: `burst-${b}-${i}`, quantity: 1 }),
+          ),
+        );
+        // Completed (analytics counted them): the burst has drained from every queue.
+        await waitForCompleted(
+          sys.apiUrl,
+          accepted.map((a) => a.id),
+          120_000,
+        );
+        bursts.push(accepted);
+        if (b === 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+      }
+      const all = bursts.flat();
+      await tracesComplete(
+        sys.queryUrl,
+        all.map((a) => a.traceId),
+      );
+      const r = await runCli(['analyze', '--url', sys.queryUrl, '--since', '10m', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as AnalysisReport;
+      const summary = report.findings.map((f) => f.text).join('\n');
+      assert.equal(report.propagation.orderTraces, 2 * BURST_OF, summary);
+
+      // One verdict, in the headline and nowhere contradicted.
+      assert.equal(report.bottleneck?.service, 'notification-service', summary);
+      assert.equal(report.bottleneck?.topic, 'processed-orders', summary);
+      assert.equal(report.headline.kind, 'bottleneck', summary);
+      assert.equal(report.headline.service, 'notification-service', summary);
+      assert.deepEqual(
+        report.findings.filter((f) => f.kind === 'bottleneck'),
+        [report.headline],
+      );
+      const path = report.findings.find((f) => f.kind === 'critical-path')!;
+      assert.match(path.text, /`processed-orders`/, path.text);
+
+      // Judged inside each burst: both saturated, though the window's average may not say so.
+      const c = report.consumers.find((x) => x.service === 'notification-service')!;
+      assert.equal(c.orderedBy, 'bus');
+      assert.equal(c.verdict, 'saturated');
+      assert.equal(c.busyPeriods.saturated, 2, JSON.stringify(c.busyPeriods));
+      assert.equal(c.busyPeriods.worst!.messages, BURST_OF, JSON.stringify(c.busyPeriods));
+      console.log(
+        `notification-service: window utilisation ${c.utilisation}, worst busy period ${JSON.stringify({ ...c.busyPeriods.worst, first: undefined, last: undefined, longest: undefined })}`,
+      );
+
+      // A FIFO queue: by stream order (entry ids), each burst's waits never decrease.
+      const hop = report.hops.find((h) => h.topic === 'processed-orders')!;
+      assert.equal(hop.orderedBy, 'bus');
+      assert.equal(hop.wait.count, 2 * BURST_OF);
+      for (const burst of bursts) {
+        const ids = new Set(burst.map((a) => a.traceId));
+        const waits = hop.byArrival.filter((p) => ids.has(p.traceID)).map((p) => p.waitUs);
+        assert.equal(waits.length, BURST_OF);
+        for (let i = 1; i < waits.length; i++) {
+          assert.ok(waits[i]! >= waits[i - 1]!, `waits by stream order: ${waits.join(', ')}`);
+        }
+      }
+
+      // The System view analyses the same traces in the browser and draws the same verdict.
+      const browser = await launchChromium();
+      try {
+        const { page } = await watchedPage(browser, new URL(sys.queryUrl).origin);
+        await page.setViewportSize({ width: 1400, height: 1000 });
+        await page.goto(`${sys.queryUrl}/system`);
+        await page.locator('.findings-panel .finding').first().waitFor();
+        assert.equal(
+          await page.locator('.findings-panel').getAttribute('data-bottleneck'),
+          'notification-service',
+        );
+        assert.equal(
+          await page.locator('.map-edge.topic.bottleneck').getAttribute('data-topic'),
+          'processed-orders',
+        );
+        const lines = await page.locator('.finding[data-kind="bottleneck"]').allTextContents();
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(lines[0]!, /notification-service is the bottleneck/);
+        await screenshot(page, 'system-bottleneck');
+      } finally {
+        await browser.close();
+      }
+
+      // Exercise 3 on the same lab: ten more orders at once, the same bottleneck.
+      const ex = await runCli(
+        [
+          'exercise',
+          '3',
+          '--json',
+          '--api-url',
+          sys.apiUrl,
+          '--url',
+          sys.queryUrl,
+          '--settle',
+          '2m',
+        ],
+        { timeoutMs: 600_000 },
+      );
+      assert.equal(ex.code, 0, ex.stderr);
+      const answer = JSON.parse(ex.stdout) as ExerciseAnswer;
+      console.log(answer.answer.join('\n'));
+      assert.equal(answer.figures.bottleneck, report.bottleneck.service);
+      assert.equal(answer.figures.topic, 'processed-orders');
+      assert.equal(answer.figures.lastRank, 10);
+      assert.match(answer.answer[0]!, /^notification-service is the bottleneck: /);
+      assert.match(
+        answer.answer.at(-1)!,
+        /^Analysis headline: notification-service is the bottleneck: /,
+      );
+    } finally {
+      await sys.stop();
+    }
+  });
+
   test('processing forced heavy, a burst of 8: processing is the bottleneck, waits grow', async () => {
-    const one = await burstThenAnalyze(['--intensity', 'processing=heavy']);
+    // Analytics light: at its random intensities it can take longer an order than heavy
+    // processing, and then the burst waits longest for it, and it is the bottleneck.
+    const one = await burstThenAnalyze([
+      '--intensity',
+      'processing=heavy',
+      '--intensity',
+      'analytics=light',
+    ]);
     const base = JSON.parse(one.json) as AnalysisReport;
     assert.equal(base.propagation.orderTraces, BURST);
     assert.equal(base.headline.kind, 'bottleneck', one.text);

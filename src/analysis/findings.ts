@@ -1,5 +1,13 @@
 import { formatDuration as fmt, ordinal } from './format.js';
-import type { AnalysisReport, Finding, HopStats, ResourceStats } from './report-types.js';
+import type {
+  AnalysisReport,
+  Bottleneck,
+  BusyPeriod,
+  Finding,
+  PathStageStats,
+  PeriodPoint,
+  ResourceStats,
+} from './report-types.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 
@@ -11,7 +19,7 @@ const pct = (share: number) => `${Math.round(share * 100)} %`;
  */
 export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>): Finding[] {
   const out: Finding[] = [];
-  const { consumers, hops, criticalPath, resources, propagation, traces, warnings } = report;
+  const { consumers, criticalPath, resources, propagation, traces, warnings } = report;
 
   if (traces.count === 0) {
     return [
@@ -24,34 +32,9 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
     ];
   }
 
-  const hopInto = (service: string, topic: string): HopStats | undefined =>
-    hops.find((h) => h.toService === service && h.topic === topic);
-
-  for (const c of consumers.filter((x) => x.verdict === 'saturated')) {
-    const hop = hopInto(c.service, c.topic);
-    const longest = hop?.growth.longest;
-    const each = c.instances > 1 ? ` on each of its ${c.instances} replicas` : '';
-    const wait = longest
-      ? `; the ${ordinal(longest.rank)} order waited ${fmt(longest.waitUs)} in \`${c.topic}\``
-      : '';
-    out.push({
-      severity: 'critical',
-      kind: 'bottleneck',
-      service: c.service,
-      text: `${c.service} is the bottleneck: each order takes ${fmt(c.serviceTime.meanUs)}${each} (service time), but ${c.arrivalIntervalUs ? `orders arrived every ${fmt(c.arrivalIntervalUs)}` : `all ${c.messages} orders arrived at once`}, so they queue${wait}.`,
-      figures: {
-        topic: c.topic,
-        messages: c.messages,
-        instances: c.instances,
-        serviceTimeMeanUs: Math.round(c.serviceTime.meanUs),
-        serviceTimeP50Us: c.serviceTime.p50Us,
-        arrivalIntervalUs: c.arrivalIntervalUs,
-        utilisation: c.utilisation,
-        longestWaitUs: longest?.waitUs ?? null,
-        longestWaitRank: longest?.rank ?? null,
-      },
-    });
-  }
+  const bottleneck = report.bottleneck;
+  if (bottleneck) out.push(...bottleneckFindings(report, bottleneck));
+  else if (consumers.length > 0) out.push(noBottleneck(report));
 
   if (propagation.splitOrders.length > 0 || propagation.orphanSpans > 0) {
     const parts: string[] = [];
@@ -72,25 +55,6 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
         splitOrders: propagation.splitOrders.length,
         orphanSpans: propagation.orphanSpans,
         tracesMissingServices: propagation.missingServices.length,
-      },
-    });
-  }
-
-  for (const h of hops.filter((x) => x.growth.growing)) {
-    const { first, last, slopeUsPerRank, r } = h.growth;
-    out.push({
-      severity: 'warning',
-      kind: 'queue-growth',
-      service: h.toService,
-      text: `Head-of-line blocking in \`${h.topic}\`: each order waited about ${fmt(slopeUsPerRank)} longer than the one before it (${h.toService} handles them one after another); the 1st waited ${fmt(first!.waitUs)}, the ${ordinal(last!.rank)} ${fmt(last!.waitUs)}.`,
-      figures: {
-        topic: h.topic,
-        messages: h.wait.count,
-        slopeUsPerRank,
-        r,
-        firstWaitUs: first!.waitUs,
-        lastWaitUs: last!.waitUs,
-        meanWaitUs: Math.round(h.wait.meanUs),
       },
     });
   }
@@ -122,7 +86,7 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
       severity: 'info',
       kind: 'critical-path',
       service: top.service,
-      text: `The largest part of the critical path is ${what}: it dominates ${top.dominatesTraces} of ${criticalPath.traces.length} traces and takes ${pct(top.share)} of all critical-path time.`,
+      text: `The largest part of the critical path is ${what}: it dominates ${top.dominatesTraces} of ${criticalPath.traces.length} traces and takes ${pct(top.share)} of all critical-path time${pathAndVerdict(report, top)}.`,
       figures: {
         service: top.service,
         operation: top.operation,
@@ -216,4 +180,146 @@ function cpuAgainst(hi: ResourceStats, lo: ResourceStats): string {
     (measured ? ` at ${measured.cpuAvg} % CPU for ${measured.key}` : '') +
     `; the ${unmeasured.join(' and ')} spans were too short to measure their CPU`
   );
+}
+
+type ReportParts = Omit<AnalysisReport, 'headline' | 'findings'>;
+
+const clock = (us: number) => new Date(us / 1000).toISOString().slice(11, 19);
+
+/** "the 4th order", or "the 4th order in partition 2" when ranks restart per Kafka partition. */
+const nth = (p: PeriodPoint, noun = '') =>
+  `the ${ordinal(p.position)}${noun ? ` ${noun}` : ''}${p.partition !== undefined ? ` in partition ${p.partition}` : ''}`;
+
+/** Where a busy period sits, when it is not the whole window: "in its busiest stretch (…), ". */
+function stretch(period: BusyPeriod, messages: number, periods: number): string {
+  if (period.messages === messages) return '';
+  return `in its busiest stretch (${period.messages} orders from ${clock(period.fromUs)} to ${clock(period.toUs)} UTC, ${periods} busy periods in all) `;
+}
+
+/** How the waits grew inside a busy period, and who serves the queue. */
+function growthText(b: { service: string; instances: number }, period: BusyPeriod): string {
+  const who =
+    b.instances > 1
+      ? `${b.service}'s ${b.instances} replicas take them no faster than that`
+      : `${b.service} handles them one after another`;
+  return `each order waited about ${fmt(period.growth.slopeUsPerRank)} longer than the one before it (${who}); the 1st waited ${fmt(period.first.waitUs)}, ${nth(period.last)} ${fmt(period.last.waitUs)}`;
+}
+
+/** The verdict and what follows from it: head-of-line blocking, other queues that build up. */
+function bottleneckFindings(report: ReportParts, b: Bottleneck): Finding[] {
+  const c = report.consumers.find((x) => x.service === b.service && x.topic === b.topic)!;
+  const p = b.period;
+  const each = b.instances > 1 ? ` on each of its ${b.instances} replicas` : '';
+  const arrivals =
+    p.utilisation === null
+      ? `all ${p.messages} orders arrived at once`
+      : `orders arrived every ${fmt(p.arrivalIntervalUs ?? 0)}`;
+  const averaged =
+    p.messages < c.messages && b.windowUtilisation !== null && b.windowUtilisation <= 1
+      ? ` Over the whole window its utilisation is ${b.windowUtilisation.toFixed(2)}: the quiet time between bursts averages the queue away.`
+      : '';
+  const out: Finding[] = [
+    {
+      severity: 'critical',
+      kind: 'bottleneck',
+      service: b.service,
+      text: `${b.service} is the bottleneck: ${stretch(p, c.messages, b.busyPeriods)}each order takes ${fmt(p.serviceTimeMeanUs)}${each} (service time), but ${arrivals}, so they queue; ${nth(p.longest, 'order')} waited ${fmt(p.longest.waitUs)} in \`${b.topic}\`.${averaged}`,
+      figures: {
+        topic: b.topic,
+        messages: p.messages,
+        instances: b.instances,
+        serviceTimeMeanUs: p.serviceTimeMeanUs,
+        serviceTimeP50Us: c.serviceTime.p50Us,
+        arrivalIntervalUs: p.utilisation === null ? 0 : p.arrivalIntervalUs,
+        utilisation: p.utilisation,
+        longestWaitUs: p.longest.waitUs,
+        longestWaitRank: p.longest.position,
+        periodFromUs: p.fromUs,
+        periodToUs: p.toUs,
+        busyPeriods: b.busyPeriods,
+        saturatedPeriods: b.saturatedPeriods,
+        windowMessages: c.messages,
+        windowUtilisation: b.windowUtilisation,
+      },
+    },
+    {
+      severity: 'warning',
+      kind: 'queue-growth',
+      service: b.service,
+      text: `Head-of-line blocking in \`${b.topic}\`: ${growthText(b, p)}.`,
+      figures: {
+        topic: b.topic,
+        messages: p.messages,
+        slopeUsPerRank: p.growth.slopeUsPerRank,
+        r: p.growth.r,
+        firstWaitUs: p.first.waitUs,
+        lastWaitUs: p.last.waitUs,
+        meanWaitUs: p.wait.meanUs,
+      },
+    },
+  ];
+  for (const other of b.alsoSaturated) {
+    const o = report.consumers.find((x) => x.service === other.service && x.topic === other.topic);
+    const op = o?.busyPeriods.worst;
+    if (!o || !op) continue;
+    out.push({
+      severity: 'warning',
+      kind: 'queue-growth',
+      service: o.service,
+      text: `Orders also queue in \`${o.topic}\` for ${o.service}: in its worst busy period ${growthText(o, op)}. Waiting there takes less of the critical path than waiting for ${b.service}, the bottleneck; relieve that first, and this queue may take its place.`,
+      figures: {
+        topic: o.topic,
+        messages: op.messages,
+        slopeUsPerRank: op.growth.slopeUsPerRank,
+        r: op.growth.r,
+        firstWaitUs: op.first.waitUs,
+        lastWaitUs: op.last.waitUs,
+        meanWaitUs: op.wait.meanUs,
+        utilisation: op.utilisation,
+      },
+    });
+  }
+  return out;
+}
+
+/** No consumer fell behind: said once, so no view is left to guess. */
+function noBottleneck(report: ReportParts): Finding {
+  const longest = report.hops.reduce<ReportParts['hops'][number] | undefined>(
+    (a, h) => (a === undefined || h.wait.maxUs > a.wait.maxUs ? h : a),
+    undefined,
+  );
+  const where = longest
+    ? `; the longest wait was ${fmt(longest.wait.maxUs)} in \`${longest.topic}\``
+    : '';
+  return {
+    severity: 'info',
+    kind: 'no-bottleneck',
+    text: `No bottleneck: every consumer keeps up with the rate its messages arrive at, and none fell behind in a burst (waits that build up by chance in a random stream do not count)${where}.`,
+    figures: {
+      consumers: report.consumers.length,
+      longestWaitUs: longest?.wait.maxUs ?? null,
+      topic: longest?.topic ?? null,
+    },
+  };
+}
+
+/**
+ * What the critical path's largest part says beside the verdict: nothing when it is the
+ * bottleneck's queue; else where waiting for the bottleneck stands on it, or, with no
+ * bottleneck, why waiting in a queue can still be large.
+ */
+function pathAndVerdict(report: ReportParts, top: PathStageStats): string {
+  const b = report.bottleneck;
+  if (b) {
+    if (top.kind === 'queue' && top.service === b.service && top.operation === `queue ${b.topic}`) {
+      return '';
+    }
+    return b.criticalPath
+      ? `; waiting for the bottleneck, ${b.service}, in \`${b.topic}\` dominates ${b.criticalPath.dominatesTraces} and takes ${pct(b.criticalPath.share)}`
+      : `; the bottleneck, ${b.service}, queues orders in \`${b.topic}\` outside these traces' critical paths`;
+  }
+  if (top.kind === 'queue' && report.consumers.length > 0) {
+    return '; no consumer fell behind its arrivals, so this waiting is messages overlapping by chance, or a consumer slow to take them';
+  }
+  return '';
 }

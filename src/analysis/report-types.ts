@@ -35,6 +35,7 @@ export interface Finding {
 
 export type FindingKind =
   | 'bottleneck'
+  | 'no-bottleneck'
   | 'queue-growth'
   | 'critical-path'
   | 'resources'
@@ -51,15 +52,30 @@ export interface StageStats {
   readonly duration: Distribution;
 }
 
-/** One message's wait, placed by when it was published among the hop's messages. */
+/**
+ * One message's wait, placed by its order in the bus: a Redis stream's entry ids, a Kafka
+ * partition's offsets (or, for spans that do not carry them, by publish time).
+ */
 export interface ArrivalPoint {
-  /** 1 for the first message published on the hop in the set. */
+  /**
+   * 1 for the first message of the hop in the set: in its stream, or in its Kafka partition
+   * (each partition is ranked on its own: there is no order across partitions).
+   */
   readonly rank: number;
+  /** The Kafka partition, when the hop's messages came through more than one. */
+  readonly partition?: string;
   readonly traceID: string;
   readonly orderId?: string;
   readonly publishedUs: Microseconds;
   readonly waitUs: Microseconds;
 }
+
+/**
+ * How the messages of a hop or queue were ranked: `bus` by the bus's own order (stream entry
+ * ids, or partition and offset); `publish-time` by their producer spans' ends, for spans that
+ * do not carry the bus's ids (older traces, hand-made files), with a `no-bus-order` warning.
+ */
+export type MessageOrderSource = 'bus' | 'publish-time';
 
 /** Queue wait on one hop (topic, from a producer service to a consumer service). */
 export interface HopStats {
@@ -67,10 +83,15 @@ export interface HopStats {
   readonly fromService: string;
   readonly toService: string;
   readonly wait: Distribution;
+  readonly orderedBy: MessageOrderSource;
+  /** Kafka partitions the messages came through (1 for a Redis stream). */
+  readonly partitions: number;
   /**
-   * Head-of-line blocking: how the wait grows with arrival order. slopeUsPerRank is the
-   * least-squares slope of wait against arrival rank; r its correlation; growing when r ≥ 0.5
-   * and the slope is at least 1 ms per message, over at least 3 messages.
+   * How the wait grows with arrival order over the whole set (busy periods judge the queue:
+   * see ConsumerStats.busyPeriods). slopeUsPerRank is the least-squares slope of wait against
+   * rank (with several partitions, one slope fitted within each partition's ranks); r its
+   * correlation; growing when r ≥ 0.5 and the slope is at least 1 ms per message, over at
+   * least 3 messages.
    */
   readonly growth: {
     readonly slopeUsPerRank: number;
@@ -87,11 +108,59 @@ export interface HopStats {
 
 export type ConsumerVerdict = 'saturated' | 'keeping up' | 'unknown';
 
+/** A message of a busy period: its place in the hop (rank) and in the period (position). */
+export interface PeriodPoint extends ArrivalPoint {
+  /** 1 for the period's first message in bus order (within its partition). */
+  readonly position: number;
+}
+
 /**
- * A consumer service on one topic as a queue: messages arrive every arrivalInterval and take
- * serviceTime each on one of `instances` replicas; utilisation = serviceTime mean /
- * (arrivalInterval mean × instances). Saturated when above 1: the service time exceeds the
- * time between arrivals (per instance), so the queue grows.
+ * A busy period of a queue: from a message that arrived (was published) while no earlier one
+ * was waiting or being handled, until the queue drained (the last of its messages was
+ * handled). Its figures are the queue's figures inside it, where bursts are not averaged with
+ * the quiet time between them.
+ */
+export interface BusyPeriod {
+  /** The first publish of the period. */
+  readonly fromUs: Microseconds;
+  /** When it drained: the last consumer span's end. */
+  readonly toUs: Microseconds;
+  readonly messages: number;
+  /** Mean time between its publishes: (last − first) / (messages − 1); null for one message. */
+  readonly arrivalIntervalUs: Microseconds | null;
+  readonly serviceTimeMeanUs: Microseconds;
+  /**
+   * serviceTimeMeanUs / (arrivalIntervalUs × replicas); null when it cannot be told (one
+   * message) or is unbounded (all published at once).
+   */
+  readonly utilisation: number | null;
+  /** Wait against position in the period, by bus order (fitted within each partition). */
+  readonly growth: { readonly slopeUsPerRank: number; readonly r: number };
+  readonly wait: { readonly meanUs: Microseconds; readonly maxUs: Microseconds };
+  /**
+   * How many clusters as dense as this one (its messages within its arrival span) random
+   * arrivals at the window's mean rate would give over the window, by chance: small (under
+   * 0.01) for a burst, about 1 or more for the clustering of an ordinary random stream.
+   */
+  readonly chance: number;
+  readonly first: PeriodPoint;
+  readonly last: PeriodPoint;
+  readonly longest: PeriodPoint;
+  /**
+   * The consumer fell behind: at least 3 messages, more work arriving than the replicas handle
+   * (utilisation above 1, or all at once), either over the whole window or in a burst chance
+   * does not explain (chance under 0.01), the wait growing with bus order (r ≥ 0.5, at least
+   * 1 ms a message) and the longest wait at least one mean service time.
+   */
+  readonly saturated: boolean;
+}
+
+/**
+ * A consumer service on one topic as a queue (its consumer group). Over the whole window:
+ * messages arrive every arrivalInterval and take serviceTime each on one of `instances`
+ * replicas; utilisation = serviceTime mean / (arrivalInterval mean × instances). The verdict is
+ * judged inside each busy period, not over the window: two bursts minutes apart average to a
+ * low window utilisation while each of them queues.
  */
 export interface ConsumerStats {
   readonly service: string;
@@ -99,15 +168,58 @@ export interface ConsumerStats {
   readonly messages: number;
   /** Replicas seen handling the topic (distinct service.instance.id). */
   readonly instances: number;
-  /** Mean time between consecutive publishes on the topic; null with fewer than 2 messages. */
+  /** Mean time between consecutive publishes over the window; null with fewer than 2 messages. */
   readonly arrivalIntervalUs: Microseconds | null;
   /** The consumer span's duration (`process <topic>`): the time one message holds a consumer. */
   readonly serviceTime: Distribution;
-  /** null when it cannot be told (fewer than 2 messages); Infinity is written as null too. */
+  /**
+   * Over the whole window; null when it cannot be told (fewer than 2 messages) or unbounded
+   * (all at once).
+   */
   readonly utilisation: number | null;
+  readonly orderedBy: MessageOrderSource;
+  readonly busyPeriods: {
+    /** Busy periods in the window (a message that found the queue empty starts one). */
+    readonly count: number;
+    /** Those of at least two messages: where some message arrived while another was in. */
+    readonly overlapping: number;
+    readonly saturated: number;
+    /** The saturated one with the longest wait; else the one of 2+ messages with the longest wait. */
+    readonly worst: BusyPeriod | null;
+  };
+  /**
+   * saturated: some busy period saturated. keeping up: none, with at least 3 messages (or 2
+   * that did not overlap). unknown: too few messages to tell.
+   */
   readonly verdict: ConsumerVerdict;
   /** The verdict in words with its figures. */
   readonly reason: string;
+}
+
+/**
+ * The one bottleneck of a report, derived once (`bottleneckOf`) and read by the headline, the
+ * findings, the web UI, the exercises and `analyze --json`: of the consumers saturated in
+ * some busy period, the one whose queue takes most of the critical path.
+ */
+export interface Bottleneck {
+  readonly service: string;
+  readonly topic: string;
+  readonly instances: number;
+  /** Its worst busy period, the saturated one with the longest wait. */
+  readonly period: BusyPeriod;
+  /** Busy periods of the consumer in the window, and how many of them saturated. */
+  readonly busyPeriods: number;
+  readonly saturatedPeriods: number;
+  /** The consumer's utilisation over the whole window (what bursts average away). */
+  readonly windowUtilisation: number | null;
+  /** Waiting in its queue on the critical paths of the report's traces, if it is on them. */
+  readonly criticalPath: {
+    readonly dominatesTraces: number;
+    readonly traces: number;
+    readonly share: number;
+  } | null;
+  /** Other consumers saturated in some busy period, less on the critical path. */
+  readonly alsoSaturated: ReadonlyArray<{ readonly service: string; readonly topic: string }>;
 }
 
 /** The critical path of one trace and what took most of it. */
@@ -194,6 +306,8 @@ export interface AnalysisReport {
   readonly stages: readonly StageStats[];
   readonly hops: readonly HopStats[];
   readonly consumers: readonly ConsumerStats[];
+  /** The bottleneck every view names; null when no consumer saturated in a busy period. */
+  readonly bottleneck: Bottleneck | null;
   /** Over order traces when the set has any, else over all traces. */
   readonly criticalPath: {
     readonly byStage: readonly PathStageStats[];

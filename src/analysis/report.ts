@@ -9,6 +9,11 @@ import { formatDuration as fmt } from './format.js';
 import { jaegerTraceReader } from './jaeger-reader.js';
 import { PathRecorder } from './path-recorder.js';
 import { Hops } from './queue-wait.js';
+import { busOrder, readBusPlace } from './bus-order.js';
+import type { BusPlace, MessageOrder, Messages } from './bus-order.js';
+import { MIN_GROWTH_US, busyPeriodsOf } from './busy-periods.js';
+import type { BusyPeriods } from './busy-periods.js';
+import { bottleneckOf } from './verdict.js';
 import type {
   AnalysisReport,
   AnalyzeOptions,
@@ -23,13 +28,12 @@ import type {
   TraceCriticalPath,
 } from './report-types.js';
 import { SpanTable } from './span-table.js';
-import { linearFit, summarise } from './stats.js';
+import { groupedFit, summarise } from './stats.js';
+import type { Distribution } from './stats.js';
 import type { AnalysisWarning, CriticalPathSegment, Microseconds } from './types.js';
 
 const INTENSITY_ORDER = ['light', 'medium', 'heavy', 'severe'];
 const WARNING_SAMPLES = 50;
-/** Waits growing by less than this per message are scheduling noise, not a queue building up. */
-const MIN_GROWTH_US = 1000;
 /** Segments of a trace whose path the report does not keep: one list shared by all. */
 const NO_SEGMENTS: readonly CriticalPathSegment[] = Object.freeze([]);
 
@@ -59,7 +63,32 @@ interface HopAcc {
   /** Which trace (its number in the set) each message is in. */
   readonly traceNo: Column;
   readonly serviceTimes: Column;
+  /** The consumer span's start and end. */
+  readonly startUs: Column;
+  readonly endUs: Column;
+  /** Where the message sits in its bus (see BusPlace); NaN where the spans do not say. */
+  readonly partition: string[];
+  readonly placeHi: Column;
+  readonly placeLo: Column;
   readonly instances: Set<string>;
+}
+
+/** A hop's (or a queue's) columns as the bus order and busy periods read them. */
+function messagesOf(accs: readonly HopAcc[]): Messages & { readonly traceNo: number[] } {
+  const one = accs.length === 1 ? accs[0]! : undefined;
+  const join = (f: (a: HopAcc) => Column) =>
+    one ? f(one).values() : accs.flatMap((a) => f(a).values());
+  return {
+    count: accs.reduce((n, a) => n + a.publishedUs.length, 0),
+    publishedUs: join((a) => a.publishedUs),
+    startUs: join((a) => a.startUs),
+    endUs: join((a) => a.endUs),
+    waitUs: join((a) => a.waitUs),
+    partition: one ? one.partition : accs.flatMap((a) => a.partition),
+    placeHi: join((a) => a.placeHi),
+    placeLo: join((a) => a.placeLo),
+    traceNo: join((a) => a.traceNo),
+  };
 }
 
 class ResourceAcc {
@@ -234,31 +263,11 @@ function pick(count: number, n: number): number[] {
   return out;
 }
 
-/** Positions 0 … n − 1 ordered by key, stable; most hops come in order, or in reverse. */
-function orderBy(key: readonly number[]): Int32Array {
-  const n = key.length;
-  const order = new Int32Array(n);
-  let ascending = true;
-  let descending = true;
-  for (let i = 1; i < n; i++) {
-    if (key[i - 1]! > key[i]!) ascending = false;
-    if (!(key[i - 1]! > key[i]!)) descending = false;
-  }
-  if (ascending || !descending) {
-    for (let i = 0; i < n; i++) order[i] = i;
-    // Ties by position: the same order as a stable sort.
-    if (!ascending) order.sort((a, b) => key[a]! - key[b]! || a - b);
-  } else {
-    // Strictly descending: reversed, with no ties to keep in order.
-    for (let i = 0; i < n; i++) order[i] = n - 1 - i;
-  }
-  return order;
-}
-
 /**
  * Everything `tracelab analyze` tells about a set of traces: per stage latency, queue wait per
- * hop and its growth with arrival order, each consumer as a queue (saturated or not), the
- * critical path of each trace and what dominates it, resource cost per operation and
+ * hop and its growth with the bus's order of the messages, each consumer as a queue judged
+ * inside its busy periods (saturated or not), the critical path of each trace and what
+ * dominates it, the one bottleneck (report.bottleneck), resource cost per operation and
  * intensity, broken propagation; then findings in words, the headline first. Pure; odd
  * traces are counted in `warnings`, never thrown on. Traces are Jaeger's JSON, or whatever
  * `reader` reads (the collector's stored spans).
@@ -303,6 +312,7 @@ export function analyzeTraces<T>(
   // Durations by stage id.
   const stageDurations: Array<Column | undefined> = [];
   const hops = new Hops();
+  const place: BusPlace = { partition: '', hi: NaN, lo: NaN };
   const path = new PathRecorder(t);
   const tracePaths: TraceCriticalPath[] = [];
   // Per trace, by its number in the set: what a hop's message points need to name it.
@@ -319,6 +329,12 @@ export function analyzeTraces<T>(
   const warningSamples: AnalysisWarning[] = [];
   let warningTotal = 0;
   let orphanSpans = 0;
+  const noteWarning = (w: AnalysisWarning) => {
+    warningTotal++;
+    warningCounts[w.code] = (warningCounts[w.code] ?? 0) + 1;
+    if (w.code === 'missing-parent') orphanSpans++;
+    if (warningSamples.length < WARNING_SAMPLES) warningSamples.push(w);
+  };
   let spanCount = 0;
   let fromUs = Infinity;
   let toUs = -Infinity;
@@ -412,6 +428,11 @@ export function analyzeTraces<T>(
             waitUs: new Column(progress),
             traceNo: new Column(progress),
             serviceTimes: new Column(progress),
+            startUs: new Column(progress),
+            endUs: new Column(progress),
+            partition: [],
+            placeHi: new Column(progress),
+            placeLo: new Column(progress),
             instances: new Set<string>(),
           });
         hopCache[h] = acc;
@@ -421,6 +442,18 @@ export function analyzeTraces<T>(
       acc.waitUs.push(raw > 0 ? raw : 0);
       acc.traceNo.push(traceNo);
       acc.serviceTimes.push(t.end[c]! - t.start[c]!);
+      acc.startUs.push(t.start[c]!);
+      acc.endUs.push(t.end[c]!);
+      // The producer's record of the message, else the consumer's (the same place).
+      if (readBusPlace(t, p, place) || readBusPlace(t, c, place)) {
+        acc.partition.push(place.partition);
+        acc.placeHi.push(place.hi);
+        acc.placeLo.push(place.lo);
+      } else {
+        acc.partition.push('');
+        acc.placeHi.push(NaN);
+        acc.placeLo.push(NaN);
+      }
       acc.instances.add(reader.instance(trace, t.ref[c]));
     }
 
@@ -472,12 +505,7 @@ export function analyzeTraces<T>(
       );
     }
 
-    for (const w of warnings) {
-      warningTotal++;
-      warningCounts[w.code] = (warningCounts[w.code] ?? 0) + 1;
-      if (w.code === 'missing-parent') orphanSpans++;
-      if (warningSamples.length < WARNING_SAMPLES) warningSamples.push(w);
-    }
+    for (const w of warnings) noteWarning(w);
   }
 
   const stages: StageStats[] = [...stageKeys.values()]
@@ -488,57 +516,109 @@ export function analyzeTraces<T>(
     }))
     .sort((a, b) => a.service.localeCompare(b.service) || b.duration.p50Us - a.duration.p50Us);
 
-  const hopStats: HopStats[] = [];
-  const consumers: ConsumerStats[] = [];
-  for (const acc of hopAcc.values()) {
-    const published = acc.publishedUs.values();
-    const n = published.length;
-    const order = orderBy(published);
-    const ranks: number[] = new Array<number>(n);
-    const waits: number[] = new Array<number>(n);
-    let longest = 0;
-    for (let i = 0; i < n; i++) {
-      ranks[i] = i + 1;
-      waits[i] = acc.waitUs.at(order[i]!);
-      if (waits[i]! > waits[longest]!) longest = i;
-    }
-    /** The message at position i by arrival, as a point of the report. */
-    const point = (i: number): ArrivalPoint => {
-      const m = order[i]!;
-      const traceNo = acc.traceNo.at(m);
+  /** The k-th message of `o`, in a hop or queue `m`, as a point of the report. */
+  const pointOf =
+    (m: Messages & { readonly traceNo: number[] }, o: MessageOrder) =>
+    (k: number): ArrivalPoint => {
+      const i = o.order[k]!;
+      const traceNo = m.traceNo[i]!;
       const traceID = traceIDs[traceNo]!;
       const orderId = traceOrderIds[traceNo];
-      const publishedUs = published[m]!;
-      const waitUs = waits[i]!;
-      return orderId !== undefined
-        ? { rank: i + 1, traceID, orderId, publishedUs, waitUs }
-        : { rank: i + 1, traceID, publishedUs, waitUs };
+      const point: ArrivalPoint = {
+        rank: o.rank[k]!,
+        ...(o.partitions > 1 ? { partition: m.partition[i]! } : {}),
+        traceID,
+        ...(orderId !== undefined ? { orderId } : {}),
+        publishedUs: m.publishedUs[i]!,
+        waitUs: m.waitUs[i]!,
+      };
+      return point;
     };
-    const fit = linearFit(ranks, waits);
-    const first = n > 0 ? point(0) : null;
-    const last = n > 0 ? point(n - 1) : null;
-    const longestPoint = n > 0 ? point(longest) : null;
-    const byArrival = pick(n, maxPoints).map(point);
+
+  const hopStats: HopStats[] = [];
+  // A hop's messages in bus order, for its queue when the queue is that one hop (the usual).
+  const hopOrders = new Map<HopAcc, { m: ReturnType<typeof messagesOf>; o: MessageOrder }>();
+  for (const acc of hopAcc.values()) {
+    const m = messagesOf([acc]);
+    const n = m.count;
+    const o = busOrder(m);
+    hopOrders.set(acc, { m, o });
+    if (!o.byBus && n > 0) {
+      let first = 0;
+      while (m.placeHi[first] === m.placeHi[first]) first++;
+      noteWarning({
+        code: 'no-bus-order',
+        traceID: traceIDs[m.traceNo[first]!]!,
+        message: `${o.unplaced} of ${n} messages in \`${acc.topic}\` (to ${acc.toService}) carry no bus position (messaging.message.id, or Kafka partition and offset): ranked by publish time instead`,
+      });
+    }
+    const ranks = new Float64Array(n);
+    const waits = new Float64Array(n);
+    let longest = 0;
+    for (let k = 0; k < n; k++) {
+      ranks[k] = o.rank[k]!;
+      waits[k] = m.waitUs[o.order[k]!]!;
+      if (waits[k]! > waits[longest]!) longest = k;
+    }
+    const point = pointOf(m, o);
+    const fit = groupedFit(ranks, waits, o.group, o.partitions);
     hopStats.push({
       topic: acc.topic,
       fromService: acc.fromService,
       toService: acc.toService,
-      // Last: it reorders the waits.
-      wait: summarise(waits),
+      wait: summarise(m.waitUs as number[]),
+      orderedBy: o.byBus ? 'bus' : 'publish-time',
+      partitions: o.partitions,
       growth: {
         slopeUsPerRank: round(fit.slope, 0),
         r: round(fit.r, 3),
         growing: n >= 3 && fit.slope >= MIN_GROWTH_US && fit.r >= 0.5,
-        first,
-        last,
-        longest: longestPoint,
+        first: n > 0 ? point(0) : null,
+        last: n > 0 ? point(n - 1) : null,
+        longest: n > 0 ? point(longest) : null,
       },
-      byArrival,
+      byArrival: pick(n, maxPoints).map(point),
       byArrivalSampled: n > maxPoints,
     });
-    consumers.push(consumerStats(acc, n, first?.publishedUs ?? 0, last?.publishedUs ?? 0));
   }
   hopStats.sort((a, b) => b.wait.meanUs - a.wait.meanUs);
+
+  // A queue is a consumer service's group on a topic, whichever services publish to it.
+  const queues = new Keyed2<HopAcc[]>();
+  for (const acc of hopAcc.values()) {
+    const list = queues.find(acc.topic, acc.toService);
+    if (list) list.push(acc);
+    else queues.add(acc.topic, acc.toService, [acc]);
+  }
+  const consumers: ConsumerStats[] = [];
+  for (const accs of queues.values()) {
+    const { m, o } =
+      accs.length === 1
+        ? hopOrders.get(accs[0]!)!
+        : (() => {
+            const all = messagesOf(accs);
+            return { m: all, o: busOrder(all) };
+          })();
+    const instances = new Set<string>();
+    for (const a of accs) for (const x of a.instances) instances.add(x);
+    const replicas = Math.max(1, instances.size);
+    const periods = busyPeriodsOf(m, o, replicas, pointOf(m, o));
+    const serviceTimes =
+      accs.length === 1
+        ? accs[0]!.serviceTimes.values()
+        : accs.flatMap((a) => a.serviceTimes.values());
+    consumers.push(
+      consumerStats(
+        accs[0]!.topic,
+        accs[0]!.toService,
+        m,
+        replicas,
+        summarise(serviceTimes),
+        o,
+        periods,
+      ),
+    );
+  }
   consumers.sort((a, b) => load(b) - load(a));
 
   const ordersOnly = pathAccOrders.span.size + pathAccOrders.queue.size > 0;
@@ -561,6 +641,11 @@ export function analyzeTraces<T>(
       .map(([k, acc]) => acc.stats(k)),
   };
 
+  const criticalPath = {
+    byStage,
+    traces: ordersOnly ? tracePaths.filter((p) => p.orderId !== undefined) : tracePaths,
+  };
+  const bottleneck = bottleneckOf(consumers, criticalPath);
   const propagation = propagationOf(tracesByOrder, orderTraces, orphanSpans, options);
   const partial = {
     version: 1 as const,
@@ -575,10 +660,8 @@ export function analyzeTraces<T>(
     stages,
     hops: hopStats,
     consumers,
-    criticalPath: {
-      byStage,
-      traces: ordersOnly ? tracePaths.filter((p) => p.orderId !== undefined) : tracePaths,
-    },
+    bottleneck,
+    criticalPath,
     resources,
     propagation,
     warnings: { total: warningTotal, byCode: warningCounts, samples: warningSamples },
@@ -593,42 +676,77 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** How loaded a consumer is, to sort by: unknown last, an instant burst (no interval) first. */
+/** How loaded a consumer is, to sort by: saturated first, by their worst wait; unknown last. */
 function load(c: ConsumerStats): number {
   if (c.verdict === 'unknown') return -1;
-  return c.utilisation ?? Infinity;
+  const worstWait = c.busyPeriods.worst?.wait.maxUs ?? 0;
+  return c.verdict === 'saturated' ? 1e15 + worstWait : worstWait;
 }
 
-/** A hop's consumer as a queue; its n messages were published from firstUs to lastUs. */
-function consumerStats(acc: HopAcc, n: number, firstUs: number, lastUs: number): ConsumerStats {
-  const instances = Math.max(1, acc.instances.size);
-  const serviceTime = summarise(acc.serviceTimes.values());
+/**
+ * A consumer as a queue: the window's figures, and the verdict from its busy periods (see
+ * busy-periods.ts): saturated if any of them saturated.
+ */
+function consumerStats(
+  topic: string,
+  service: string,
+  m: Messages,
+  instances: number,
+  serviceTime: Distribution,
+  o: MessageOrder,
+  periods: BusyPeriods,
+): ConsumerStats {
+  const n = m.count;
+  let firstUs = Infinity;
+  let lastUs = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const p = m.publishedUs[i]!;
+    if (p < firstUs) firstUs = p;
+    if (p > lastUs) lastUs = p;
+  }
   const arrivalIntervalUs = n >= 2 ? (lastUs - firstUs) / (n - 1) : null;
-  let utilisation: number | null = null;
-  let verdict: ConsumerStats['verdict'] = 'unknown';
-  let reason = `only ${n} message on ${acc.topic}: no arrival interval to compare with`;
-  if (arrivalIntervalUs !== null) {
-    const capacityUs = arrivalIntervalUs * instances;
-    utilisation = capacityUs > 0 ? round(serviceTime.meanUs / capacityUs, 3) : null;
-    const saturated = serviceTime.meanUs > capacityUs;
-    verdict = saturated ? 'saturated' : 'keeping up';
-    const each = instances > 1 ? ` on each of ${instances} replicas` : '';
+  const capacityUs = arrivalIntervalUs === null ? 0 : arrivalIntervalUs * instances;
+  const utilisation = capacityUs > 0 ? round(serviceTime.meanUs / capacityUs, 3) : null;
+  const worst = periods.worst;
+  const each = instances > 1 ? ` on each of ${instances} replicas` : '';
+  let verdict: ConsumerStats['verdict'];
+  let reason: string;
+  if (worst?.saturated) {
+    verdict = 'saturated';
     const gap =
-      arrivalIntervalUs > 0
-        ? `${instances > 1 ? `${instances} × ` : ''}the ${fmt(arrivalIntervalUs)} between arrivals`
-        : `0 s between arrivals (all ${n} at once)`;
-    reason = saturated
-      ? `service time ${fmt(serviceTime.meanUs)}${each} exceeds ${gap}, so messages queue in ${acc.topic}`
-      : `service time ${fmt(serviceTime.meanUs)}${each} fits in ${gap}`;
+      worst.utilisation === null
+        ? `0 s between arrivals (all ${worst.messages} at once)`
+        : `${instances > 1 ? `${instances} × ` : ''}the ${fmt(worst.arrivalIntervalUs ?? 0)} between arrivals`;
+    const where =
+      worst.messages < n
+        ? ` in its worst busy period (${worst.messages} of ${n} messages, over ${fmt(worst.toUs - worst.fromUs)})`
+        : '';
+    reason = `service time ${fmt(worst.serviceTimeMeanUs)}${each} exceeds ${gap}${where}, so messages queue in ${topic}`;
+  } else if (n < 2 || (n === 2 && periods.overlapping > 0)) {
+    verdict = 'unknown';
+    reason = `only ${n} message${n === 1 ? '' : 's'} on ${topic}: too few to tell`;
+  } else {
+    verdict = 'keeping up';
+    reason =
+      periods.overlapping === 0
+        ? `every message found ${topic} empty: none waited for another`
+        : `none of its ${periods.overlapping} busy periods of 2 or more messages outran it (the longest wait: ${fmt(worst!.wait.maxUs)}, service time ${fmt(worst!.serviceTimeMeanUs)}${each})`;
   }
   return {
-    service: acc.toService,
-    topic: acc.topic,
+    service,
+    topic,
     messages: n,
     instances,
     arrivalIntervalUs: arrivalIntervalUs === null ? null : Math.round(arrivalIntervalUs),
     serviceTime,
     utilisation,
+    orderedBy: o.byBus ? 'bus' : 'publish-time',
+    busyPeriods: {
+      count: periods.count,
+      overlapping: periods.overlapping,
+      saturated: periods.saturated,
+      worst,
+    },
     verdict,
     reason,
   };

@@ -72,6 +72,14 @@ export class SpanTable implements SpanSink {
   end = new Float64Array(64);
   /** `messaging.destination.name`, else the topic in `send <topic>` / `process <topic>`. */
   readonly topic: Array<string | undefined> = [];
+  /**
+   * Where the message sits in its bus, as the messaging spans say: `messaging.message.id`
+   * (a Redis stream entry id, or Kafka's `partition:offset`), `messaging.destination.partition.id`
+   * and `messaging.kafka.offset`; undefined where absent.
+   */
+  readonly messageId: Array<string | undefined> = [];
+  readonly partitionId: Array<string | undefined> = [];
+  readonly offset: Array<string | number | undefined> = [];
   /** `order.id`, except on client spans (a call about an order does not make it the trace's). */
   readonly orderId: Array<string | undefined> = [];
   /** `workload.operation`: set on workload spans only, which have the figures below. */
@@ -172,8 +180,11 @@ export class SpanTable implements SpanSink {
     let memoryAvgMb = NaN;
     let memoryMaxMb = NaN;
     let cpuBound = -1;
+    let messageId: string | undefined;
+    let partitionId: string | undefined;
+    let offset: string | number | undefined;
     // By length first: one jump, then at most three comparisons, instead of comparing each
-    // tag's key with all eleven names (most keys are none of them).
+    // tag's key with all fourteen names (most keys are none of them).
     for (const t of f.tags) {
       const key = t.key;
       switch (key.length) {
@@ -195,12 +206,21 @@ export class SpanTable implements SpanSink {
           else if (key === 'workload.intensity') intensity = String(t.value);
           else if (key === 'resource.cpu_bound') cpuBound = bool(t.value);
           break;
+        case 20:
+          if (key === 'messaging.message.id') messageId = String(t.value);
+          break;
         case 22:
           if (key === 'resource.memory.avg_mb') memoryAvgMb = num(t.value);
           else if (key === 'resource.memory.max_mb') memoryMaxMb = num(t.value);
+          else if (key === 'messaging.kafka.offset' && typeof t.value !== 'boolean') {
+            offset = t.value;
+          }
           break;
         case 26:
           if (key === 'messaging.destination.name') topic = String(t.value);
+          break;
+        case 34:
+          if (key === 'messaging.destination.partition.id') partitionId = String(t.value);
           break;
       }
     }
@@ -211,6 +231,9 @@ export class SpanTable implements SpanSink {
     }
     this.kind[i] = k;
     this.topic[i] = topic;
+    this.messageId[i] = messageId;
+    this.partitionId[i] = partitionId;
+    this.offset[i] = offset;
     // A client call about an order (GET /order/:id reading its record) does not make the trace
     // that order's: only the order's own spans (its stages) say which order a trace carries.
     this.orderId[i] = k === CLIENT ? undefined : orderId;

@@ -177,3 +177,35 @@ export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearF
   if (sxx === 0) return { slope: 0, r: 0 };
   return { slope: sxy / sxx, r: syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy) };
 }
+
+/**
+ * One slope fitted within groups (each group its own intercept): for ranks that restart in
+ * each Kafka partition. Each point is moved by its group's means, then fitted as one line;
+ * with one group, the same as linearFit.
+ */
+export function groupedFit(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  groups: ArrayLike<number>,
+  groupCount: number,
+): LinearFit {
+  if (groupCount <= 1) return linearFit(xs, ys);
+  const n = Math.min(xs.length, ys.length);
+  const sx = new Float64Array(groupCount);
+  const sy = new Float64Array(groupCount);
+  const count = new Float64Array(groupCount);
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!;
+    sx[g]! += xs[i]!;
+    sy[g]! += ys[i]!;
+    count[g]!++;
+  }
+  const cx = new Float64Array(n);
+  const cy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!;
+    cx[i] = xs[i]! - sx[g]! / count[g]!;
+    cy[i] = ys[i]! - sy[g]! / count[g]!;
+  }
+  return linearFit(cx, cy);
+}

@@ -16,6 +16,7 @@ export type WarningCode =
   | 'negative-duration'
   | 'clock-skew'
   | 'critical-path-gap'
+  | 'no-bus-order'
   | 'mixed-trace-ids';
 
 /** Something odd about the input that the result works around instead of throwing. */

@@ -1,5 +1,6 @@
 import { formatChange, formatDuration, ordinal } from '../analysis/index.js';
 import {
+  busiestUtilisation,
   consumersTable,
   criticalPathTable,
   hopsTable,
@@ -210,14 +211,17 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
   }
 
   if (report.consumers.length) {
-    const bars: Bar[] = report.consumers.map((c) => ({
-      label: `${c.service} (${c.topic})`,
-      value: c.utilisation ?? (c.verdict === 'saturated' ? 10 : 0),
-      text: `${c.utilisation === null ? (c.verdict === 'saturated' ? 'unbounded' : 'n/a') : c.utilisation.toFixed(2)}: ${c.verdict}`,
-      colour: c.verdict === 'saturated' ? '#e15759' : '#59a14f',
-    }));
+    const bars: Bar[] = report.consumers.map((c) => {
+      const u = busiestUtilisation(c);
+      return {
+        label: `${c.service} (${c.topic})`,
+        value: u ?? (c.verdict === 'saturated' ? 10 : 0),
+        text: `${u === null ? (c.verdict === 'saturated' ? 'unbounded' : 'n/a') : u.toFixed(2)}: ${c.verdict}`,
+        colour: c.verdict === 'saturated' ? '#e15759' : '#59a14f',
+      };
+    });
     parts.push(
-      `<h2>Consumers</h2><p>Utilisation = service time ÷ (time between arrivals × replicas). Above 1 the consumer cannot keep up and messages queue.</p>` +
+      `<h2>Consumers</h2><p>Utilisation = service time ÷ (time between arrivals × replicas), inside each consumer's worst busy period (from a message that found the queue empty until it drained), where bursts are not averaged with the quiet between them. Above 1 the consumer cannot keep up and messages queue.</p>` +
         barChart(bars, { marker: { at: 1, label: 'saturation' } }) +
         table(consumersTable(report)),
     );

@@ -1,5 +1,10 @@
 import { formatDuration, formatMs, formatRelative } from '../analysis/index.js';
-import type { AnalysisReport, ReportComparison, ResourceStats } from '../analysis/index.js';
+import type {
+  AnalysisReport,
+  ConsumerStats,
+  ReportComparison,
+  ResourceStats,
+} from '../analysis/index.js';
 
 /** One table of the report, as the terminal and the HTML page both show it. */
 export interface ReportTable {
@@ -16,6 +21,14 @@ const signed = (us: number | null, f: (us: number) => string) =>
 const relative = (a: number | null, b: number | null) =>
   a === null || b === null ? '-' : (formatRelative(a, b) ?? '-');
 
+/** A consumer's utilisation inside its worst busy period, else over the window. */
+export function busiestUtilisation(c: ConsumerStats): number | null {
+  return c.busyPeriods.worst ? c.busyPeriods.worst.utilisation : c.utilisation;
+}
+
+const utilisationText = (u: number | null, saturated: boolean) =>
+  u !== null ? u.toFixed(2) : saturated ? 'unbounded' : '-';
+
 export function consumersTable(report: AnalysisReport): ReportTable {
   return {
     head: [
@@ -23,28 +36,35 @@ export function consumersTable(report: AnalysisReport): ReportTable {
       'TOPIC',
       'MESSAGES',
       'REPLICAS',
-      'ARRIVAL EVERY',
       'SERVICE TIME',
       'P50',
+      'WINDOW UTIL.',
+      'BUSY PERIODS',
+      'WORST: MESSAGES',
+      'ARRIVAL EVERY',
       'UTILISATION',
+      'MAX WAIT',
       'VERDICT',
     ],
-    rows: report.consumers.map((c) => [
-      c.service,
-      c.topic,
-      String(c.messages),
-      String(c.instances),
-      c.arrivalIntervalUs === null ? '-' : formatDuration(c.arrivalIntervalUs),
-      formatDuration(c.serviceTime.meanUs),
-      formatDuration(c.serviceTime.p50Us),
-      c.utilisation !== null
-        ? c.utilisation.toFixed(2)
-        : c.verdict === 'saturated'
-          ? 'unbounded'
-          : '-',
-      c.verdict,
-    ]),
-    numeric: [2, 7],
+    rows: report.consumers.map((c) => {
+      const w = c.busyPeriods.worst;
+      return [
+        c.service,
+        c.topic,
+        String(c.messages),
+        String(c.instances),
+        formatDuration(c.serviceTime.meanUs),
+        formatDuration(c.serviceTime.p50Us),
+        utilisationText(c.utilisation, false),
+        `${c.busyPeriods.count} (${c.busyPeriods.saturated} saturated)`,
+        w ? String(w.messages) : '-',
+        w ? (w.utilisation === null ? 'at once' : formatDuration(w.arrivalIntervalUs ?? 0)) : '-',
+        w ? utilisationText(w.utilisation, w.saturated) : '-',
+        w ? formatDuration(w.wait.maxUs) : '-',
+        c.verdict,
+      ];
+    }),
+    numeric: [2, 11],
   };
 }
 

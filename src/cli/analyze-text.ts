@@ -44,7 +44,7 @@ export function formatReport(report: AnalysisReport): string {
   if (report.consumers.length) {
     out.push(
       section(
-        'Consumers (utilisation = service time / (time between arrivals × replicas))',
+        'Consumers (utilisation = service time / (time between arrivals × replicas); the worst busy period: from a message that found the queue empty until it drained)',
         text(consumersTable(report)),
       ),
     );
@@ -53,17 +53,29 @@ export function formatReport(report: AnalysisReport): string {
     out.push(
       section('Queue wait per hop (consumer start − producer end)', text(hopsTable(report))),
     );
-    for (const h of report.hops.filter((x) => x.growth.growing)) {
+    const queued = (h: (typeof report.hops)[number]) =>
+      h.growth.growing ||
+      report.consumers.some(
+        (c) => c.service === h.toService && c.topic === h.topic && c.verdict === 'saturated',
+      );
+    for (const h of report.hops.filter(queued)) {
       const pts = h.byArrival;
       const step = Math.max(1, Math.ceil(pts.length / ARRIVAL_ROWS));
       const shown = pts.filter((_, i) => i % step === 0 || i === pts.length - 1);
       out.push(
         section(
-          `Wait in ${h.topic} by arrival order (head-of-line blocking)`,
+          `Wait in ${h.topic} by arrival order${h.orderedBy === 'bus' ? (h.partitions > 1 ? ' (per partition, by offset)' : ' (by stream entry id)') : ' (by publish time: the spans carry no bus position)'}`,
           formatTable(
-            ['ARRIVAL', 'WAIT', 'TRACE'],
-            shown.map((p) => [String(p.rank), formatDuration(p.waitUs), p.traceID]),
-            columns(0, 1),
+            h.partitions > 1
+              ? ['PARTITION', 'ARRIVAL', 'WAIT', 'TRACE']
+              : ['ARRIVAL', 'WAIT', 'TRACE'],
+            shown.map((p) => [
+              ...(h.partitions > 1 ? [p.partition ?? ''] : []),
+              String(p.rank),
+              formatDuration(p.waitUs),
+              p.traceID,
+            ]),
+            h.partitions > 1 ? columns(1, 2) : columns(0, 1),
           ),
         ),
       );

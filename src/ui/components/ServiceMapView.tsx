@@ -14,8 +14,20 @@ interface Placed {
   readonly y: number;
 }
 
+/** The analysis' bottleneck (report.bottleneck): its queue is drawn as the one that backs up. */
+export interface MapBottleneck {
+  readonly service: string;
+  readonly topic: string;
+}
+
 /** Services as boxes, each topic as a node between its sender and its handler, laid out by dagre. */
-export function ServiceMapView({ map }: { map: ServiceMap }) {
+export function ServiceMapView({
+  map,
+  bottleneck,
+}: {
+  map: ServiceMap;
+  bottleneck?: MapBottleneck | null;
+}) {
   const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 34, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -87,23 +99,25 @@ export function ServiceMapView({ map }: { map: ServiceMap }) {
       })}
       {map.edges.map((e, i) => {
         const p = at(`t:${i}`);
+        const isBottleneck = bottleneck?.topic === e.topic && bottleneck.service === e.toService;
         return (
           <g
             key={`${e.fromService}/${e.topic}/${e.toService}`}
-            class="map-edge topic"
+            class={isBottleneck ? 'map-edge topic bottleneck' : 'map-edge topic'}
             data-topic={e.topic}
             transform={`translate(${p.x - TOPIC_W / 2},${p.y - TOPIC_H / 2})`}
           >
+            {isBottleneck && <title>bottleneck: {e.toService} falls behind here</title>}
             <rect
               width={TOPIC_W}
               height={TOPIC_H}
               rx="10"
-              fill="#fff7ed"
-              stroke="#f97316"
-              stroke-dasharray="4 3"
+              fill={isBottleneck ? '#fee2e2' : '#fff7ed'}
+              stroke={isBottleneck ? '#dc2626' : '#f97316'}
+              stroke-dasharray={isBottleneck ? undefined : '4 3'}
             />
             <text class="topic-name" x={TOPIC_W / 2} y="17" text-anchor="middle">
-              {e.topic}
+              {isBottleneck ? `${e.topic} · bottleneck` : e.topic}
             </text>
             <text x={TOPIC_W / 2} y="35" text-anchor="middle">
               {e.perMinute.toFixed(1)}/min · {e.count} msgs

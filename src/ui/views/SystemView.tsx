@@ -80,7 +80,10 @@ function Quoted({ text }: { text: string }) {
 /** What the analyser finds in the same traces, most severe first. */
 function FindingsPanel({ report }: { report: AnalysisReport | undefined }) {
   return (
-    <section class="panel findings-panel">
+    <section
+      class="panel findings-panel"
+      data-bottleneck={report?.bottleneck ? report.bottleneck.service : ''}
+    >
       <h3>Findings</h3>
       {!report || report.traces.count === 0 ? (
         <p class="muted">No traces to analyse yet.</p>
@@ -129,11 +132,13 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         {map.services.length === 0 ? (
           <p class="muted">No traces yet: send an order.</p>
         ) : (
-          <ServiceMapView map={map} />
+          <ServiceMapView map={map} bottleneck={report?.bottleneck} />
         )}
         <p class="muted">
           Each topic box: messages per minute, the time a message waited in the topic (p50, p95),
-          and the share of messages whose handling failed.
+          and the share of messages whose handling failed. The bottleneck the analysis names, if
+          any, is the red box: the queue whose consumer fell behind in a busy period (Findings says
+          why).
         </p>
       </section>
       <div class="system-side">
