@@ -1,6 +1,6 @@
 import type { MessageOrder, Messages } from './bus-order.js';
 import { orderBy } from './bus-order.js';
-import type { ArrivalPoint, BusyPeriod, PeriodPoint } from './report-types.js';
+import type { ArrivalPoint, BusyPeriod, ConsumerStats, PeriodPoint } from './report-types.js';
 import { groupedFit } from './stats.js';
 
 /** Waits growing by less than this per message are scheduling noise, not a queue building up. */
@@ -236,4 +236,9 @@ function judge(
     ],
     saturated,
   };
+}
+
+/** A consumer's utilisation inside its worst busy period, else over the window. */
+export function busiestUtilisation(c: ConsumerStats): number | null {
+  return c.busyPeriods.worst ? c.busyPeriods.worst.utilisation : c.utilisation;
 }

@@ -7,6 +7,7 @@ import {
 } from './changes.js';
 import type { ChangeInput } from './changes.js';
 import { formatDuration as fmt } from './format.js';
+import { busiestUtilisation } from './busy-periods.js';
 import type {
   AnalysisReport,
   ChangeVerdict,
@@ -88,8 +89,8 @@ export function compareReports(base: AnalysisReport, next: AnalysisReport): Repo
     return {
       service: c.service,
       topic: c.topic,
-      baseUtilisation: b?.utilisation ?? null,
-      nextUtilisation: n?.utilisation ?? null,
+      baseUtilisation: b ? busiestUtilisation(b) : null,
+      nextUtilisation: n ? busiestUtilisation(n) : null,
       baseVerdict: b?.verdict ?? null,
       nextVerdict: n?.verdict ?? null,
     };

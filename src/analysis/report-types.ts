@@ -367,6 +367,7 @@ export interface ReportComparison {
   readonly consumers: ReadonlyArray<{
     readonly service: string;
     readonly topic: string;
+    /** Utilisation inside the worst busy period (else over the window), as the verdict judges it. */
     readonly baseUtilisation: number | null;
     readonly nextUtilisation: number | null;
     readonly baseVerdict: ConsumerVerdict | null;

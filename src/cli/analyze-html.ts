@@ -1,6 +1,5 @@
-import { formatChange, formatDuration, ordinal } from '../analysis/index.js';
+import { busiestUtilisation, formatChange, formatDuration, ordinal } from '../analysis/index.js';
 import {
-  busiestUtilisation,
   consumersTable,
   criticalPathTable,
   hopsTable,

@@ -1,10 +1,5 @@
 import { formatDuration, formatMs, formatRelative } from '../analysis/index.js';
-import type {
-  AnalysisReport,
-  ConsumerStats,
-  ReportComparison,
-  ResourceStats,
-} from '../analysis/index.js';
+import type { AnalysisReport, ReportComparison, ResourceStats } from '../analysis/index.js';
 
 /** One table of the report, as the terminal and the HTML page both show it. */
 export interface ReportTable {
@@ -20,11 +15,6 @@ const signed = (us: number | null, f: (us: number) => string) =>
 /** "−57.1 %", "×1,250", or '-' where a side is missing or the base too small for a ratio. */
 const relative = (a: number | null, b: number | null) =>
   a === null || b === null ? '-' : (formatRelative(a, b) ?? '-');
-
-/** A consumer's utilisation inside its worst busy period, else over the window. */
-export function busiestUtilisation(c: ConsumerStats): number | null {
-  return c.busyPeriods.worst ? c.busyPeriods.worst.utilisation : c.utilisation;
-}
 
 const utilisationText = (u: number | null, saturated: boolean) =>
   u !== null ? u.toFixed(2) : saturated ? 'unbounded' : '-';
@@ -200,7 +190,7 @@ export function stageChangesTable(c: ReportComparison): ReportTable {
 
 export function consumerChangesTable(c: ReportComparison): ReportTable {
   return {
-    head: ['SERVICE', 'TOPIC', 'BASE UTILISATION', 'NOW', 'BASE VERDICT', 'VERDICT NOW'],
+    head: ['SERVICE', 'TOPIC', 'BASE UTIL. (BUSIEST)', 'NOW', 'BASE VERDICT', 'VERDICT NOW'],
     rows: c.consumers.map((x) => [
       x.service,
       x.topic,

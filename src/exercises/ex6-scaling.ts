@@ -70,9 +70,7 @@ export const scaling: Exercise = {
     const cmp = compareReports(base.report, next.report);
     const hop = cmp.hops.find((h) => h.topic === TOPICS.orders && h.toService === PROCESSING);
     const perSec = (x: number | null) => (x === null ? '?' : `${round1(x)} orders/s`);
-    const nextBusiest = [...next.report.consumers].sort(
-      (x, y) => (y.utilisation ?? 0) - (x.utilisation ?? 0),
-    )[0];
+    const moved = next.report.bottleneck;
     const messages = b.c.messages;
     const cores = availableParallelism();
     const est = estimateScaling(
@@ -128,9 +126,9 @@ export const scaling: Exercise = {
       ].map(([k, v]) => `  ${k!.padEnd(30)} ${v}`),
       '',
       ...est.whyLines,
-      ...(nextBusiest && nextBusiest.service !== PROCESSING
+      ...(moved && moved.service !== PROCESSING
         ? [
-            `With two replicas the busiest consumer is ${nextBusiest.service} (utilisation ${util(nextBusiest.utilisation)}): the bottleneck moved, which is why end to end gains less than the wait in \`${TOPICS.orders}\`.`,
+            `With two replicas the bottleneck is ${moved.service} (utilisation ${util(moved.period.utilisation)} in its busiest stretch): it moved, which is why end to end gains less than the wait in \`${TOPICS.orders}\`.`,
           ]
         : []),
       '',
@@ -161,7 +159,7 @@ export const scaling: Exercise = {
         baseEndToEndP50Us: cmp.endToEnd.baseP50Us,
         scaledEndToEndP50Us: cmp.endToEnd.nextP50Us,
         endToEndDeltaPct: cmp.endToEnd.deltaPct,
-        scaledBusiest: nextBusiest?.service ?? null,
+        scaledBottleneck: moved?.service ?? null,
       },
       traces: { baseline: base.traces, scaled: next.traces },
     };
