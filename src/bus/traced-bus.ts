@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
 import type { Attributes, HrTime, Tracer } from '@opentelemetry/api';
-import { clockAnchor, clockNow, hrTimeToMicros } from '../telemetry/clock.js';
+import { clockAnchor, clockNow, hrTimeDiffUs } from '../telemetry/clock.js';
 import { inSpan } from '../telemetry/span.js';
 import {
   ATTR_DELIVERY_COUNT,
@@ -60,7 +60,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
         const headers: MessageHeaders = { ...message.headers };
         propagation.inject(context.active(), headers);
         const sentAt = clockNow();
-        headers[SENT_AT_HEADER] = String(Math.floor(hrTimeToMicros(sentAt)));
+        headers[SENT_AT_HEADER] = sentAtStamp(sentAt);
         const receipt = await bus.publish(topic, { ...message, headers });
         span.setAttributes(receiptAttributes(system, receipt));
         endAt(sentAt);
@@ -98,15 +98,35 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
 }
 
 /**
+ * The hand-off instant as the header carries it: microseconds since the epoch with three
+ * decimals, so the wait counts from the very nanosecond the `send` span ends.
+ */
+export function sentAtStamp(t: HrTime): string {
+  const ns = Math.round(t[1]);
+  return `${t[0]}${String(Math.floor(ns / 1000)).padStart(6, '0')}.${String(ns % 1000).padStart(3, '0')}`;
+}
+
+/** A stamp back to [seconds, nanoseconds], split as text: its 19 digits exceed a double's. */
+function parseSentAt(stamp: string | undefined): HrTime | undefined {
+  const m = stamp === undefined ? null : /^(\d{7,})(?:\.(\d{1,3}))?$/.exec(stamp);
+  if (!m) return undefined;
+  const micros = m[1]!;
+  const fraction = (m[2] ?? '').padEnd(3, '0');
+  return [Number(micros.slice(0, -6)), Number(micros.slice(-6)) * 1000 + Number(fraction)];
+}
+
+/**
  * Microseconds from the producer's hand-off to `start`, never below 0 (another host's clock may
  * be behind). A message without the stamp (sent by an older lab, or by hand) counts from when
  * the bus took it, to the bus clock's millisecond.
  */
 export function queueWaitUs(start: HrTime, message: IncomingMessage): number {
-  const stamp = message.headers[SENT_AT_HEADER];
-  const sentUs =
-    stamp !== undefined && /^\d+$/.test(stamp) ? Number(stamp) : message.publishedAtMs * 1000;
-  return Math.max(0, Math.round(hrTimeToMicros(start) - sentUs));
+  const sent = parseSentAt(message.headers[SENT_AT_HEADER]);
+  const sentAt: HrTime = sent ?? [
+    Math.floor(message.publishedAtMs / 1000),
+    (message.publishedAtMs % 1000) * 1e6,
+  ];
+  return Math.max(0, Math.round(hrTimeDiffUs(start, sentAt)));
 }
 
 function receiptAttributes(system: Bus['system'], receipt: PublishReceipt): Attributes {

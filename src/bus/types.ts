@@ -13,8 +13,8 @@ export type MessageHeaders = Record<string, string>;
 
 /**
  * Set by the traced bus on every send: when the producer handed the message to the bus, in
- * microseconds since the epoch on its span clock (the instant its `send` span ends). A
- * consumer's queue wait is counted from it.
+ * microseconds since the epoch with three decimals (nanoseconds) on its span clock: the instant
+ * its `send` span ends. A consumer's queue wait is counted from it.
  */
 export const SENT_AT_HEADER = 'x-sent-at-us';
 

@@ -94,6 +94,11 @@ export function hrTimeToMicros(t: HrTime): number {
   return t[0] * 1e6 + t[1] / 1000;
 }
 
+/** `a − b` in microseconds, exact to the nanosecond (seconds and nanoseconds apart). */
+export function hrTimeDiffUs(a: HrTime, b: HrTime): number {
+  return (a[0] - b[0]) * 1e6 + (a[1] - b[1]) / 1000;
+}
+
 /** The `performance.now()` reading of a wall time on this clock: where a given time sits on it. */
 export function performanceMsOf(t: HrTime): number {
   const origin = anchor ?? clockAnchor();
