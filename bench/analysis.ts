@@ -49,7 +49,7 @@ import type {
   ProcessResource,
   SpanKindName,
   SpanRecord,
-} from '../src/collector/model.js';
+} from '../src/collector/store/span-record.js';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 100_000);
 const BASELINE = process.env.BENCH_BASELINE;

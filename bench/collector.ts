@@ -15,9 +15,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeOtlpProtobuf } from '../src/collector/otlp-decode-protobuf.js';
-import { ExportTraceServiceRequest } from '../src/collector/otlp-schema.js';
-import { TraceStore } from '../src/collector/store.js';
+import { decodeOtlpProtobuf } from '../src/collector/ingest/otlp-protobuf.js';
+import { ExportTraceServiceRequest } from '../src/collector/ingest/otlp-schema.js';
+import { TraceStore } from '../src/collector/store/trace-store.js';
 import { cpuSeconds, rssMiB, startCollectorProcess } from './collector-process.js';
 import type { CollectorProcess } from './collector-process.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { decodeOtlpProtobuf } from '../src/collector/otlp-decode-protobuf.js';
+import { decodeOtlpProtobuf } from '../src/collector/ingest/otlp-protobuf.js';
 import { DROPPED_SPANS_PATH } from '../src/model/dropped-spans.js';
 import type { DroppedSpansReport } from '../src/model/dropped-spans.js';
 import type { JaegerTrace } from '../src/model/jaeger-trace.js';

@@ -10,8 +10,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { decodeOtlpProtobuf } from '../src/collector/otlp-decode-protobuf.js';
-import { ExportTraceServiceRequest } from '../src/collector/otlp-schema.js';
+import { decodeOtlpProtobuf } from '../src/collector/ingest/otlp-protobuf.js';
+import { ExportTraceServiceRequest } from '../src/collector/ingest/otlp-schema.js';
 import { serializeSpans } from '../src/telemetry/otlp-span-serializer.js';
 
 /**

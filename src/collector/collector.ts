@@ -1,17 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { loadTraces } from './data-file.js';
-import { MetricsStore } from './metrics-store.js';
-import { startPersister } from './persister.js';
-import type { Persister } from './persister.js';
-import { buildQueryApi } from './query-api.js';
-import { buildReceiver, OTLP_METRICS_PATH, OTLP_TRACES_PATH } from './receiver.js';
-import { TraceStore } from './store.js';
-import type { AnalyzeStored } from './stored-analysis.js';
-import { registerTracelabApi } from './tracelab-api.js';
-import type { LagSource } from './tracelab-api.js';
-import { storeTraceSource } from './trace-source.js';
-import { DEFAULT_UI_DIR, loadUiAssets } from './ui-assets.js';
+import { loadTraces } from './store/data-file.js';
+import { MetricsStore } from './store/metrics-store.js';
+import { startPersister } from './store/persister.js';
+import type { Persister } from './store/persister.js';
+import { buildQueryApi } from './query/jaeger-api.js';
+import { buildReceiver, OTLP_METRICS_PATH, OTLP_TRACES_PATH } from './ingest/receiver.js';
+import { TraceStore } from './store/trace-store.js';
+import type { AnalyzeStored } from './query/stored-analysis.js';
+import { registerTracelabApi } from './query/tracelab-api.js';
+import type { LagSource } from './query/tracelab-api.js';
+import { storeTraceSource } from './query/trace-source.js';
+import { DEFAULT_UI_DIR, loadUiAssets } from './query/ui-assets.js';
 
 export interface CollectorOptions {
   /** Interface both servers listen on. Default 127.0.0.1. */

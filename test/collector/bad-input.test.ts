@@ -6,7 +6,7 @@ import type { JaegerResponse, RunningCollector } from '../../src/collector/index
 import {
   ExportTraceServiceRequest,
   ExportTraceServiceResponse,
-} from '../../src/collector/otlp-schema.js';
+} from '../../src/collector/ingest/otlp-schema.js';
 import { otlpJson, postJson, spanIdOf, traceIdOf } from './otlp-fixtures.js';
 
 const LIMIT = 64 * 1024;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
-import { ExportTraceServiceRequest } from '../../src/collector/otlp-schema.js';
+import { ExportTraceServiceRequest } from '../../src/collector/ingest/otlp-schema.js';
 import { launchChromium, watchedPage } from '../helpers/browser.js';
 import { postJson } from './otlp-fixtures.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toJaegerTrace } from '../../src/collector/jaeger-transform.js';
-import { micros } from '../../src/collector/model.js';
-import type { ProcessResource, SpanRecord } from '../../src/collector/model.js';
+import { toJaegerTrace } from '../../src/collector/query/jaeger-transform.js';
+import { micros } from '../../src/collector/store/span-record.js';
+import type { ProcessResource, SpanRecord } from '../../src/collector/store/span-record.js';
 
 const api: ProcessResource = {
   serviceName: 'api',

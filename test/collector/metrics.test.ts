@@ -13,7 +13,7 @@ import type {
 import {
   ExportMetricsServiceRequest,
   ExportMetricsServiceResponse,
-} from '../../src/collector/otlp-schema.js';
+} from '../../src/collector/ingest/otlp-schema.js';
 import { gate, redisAdapter } from '../helpers/bus.js';
 import { waitFor } from '../helpers/wait.js';
 

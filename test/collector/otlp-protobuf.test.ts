@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CollectorError } from '../../src/collector/errors.js';
-import { decodeOtlpJson } from '../../src/collector/otlp-decode.js';
-import { decodeOtlpProtobuf } from '../../src/collector/otlp-decode-protobuf.js';
-import { ExportTraceServiceRequest } from '../../src/collector/otlp-schema.js';
+import { decodeOtlpJson } from '../../src/collector/ingest/otlp-json.js';
+import { decodeOtlpProtobuf } from '../../src/collector/ingest/otlp-protobuf.js';
+import { ExportTraceServiceRequest } from '../../src/collector/ingest/otlp-schema.js';
 
 /**
  * The protobuf decoder reads the wire itself; the JSON decoder reads parsed objects. One

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDuration, parseTraceQuery } from '../../src/collector/query-params.js';
+import { parseDuration, parseTraceQuery } from '../../src/collector/query/params.js';
 
 test('parseDuration reads Jaeger (Go) durations in microseconds', () => {
   const cases: [string, number | undefined][] = [

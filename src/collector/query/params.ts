@@ -1,7 +1,7 @@
-import { parseDurationUs } from '../config/duration.js';
-import { CollectorError } from './errors.js';
-import { micros } from './model.js';
-import type { Microseconds, SpanKindName } from './model.js';
+import { parseDurationUs } from '../../config/duration.js';
+import { CollectorError } from '../errors.js';
+import { micros } from '../store/span-record.js';
+import type { Microseconds, SpanKindName } from '../store/span-record.js';
 
 /** A search for traces, in the terms of Jaeger's `/api/traces` parameters. */
 export interface TraceQuery {

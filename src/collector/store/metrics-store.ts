@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { DroppedSpansReport } from '../model/dropped-spans.js';
-import type { DroppedSpansPoint, ProcessSamples } from './otlp-metrics-decode.js';
+import type { DroppedSpansReport } from '../../model/dropped-spans.js';
+import type { DroppedSpansPoint, ProcessSamples } from '../ingest/otlp-metrics.js';
 
 /** One point of a process's series, as the UI draws it. */
 export interface ResourceSeriesPoint {

@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { encodeRecord, writeDataFile } from './data-file.js';
-import { CollectorError } from './errors.js';
+import { CollectorError } from '../errors.js';
 import type { LoadResult } from './data-file.js';
-import type { SpanRecord } from './model.js';
-import type { TraceStore } from './store.js';
+import type { SpanRecord } from './span-record.js';
+import type { TraceStore } from './trace-store.js';
 
 export interface PersisterOptions {
   readonly path: string;

@@ -1,5 +1,5 @@
-import { markInt64 } from './int64.js';
-import type { Attribute, ProcessResource, SpanRecord } from './model.js';
+import { markInt64 } from '../store/int64.js';
+import type { Attribute, ProcessResource, SpanRecord } from '../store/span-record.js';
 import type {
   JaegerLog,
   JaegerProcess,
@@ -7,7 +7,7 @@ import type {
   JaegerSpan,
   JaegerTag,
   JaegerTrace,
-} from '../model/jaeger-trace.js';
+} from '../../model/jaeger-trace.js';
 
 /**
  * Spans of one trace → one Jaeger trace, mapped the way Jaeger's OTLP translator maps them:

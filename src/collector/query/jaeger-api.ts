@@ -1,15 +1,15 @@
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CollectorError, toErrorReply } from './errors.js';
-import { exactJson } from './int64.js';
-import type { JaegerResponse } from '../model/jaeger-trace.js';
+import { CollectorError, toErrorReply } from '../errors.js';
+import { exactJson } from '../store/int64.js';
+import type { JaegerResponse } from '../../model/jaeger-trace.js';
 import {
   normalizeTraceId,
   parseDependenciesQuery,
   parseOperationsQuery,
   parseTraceQuery,
-} from './query-params.js';
-import type { QueryInput } from './query-params.js';
+} from './params.js';
+import type { QueryInput } from './params.js';
 import type { TraceSource } from './trace-source.js';
 import { registerUi } from './ui-assets.js';
 import type { UiAssets } from './ui-assets.js';

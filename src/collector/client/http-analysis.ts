@@ -1,7 +1,7 @@
 import { TraceSourceError, unreachable } from './http-trace-source.js';
-import type { AnalysisQuery } from './query-params.js';
-import type { StoredAnalysis } from './stored-analysis.js';
-import { TRACELAB_API } from './tracelab-api.js';
+import type { AnalysisQuery } from '../query/params.js';
+import type { StoredAnalysis } from '../query/stored-analysis.js';
+import { TRACELAB_API } from '../query/tracelab-api.js';
 
 export interface StoredAnalysisOptions {
   /**

@@ -1,9 +1,15 @@
-import { ATTR_SERVICE_NAME } from '../telemetry/semconv.js';
-import { CollectorError } from './errors.js';
-import { internKey } from './intern.js';
-import { bigInt64, exactJson, int64FromDigits, isExactHigh, parseOtlpJson } from './int64.js';
-import type { Int64 } from './int64.js';
-import { micros, NO_SERVICE_NAME } from './model.js';
+import { ATTR_SERVICE_NAME } from '../../telemetry/semconv.js';
+import { CollectorError } from '../errors.js';
+import { internKey } from '../store/intern.js';
+import {
+  bigInt64,
+  exactJson,
+  int64FromDigits,
+  isExactHigh,
+  parseOtlpJson,
+} from '../store/int64.js';
+import type { Int64 } from '../store/int64.js';
+import { micros, NO_SERVICE_NAME } from '../store/span-record.js';
 import type {
   Attribute,
   InstrumentationScope,
@@ -14,7 +20,7 @@ import type {
   SpanLink,
   SpanRecord,
   StatusCodeName,
-} from './model.js';
+} from '../store/span-record.js';
 
 /** What one OTLP export request yields: the spans to keep and the ones refused, with why. */
 export interface DecodedExport {
@@ -25,7 +31,7 @@ export interface DecodedExport {
 }
 
 /*
- * Binary requests are read by ./otlp-decode-protobuf.ts, straight from the wire; this module
+ * Binary requests are read by ./otlp-protobuf.ts, straight from the wire; this module
  * reads OTLP/JSON and holds what both share.
  */
 

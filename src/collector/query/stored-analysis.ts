@@ -1,6 +1,6 @@
-import type { SpanRecord } from './model.js';
-import type { AnalysisQuery } from './query-params.js';
-import type { TraceStore } from './store.js';
+import type { SpanRecord } from '../store/span-record.js';
+import type { AnalysisQuery } from './params.js';
+import type { TraceStore } from '../store/trace-store.js';
 
 /**
  * Analyses stored traces, read with `storedTraceReader`: the analysis module's analyzeTraces,

@@ -1,7 +1,7 @@
-import { spanTags } from './jaeger-transform.js';
-import type { JaegerDependencyLink, JaegerOperation } from '../model/jaeger-trace.js';
-import type { SpanKindName, SpanRecord } from './model.js';
-import type { TraceQuery } from './query-params.js';
+import { spanTags } from '../query/jaeger-transform.js';
+import type { JaegerDependencyLink, JaegerOperation } from '../../model/jaeger-trace.js';
+import type { SpanKindName, SpanRecord } from './span-record.js';
+import type { TraceQuery } from '../query/params.js';
 
 export interface TraceStoreOptions {
   /** The most spans kept; whole traces are evicted, the first received first. */

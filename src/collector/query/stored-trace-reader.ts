@@ -1,7 +1,7 @@
-import type { JaegerProcess } from '../model/jaeger-trace.js';
-import type { SpanSink, TraceReader } from '../model/trace-reader.js';
+import type { JaegerProcess } from '../../model/jaeger-trace.js';
+import type { SpanSink, TraceReader } from '../../model/trace-reader.js';
 import { byStart, processNumbering } from './jaeger-transform.js';
-import type { SpanRecord } from './model.js';
+import type { SpanRecord } from '../store/span-record.js';
 
 /** The parent as Jaeger's JSON gives it: the parent span, else the first link in the trace. */
 function parentOf(s: SpanRecord): string | undefined {

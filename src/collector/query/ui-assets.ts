@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 /** Where `npm run build` puts the web UI, beside the compiled server code. */
-export const DEFAULT_UI_DIR = path.resolve(__dirname, '../../ui');
+export const DEFAULT_UI_DIR = path.resolve(__dirname, '../../../ui');
 
 /**
  * The UI talks to its own origin only, and runs only its own script: a value from a span that

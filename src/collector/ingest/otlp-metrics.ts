@@ -1,5 +1,5 @@
-import { CollectorError } from './errors.js';
-import { parseOtlpJson } from './int64.js';
+import { CollectorError } from '../errors.js';
+import { parseOtlpJson } from '../store/int64.js';
 import { ExportMetricsServiceRequest } from './otlp-schema.js';
 import {
   asArray,
@@ -11,8 +11,8 @@ import {
   toAttributes,
   toResource,
   toTime,
-} from './otlp-decode.js';
-import type { Microseconds } from './model.js';
+} from './otlp-json.js';
+import type { Microseconds } from '../store/span-record.js';
 import {
   ATTR_PROCESS_PID,
   METRIC_PROCESS_CPU_UTILIZATION,
@@ -20,7 +20,7 @@ import {
   METRIC_SYSTEM_CPU_LOGICAL_COUNT,
   METRIC_TRACELAB_SPANS_DROPPED,
   ATTR_TRACELAB_DROP_REASON,
-} from '../telemetry/semconv.js';
+} from '../../telemetry/semconv.js';
 
 /** One reading of one process at one instant; a field is absent when it was not sent. */
 export interface ResourceSample {
@@ -103,7 +103,7 @@ interface Pending {
 }
 
 /**
- * Both encodings share field names (see otlp-decode.ts). Only the resource monitor's metrics
+ * Both encodings share field names (see otlp-json.ts). Only the resource monitor's metrics
  * are kept; any other metric is accepted and dropped, so a general-purpose exporter may point
  * here. Points of one process at one instant are joined into one sample; CPU points split by
  * attribute (e.g. `cpu.mode`) add up.

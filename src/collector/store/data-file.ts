@@ -3,10 +3,10 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32 } from 'node:zlib';
-import { CollectorError } from './errors.js';
+import { CollectorError } from '../errors.js';
 import { int64FromDigits } from './int64.js';
-import type { Attribute, ProcessResource, SpanRecord } from './model.js';
-import type { TraceStore } from './store.js';
+import type { Attribute, ProcessResource, SpanRecord } from './span-record.js';
+import type { TraceStore } from './trace-store.js';
 
 /**
  * The data file: a header line, then records, one per line. A record is a batch of spans as

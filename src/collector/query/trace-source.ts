@@ -1,8 +1,12 @@
 import { toJaegerTrace } from './jaeger-transform.js';
-import type { JaegerDependencyLink, JaegerOperation, JaegerTrace } from '../model/jaeger-trace.js';
-import type { Microseconds } from './model.js';
-import type { TraceQuery } from './query-params.js';
-import type { TraceStore } from './store.js';
+import type {
+  JaegerDependencyLink,
+  JaegerOperation,
+  JaegerTrace,
+} from '../../model/jaeger-trace.js';
+import type { Microseconds } from '../store/span-record.js';
+import type { TraceQuery } from './params.js';
+import type { TraceStore } from '../store/trace-store.js';
 
 /**
  * Where traces are read from, in Jaeger's JSON: the collector's own store, or (behind the same

@@ -1,14 +1,14 @@
-import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
+import { DROPPED_SPANS_PATH } from '../../model/dropped-spans.js';
 import type { FastifyInstance } from 'fastify';
-import type { LagEntry } from '../model/index.js';
-import { CollectorError } from './errors.js';
-import type { MetricsStore } from './metrics-store.js';
-import { envelope } from './query-api.js';
-import { parseAnalysisQuery, parseMetricsQuery } from './query-params.js';
-import type { QueryInput } from './query-params.js';
+import type { LagEntry } from '../../model/index.js';
+import { CollectorError } from '../errors.js';
+import type { MetricsStore } from '../store/metrics-store.js';
+import { envelope } from './jaeger-api.js';
+import { parseAnalysisQuery, parseMetricsQuery } from './params.js';
+import type { QueryInput } from './params.js';
 import { analyseStored } from './stored-analysis.js';
 import type { AnalyzeStored } from './stored-analysis.js';
-import type { TraceStore } from './store.js';
+import type { TraceStore } from '../store/trace-store.js';
 
 /** tracelab's own endpoints, beside Jaeger's query API on the same port. */
 export const TRACELAB_API = {

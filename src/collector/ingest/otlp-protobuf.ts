@@ -1,8 +1,8 @@
-import { ATTR_SERVICE_NAME } from '../telemetry/semconv.js';
-import { CollectorError } from './errors.js';
-import { bigInt64, exactJson, isExactHigh } from './int64.js';
-import { attribute, internKey, internName } from './intern.js';
-import { micros, NO_SERVICE_NAME } from './model.js';
+import { ATTR_SERVICE_NAME } from '../../telemetry/semconv.js';
+import { CollectorError } from '../errors.js';
+import { bigInt64, exactJson, isExactHigh } from '../store/int64.js';
+import { attribute, internKey, internName } from '../store/intern.js';
+import { micros, NO_SERVICE_NAME } from '../store/span-record.js';
 import type {
   Attribute,
   InstrumentationScope,
@@ -13,9 +13,9 @@ import type {
   SpanLink,
   SpanRecord,
   StatusCodeName,
-} from './model.js';
-import type { DecodedExport } from './otlp-decode.js';
-import { durationMicros, rejectionMessage, SPAN_KINDS } from './otlp-decode.js';
+} from '../store/span-record.js';
+import type { DecodedExport } from './otlp-json.js';
+import { durationMicros, rejectionMessage, SPAN_KINDS } from './otlp-json.js';
 import {
   FIXED32,
   FIXED64,
@@ -428,7 +428,7 @@ function readAnyValue(r: ProtobufReader, key: string): Attribute {
     case Held.Bool:
       return attribute(key, 'bool', num === 1);
     case Held.Int:
-      // Beyond 2^53 the digits are kept beside the nearest double (see ./int64.ts).
+      // Beyond 2^53 the digits are kept beside the nearest double (see ../store/int64.ts).
       return text === ''
         ? attribute(key, 'int64', num)
         : { key, type: 'int64', value: num, exact: text };

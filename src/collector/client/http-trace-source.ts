@@ -1,13 +1,13 @@
-import { TracelabError } from '../errors/index.js';
+import { TracelabError } from '../../errors/index.js';
 import type {
   JaegerSpan,
   JaegerDependencyLink,
   JaegerOperation,
   JaegerResponse,
   JaegerTrace,
-} from '../model/jaeger-trace.js';
-import type { TraceQuery } from './query-params.js';
-import type { TraceSource } from './trace-source.js';
+} from '../../model/jaeger-trace.js';
+import type { TraceQuery } from '../query/params.js';
+import type { TraceSource } from '../query/trace-source.js';
 
 export const TRACE_SOURCE_ERRORS = {
   SOURCE_ERR_UNREACHABLE: 'the trace query API does not answer',

@@ -1,4 +1,4 @@
-import type { Attribute } from './model.js';
+import type { Attribute } from './span-record.js';
 
 /**
  * One copy of what repeats from span to span. A decoded string is new each time, so a store
