@@ -36,14 +36,11 @@ import { performance } from 'node:perf_hooks';
 import { analyzeTraces } from '../src/analysis/index.js';
 import type { AnalysisReport } from '../src/analysis/index.js';
 import { formatReport } from '../src/cli/analyze-text.js';
-import {
-  analyseStored,
-  fetchStoredAnalysis,
-  startCollector,
-  storedTraceReader,
-  storeTraceSource,
-} from '../src/collector/index.js';
-import type { AnalysisQuery, AnalyzeStored } from '../src/collector/index.js';
+import { fetchStoredAnalysis, startCollector, storedTraceReader } from '../src/collector/index.js';
+import type { AnalysisQuery } from '../src/collector/query/params.js';
+import { analyseStored } from '../src/collector/query/stored-analysis.js';
+import type { AnalyzeStored } from '../src/collector/query/stored-analysis.js';
+import { storeTraceSource } from '../src/collector/query/trace-source.js';
 import type {
   Attribute,
   ProcessResource,

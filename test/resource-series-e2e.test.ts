@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JaegerResponse, LagReport, ProcessSeries } from '../src/collector/index.js';
+import type { LagReport } from '../src/collector/query/tracelab-api.js';
+import type { ProcessSeries } from '../src/collector/store/metrics-store.js';
+import type { JaegerResponse } from '../src/model/jaeger-trace.js';
 import { postOrder, startSystem, waitForCompleted } from './helpers/system.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { busOptions } from '../bus/options.js';
-import { httpTraceSource } from '../collector/client/http-trace-source.js';
+import { httpTraceSource } from '../collector/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { checkLab, EXERCISES } from '../exercises/index.js';

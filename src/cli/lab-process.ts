@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { httpTraceSource } from '../collector/client/http-trace-source.js';
+import { httpTraceSource } from '../collector/index.js';
 import type { StartedLab } from '../exercises/index.js';
 import { ExerciseError } from '../exercises/index.js';
 import { deleteKeysWithPrefix } from '../store/index.js';

@@ -4,8 +4,6 @@ import { loadTraces } from './store/data-file.js';
 import { MetricsStore } from './store/metrics-store.js';
 import { startPersister } from './store/persister.js';
 import type { Persister } from './store/persister.js';
-import { buildQueryApi } from './query/jaeger-api.js';
-import { buildReceiver, OTLP_METRICS_PATH, OTLP_TRACES_PATH } from './ingest/receiver.js';
 import { TraceStore } from './store/trace-store.js';
 import type { AnalyzeStored } from './query/stored-analysis.js';
 import { registerTracelabApi } from './query/tracelab-api.js';
@@ -81,6 +79,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
 
   const metrics = new MetricsStore({ maxPointsPerProcess: o.maxMetricPoints });
 
+  // The servers (fastify, protobufjs) load here, not with the module's face.
+  const [{ buildReceiver, OTLP_METRICS_PATH, OTLP_TRACES_PATH }, { buildQueryApi }] =
+    await Promise.all([import('./ingest/receiver.js'), import('./query/jaeger-api.js')]);
   const receiver = buildReceiver({ store, metrics, bodyLimitBytes: o.bodyLimitBytes });
   const ui = await loadUiAssets(options.uiDir ?? DEFAULT_UI_DIR);
   const queryApi = buildQueryApi({ source: storeTraceSource(store), ...(ui ? { ui } : {}) });

@@ -1,31 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type * as JaegerProxy from './query/jaeger-proxy.js';
+
+/*
+ * The collector's face: the names other modules use, and no more. Loading it loads no server:
+ * fastify and protobufjs come in when a collector or a proxy is started, so a command that
+ * only reads traces over HTTP never holds them.
+ */
 export { COLLECTOR_DEFAULTS, startCollector } from './collector.js';
-export type { CollectorOptions, RunningCollector } from './collector.js';
-export { TraceStore } from './store/trace-store.js';
-export { storeTraceSource } from './query/trace-source.js';
-export { checkTrace, httpTraceSource, TraceSourceError } from './client/http-trace-source.js';
-export type { HttpTraceSourceOptions, TraceSourceErrorCode } from './client/http-trace-source.js';
-export { parseDuration } from './query/params.js';
-export type { TraceSource } from './query/trace-source.js';
-export type { TraceQuery } from './query/params.js';
-export type {
-  JaegerDependencyLink,
-  JaegerOperation,
-  JaegerResponse,
-  JaegerSpan,
-  JaegerTag,
-  JaegerTrace,
-} from '../model/jaeger-trace.js';
-export { CollectorError } from './errors.js';
-export { MetricsStore } from './store/metrics-store.js';
-export type { ProcessSeries, ResourceSeriesPoint } from './store/metrics-store.js';
-export { TRACELAB_API } from './query/tracelab-api.js';
-export { storedTraceReader } from './query/stored-trace-reader.js';
-export { analyseStored, tracesInWindow } from './query/stored-analysis.js';
-export type { AnalyzeStored, StoredAnalysis } from './query/stored-analysis.js';
+export type { RunningCollector } from './collector.js';
+export { checkTrace, httpTraceSource } from './client/http-trace-source.js';
 export { fetchStoredAnalysis } from './client/http-analysis.js';
-export type { AnalysisQuery } from './query/params.js';
-export type { Capabilities, GroupLag, LagReport, LagSource } from './query/tracelab-api.js';
-export { DEFAULT_UI_DIR, loadUiAssets, registerUi, UI_CSP } from './query/ui-assets.js';
-export type { UiAssets } from './query/ui-assets.js';
-export { buildJaegerProxy, JAEGER_QUERY_PATHS } from './query/jaeger-proxy.js';
-export type { JaegerProxyOptions } from './query/jaeger-proxy.js';
+export { parseDuration } from './query/params.js';
+export type { TraceQuery } from './query/params.js';
+export type { TraceSource } from './query/trace-source.js';
+export type { LagSource } from './query/tracelab-api.js';
+export { storedTraceReader } from './query/stored-trace-reader.js';
+export { DEFAULT_UI_DIR, loadUiAssets } from './query/ui-assets.js';
+
+/** The web UI over a real Jaeger (see query/jaeger-proxy.ts), loaded on first use. */
+export function buildJaegerProxy(opts: JaegerProxy.JaegerProxyOptions): FastifyInstance {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proxy = require('./query/jaeger-proxy.js') as typeof JaegerProxy;
+  return proxy.buildJaegerProxy(opts);
+}

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { startCollector } from '../../src/collector/index.js';
-import type { JaegerResponse, RunningCollector } from '../../src/collector/index.js';
+import type { RunningCollector } from '../../src/collector/index.js';
+import type { JaegerResponse } from '../../src/model/jaeger-trace.js';
 import {
   ExportTraceServiceRequest,
   ExportTraceServiceResponse,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
-import type { JaegerResponse, JaegerTrace } from '../../src/collector/index.js';
+import type { JaegerResponse, JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { runCli, startCli, stopChild } from '../helpers/cli.js';
 import {
   otlpJson,

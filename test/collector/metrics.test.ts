@@ -3,13 +3,10 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createBus, lazyLagReader } from '../../src/bus/index.js';
 import { startCollector } from '../../src/collector/index.js';
-import type {
-  Capabilities,
-  JaegerResponse,
-  LagReport,
-  ProcessSeries,
-  RunningCollector,
-} from '../../src/collector/index.js';
+import type { RunningCollector } from '../../src/collector/index.js';
+import type { Capabilities, LagReport } from '../../src/collector/query/tracelab-api.js';
+import type { ProcessSeries } from '../../src/collector/store/metrics-store.js';
+import type { JaegerResponse } from '../../src/model/jaeger-trace.js';
 import {
   ExportMetricsServiceRequest,
   ExportMetricsServiceResponse,

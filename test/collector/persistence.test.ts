@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
-import type { CollectorOptions, RunningCollector } from '../../src/collector/index.js';
+import type { RunningCollector } from '../../src/collector/index.js';
+import type { CollectorOptions } from '../../src/collector/collector.js';
 import { send, traceIds, traceIdOf, traces } from './otlp-fixtures.js';
 
 async function tempFile(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {

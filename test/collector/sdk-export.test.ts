@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startCollector } from '../../src/collector/index.js';
-import type { JaegerResponse, JaegerTag, JaegerTrace } from '../../src/collector/index.js';
+import type { JaegerResponse, JaegerTag, JaegerTrace } from '../../src/model/jaeger-trace.js';
 
 type ProtoConfig = NonNullable<ConstructorParameters<typeof ProtoExporter>[0]>;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
-import type { JaegerResponse, JaegerTrace } from '../../src/collector/index.js';
+import type { JaegerResponse, JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { ExportTraceServiceRequest } from '../../src/collector/ingest/otlp-schema.js';
 import { spanIdOf, traceIdOf } from './otlp-fixtures.js';
 

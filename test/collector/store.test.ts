@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
-import type { JaegerResponse, JaegerTrace, RunningCollector } from '../../src/collector/index.js';
+import type { RunningCollector } from '../../src/collector/index.js';
+import type { JaegerResponse, JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { BASE_US, otlpJson, postJson, spanIdOf, traceIdOf } from './otlp-fixtures.js';
 import type { FixtureSpan } from './otlp-fixtures.js';
 

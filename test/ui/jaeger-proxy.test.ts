@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_UI_DIR, UI_CSP } from '../../src/collector/index.js';
-import type { JaegerResponse, JaegerTrace } from '../../src/collector/index.js';
+import { DEFAULT_UI_DIR } from '../../src/collector/index.js';
+import { UI_CSP } from '../../src/collector/query/ui-assets.js';
+import type { JaegerResponse, JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { runCli, startCli, stopChild } from '../helpers/cli.js';
 import { send, spanIdOf, traceIdOf } from '../collector/otlp-fixtures.js';
 

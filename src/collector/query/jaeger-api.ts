@@ -1,8 +1,8 @@
 import fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CollectorError, toErrorReply } from '../errors.js';
+import type { FastifyInstance } from 'fastify';
+import { CollectorError } from '../errors.js';
 import { exactJson } from '../store/int64.js';
-import type { JaegerResponse } from '../../model/jaeger-trace.js';
+import { answerErrorsAsJaeger, envelope } from './jaeger-envelope.js';
 import {
   normalizeTraceId,
   parseDependenciesQuery,
@@ -20,14 +20,6 @@ export interface QueryApiOptions {
   readonly nowUs?: () => number;
   /** The built web UI, served beside the API; without it only the API answers. */
   readonly ui?: UiAssets;
-}
-
-/** Jaeger's response envelope, which every JSON endpoint of the query port answers in. */
-export function envelope<T>(
-  data: T,
-  total = Array.isArray(data) ? data.length : 0,
-): JaegerResponse<T> {
-  return { data, total, limit: 0, offset: 0, errors: null };
 }
 
 /** Jaeger's HTTP JSON query API, as its UI uses it, over any TraceSource. */
@@ -86,22 +78,6 @@ export function buildQueryApi(opts: QueryApiOptions): FastifyInstance {
     return envelope(await source.dependencies(endUs, lookbackUs));
   });
 
-  app.setNotFoundHandler((req) => {
-    throw new CollectorError('NOT_FOUND', `no ${req.method} ${req.url}`);
-  });
-  app.setErrorHandler(sendJaegerError);
+  answerErrorsAsJaeger(app);
   return app;
-}
-
-/** Any error as Jaeger's error envelope, with the status it maps to. */
-export function sendJaegerError(err: unknown, _req: FastifyRequest, reply: FastifyReply) {
-  const e = toErrorReply(err);
-  const body: JaegerResponse<null> = {
-    data: null,
-    total: 0,
-    limit: 0,
-    offset: 0,
-    errors: [{ code: e.status, msg: e.message, error: e.code }],
-  };
-  return reply.status(e.status).type('application/json').send(body);
 }

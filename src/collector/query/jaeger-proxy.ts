@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CollectorError } from '../errors.js';
-import { sendJaegerError } from './jaeger-api.js';
+import { answerErrorsAsJaeger } from './jaeger-envelope.js';
 import { registerTracelabApi } from './tracelab-api.js';
 import { registerUi } from './ui-assets.js';
 import type { UiAssets } from './ui-assets.js';
@@ -66,10 +66,7 @@ export function buildJaegerProxy(opts: JaegerProxyOptions): FastifyInstance {
   for (const path of JAEGER_QUERY_PATHS) app.get(path, forward);
 
   registerTracelabApi(app, { backend: 'jaeger' });
-  app.setNotFoundHandler((req) => {
-    throw new CollectorError('NOT_FOUND', `no ${req.method} ${req.url}`);
-  });
-  app.setErrorHandler(sendJaegerError);
+  answerErrorsAsJaeger(app);
   return app;
 }
 

@@ -1,9 +1,9 @@
-import { DROPPED_SPANS_PATH } from '../../model/dropped-spans.js';
+import { DROPPED_SPANS_PATH } from '../../model/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { LagEntry } from '../../model/index.js';
 import { CollectorError } from '../errors.js';
 import type { MetricsStore } from '../store/metrics-store.js';
-import { envelope } from './jaeger-api.js';
+import { envelope } from './jaeger-envelope.js';
 import { parseAnalysisQuery, parseMetricsQuery } from './params.js';
 import type { QueryInput } from './params.js';
 import { analyseStored } from './stored-analysis.js';

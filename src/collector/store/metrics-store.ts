@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { DroppedSpansReport } from '../../model/dropped-spans.js';
+import type { DroppedSpansReport } from '../../model/index.js';
 import type { DroppedSpansPoint, ProcessSamples } from '../ingest/otlp-metrics.js';
 
 /** One point of a process's series, as the UI draws it. */
