@@ -1,19 +1,11 @@
-import { ATTR_SERVICE_NAME } from '../../telemetry/semconv.js';
 import { CollectorError } from '../errors.js';
 import { internKey } from '../store/intern.js';
-import {
-  bigInt64,
-  exactJson,
-  int64FromDigits,
-  isExactHigh,
-  parseOtlpJson,
-} from '../store/int64.js';
+import { exactJson, int64FromDigits } from '../store/int64.js';
 import type { Int64 } from '../store/int64.js';
-import { micros, NO_SERVICE_NAME } from '../store/span-record.js';
+import { micros } from '../store/span-record.js';
 import type {
   Attribute,
   InstrumentationScope,
-  Microseconds,
   ProcessResource,
   SpanEvent,
   SpanKindName,
@@ -21,6 +13,21 @@ import type {
   SpanRecord,
   StatusCodeName,
 } from '../store/span-record.js';
+import {
+  bigInt64,
+  durationMicros,
+  EMPTY,
+  EXPECTED_STATUS_CODE,
+  idProblem,
+  isExactHigh,
+  parentOf,
+  parseJsonBody,
+  processResource,
+  Rejections,
+  SPAN_KINDS,
+  splitNanos,
+} from './otlp-values.js';
+import type { SplitTime } from './otlp-values.js';
 
 /** What one OTLP export request yields: the spans to keep and the ones refused, with why. */
 export interface DecodedExport {
@@ -31,27 +38,20 @@ export interface DecodedExport {
 }
 
 /*
- * Binary requests are read by ./otlp-protobuf.ts, straight from the wire; this module
- * reads OTLP/JSON and holds what both share.
+ * Binary requests are read by ./otlp-protobuf.ts, straight from the wire; this module reads
+ * OTLP/JSON, and its field readers serve the metrics decoder too. What every decoder shares is
+ * in ./otlp-values.ts.
  */
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest (hex ids, lowerCamelCase keys). */
 export function decodeOtlpJson(text: string): DecodedExport {
-  let message: unknown;
-  try {
-    message = parseOtlpJson(text);
-  } catch (err) {
-    throw new CollectorError('OTLP_MALFORMED_BODY', `malformed JSON: ${(err as Error).message}`);
-  }
-  return toSpans(message);
+  return toSpans(parseJsonBody(text));
 }
 
 /** A wrong-shaped field; the loops below add where it was. */
 class ShapeError extends Error {}
 
 type Obj = Record<string, unknown>;
-
-const EMPTY: readonly never[] = [];
 
 /**
  * The mapping of parsed OTLP/JSON (hex ids, decimal-string times, absent defaults); the
@@ -66,8 +66,7 @@ function toSpans(message: unknown): DecodedExport {
     throw malformed(err, 'request');
   }
   const spans: SpanRecord[] = [];
-  const reasons: string[] = [];
-  let rejected = 0;
+  const rejections = new Rejections('span(s)');
   for (let r = 0; r < resourceSpans.length; r++) {
     let rs: Obj, resource: ProcessResource, scopeSpans: readonly unknown[];
     try {
@@ -94,24 +93,14 @@ function toSpans(message: unknown): DecodedExport {
           throw malformed(err, `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`);
         }
         if (typeof result === 'string') {
-          rejected++;
-          if (reasons.length < 3) {
-            reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${result}`);
-          }
+          rejections.add(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, result);
         } else {
           spans.push(result);
         }
       }
     }
   }
-  return { spans, rejectedSpans: rejected, errorMessage: rejectionMessage(rejected, reasons) };
-}
-
-/** The partial-success message: how many spans were refused, the first few reasons. */
-export function rejectionMessage(rejected: number, reasons: readonly string[]): string {
-  return rejected === 0
-    ? ''
-    : `${rejected} span(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`;
+  return { spans, rejectedSpans: rejections.count, errorMessage: rejections.message() };
 }
 
 function malformed(err: unknown, where: string): Error {
@@ -133,19 +122,16 @@ function toSpan(
   const traceId = toId(raw.traceId, 32, 'traceId');
   const spanId = toId(raw.spanId, 16, 'spanId');
   const parentSpanId = toId(raw.parentSpanId, 16, 'parentSpanId');
-  if (traceId === undefined) return 'invalid traceId: expected 32 hex digits';
-  if (traceId === '' || traceId === ZERO_TRACE_ID) return 'empty or all-zero traceId';
-  if (spanId === undefined) return 'invalid spanId: expected 16 hex digits';
-  if (spanId === '' || spanId === ZERO_SPAN_ID) return 'empty or all-zero spanId';
-  if (parentSpanId === undefined) return 'invalid parentSpanId: expected 16 hex digits or empty';
+  const problem = idProblem(traceId, spanId, parentSpanId);
+  if (problem !== undefined) return problem;
   const start = toTime(raw.startTimeUnixNano, 'startTimeUnixNano');
   const end = toTime(raw.endTimeUnixNano, 'endTimeUnixNano');
   const status =
     raw.status === undefined || raw.status === null ? {} : asObject(raw.status, 'status');
   return {
-    traceId,
-    spanId,
-    parentSpanId: parentSpanId === ZERO_SPAN_ID ? '' : parentSpanId,
+    traceId: traceId!,
+    spanId: spanId!,
+    parentSpanId: parentOf(parentSpanId!),
     name: asString(raw.name, 'name'),
     kind: toKind(raw.kind),
     startUs: start.us,
@@ -162,8 +148,6 @@ function toSpan(
   };
 }
 
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
 const HEX_ID = /^[0-9a-fA-F]*$/;
 
 /** '' when absent; undefined when present but not an id of the right length. */
@@ -185,27 +169,12 @@ function toId(v: unknown, hexDigits: number, field: string): string | undefined 
 
 const TWO_POW_32 = 4294967296;
 
-/**
- * A time in nanoseconds since the epoch, split into whole microseconds and the nanoseconds
- * left over: both parts are exact in a double, where the nanosecond count (> 2^53) is not.
- */
-export interface SplitTime {
-  readonly us: Microseconds;
-  /** 0-999. */
-  readonly restNs: number;
-}
-
 /** Nanoseconds since the epoch (Long, decimal string or number), split exactly. */
 function toTime(v: unknown, field: string): SplitTime {
   if (v === undefined || v === null) return { us: micros(0), restNs: 0 };
   if (typeof v === 'object' && typeof (v as { low?: unknown }).low === 'number') {
     const long = v as { low: number; high: number };
-    const hi = long.high >>> 0;
-    const lo = long.low >>> 0;
-    // 2^32 = 4294967 * 1000 + 296, so hi * 2^32 + lo = 1000 * (hi * 4294967) + (hi * 296 + lo),
-    // and every term stays below 2^53.
-    const low = hi * 296 + lo;
-    return { us: micros(hi * 4294967 + Math.floor(low / 1000)), restNs: low % 1000 };
+    return splitNanos(long.low >>> 0, long.high >>> 0);
   }
   if (typeof v === 'string') {
     if (!/^\d+$/.test(v)) throw shape(field, `expected nanoseconds as digits, got "${v}"`);
@@ -217,16 +186,6 @@ function toTime(v: unknown, field: string): SplitTime {
     return { us: micros(Math.floor(v / 1000)), restNs: Math.floor(v % 1000) };
   }
   throw shape(field, 'expected nanoseconds since the epoch');
-}
-
-/**
- * (end − start) in nanoseconds ÷ 1000, truncated, as Jaeger maps it: one microsecond less than
- * the difference of the truncated times when the end's leftover nanoseconds are fewer than the
- * start's. An end before the start gives 0.
- */
-export function durationMicros(start: SplitTime, end: SplitTime): Microseconds {
-  const us = end.us - start.us - (end.restNs < start.restNs ? 1 : 0);
-  return micros(Math.max(0, us));
 }
 
 /**
@@ -267,15 +226,6 @@ function toInt(v: unknown, field: string): number {
   throw shape(field, 'expected an integer');
 }
 
-export const SPAN_KINDS: readonly SpanKindName[] = [
-  'unspecified',
-  'internal',
-  'server',
-  'client',
-  'producer',
-  'consumer',
-];
-
 function toKind(v: unknown): SpanKindName {
   if (typeof v === 'number') return SPAN_KINDS[v] ?? 'unspecified';
   if (typeof v === 'string') {
@@ -290,7 +240,7 @@ function toStatusCode(v: unknown): StatusCodeName {
   if (v === undefined || v === null || v === 0 || v === 'STATUS_CODE_UNSET') return 'unset';
   if (v === 1 || v === 'STATUS_CODE_OK') return 'ok';
   if (v === 2 || v === 'STATUS_CODE_ERROR') return 'error';
-  throw shape('status.code', 'expected 0 (unset), 1 (ok) or 2 (error)');
+  throw shape('status.code', EXPECTED_STATUS_CODE);
 }
 
 function toFlags(v: unknown): number {
@@ -300,17 +250,9 @@ function toFlags(v: unknown): number {
 }
 
 function toResource(v: unknown): ProcessResource {
-  if (v === undefined || v === null) return { serviceName: NO_SERVICE_NAME, attributes: [] };
+  if (v === undefined || v === null) return processResource(EMPTY);
   const resource = asObject(v, 'resource');
-  const all = toAttributes(resource.attributes, 'resource.attributes');
-  let serviceName = NO_SERVICE_NAME;
-  const attributes: Attribute[] = [];
-  for (const a of all) {
-    if (a.key === ATTR_SERVICE_NAME && a.type === 'string')
-      serviceName = a.value || NO_SERVICE_NAME;
-    else attributes.push(a);
-  }
-  return { serviceName, attributes };
+  return processResource(toAttributes(resource.attributes, 'resource.attributes'));
 }
 
 function toScope(v: unknown): InstrumentationScope {

@@ -1,6 +1,13 @@
 import { CollectorError } from '../errors.js';
-import { parseOtlpJson } from '../store/int64.js';
-import { ExportMetricsServiceRequest } from './otlp-schema.js';
+import type { Microseconds } from '../store/span-record.js';
+import {
+  ATTR_PROCESS_PID,
+  METRIC_PROCESS_CPU_UTILIZATION,
+  METRIC_PROCESS_MEMORY_USAGE,
+  METRIC_SYSTEM_CPU_LOGICAL_COUNT,
+  METRIC_TRACELAB_SPANS_DROPPED,
+  ATTR_TRACELAB_DROP_REASON,
+} from '../../telemetry/semconv.js';
 import {
   asArray,
   asObject,
@@ -12,15 +19,8 @@ import {
   toResource,
   toTime,
 } from './otlp-json.js';
-import type { Microseconds } from '../store/span-record.js';
-import {
-  ATTR_PROCESS_PID,
-  METRIC_PROCESS_CPU_UTILIZATION,
-  METRIC_PROCESS_MEMORY_USAGE,
-  METRIC_SYSTEM_CPU_LOGICAL_COUNT,
-  METRIC_TRACELAB_SPANS_DROPPED,
-  ATTR_TRACELAB_DROP_REASON,
-} from '../../telemetry/semconv.js';
+import { ExportMetricsServiceRequest } from './otlp-schema.js';
+import { parseJsonBody, Rejections } from './otlp-values.js';
 
 /** One reading of one process at one instant; a field is absent when it was not sent. */
 export interface ResourceSample {
@@ -77,13 +77,7 @@ export function decodeOtlpMetricsProtobuf(body: Uint8Array): DecodedMetrics {
 
 /** Decodes an OTLP/JSON ExportMetricsServiceRequest. */
 export function decodeOtlpMetricsJson(text: string): DecodedMetrics {
-  let message: unknown;
-  try {
-    message = parseOtlpJson(text);
-  } catch (err) {
-    throw new CollectorError('OTLP_MALFORMED_BODY', `malformed JSON: ${(err as Error).message}`);
-  }
-  return toProcessSamples(message);
+  return toProcessSamples(parseJsonBody(text));
 }
 
 type Obj = Record<string, unknown>;
@@ -102,6 +96,21 @@ interface Pending {
   readonly byTime: Map<number, { cpuUtilization?: number; memoryBytes?: number }>;
 }
 
+/** What one request has yielded so far. */
+interface Decoding {
+  /** By service and pid. */
+  readonly processes: Map<string, Pending>;
+  readonly dropped: DroppedSpansPoint[];
+  accepted: number;
+  readonly rejections: Rejections;
+}
+
+/** The process a ResourceMetrics entry is about. */
+interface Process {
+  readonly service: string;
+  readonly pid: number | null;
+}
+
 /**
  * Both encodings share field names (see otlp-json.ts). Only the resource monitor's metrics
  * are kept; any other metric is accepted and dropped, so a general-purpose exporter may point
@@ -115,100 +124,17 @@ function toProcessSamples(message: unknown): DecodedMetrics {
   } catch (err) {
     throw malformed(err, 'request');
   }
-  const processes = new Map<string, Pending>();
-  const dropped: DroppedSpansPoint[] = [];
-  const reasons: string[] = [];
-  let accepted = 0;
-  let rejected = 0;
+  const out: Decoding = {
+    processes: new Map(),
+    dropped: [],
+    accepted: 0,
+    rejections: new Rejections('data point(s)'),
+  };
   for (let r = 0; r < resourceMetrics.length; r++) {
-    let rm: Obj, scopeMetrics: readonly unknown[], service: string, pid: number | null;
-    try {
-      rm = asObject(resourceMetrics[r], '');
-      const resource = toResource(rm.resource);
-      service = resource.serviceName;
-      const pidAttr = resource.attributes.find((a) => a.key === ATTR_PROCESS_PID);
-      pid = pidAttr && pidAttr.type === 'int64' ? pidAttr.value : null;
-      scopeMetrics = asArray(rm.scopeMetrics, 'scopeMetrics');
-    } catch (err) {
-      throw malformed(err, `resourceMetrics[${r}]`);
-    }
-    const key = `${service}\u0000${pid ?? ''}`;
-    let pending = processes.get(key);
-    for (let s = 0; s < scopeMetrics.length; s++) {
-      let metrics: readonly unknown[];
-      try {
-        metrics = asArray(asObject(scopeMetrics[s], '').metrics, 'metrics');
-      } catch (err) {
-        throw malformed(err, `resourceMetrics[${r}].scopeMetrics[${s}]`);
-      }
-      for (let m = 0; m < metrics.length; m++) {
-        const where = `resourceMetrics[${r}].scopeMetrics[${s}].metrics[${m}]`;
-        let kept: Kept | undefined, points: readonly unknown[];
-        try {
-          const metric = asObject(metrics[m], '');
-          if (metric.name === METRIC_TRACELAB_SPANS_DROPPED) {
-            for (const [p, raw] of numberDataPoints(metric).entries()) {
-              const point = asObject(raw, `dataPoints[${p}]`);
-              const { timeUs, value } = toPoint(point);
-              const reason = toAttributes(point.attributes, `dataPoints[${p}].attributes`).find(
-                (a) => a.key === ATTR_TRACELAB_DROP_REASON,
-              );
-              if (!Number.isInteger(value) || value < 0) {
-                throw shape(`dataPoints[${p}]`, 'expected a whole number of spans');
-              }
-              dropped.push({
-                service,
-                pid,
-                reason: reason ? String(reason.value) : 'unknown',
-                timeUs,
-                count: value,
-              });
-              accepted++;
-            }
-            continue;
-          }
-          kept = typeof metric.name === 'string' ? KEPT[metric.name] : undefined;
-          if (kept === undefined) continue;
-          points = numberDataPoints(metric);
-        } catch (err) {
-          throw malformed(err, where);
-        }
-        if (!pending) {
-          pending = { service, pid, byTime: new Map() };
-          processes.set(key, pending);
-        }
-        for (let p = 0; p < points.length; p++) {
-          let point: { timeUs: Microseconds; value: number };
-          try {
-            point = toPoint(asObject(points[p], ''));
-          } catch (err) {
-            throw malformed(err, `${where}.dataPoints[${p}]`);
-          }
-          const problem = check(kept, point);
-          if (problem) {
-            rejected++;
-            if (reasons.length < 3) reasons.push(`${where}.dataPoints[${p}]: ${problem}`);
-            continue;
-          }
-          accepted++;
-          if (kept === 'cpuCount') {
-            pending.cpuCount = point.value;
-            continue;
-          }
-          let sample = pending.byTime.get(point.timeUs);
-          if (!sample) pending.byTime.set(point.timeUs, (sample = {}));
-          if (kept === 'cpu') sample.cpuUtilization = (sample.cpuUtilization ?? 0) + point.value;
-          else sample.memoryBytes = point.value;
-        }
-      }
-    }
+    readResourceMetrics(resourceMetrics[r], `resourceMetrics[${r}]`, out);
   }
-  const errorMessage =
-    rejected === 0
-      ? ''
-      : `${rejected} data point(s) rejected: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`;
   return {
-    processes: [...processes.values()].map((p) => ({
+    processes: [...out.processes.values()].map((p) => ({
       service: p.service,
       pid: p.pid,
       ...(p.cpuCount !== undefined ? { cpuCount: p.cpuCount } : {}),
@@ -216,11 +142,100 @@ function toProcessSamples(message: unknown): DecodedMetrics {
         .sort((a, b) => a[0] - b[0])
         .map(([timeUs, values]) => ({ timeUs: timeUs as Microseconds, ...values })),
     })),
-    dropped,
-    acceptedPoints: accepted,
-    rejectedPoints: rejected,
-    errorMessage,
+    dropped: out.dropped,
+    acceptedPoints: out.accepted,
+    rejectedPoints: out.rejections.count,
+    errorMessage: out.rejections.message(),
   };
+}
+
+function readResourceMetrics(raw: unknown, where: string, out: Decoding): void {
+  let proc: Process, scopeMetrics: readonly unknown[];
+  try {
+    const rm = asObject(raw, '');
+    const resource = toResource(rm.resource);
+    const pidAttr = resource.attributes.find((a) => a.key === ATTR_PROCESS_PID);
+    proc = {
+      service: resource.serviceName,
+      pid: pidAttr && pidAttr.type === 'int64' ? pidAttr.value : null,
+    };
+    scopeMetrics = asArray(rm.scopeMetrics, 'scopeMetrics');
+  } catch (err) {
+    throw malformed(err, where);
+  }
+  for (let s = 0; s < scopeMetrics.length; s++) {
+    let metrics: readonly unknown[];
+    try {
+      metrics = asArray(asObject(scopeMetrics[s], '').metrics, 'metrics');
+    } catch (err) {
+      throw malformed(err, `${where}.scopeMetrics[${s}]`);
+    }
+    for (let m = 0; m < metrics.length; m++) {
+      readMetric(metrics[m], `${where}.scopeMetrics[${s}].metrics[${m}]`, proc, out);
+    }
+  }
+}
+
+function readMetric(raw: unknown, where: string, proc: Process, out: Decoding): void {
+  let kept: Kept | undefined, points: readonly unknown[];
+  try {
+    const metric = asObject(raw, '');
+    if (metric.name === METRIC_TRACELAB_SPANS_DROPPED) {
+      readDroppedSpans(metric, proc, out);
+      return;
+    }
+    kept = typeof metric.name === 'string' ? KEPT[metric.name] : undefined;
+    if (kept === undefined) return;
+    points = numberDataPoints(metric);
+  } catch (err) {
+    throw malformed(err, where);
+  }
+  const key = `${proc.service}\u0000${proc.pid ?? ''}`;
+  let pending = out.processes.get(key);
+  if (!pending) out.processes.set(key, (pending = { ...proc, byTime: new Map() }));
+  for (let p = 0; p < points.length; p++) {
+    let point: { timeUs: Microseconds; value: number };
+    try {
+      point = toPoint(asObject(points[p], ''));
+    } catch (err) {
+      throw malformed(err, `${where}.dataPoints[${p}]`);
+    }
+    const problem = check(kept, point);
+    if (problem) {
+      out.rejections.add(`${where}.dataPoints[${p}]`, problem);
+      continue;
+    }
+    out.accepted++;
+    if (kept === 'cpuCount') {
+      pending.cpuCount = point.value;
+      continue;
+    }
+    let sample = pending.byTime.get(point.timeUs);
+    if (!sample) pending.byTime.set(point.timeUs, (sample = {}));
+    if (kept === 'cpu') sample.cpuUtilization = (sample.cpuUtilization ?? 0) + point.value;
+    else sample.memoryBytes = point.value;
+  }
+}
+
+/** `tracelab.spans.dropped`: each point a count of spans given up on, for one reason. */
+function readDroppedSpans(metric: Obj, proc: Process, out: Decoding): void {
+  for (const [p, raw] of numberDataPoints(metric).entries()) {
+    const point = asObject(raw, `dataPoints[${p}]`);
+    const { timeUs, value } = toPoint(point);
+    const reason = toAttributes(point.attributes, `dataPoints[${p}].attributes`).find(
+      (a) => a.key === ATTR_TRACELAB_DROP_REASON,
+    );
+    if (!Number.isInteger(value) || value < 0) {
+      throw shape(`dataPoints[${p}]`, 'expected a whole number of spans');
+    }
+    out.dropped.push({
+      ...proc,
+      reason: reason ? String(reason.value) : 'unknown',
+      timeUs,
+      count: value,
+    });
+    out.accepted++;
+  }
 }
 
 /** A Gauge's or a Sum's points; none for other kinds (a histogram under a kept name). */

@@ -1,21 +1,31 @@
-import { ATTR_SERVICE_NAME } from '../../telemetry/semconv.js';
 import { CollectorError } from '../errors.js';
-import { bigInt64, exactJson, isExactHigh } from '../store/int64.js';
 import { attribute, internKey, internName } from '../store/intern.js';
-import { micros, NO_SERVICE_NAME } from '../store/span-record.js';
+import { exactJson } from '../store/int64.js';
+import { NO_SERVICE_NAME } from '../store/span-record.js';
 import type {
   Attribute,
   InstrumentationScope,
-  Microseconds,
   ProcessResource,
   SpanEvent,
   SpanKindName,
   SpanLink,
   SpanRecord,
-  StatusCodeName,
 } from '../store/span-record.js';
 import type { DecodedExport } from './otlp-json.js';
-import { durationMicros, rejectionMessage, SPAN_KINDS } from './otlp-json.js';
+import {
+  bigInt64,
+  durationMicros,
+  EMPTY,
+  EXPECTED_STATUS_CODE,
+  idProblem,
+  isExactHigh,
+  parentOf,
+  processResource,
+  Rejections,
+  SPAN_KINDS,
+  splitNanos,
+  STATUS_CODES,
+} from './otlp-values.js';
 import {
   FIXED32,
   FIXED64,
@@ -36,17 +46,14 @@ export function decodeOtlpProtobuf(body: Uint8Array): DecodedExport {
   const buf = Buffer.isBuffer(body)
     ? body
     : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const out: Decoding = { spans: [], rejected: 0, reasons: [] };
+  const out: Decoding = { spans: [], rejections: new Rejections('span(s)') };
   try {
     const r = new ProtobufReader(buf);
     let index = 0;
     while (r.pos < r.end) {
       const tag = r.tag();
-      if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-        const end = r.delimited();
-        readResourceSpans(new ProtobufReader(buf, r.pos, end), index++, out);
-        r.pos = end;
-      } else r.skip(tag & 7);
+      if (tag === ((1 << 3) | LENGTH_DELIMITED)) readResourceSpans(r.message(), index++, out);
+      else r.skip(tag & 7);
     }
   } catch (err) {
     if (err instanceof WireError) {
@@ -59,18 +66,15 @@ export function decodeOtlpProtobuf(body: Uint8Array): DecodedExport {
   }
   return {
     spans: out.spans,
-    rejectedSpans: out.rejected,
-    errorMessage: rejectionMessage(out.rejected, out.reasons),
+    rejectedSpans: out.rejections.count,
+    errorMessage: out.rejections.message(),
   };
 }
 
 interface Decoding {
   readonly spans: SpanRecord[];
-  rejected: number;
-  readonly reasons: string[];
+  readonly rejections: Rejections;
 }
-
-const EMPTY: readonly never[] = [];
 
 /** Field ranges to read once the message's other fields are known (they may come in any order). */
 function collect(ranges: number[], r: ProtobufReader): void {
@@ -84,11 +88,8 @@ function readResourceSpans(r: ProtobufReader, index: number, out: Decoding): voi
   const scopeSpans: number[] = [];
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      const end = r.delimited();
-      resource = readResource(new ProtobufReader(r.buf, r.pos, end));
-      r.pos = end;
-    } else if (tag === ((2 << 3) | LENGTH_DELIMITED)) collect(scopeSpans, r);
+    if (tag === ((1 << 3) | LENGTH_DELIMITED)) resource = readResource(r.message());
+    else if (tag === ((2 << 3) | LENGTH_DELIMITED)) collect(scopeSpans, r);
     else r.skip(tag & 7);
   }
   for (let i = 0; i < scopeSpans.length; i += 2) {
@@ -103,18 +104,13 @@ function readResourceSpans(r: ProtobufReader, index: number, out: Decoding): voi
 }
 
 function readResource(r: ProtobufReader): ProcessResource {
-  let serviceName = NO_SERVICE_NAME;
   const attributes: Attribute[] = [];
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      const a = readKeyValue(r);
-      if (a.key === ATTR_SERVICE_NAME && a.type === 'string')
-        serviceName = a.value || NO_SERVICE_NAME;
-      else attributes.push(a);
-    } else r.skip(tag & 7);
+    if (tag === ((1 << 3) | LENGTH_DELIMITED)) attributes.push(readKeyValue(r));
+    else r.skip(tag & 7);
   }
-  return { serviceName, attributes: attributes.length > 0 ? attributes : EMPTY };
+  return processResource(attributes);
 }
 
 function readScopeSpans(
@@ -127,20 +123,15 @@ function readScopeSpans(
   const spans: number[] = [];
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      const end = r.delimited();
-      scope = readScope(new ProtobufReader(r.buf, r.pos, end));
-      r.pos = end;
-    } else if (tag === ((2 << 3) | LENGTH_DELIMITED)) collect(spans, r);
+    if (tag === ((1 << 3) | LENGTH_DELIMITED)) scope = readScope(r.message());
+    else if (tag === ((2 << 3) | LENGTH_DELIMITED)) collect(spans, r);
     else r.skip(tag & 7);
   }
   for (let i = 0; i < spans.length; i += 2) {
     const span = new ProtobufReader(r.buf, spans[i], spans[i + 1]);
     const result = readSpan(span, scope, resource, () => `${where}.spans[${i / 2}]`);
-    if (typeof result === 'string') {
-      out.rejected++;
-      if (out.reasons.length < 3) out.reasons.push(`${where}.spans[${i / 2}]: ${result}`);
-    } else out.spans.push(result);
+    if (typeof result === 'string') out.rejections.add(`${where}.spans[${i / 2}]`, result);
+    else out.spans.push(result);
   }
 }
 
@@ -158,21 +149,35 @@ function readScope(r: ProtobufReader): InstrumentationScope {
   return name === '' && version === '' ? NO_SCOPE : { name, version };
 }
 
-/** Not an id of the right length. */
-const BAD_ID = 'bad';
-
-/** '' when absent or empty; BAD_ID when not `bytes` long; else lowercase hex. */
-function readId(r: ProtobufReader, bytes: number): string {
+/** '' when absent or empty; undefined when not `bytes` long; else lowercase hex. */
+function readId(r: ProtobufReader, bytes: number): string | undefined {
   const end = r.delimited();
   const start = r.pos;
   r.pos = end;
   if (end === start) return '';
-  if (end - start !== bytes) return BAD_ID;
+  if (end - start !== bytes) return undefined;
   return r.buf.toString('hex', start, end);
 }
 
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
+/** A span's fields as read off the wire, before they are checked. */
+interface WireSpan {
+  traceId: string | undefined;
+  spanId: string | undefined;
+  parentSpanId: string | undefined;
+  traceState: string;
+  name: string;
+  kind: number;
+  startLo: number;
+  startHi: number;
+  endLo: number;
+  endHi: number;
+  attributes: Attribute[] | undefined;
+  events: SpanEvent[] | undefined;
+  links: SpanLink[] | undefined;
+  statusCode: number;
+  statusMessage: string;
+  flags: number;
+}
 
 /** Returns the rejection reason as a string, or the span. */
 function readSpan(
@@ -181,136 +186,120 @@ function readSpan(
   resource: ProcessResource,
   where: () => string,
 ): SpanRecord | string {
-  let traceId = '';
-  let spanId = '';
-  let parentSpanId = '';
-  let traceState = '';
-  let name = '';
-  let kind = 0;
-  let startLo = 0;
-  let startHi = 0;
-  let endLo = 0;
-  let endHi = 0;
-  let attributes: Attribute[] | undefined;
-  let events: SpanEvent[] | undefined;
-  let links: SpanLink[] | undefined;
-  let statusCode = 0;
-  let statusMessage = '';
-  let flags = 0;
-  while (r.pos < r.end) {
-    const tag = r.tag();
-    switch (tag) {
-      case (1 << 3) | LENGTH_DELIMITED:
-        traceId = readId(r, 16);
-        break;
-      case (2 << 3) | LENGTH_DELIMITED:
-        spanId = readId(r, 8);
-        break;
-      case (3 << 3) | LENGTH_DELIMITED:
-        traceState = r.string();
-        break;
-      case (4 << 3) | LENGTH_DELIMITED:
-        parentSpanId = readId(r, 8);
-        break;
-      case (5 << 3) | LENGTH_DELIMITED:
-        name = internName(r.string());
-        break;
-      case (6 << 3) | VARINT:
-        kind = r.uint32() | 0;
-        break;
-      case (7 << 3) | FIXED64:
-        startLo = r.fixed64();
-        startHi = r.high;
-        break;
-      case (8 << 3) | FIXED64:
-        endLo = r.fixed64();
-        endHi = r.high;
-        break;
-      case (9 << 3) | LENGTH_DELIMITED:
-        (attributes ??= []).push(readKeyValue(r));
-        break;
-      case (11 << 3) | LENGTH_DELIMITED: {
-        const end = r.delimited();
-        (events ??= []).push(readEvent(new ProtobufReader(r.buf, r.pos, end)));
-        r.pos = end;
-        break;
-      }
-      case (13 << 3) | LENGTH_DELIMITED: {
-        const end = r.delimited();
-        const link = readLink(new ProtobufReader(r.buf, r.pos, end));
-        // A link to nothing says nothing; drop it rather than the span that carries it.
-        if (link) (links ??= []).push(link);
-        r.pos = end;
-        break;
-      }
-      case (15 << 3) | LENGTH_DELIMITED: {
-        const end = r.delimited();
-        while (r.pos < end) {
-          const t = r.tag();
-          if (t === ((2 << 3) | LENGTH_DELIMITED)) statusMessage = r.string();
-          else if (t === ((3 << 3) | VARINT)) statusCode = r.uint32() | 0;
-          else r.skip(t & 7);
-        }
-        if (r.pos !== end) throw new WireError(`status overruns its length at offset ${r.pos}`);
-        break;
-      }
-      case (16 << 3) | FIXED32:
-        flags = r.fixed32();
-        break;
-      default:
-        r.skip(tag & 7);
-    }
-  }
-  if (traceId === BAD_ID) return 'invalid traceId: expected 32 hex digits';
-  if (traceId === '' || traceId === ZERO_TRACE_ID) return 'empty or all-zero traceId';
-  if (spanId === BAD_ID) return 'invalid spanId: expected 16 hex digits';
-  if (spanId === '' || spanId === ZERO_SPAN_ID) return 'empty or all-zero spanId';
-  if (parentSpanId === BAD_ID) return 'invalid parentSpanId: expected 16 hex digits or empty';
-  const status = STATUS_CODES[statusCode];
+  const f = readSpanFields(r);
+  const problem = idProblem(f.traceId, f.spanId, f.parentSpanId);
+  if (problem !== undefined) return problem;
+  const status = STATUS_CODES[f.statusCode];
   if (status === undefined) {
     throw new CollectorError(
       'OTLP_MALFORMED_BODY',
-      `${where()}.status.code: expected 0 (unset), 1 (ok) or 2 (error)`,
+      `${where()}.status.code: ${EXPECTED_STATUS_CODE}`,
     );
   }
-  const startUs = wholeMicros(startLo, startHi);
-  const startRest = restNanos(startLo, startHi);
+  const start = splitNanos(f.startLo, f.startHi);
   return {
-    traceId,
-    spanId,
-    parentSpanId: parentSpanId === ZERO_SPAN_ID ? '' : parentSpanId,
-    name,
-    kind: SPAN_KINDS[kind] ?? ('unspecified' satisfies SpanKindName),
-    startUs,
-    durationUs: durationMicros(
-      { us: startUs, restNs: startRest },
-      { us: wholeMicros(endLo, endHi), restNs: restNanos(endLo, endHi) },
-    ),
-    attributes: attributes ?? EMPTY,
-    events: events ?? EMPTY,
-    links: links ?? EMPTY,
+    traceId: f.traceId!,
+    spanId: f.spanId!,
+    parentSpanId: parentOf(f.parentSpanId!),
+    name: f.name,
+    kind: SPAN_KINDS[f.kind] ?? ('unspecified' satisfies SpanKindName),
+    startUs: start.us,
+    durationUs: durationMicros(start, splitNanos(f.endLo, f.endHi)),
+    attributes: f.attributes ?? EMPTY,
+    events: f.events ?? EMPTY,
+    links: f.links ?? EMPTY,
     statusCode: status,
-    statusMessage,
-    traceState,
-    flags,
+    statusMessage: f.statusMessage,
+    traceState: f.traceState,
+    flags: f.flags,
     scope,
     resource,
   };
 }
 
-const STATUS_CODES: readonly StatusCodeName[] = ['unset', 'ok', 'error'];
-
-/*
- * Nanoseconds since the epoch as two unsigned 32-bit halves, split exactly into whole
- * microseconds and the nanoseconds left over: 2^32 = 4294967 × 1000 + 296, so
- * hi × 2^32 + lo = 1000 × (hi × 4294967) + (hi × 296 + lo), every term below 2^53.
- */
-function wholeMicros(lo: number, hi: number): Microseconds {
-  return micros(hi * 4294967 + Math.floor((hi * 296 + lo) / 1000));
+function readSpanFields(r: ProtobufReader): WireSpan {
+  const f: WireSpan = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    name: '',
+    kind: 0,
+    startLo: 0,
+    startHi: 0,
+    endLo: 0,
+    endHi: 0,
+    attributes: undefined,
+    events: undefined,
+    links: undefined,
+    statusCode: 0,
+    statusMessage: '',
+    flags: 0,
+  };
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    switch (tag) {
+      case (1 << 3) | LENGTH_DELIMITED:
+        f.traceId = readId(r, 16);
+        break;
+      case (2 << 3) | LENGTH_DELIMITED:
+        f.spanId = readId(r, 8);
+        break;
+      case (3 << 3) | LENGTH_DELIMITED:
+        f.traceState = r.string();
+        break;
+      case (4 << 3) | LENGTH_DELIMITED:
+        f.parentSpanId = readId(r, 8);
+        break;
+      case (5 << 3) | LENGTH_DELIMITED:
+        f.name = internName(r.string());
+        break;
+      case (6 << 3) | VARINT:
+        f.kind = r.uint32() | 0;
+        break;
+      case (7 << 3) | FIXED64:
+        f.startLo = r.fixed64();
+        f.startHi = r.high;
+        break;
+      case (8 << 3) | FIXED64:
+        f.endLo = r.fixed64();
+        f.endHi = r.high;
+        break;
+      case (9 << 3) | LENGTH_DELIMITED:
+        (f.attributes ??= []).push(readKeyValue(r));
+        break;
+      case (11 << 3) | LENGTH_DELIMITED:
+        (f.events ??= []).push(readEvent(r.message()));
+        break;
+      case (13 << 3) | LENGTH_DELIMITED: {
+        const link = readLink(r.message());
+        // A link to nothing says nothing; drop it rather than the span that carries it.
+        if (link) (f.links ??= []).push(link);
+        break;
+      }
+      case (15 << 3) | LENGTH_DELIMITED:
+        readStatus(r, f);
+        break;
+      case (16 << 3) | FIXED32:
+        f.flags = r.fixed32();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return f;
 }
 
-function restNanos(lo: number, hi: number): number {
-  return (hi * 296 + lo) % 1000;
+/** Status (the reader is at its length prefix): its message and code into the span's fields. */
+function readStatus(r: ProtobufReader, f: WireSpan): void {
+  const end = r.delimited();
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t === ((2 << 3) | LENGTH_DELIMITED)) f.statusMessage = r.string();
+    else if (t === ((3 << 3) | VARINT)) f.statusCode = r.uint32() | 0;
+    else r.skip(t & 7);
+  }
+  if (r.pos !== end) throw new WireError(`status overruns its length at offset ${r.pos}`);
 }
 
 function readEvent(r: ProtobufReader): SpanEvent {
@@ -327,12 +316,12 @@ function readEvent(r: ProtobufReader): SpanEvent {
     else if (tag === ((3 << 3) | LENGTH_DELIMITED)) (attributes ??= []).push(readKeyValue(r));
     else r.skip(tag & 7);
   }
-  return { timeUs: wholeMicros(timeLo, timeHi), name, attributes: attributes ?? EMPTY };
+  return { timeUs: splitNanos(timeLo, timeHi).us, name, attributes: attributes ?? EMPTY };
 }
 
 function readLink(r: ProtobufReader): SpanLink | undefined {
-  let traceId = '';
-  let spanId = '';
+  let traceId: string | undefined = '';
+  let spanId: string | undefined = '';
   let attributes: Attribute[] | undefined;
   while (r.pos < r.end) {
     const tag = r.tag();
@@ -341,7 +330,7 @@ function readLink(r: ProtobufReader): SpanLink | undefined {
     else if (tag === ((4 << 3) | LENGTH_DELIMITED)) (attributes ??= []).push(readKeyValue(r));
     else r.skip(tag & 7);
   }
-  if (!traceId || !spanId || traceId === BAD_ID || spanId === BAD_ID) return undefined;
+  if (!traceId || !spanId) return undefined;
   return { traceId, spanId, attributes: attributes ?? EMPTY };
 }
 

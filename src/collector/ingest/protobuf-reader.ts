@@ -101,6 +101,14 @@ export class ProtobufReader {
     return this.pos + length;
   }
 
+  /** A reader over the embedded message here; this reader moves past it. */
+  message(): ProtobufReader {
+    const end = this.delimited();
+    const inner = new ProtobufReader(this.buf, this.pos, end);
+    this.pos = end;
+    return inner;
+  }
+
   /** A length-delimited field as UTF-8 text; invalid UTF-8 is refused, as protobuf requires. */
   string(): string {
     const end = this.delimited();

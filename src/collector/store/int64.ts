@@ -17,13 +17,6 @@ export interface Int64 {
   readonly exact?: string;
 }
 
-/** The high half of an int64 whose value a double holds exactly, whatever the low half. */
-export const isExactHigh = (hi: number): boolean => (hi | 0) >= -0x200000 && (hi | 0) < 0x200000;
-
-/** A 64-bit two's-complement integer from its 32-bit halves (`lo` unsigned). */
-export const bigInt64 = (hi: number, lo: number): bigint =>
-  BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-
 /** Decimal digits (an optional minus sign) as an int64; undefined when outside its range. */
 export function int64FromDigits(digits: string): Int64 | undefined {
   const value = Number(digits);
@@ -60,51 +53,3 @@ export function exactJson(value: unknown): string {
   }
   return text.includes(MARK) ? text.replace(MARKED, '$1') : text;
 }
-
-/**
- * OTLP JSON as JSON.parse reads it, except that integer literals too long for a double
- * (16 digits or more) come back as strings of their digits, which OTLP's JSON mapping accepts
- * for every int64 field: `"intValue": 9007199254740993` keeps its last digit.
- */
-export function parseOtlpJson(text: string): unknown {
-  // Most bodies have no such literal (OTLP JSON writes int64 as strings): one regex pass.
-  if (!LONG_LITERAL.test(text)) return JSON.parse(text);
-  return JSON.parse(quoteLongIntegers(text));
-}
-
-const LONG_LITERAL = /[:,[]\s*-?\d{16}/;
-
-/** The JSON text with integer literals of 16 or more digits, outside strings, in quotes. */
-function quoteLongIntegers(text: string): string {
-  let out = '';
-  let copied = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      // Skip the string, escapes included.
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) i += 2;
-        else if (d === 0x22) break;
-        else i++;
-      }
-      i++;
-    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
-      const start = i;
-      i++;
-      while (i < n && isNumberChar(text.charCodeAt(i))) i++;
-      const literal = text.slice(start, i);
-      if (/^-?\d{16,}$/.test(literal)) {
-        out += `${text.slice(copied, start)}"${literal}"`;
-        copied = i;
-      }
-    } else i++;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
-
-const isNumberChar = (c: number): boolean =>
-  (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
