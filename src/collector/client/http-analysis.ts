@@ -1,4 +1,4 @@
-import { TraceSourceError, unreachable } from './http-trace-source.js';
+import { fetchText, TraceSourceError } from './http-trace-source.js';
 import type { AnalysisQuery } from '../query/params.js';
 import type { StoredAnalysis } from '../query/stored-analysis.js';
 import { TRACELAB_API } from '../query/tracelab-api.js';
@@ -30,13 +30,7 @@ export async function fetchStoredAnalysis(
   };
   if (query.service !== undefined) params.service = query.service;
   const url = `${base}${TRACELAB_API.analysis}?${new URLSearchParams(params).toString()}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw unreachable(base, err, timeoutMs);
-  }
-  const text = await res.text();
+  const { res, text } = await fetchText(base, url, timeoutMs);
   if (res.status === 404) return undefined;
   let body: unknown;
   try {

@@ -48,13 +48,7 @@ export function httpTraceSource(
   ): Promise<T | undefined> {
     const qs = new URLSearchParams(query).toString();
     const url = `${base}${path}${qs ? `?${qs}` : ''}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw unreachable(base, err, timeoutMs);
-    }
-    const text = await res.text();
+    const { res, text } = await fetchText(base, url, timeoutMs);
     if (res.status === 404 && missingOk && text.includes('"data"')) return undefined;
     let body: unknown;
     try {
@@ -128,8 +122,25 @@ export function httpTraceSource(
   };
 }
 
-/** A query API that did not answer (refused, unknown host, timed out), as the error to throw. */
-export function unreachable(base: string, err: unknown, timeoutMs: number): TraceSourceError {
+/**
+ * GET `url` of the query API at `base`: the response and its text. One that does not answer
+ * (refused, unknown host, timed out) is a TraceSourceError saying how to start one.
+ */
+export async function fetchText(
+  base: string,
+  url: string,
+  timeoutMs: number,
+): Promise<{ res: Response; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw unreachable(base, err, timeoutMs);
+  }
+  return { res, text: await res.text() };
+}
+
+function unreachable(base: string, err: unknown, timeoutMs: number): TraceSourceError {
   const c = (err as { cause?: { code?: string; message?: string } }).cause;
   const cause = c?.code ?? c?.message;
   const why =
