@@ -39,77 +39,10 @@ const MIN_COMPACT_SPANS = 1000;
  * may leave a partial record, so after one the file is rewritten before anything else goes in.
  */
 export async function startPersister(opts: PersisterOptions): Promise<Persister> {
-  const factor = opts.compactFactor ?? 2;
-  let pending: (readonly SpanRecord[])[] = [];
-  let loggedSpans = opts.loaded.loggedSpans;
-  let compactions = 0;
-  let file: FileHandle | undefined;
-  let unsynced = false;
-  let mustRewrite = opts.loaded.rewrite;
-  /** The write or rewrite in progress; one at a time. */
-  let busy: Promise<void> | undefined;
-  let closed = false;
-
-  const fail = (err: unknown): void => {
-    mustRewrite = true;
-    opts.onError(new Error(`cannot write data file ${opts.path}: ${(err as Error).message}`));
-  };
-
-  async function rewrite(): Promise<void> {
-    // The store now holds everything received: what was pending is in this snapshot.
-    const traces = [...opts.store.allTraces()].map((spans) => spans.slice());
-    pending = [];
-    await file?.close();
-    file = undefined;
-    await writeDataFile(opts.path, traces);
-    loggedSpans = traces.reduce((n, spans) => n + spans.length, 0);
-    mustRewrite = false;
-    unsynced = false;
-    compactions++;
-  }
-
-  async function append(): Promise<void> {
-    const batches = pending;
-    pending = [];
-    file ??= await open(opts.path, 'a');
-    await file.write(batches.map(encodeRecord).join(''));
-    unsynced = true;
-    for (const spans of batches) loggedSpans += spans.length;
-  }
-
-  const overgrown = () =>
-    loggedSpans > Math.max(MIN_COMPACT_SPANS, factor * opts.store.stats().spans);
-
-  async function drain(): Promise<void> {
+  const writer = new DataFileWriter(opts);
+  if (writer.mustRewrite) {
     try {
-      while (mustRewrite || pending.length > 0 || overgrown()) {
-        if (mustRewrite || overgrown()) await rewrite();
-        else await append();
-      }
-    } catch (err) {
-      fail(err);
-    }
-  }
-
-  /** Writes what is pending (or rewrites the file), one write at a time. */
-  function work(): Promise<void> {
-    busy ??= drain().finally(() => {
-      busy = undefined;
-      // Batches that came after the last check.
-      if (pending.length > 0 && !mustRewrite) setImmediate(() => void work());
-    });
-    return busy;
-  }
-
-  async function sync(): Promise<void> {
-    if (!unsynced || !file) return;
-    unsynced = false;
-    await file.datasync();
-  }
-
-  if (mustRewrite) {
-    try {
-      await rewrite();
+      await writer.rewrite();
     } catch (err) {
       throw new CollectorError(
         'DATA_FILE_UNWRITABLE',
@@ -117,40 +50,130 @@ export async function startPersister(opts: PersisterOptions): Promise<Persister>
       );
     }
   }
-  opts.store.onAdded((spans) => {
-    // While the file must be rewritten, the store itself is what will be written.
-    if (closed || mustRewrite) return;
-    pending.push(spans);
-    if (!busy) setImmediate(() => void work());
-  });
-
+  opts.store.onAdded((spans) => writer.take(spans));
   const timer = setInterval(() => {
     // Retries a rewrite after a failed write; syncs when records went in.
-    void work()
-      .then(sync)
-      .catch((err: unknown) => fail(err));
+    void writer
+      .work()
+      .then(() => writer.sync())
+      .catch((err: unknown) => writer.fail(err));
   }, opts.syncIntervalMs);
   timer.unref();
 
   return {
     get loggedSpans() {
-      return loggedSpans;
+      return writer.loggedSpans;
     },
     get compactions() {
-      return compactions;
+      return writer.compactions;
     },
     async close() {
-      if (closed) return;
-      closed = true;
+      if (writer.closed) return;
       clearInterval(timer);
-      await busy;
-      await work();
-      try {
-        await sync();
-      } finally {
-        await file?.close();
-        file = undefined;
-      }
+      await writer.close();
     },
   };
+}
+
+/** The data file's writes: one at a time, appends or a whole rewrite, then syncs. */
+class DataFileWriter {
+  loggedSpans: number;
+  compactions = 0;
+  mustRewrite: boolean;
+  closed = false;
+  private readonly factor: number;
+  private pending: (readonly SpanRecord[])[] = [];
+  private file: FileHandle | undefined;
+  private unsynced = false;
+  /** The write or rewrite in progress; one at a time. */
+  private busy: Promise<void> | undefined;
+
+  constructor(private readonly opts: PersisterOptions) {
+    this.factor = opts.compactFactor ?? 2;
+    this.loggedSpans = opts.loaded.loggedSpans;
+    this.mustRewrite = opts.loaded.rewrite;
+  }
+
+  /** A batch the store took. */
+  take(spans: readonly SpanRecord[]): void {
+    // While the file must be rewritten, the store itself is what will be written.
+    if (this.closed || this.mustRewrite) return;
+    this.pending.push(spans);
+    if (!this.busy) setImmediate(() => void this.work());
+  }
+
+  fail(err: unknown): void {
+    this.mustRewrite = true;
+    this.opts.onError(
+      new Error(`cannot write data file ${this.opts.path}: ${(err as Error).message}`),
+    );
+  }
+
+  async rewrite(): Promise<void> {
+    // The store now holds everything received: what was pending is in this snapshot.
+    const traces = [...this.opts.store.allTraces()].map((spans) => spans.slice());
+    this.pending = [];
+    await this.file?.close();
+    this.file = undefined;
+    await writeDataFile(this.opts.path, traces);
+    this.loggedSpans = traces.reduce((n, spans) => n + spans.length, 0);
+    this.mustRewrite = false;
+    this.unsynced = false;
+    this.compactions++;
+  }
+
+  private async append(): Promise<void> {
+    const batches = this.pending;
+    this.pending = [];
+    this.file ??= await open(this.opts.path, 'a');
+    await this.file.write(batches.map(encodeRecord).join(''));
+    this.unsynced = true;
+    for (const spans of batches) this.loggedSpans += spans.length;
+  }
+
+  private overgrown(): boolean {
+    return (
+      this.loggedSpans > Math.max(MIN_COMPACT_SPANS, this.factor * this.opts.store.stats().spans)
+    );
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.mustRewrite || this.pending.length > 0 || this.overgrown()) {
+        if (this.mustRewrite || this.overgrown()) await this.rewrite();
+        else await this.append();
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Writes what is pending (or rewrites the file), one write at a time. */
+  work(): Promise<void> {
+    this.busy ??= this.drain().finally(() => {
+      this.busy = undefined;
+      // Batches that came after the last check.
+      if (this.pending.length > 0 && !this.mustRewrite) setImmediate(() => void this.work());
+    });
+    return this.busy;
+  }
+
+  async sync(): Promise<void> {
+    if (!this.unsynced || !this.file) return;
+    this.unsynced = false;
+    await this.file.datasync();
+  }
+
+  /** Stops taking batches, writes and syncs what was taken. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.busy;
+    await this.work();
+    try {
+      await this.sync();
+    } finally {
+      await this.file?.close();
+      this.file = undefined;
+    }
+  }
 }
