@@ -1,7 +1,7 @@
 import type { MessageOrder, Messages } from './bus-order.js';
 import { orderBy } from './bus-order.js';
 import type { ArrivalPoint, BusyPeriod, ConsumerStats, PeriodPoint } from './report-types.js';
-import { groupedFit } from './stats.js';
+import { groupedFit, round } from './stats.js';
 
 /** Waits growing by less than this per message are scheduling noise, not a queue building up. */
 export const MIN_GROWTH_US = 1000;
@@ -37,11 +37,6 @@ export interface BusyPeriods {
   readonly overlapping: number;
   readonly saturated: number;
   readonly worst: BusyPeriod | null;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   Finding,
   PathStageStats,
   PeriodPoint,
+  PropagationReport,
   ResourceStats,
 } from './report-types.js';
 
@@ -13,14 +14,14 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
+type ReportParts = Omit<AnalysisReport, 'headline' | 'findings'>;
+
 /**
  * The findings of a report, most severe first (stable within a severity, in the order below):
  * the first is the headline. Each says what a learner should take away, with the figures.
  */
-export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>): Finding[] {
-  const out: Finding[] = [];
-  const { consumers, criticalPath, resources, propagation, traces, warnings } = report;
-
+export function findingsOf(report: ReportParts): Finding[] {
+  const { traces } = report;
   if (traces.count === 0) {
     return [
       {
@@ -31,130 +32,17 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
       },
     ];
   }
-
-  const bottleneck = report.bottleneck;
-  if (bottleneck) out.push(...bottleneckFindings(report, bottleneck));
-  else if (consumers.length > 0) out.push(noBottleneck(report));
-
-  if (propagation.splitOrders.length > 0 || propagation.orphanSpans > 0) {
-    const parts: string[] = [];
-    if (propagation.splitOrders.length > 0) {
-      const worst = Math.max(...propagation.splitOrders.map((o) => o.traceIDs.length));
-      parts.push(
-        `${propagation.splitOrders.length} order(s) appear as several traces (up to ${worst}), so trace context was lost between services`,
-      );
-    }
-    if (propagation.orphanSpans > 0) {
-      parts.push(`${propagation.orphanSpans} span(s) point to a parent that is not in their trace`);
-    }
-    out.push({
-      severity: 'warning',
-      kind: 'propagation',
-      text: `Broken propagation: ${parts.join('; ')}.`,
-      figures: {
-        splitOrders: propagation.splitOrders.length,
-        orphanSpans: propagation.orphanSpans,
-        tracesMissingServices: propagation.missingServices.length,
-      },
-    });
+  const out: Finding[] = [...verdictFindings(report)];
+  for (const finding of [
+    brokenPropagation(report.propagation),
+    missingServices(report.propagation),
+    criticalPathFinding(report),
+    cpuByOperation(report.resources.byOperation),
+    intensityFinding(report.resources.byIntensity),
+    partialTraces(report.warnings),
+  ]) {
+    if (finding) out.push(finding);
   }
-
-  if (propagation.missingServices.length > 0) {
-    const counts = new Map<string, number>();
-    for (const t of propagation.missingServices) {
-      for (const s of t.missing) counts.set(s, (counts.get(s) ?? 0) + 1);
-    }
-    const list = [...counts].map(([s, n]) => `${s} (${n})`).join(', ');
-    out.push({
-      severity: 'warning',
-      kind: 'propagation',
-      text: `${propagation.missingServices.length} of ${propagation.orderTraces} order traces do not reach every service: missing ${list}. Either those orders are still in flight, or their trace context was lost.`,
-      figures: {
-        tracesMissingServices: propagation.missingServices.length,
-        orderTraces: propagation.orderTraces,
-      },
-    });
-  }
-
-  const top = criticalPath.byStage[0];
-  if (top && criticalPath.traces.length > 0) {
-    const what =
-      top.kind === 'queue'
-        ? `waiting in \`${top.operation.replace(/^queue /, '')}\` for ${top.service}`
-        : `${top.service} \`${top.operation}\``;
-    out.push({
-      severity: 'info',
-      kind: 'critical-path',
-      service: top.service,
-      text: `The largest part of the critical path is ${what}: it dominates ${top.dominatesTraces} of ${criticalPath.traces.length} traces and takes ${pct(top.share)} of all critical-path time${pathAndVerdict(report, top)}.`,
-      figures: {
-        service: top.service,
-        operation: top.operation,
-        kind: top.kind,
-        dominatesTraces: top.dominatesTraces,
-        traces: criticalPath.traces.length,
-        share: top.share,
-      },
-    });
-  }
-
-  const ops = resources.byOperation.filter((r) => r.cpuAvg !== null);
-  if (ops.length > 0) {
-    const hi = ops[0]!;
-    const lo = ops[ops.length - 1]!;
-    const cores = hi.cpuMax !== null && hi.cpuMax > 100 ? ' (more than one core)' : '';
-    out.push({
-      severity: 'info',
-      kind: 'resources',
-      text:
-        `\`${hi.key}\` uses the most CPU: ${hi.cpuAvg} % of a core on average, up to ${hi.cpuMax ?? '?'} %${cores}, p50 ${fmt(hi.duration.p50Us)}` +
-        (lo !== hi
-          ? `; \`${lo.key}\` the least: ${lo.cpuAvg} %, p50 ${fmt(lo.duration.p50Us)}.`
-          : '.'),
-      figures: {
-        operation: hi.key,
-        cpuAvg: hi.cpuAvg,
-        cpuMax: hi.cpuMax,
-        cpuBoundShare: hi.cpuBoundShare,
-        lightestOperation: lo.key,
-        lightestCpuAvg: lo.cpuAvg,
-      },
-    });
-  }
-
-  const levels = resources.byIntensity;
-  if (levels.length >= 2) {
-    const lo = levels[0]!;
-    const hi = levels[levels.length - 1]!;
-    const ratio = lo.duration.p50Us > 0 ? hi.duration.p50Us / lo.duration.p50Us : null;
-    out.push({
-      severity: 'info',
-      kind: 'intensity',
-      text: `${hi.key} work takes ${ratio === null ? 'longer than' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× as long as`} ${lo.key} (p50 ${fmt(hi.duration.p50Us)} against ${fmt(lo.duration.p50Us)})${cpuAgainst(hi, lo)}.`,
-      figures: {
-        heavier: hi.key,
-        lighter: lo.key,
-        heavierP50Us: hi.duration.p50Us,
-        lighterP50Us: lo.duration.p50Us,
-        ratio: ratio === null ? null : Math.round(ratio * 10) / 10,
-        heavierCpuAvg: hi.cpuAvg,
-        lighterCpuAvg: lo.cpuAvg,
-      },
-    });
-  }
-
-  if (warnings.total > 0) {
-    const list = Object.entries(warnings.byCode)
-      .map(([code, n]) => `${code} ${n}`)
-      .join(', ');
-    out.push({
-      severity: 'info',
-      kind: 'partial-traces',
-      text: `Some traces were partial or odd (${list}); the figures work around them.`,
-      figures: { ...warnings.byCode, total: warnings.total },
-    });
-  }
-
   if (out.length === 0) {
     out.push({
       severity: 'info',
@@ -169,6 +57,143 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
     .map(({ f }) => f);
 }
 
+/** The bottleneck and what follows from it; else, with consumers to judge, that none is. */
+function verdictFindings(report: ReportParts): Finding[] {
+  if (report.bottleneck) return bottleneckFindings(report, report.bottleneck);
+  return report.consumers.length > 0 ? [noBottleneck(report)] : [];
+}
+
+/** Orders split over several traces, spans whose parent is missing. */
+function brokenPropagation(propagation: PropagationReport): Finding | undefined {
+  if (propagation.splitOrders.length === 0 && propagation.orphanSpans === 0) return undefined;
+  const parts: string[] = [];
+  if (propagation.splitOrders.length > 0) {
+    const worst = Math.max(...propagation.splitOrders.map((o) => o.traceIDs.length));
+    parts.push(
+      `${propagation.splitOrders.length} order(s) appear as several traces (up to ${worst}), so trace context was lost between services`,
+    );
+  }
+  if (propagation.orphanSpans > 0) {
+    parts.push(`${propagation.orphanSpans} span(s) point to a parent that is not in their trace`);
+  }
+  return {
+    severity: 'warning',
+    kind: 'propagation',
+    text: `Broken propagation: ${parts.join('; ')}.`,
+    figures: {
+      splitOrders: propagation.splitOrders.length,
+      orphanSpans: propagation.orphanSpans,
+      tracesMissingServices: propagation.missingServices.length,
+    },
+  };
+}
+
+/** Order traces that do not reach every service, and which they miss. */
+function missingServices(propagation: PropagationReport): Finding | undefined {
+  if (propagation.missingServices.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const t of propagation.missingServices) {
+    for (const s of t.missing) counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  const list = [...counts].map(([s, n]) => `${s} (${n})`).join(', ');
+  return {
+    severity: 'warning',
+    kind: 'propagation',
+    text: `${propagation.missingServices.length} of ${propagation.orderTraces} order traces do not reach every service: missing ${list}. Either those orders are still in flight, or their trace context was lost.`,
+    figures: {
+      tracesMissingServices: propagation.missingServices.length,
+      orderTraces: propagation.orderTraces,
+    },
+  };
+}
+
+/** The largest part of the critical path, and how it stands beside the verdict. */
+function criticalPathFinding(report: ReportParts): Finding | undefined {
+  const { criticalPath } = report;
+  const top = criticalPath.byStage[0];
+  if (!top || criticalPath.traces.length === 0) return undefined;
+  const what =
+    top.kind === 'queue'
+      ? `waiting in \`${top.operation.replace(/^queue /, '')}\` for ${top.service}`
+      : `${top.service} \`${top.operation}\``;
+  return {
+    severity: 'info',
+    kind: 'critical-path',
+    service: top.service,
+    text: `The largest part of the critical path is ${what}: it dominates ${top.dominatesTraces} of ${criticalPath.traces.length} traces and takes ${pct(top.share)} of all critical-path time${pathAndVerdict(report, top)}.`,
+    figures: {
+      service: top.service,
+      operation: top.operation,
+      kind: top.kind,
+      dominatesTraces: top.dominatesTraces,
+      traces: criticalPath.traces.length,
+      share: top.share,
+    },
+  };
+}
+
+/** The operations that use the most and the least CPU. */
+function cpuByOperation(byOperation: readonly ResourceStats[]): Finding | undefined {
+  const ops = byOperation.filter((r) => r.cpuAvg !== null);
+  if (ops.length === 0) return undefined;
+  const hi = ops[0]!;
+  const lo = ops[ops.length - 1]!;
+  const cores = hi.cpuMax !== null && hi.cpuMax > 100 ? ' (more than one core)' : '';
+  return {
+    severity: 'info',
+    kind: 'resources',
+    text:
+      `\`${hi.key}\` uses the most CPU: ${hi.cpuAvg} % of a core on average, up to ${hi.cpuMax ?? '?'} %${cores}, p50 ${fmt(hi.duration.p50Us)}` +
+      (lo !== hi
+        ? `; \`${lo.key}\` the least: ${lo.cpuAvg} %, p50 ${fmt(lo.duration.p50Us)}.`
+        : '.'),
+    figures: {
+      operation: hi.key,
+      cpuAvg: hi.cpuAvg,
+      cpuMax: hi.cpuMax,
+      cpuBoundShare: hi.cpuBoundShare,
+      lightestOperation: lo.key,
+      lightestCpuAvg: lo.cpuAvg,
+    },
+  };
+}
+
+/** How much longer the heaviest intensity's work takes than the lightest's. */
+function intensityFinding(levels: readonly ResourceStats[]): Finding | undefined {
+  if (levels.length < 2) return undefined;
+  const lo = levels[0]!;
+  const hi = levels[levels.length - 1]!;
+  const ratio = lo.duration.p50Us > 0 ? hi.duration.p50Us / lo.duration.p50Us : null;
+  return {
+    severity: 'info',
+    kind: 'intensity',
+    text: `${hi.key} work takes ${ratio === null ? 'longer than' : `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}× as long as`} ${lo.key} (p50 ${fmt(hi.duration.p50Us)} against ${fmt(lo.duration.p50Us)})${cpuAgainst(hi, lo)}.`,
+    figures: {
+      heavier: hi.key,
+      lighter: lo.key,
+      heavierP50Us: hi.duration.p50Us,
+      lighterP50Us: lo.duration.p50Us,
+      ratio: ratio === null ? null : Math.round(ratio * 10) / 10,
+      heavierCpuAvg: hi.cpuAvg,
+      lighterCpuAvg: lo.cpuAvg,
+    },
+  };
+}
+
+/** Warnings met while reading the traces, by code. */
+function partialTraces(warnings: ReportParts['warnings']): Finding | undefined {
+  if (warnings.total === 0) return undefined;
+  const list = Object.entries(warnings.byCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  return {
+    severity: 'info',
+    kind: 'partial-traces',
+    text: `Some traces were partial or odd (${list}); the figures work around them.`,
+    figures: { ...warnings.byCode, total: warnings.total },
+  };
+}
+
 /** " at 180 % CPU against 95 %", or which side's spans were too short to measure. */
 function cpuAgainst(hi: ResourceStats, lo: ResourceStats): string {
   if (hi.cpuAvg !== null && lo.cpuAvg !== null) {
@@ -181,8 +206,6 @@ function cpuAgainst(hi: ResourceStats, lo: ResourceStats): string {
     `; the ${unmeasured.join(' and ')} spans were too short to measure their CPU`
   );
 }
-
-type ReportParts = Omit<AnalysisReport, 'headline' | 'findings'>;
 
 const clock = (us: number) => new Date(us / 1000).toISOString().slice(11, 19);
 

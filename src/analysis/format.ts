@@ -1,4 +1,5 @@
 import type { Microseconds } from './types.js';
+import { round } from './stats.js';
 
 /** A duration in the unit a reader takes in at a glance: 37 s, 4.1 s, 250 ms, 12.5 ms, 800 µs. */
 export function formatDuration(us: Microseconds): string {
@@ -27,9 +28,4 @@ export function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
   const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -21,6 +21,12 @@ const EMPTY: Distribution = {
   meanUs: 0,
 };
 
+/** n rounded to `digits` decimals. */
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
 /** The value at percentile p (0–100) of an ascending array, nearest-rank. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;

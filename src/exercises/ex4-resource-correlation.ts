@@ -1,7 +1,7 @@
 import { analyzeTraces, formatDuration } from '../analysis/index.js';
 import type { ResourceStats } from '../analysis/index.js';
 import type { JaegerTrace } from '../model/jaeger-trace.js';
-import type { Intensity } from '../workload/types.js';
+import type { Intensity } from '../workload/index.js';
 import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import type { Lab } from './lab.js';

@@ -16,7 +16,7 @@ export const EXERCISES: readonly Exercise[] = [
   scaling,
 ];
 
-export { checkLab, isCompleteOrderTrace } from './lab.js';
+export { checkLab } from './lab.js';
 export type { Lab } from './lab.js';
 export { ExerciseError, EXERCISE_ERRORS } from './errors.js';
 export type { ExerciseAnswer, ExerciseContext, Exercise, StartedLab } from './types.js';

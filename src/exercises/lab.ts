@@ -108,7 +108,7 @@ const CONSUMER_SPANS = Object.values(SERVICES).flatMap((s) =>
  * its workload span under it, and each hop its consumer span. Services export in batches, so
  * the trace fills in over a few moments after the order completes.
  */
-export function isCompleteOrderTrace(trace: JaegerTrace): boolean {
+function isCompleteOrderTrace(trace: JaegerTrace): boolean {
   const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
   const parentOf = (s: JaegerSpan) => {
     const ref = s.references.find((r) => r.refType === 'CHILD_OF');
