@@ -1,9 +1,7 @@
-import { redisDeliveryCounts } from './delivery-counts.js';
-import { parseKafkaBrokers } from './kafka-codec.js';
 import type { Redis } from 'ioredis';
+import { parseKafkaBrokers } from './kafka-codec.js';
 import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './options.js';
 import type { BusConfig } from './options.js';
-import { createRedisStreamsBus } from './redis-streams.js';
 import type { Bus } from './types.js';
 export type {
   Bus,
@@ -22,37 +20,51 @@ export { startTestBroker } from './kafka-test-broker.js';
 export type { TestBroker } from './kafka-test-broker.js';
 export { BusError, BUS_ERRORS, nowUnreachable, unreachableDependency } from './errors.js';
 export type { BusErrorCode } from './errors.js';
-
 export {
   BUS_KINDS,
   DEFAULT_KEY_PREFIX,
+  DEFAULT_READ_AHEAD_MS,
   DEFAULT_REDIS_URL,
   busConfigFrom,
   busOptions,
 } from './options.js';
 export type { BusConfig, BusKind } from './options.js';
+export {
+  DEFAULT_MAX_DELIVERIES,
+  dlqTopic,
+  readDeadLetter,
+  toDeadLetter,
+  toReplay,
+} from './dead-letter.js';
+export type { DeadLetter } from './dead-letter.js';
 export { connectionDown, connectRedis } from './redis-connection.js';
 export { lazyLagReader } from './lag-reader.js';
 export type { LagReader } from './lag-reader.js';
 
-/** Connects to the bus the config names; a clear BusError (no stack) when it is not there. */
+/**
+ * Connects to the bus the config names; a clear BusError (no stack) when it is not there.
+ * Each adapter is loaded here, when it is used: importing this face loads neither ioredis
+ * nor kafkajs (kafkajs is a few MB of heap a Redis Streams service never needs).
+ */
 export async function createBus(config: BusConfig, shared: { redis?: Redis } = {}): Promise<Bus> {
+  const redisUrl = config.redisUrl ?? DEFAULT_REDIS_URL;
+  const keyPrefix = config.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (config.kind === 'kafka') {
-    // Loaded only for Kafka: kafkajs is a few MB of heap a Redis Streams service never needs.
-    const { createKafkaBus } = await import('./kafka.js');
+    const [{ createKafkaBus }, { redisDeliveryCounts }] = await Promise.all([
+      import('./kafka.js'),
+      import('./delivery-counts.js'),
+    ]);
     return createKafkaBus({
       brokers: parseKafkaBrokers(config.kafkaBrokers),
       ...(config.clientId ? { clientId: config.clientId } : {}),
       ...(config.partitions ? { partitions: config.partitions } : {}),
-      deliveryCounts: redisDeliveryCounts({
-        redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
-        keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,
-      }),
+      deliveryCounts: redisDeliveryCounts({ redisUrl, keyPrefix }),
     });
   }
+  const { createRedisStreamsBus } = await import('./redis-streams.js');
   return createRedisStreamsBus({
-    redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
-    keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    redisUrl,
+    keyPrefix,
     ...(config.claimIdleMs !== undefined ? { claimIdleMs: config.claimIdleMs } : {}),
     ...(config.readAheadMs !== undefined ? { readAheadMs: config.readAheadMs } : {}),
     ...(shared.redis ? { connection: shared.redis } : {}),

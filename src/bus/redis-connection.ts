@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redisUnreachable } from './errors.js';
 
 export interface RedisConnectOptions {
@@ -21,11 +21,13 @@ export interface RedisConnectOptions {
  * never resent later behind its caller's back.
  */
 export async function connectRedis(url: string, opts: RedisConnectOptions = {}): Promise<Redis> {
+  // Loaded on the first connection: importing the bus's face must not load ioredis.
+  const { Redis: RedisClient } = await import('ioredis');
   const retries = opts.connectRetries ?? 2;
   let connected = false;
   let redis: Redis;
   try {
-    redis = new Redis(url, {
+    redis = new RedisClient(url, {
       lazyConnect: true,
       connectTimeout: opts.connectTimeoutMs ?? 2000,
       enableAutoPipelining: opts.autoPipelining ?? false,

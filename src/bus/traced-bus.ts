@@ -1,8 +1,10 @@
 import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
 import type { Attributes, HrTime, Tracer } from '@opentelemetry/api';
-import { clockAnchor, clockNow, hrTimeDiffUs } from '../telemetry/clock.js';
-import { inSpan } from '../telemetry/span.js';
 import {
+  clockAnchor,
+  clockNow,
+  hrTimeDiffUs,
+  inSpan,
   ATTR_DELIVERY_COUNT,
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -15,7 +17,7 @@ import {
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
   ATTR_QUEUE_WAIT_US,
-} from '../telemetry/semconv.js';
+} from '../telemetry/index.js';
 import { SENT_AT_HEADER } from './types.js';
 import type { Bus, IncomingMessage, MessageHeaders, PublishReceipt } from './types.js';
 

@@ -10,7 +10,7 @@ import {
 import type { TraceQuery, TraceSource } from '../collector/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { formatComparison, formatReport } from './analyze-text.js';
 import { renderHtmlReport } from './analyze-html.js';
 import { defineCommand } from './command.js';

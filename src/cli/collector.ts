@@ -6,7 +6,7 @@ import { busConfigFrom, busOptions, createBus, lazyLagReader } from '../bus/inde
 import { analyzeTraces } from '../analysis/index.js';
 import { COLLECTOR_DEFAULTS, startCollector, storedTraceReader } from '../collector/index.js';
 import type { LagSource, RunningCollector } from '../collector/index.js';
-import { collectWhenIdle } from '../monitor/idle-gc.js';
+import { collectWhenIdle } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/parent-link.js';
 
 const options: OptionSpec[] = [

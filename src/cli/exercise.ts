@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { busOptions } from '../bus/options.js';
+import { busOptions } from '../bus/index.js';
 import { httpTraceSource } from '../collector/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { checkLab, EXERCISES } from '../exercises/index.js';
 import type { ExerciseAnswer, Lab } from '../exercises/index.js';
-import { workloadOptions } from '../workload/settings.js';
+import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { startLabProcess } from './lab-process.js';

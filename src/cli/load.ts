@@ -9,8 +9,8 @@ import {
   runLoad,
 } from '../load/index.js';
 import type { CompletionResult, LoadPlan } from '../load/index.js';
-import { INTENSITIES } from '../workload/types.js';
-import type { Intensity } from '../workload/types.js';
+import { INTENSITIES } from '../workload/index.js';
+import type { Intensity } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { opt } from '../config/index.js';

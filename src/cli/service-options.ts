@@ -1,4 +1,4 @@
-import { DEFAULT_READ_AHEAD_MS } from '../bus/options.js';
+import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
 import { portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 

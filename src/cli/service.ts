@@ -2,11 +2,11 @@ import { trace } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import { collectWhenIdle, createResourceMonitor } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/parent-link.js';
-import { createLogger } from '../telemetry/logger.js';
+import { createLogger, startTelemetry } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { busConfigFrom, busOptions } from '../bus/options.js';
-import { workloadOptions, workloadSettingsFrom } from '../workload/settings.js';
+import { busConfigFrom, busOptions } from '../bus/index.js';
+import { workloadOptions, workloadSettingsFrom } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
@@ -70,7 +70,7 @@ export const command = defineCommand({
             flush: () => Promise.resolve(),
             shutdown: () => Promise.resolve(),
           }
-        : (await import('../telemetry/sdk.js')).startTelemetry({
+        : await startTelemetry({
             serviceName: def.serviceName,
             instanceId: `${def.serviceName}-${replica}`,
             otlpEndpoint: opt.str(values, 'otlp-endpoint'),

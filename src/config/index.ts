@@ -14,5 +14,6 @@ export type {
   OptionValues,
   ParsedCommandLine,
 } from './options.js';
+export { parseDurationUs } from './duration.js';
 export { ConfigError, CONFIG_ERRORS } from './errors.js';
 export type { ConfigErrorCode } from './errors.js';

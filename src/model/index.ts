@@ -17,3 +17,16 @@ export type { TopicName } from './topics.js';
 export type { LagEntry } from './lag.js';
 export { DROPPED_SPANS_PATH, describeDroppedSpans } from './dropped-spans.js';
 export type { DroppedSpansOfService, DroppedSpansReport } from './dropped-spans.js';
+export type {
+  AttributeType,
+  JaegerDependencyLink,
+  JaegerLog,
+  JaegerOperation,
+  JaegerProcess,
+  JaegerReference,
+  JaegerResponse,
+  JaegerSpan,
+  JaegerTag,
+  JaegerTrace,
+} from './jaeger-trace.js';
+export type { SpanFields, SpanSink, TraceReader } from './trace-reader.js';

@@ -11,7 +11,7 @@ import {
   ATTR_RESOURCE_MEMORY_MIN_MB,
   ATTR_RESOURCE_MEMORY_THRESHOLD_EXCEEDED,
   ATTR_RESOURCE_SAMPLES,
-} from '../telemetry/semconv.js';
+} from '../telemetry/index.js';
 
 /** One reading of the whole process: when, CPU time used so far, resident memory. */
 export interface ResourcePoint {

@@ -1,7 +1,6 @@
-import type { Bus, IncomingMessage } from '../bus/types.js';
-import type { OrderStore } from '../store/types.js';
-import { dlqTopic, readDeadLetter, toReplay } from '../bus/dead-letter.js';
-import type { DeadLetter } from '../bus/dead-letter.js';
+import type { Bus, IncomingMessage, DeadLetter } from '../bus/index.js';
+import type { OrderStore } from '../store/index.js';
+import { dlqTopic, readDeadLetter, toReplay } from '../bus/index.js';
 import { isOrderId } from '../model/index.js';
 
 /**

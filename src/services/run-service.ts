@@ -16,7 +16,7 @@ import type { FaultSet } from '../faults/index.js';
 import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import { withStoreTracing } from './traced-store.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
 import { createWorkload } from '../workload/index.js';
 import type { WorkloadSettings } from '../workload/index.js';

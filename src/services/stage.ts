@@ -1,7 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FaultInjector } from '../faults/index.js';
-import { ATTR_ORDER_ID } from '../telemetry/semconv.js';
-import { inSpan } from '../telemetry/span.js';
+import { ATTR_ORDER_ID, inSpan } from '../telemetry/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
 
 /** What a step needs of the workload simulator: run one operation as a child span. */

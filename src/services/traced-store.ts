@@ -1,12 +1,12 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { Attributes, Tracer } from '@opentelemetry/api';
-import { inSpan } from '../telemetry/span.js';
 import {
+  inSpan,
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_QUERY_TEXT,
   ATTR_DB_SYSTEM_NAME,
   ATTR_ORDER_ID,
-} from '../telemetry/semconv.js';
+} from '../telemetry/index.js';
 import type { OrderStore } from '../store/index.js';
 
 /** Span name (`<operation> <what>`) and the Redis commands of each store call. */

@@ -1,5 +1,5 @@
-import { DROPPED_SPANS_PATH, describeDroppedSpans } from '../model/dropped-spans.js';
-import type { DroppedSpansReport } from '../model/dropped-spans.js';
+import { DROPPED_SPANS_PATH, describeDroppedSpans } from '../model/index.js';
+import type { DroppedSpansReport } from '../model/index.js';
 
 export interface DroppedSpansWatch {
   stop(): void;

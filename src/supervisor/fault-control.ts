@@ -1,4 +1,4 @@
-import { connectRedis } from '../bus/redis-connection.js';
+import { connectRedis } from '../bus/index.js';
 import { startAdminServer } from './admin.js';
 import { faultSchedule, parseScheduleSpec } from './fault-schedule.js';
 import { describeFaults } from '../faults/index.js';

@@ -1,5 +1,5 @@
 // The generator alone: the workload's index would load its runner and OpenTelemetry.
-import { mulberry32 } from '../workload/plan.js';
+import { mulberry32 } from '../workload/index.js';
 import { FaultSpecError } from '../faults/index.js';
 import type { FaultSetting } from '../faults/index.js';
 

@@ -3,7 +3,13 @@ export type { RunOptions, Workload, WorkloadDeps } from './runner.js';
 export { workloadOptions, workloadSettingsFrom } from './settings.js';
 export { WorkloadError } from './errors.js';
 export type { WorkloadErrorCode } from './errors.js';
-export { INTENSITY_BAGGAGE_KEY, SPEC_MIXES } from './types.js';
+export {
+  INTENSITIES,
+  INTENSITY_BAGGAGE_KEY,
+  OPERATIONS,
+  SPEC_MIXES,
+  WORKLOAD_TYPES,
+} from './types.js';
 export type {
   Intensity,
   MonitorSettings,

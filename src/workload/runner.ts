@@ -11,8 +11,8 @@ import {
   ATTR_WORKLOAD_ITEMS,
   ATTR_WORKLOAD_OPERATION,
   ATTR_WORKLOAD_TYPE,
-} from '../telemetry/semconv.js';
-import { inSpan } from '../telemetry/span.js';
+  inSpan,
+} from '../telemetry/index.js';
 import { WorkloadError } from './errors.js';
 import { runCpuOperation } from './operations/cpu.js';
 import { runIoOperation } from './operations/io.js';

@@ -1,4 +1,4 @@
-import type { MessageHandler } from '../../bus/types.js';
+import type { MessageHandler } from '../../bus/index.js';
 import { SERVICES } from '../../model/index.js';
 import { createOrderHandler } from '../consumer.js';
 import type { ConsumerDeps } from '../consumer.js';
