@@ -1,7 +1,8 @@
 import { redisDeliveryCounts } from './delivery-counts.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
 import type { Redis } from 'ioredis';
-import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './options.js';
+import { DEFAULT_REDIS_URL } from '../config/index.js';
+import { DEFAULT_KEY_PREFIX } from './options.js';
 import type { BusConfig } from './options.js';
 import { createRedisStreamsBus } from './redis-streams.js';
 import type { Bus } from './types.js';
@@ -23,13 +24,7 @@ export type { TestBroker } from './kafka-test-broker.js';
 export { BusError, BUS_ERRORS, nowUnreachable, unreachableDependency } from './errors.js';
 export type { BusErrorCode } from './errors.js';
 
-export {
-  BUS_KINDS,
-  DEFAULT_KEY_PREFIX,
-  DEFAULT_REDIS_URL,
-  busConfigFrom,
-  busOptions,
-} from './options.js';
+export { BUS_KINDS, DEFAULT_KEY_PREFIX, busConfigFrom, busOptions } from './options.js';
 export type { BusConfig, BusKind } from './options.js';
 export { connectionDown, connectRedis } from './redis-connection.js';
 export { lazyLagReader } from './lag-reader.js';

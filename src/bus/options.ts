@@ -1,5 +1,5 @@
 import type { OptionSpec, OptionValues } from '../config/index.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_REDIS_URL, opt } from '../config/index.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
 
 /**
@@ -29,8 +29,6 @@ export interface BusConfig {
   /** Redis Streams: milliseconds of work a consumer may read ahead (0: none). */
   readonly readAheadMs?: number;
 }
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Options shared by every command that talks to the bus (up, service, lag). */
 export const busOptions: readonly OptionSpec[] = [

@@ -8,15 +8,13 @@ import {
   parseDuration,
 } from '../collector/index.js';
 import type { TraceQuery, TraceSource } from '../collector/index.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_QUERY_URL, opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { JaegerTrace } from '../model/jaeger-trace.js';
 import { formatComparison, formatReport } from './analyze-text.js';
 import { renderHtmlReport } from './analyze-html.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-
-export const DEFAULT_QUERY_URL = 'http://127.0.0.1:16686';
 
 const options: OptionSpec[] = [
   {

@@ -1,6 +1,6 @@
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_ADMIN_URL, opt } from '../config/index.js';
 
 const ACTIONS = ['list', 'set', 'clear'] as const;
 
@@ -13,7 +13,7 @@ export const command = defineCommand({
       name: 'admin-url',
       type: 'string',
       env: 'TRACELAB_ADMIN_URL',
-      default: 'http://127.0.0.1:8079',
+      default: DEFAULT_ADMIN_URL,
       description: "tracelab up's admin endpoint (its --admin-port)",
     },
     { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },

@@ -13,11 +13,9 @@ import { INTENSITIES } from '../workload/types.js';
 import type { Intensity } from '../workload/types.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_API_URL, opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import { bar, createStatusLine } from './status-line.js';
-
-export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 
 export const loadOptions: readonly OptionSpec[] = [
   {

@@ -1,5 +1,5 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/options.js';
-import { portOption } from '../config/index.js';
+import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 
 /** Options of one service process; `tracelab up` passes them through to each child. */
@@ -8,13 +8,13 @@ export const serviceOptions: readonly OptionSpec[] = [
     name: 'host',
     type: 'string',
     env: 'TRACELAB_HOST',
-    default: '127.0.0.1',
+    default: DEFAULT_HOST,
     description: 'address the API binds to',
   },
   portOption({
     name: 'api-port',
     env: 'TRACELAB_API_PORT',
-    default: 8080,
+    default: DEFAULT_API_PORT,
     description: 'API service HTTP port (0: any free port)',
   }),
   {
@@ -86,7 +86,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     name: 'otlp-endpoint',
     type: 'string',
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    default: 'http://127.0.0.1:4318',
+    default: DEFAULT_OTLP_URL,
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
 ];

@@ -14,7 +14,14 @@ import { workloadOptions } from '../workload/settings.js';
 import { defineCommand } from './command.js';
 import { TracelabError } from '../errors/index.js';
 import { CliError } from './errors.js';
-import { opt, portOption } from '../config/index.js';
+import {
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_HOST,
+  DEFAULT_OTLP_PORT,
+  DEFAULT_QUERY_PORT,
+  opt,
+  portOption,
+} from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import { faultSetFrom } from './faults.js';
 import { serviceOptions } from './service-options.js';
@@ -31,21 +38,20 @@ const upOptions: readonly OptionSpec[] = [
   portOption({
     name: 'otlp-port',
     env: 'TRACELAB_OTLP_PORT',
-    default: 4318,
+    default: DEFAULT_OTLP_PORT,
     description: 'collector OTLP/HTTP port',
   }),
   portOption({
     name: 'http-port',
     env: 'TRACELAB_HTTP_PORT',
-    default: 16686,
+    default: DEFAULT_QUERY_PORT,
     description: 'collector query API port (Jaeger-compatible)',
   }),
   portOption({
     name: 'admin-port',
     env: 'TRACELAB_ADMIN_PORT',
-    default: 8079,
-    description:
-      'admin endpoint on 127.0.0.1, where tracelab fault switches faults (0: any free port)',
+    default: DEFAULT_ADMIN_PORT,
+    description: `admin endpoint on ${DEFAULT_HOST}, where tracelab fault switches faults (0: any free port)`,
   }),
   {
     name: 'fault-schedule',

@@ -4,11 +4,11 @@ import {
   connectRedis,
   createBus,
   DEFAULT_KEY_PREFIX,
-  DEFAULT_REDIS_URL,
   nowUnreachable,
   withTracing,
 } from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
+import { DEFAULT_REDIS_URL } from '../config/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { createFaultInjector } from '../faults/index.js';
