@@ -37,8 +37,6 @@ export async function createBus(config: BusConfig, shared: { redis?: Redis } = {
     const { createKafkaBus } = await import('./kafka.js');
     return createKafkaBus({
       brokers: parseKafkaBrokers(config.kafkaBrokers),
-      ...(config.clientId ? { clientId: config.clientId } : {}),
-      ...(config.partitions ? { partitions: config.partitions } : {}),
       deliveryCounts: redisDeliveryCounts({
         redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL,
         keyPrefix: config.keyPrefix ?? DEFAULT_KEY_PREFIX,

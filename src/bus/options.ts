@@ -21,9 +21,6 @@ export interface BusConfig {
   /** Redis stream key prefix (Redis Streams only). */
   readonly keyPrefix?: string;
   readonly kafkaBrokers?: string[];
-  readonly clientId?: string;
-  /** Partitions of Kafka topics this bus creates. */
-  readonly partitions?: number;
   /** Redis Streams: pending entries idle this long are claimed from dead consumers. */
   readonly claimIdleMs?: number;
   /** Redis Streams: milliseconds of work a consumer may read ahead (0: none). */
