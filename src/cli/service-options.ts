@@ -1,6 +1,7 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/options.js';
 import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
+import { LOG_LEVELS } from '../telemetry/logger.js';
 
 /** Options of one service process; `tracelab up` passes them through to each child. */
 export const serviceOptions: readonly OptionSpec[] = [
@@ -54,6 +55,33 @@ export const serviceOptions: readonly OptionSpec[] = [
     min: 0,
     description:
       'how long a batch of spans the collector did not take is retried (with backoff) before its spans count as dropped',
+  },
+  {
+    name: 'dropped-spans-log-ms',
+    type: 'number',
+    env: 'TRACELAB_DROPPED_SPANS_LOG_MS',
+    default: 15_000,
+    integer: true,
+    min: 0,
+    description: 'the least time between two log lines that report spans given up on',
+  },
+  {
+    name: 'stop-grace-ms',
+    type: 'number',
+    env: 'TRACELAB_STOP_GRACE_MS',
+    default: 15_000,
+    integer: true,
+    min: 0,
+    description:
+      'on stop, how long a consumer may finish the messages in hand; past it they are left pending, to be delivered again',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    env: 'TRACELAB_LOG_LEVEL',
+    default: 'info',
+    choices: LOG_LEVELS,
+    description: 'the least level of the log lines a service writes',
   },
   {
     name: 'max-deliveries',

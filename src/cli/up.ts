@@ -15,6 +15,7 @@ import { defineCommand } from './command.js';
 import { TracelabError } from '../errors/index.js';
 import { CliError } from './errors.js';
 import {
+  colorWanted,
   DEFAULT_ADMIN_PORT,
   DEFAULT_HOST,
   DEFAULT_OTLP_PORT,
@@ -82,7 +83,7 @@ export const command = defineCommand({
   options: [...upOptions, ...passThrough],
   async run({ values, sources }) {
     const replicas = parseScale(opt.list(values, 'scale'));
-    const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+    const useColor = colorWanted(process.stdout);
     const write = lineWriter(useColor);
     const cleanups: Array<() => Promise<void>> = [];
     const children: Array<{ kind: ServiceKind | 'collector'; child: SupervisedChild }> = [];

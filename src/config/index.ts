@@ -14,6 +14,7 @@ export type {
   OptionValues,
   ParsedCommandLine,
 } from './options.js';
+export { colorWanted } from './env.js';
 export { ConfigError, CONFIG_ERRORS } from './errors.js';
 export type { ConfigErrorCode } from './errors.js';
 export {

@@ -43,6 +43,8 @@ export interface ServiceRunConfig {
   readonly faults: FaultSet;
   /** Names this consumer in its group: a replica number or a host name. */
   readonly replica: string;
+  /** On stop, how long a consumer may finish the work in hand before it is cut short. */
+  readonly stopGraceMs: number;
 }
 
 export interface RunningService {
@@ -180,7 +182,7 @@ export async function runService(
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,
-    graceMs: Number(process.env.TRACELAB_STOP_GRACE_MS ?? 15_000),
+    graceMs: config.stopGraceMs,
     onCutShort: (cut) => {
       cutShort = true;
       for (const c of cut) {
