@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import type { MessageOrder, Messages } from './bus-order.js';
 import { orderBy } from './bus-order.js';
 import type { ArrivalPoint, BusyPeriod, ConsumerStats, PeriodPoint } from './report-types.js';
@@ -37,11 +38,6 @@ export interface BusyPeriods {
   readonly overlapping: number;
   readonly saturated: number;
   readonly worst: BusyPeriod | null;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }
 
 /**

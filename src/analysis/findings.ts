@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import { formatDuration as fmt, ordinal } from './format.js';
 import type {
   AnalysisReport,
@@ -136,7 +137,7 @@ export function findingsOf(report: Omit<AnalysisReport, 'headline' | 'findings'>
         lighter: lo.key,
         heavierP50Us: hi.duration.p50Us,
         lighterP50Us: lo.duration.p50Us,
-        ratio: ratio === null ? null : Math.round(ratio * 10) / 10,
+        ratio: ratio === null ? null : round(ratio, 1),
         heavierCpuAvg: hi.cpuAvg,
         lighterCpuAvg: lo.cpuAvg,
       },

@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import type { Microseconds } from './types.js';
 
 /** A duration in the unit a reader takes in at a glance: 37 s, 4.1 s, 250 ms, 12.5 ms, 800 µs. */
@@ -11,8 +12,8 @@ export function formatDuration(us: Microseconds): string {
   return `${round(us, 0)} µs`;
 }
 
-/** Milliseconds with one decimal, for tables. */
-export function formatMs(us: Microseconds): string {
+/** Microseconds shown as milliseconds with one decimal, for tables (load's formatMs takes ms). */
+export function formatUsAsMs(us: Microseconds): string {
   return (us / 1000).toFixed(1);
 }
 
@@ -27,9 +28,4 @@ export function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
   const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

@@ -4,7 +4,7 @@ export { compareTraces } from './compare.js';
 export { analyzeTraces } from './report.js';
 export { compareReports } from './compare-reports.js';
 export { busiestUtilisation } from './busy-periods.js';
-export { formatDuration, formatMs, formatPercent, ordinal } from './format.js';
+export { formatDuration, formatPercent, formatUsAsMs, ordinal } from './format.js';
 export { formatChange, formatRelative, percentChange, rankChanges, verdictOf } from './changes.js';
 export type {
   AnalysisWarning,

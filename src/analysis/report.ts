@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import type { JaegerTrace } from '../model/jaeger-trace.js';
 import type { TraceReader } from '../model/trace-reader.js';
 import { Column } from './column.js';
@@ -149,11 +150,6 @@ class ResourceAcc {
       cpuBoundShare: this.boundN ? round(this.boundTrue / this.boundN, 3) : null,
     };
   }
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { TracelabError } from '../errors/index.js';
+import { DEFAULT_QUERY_PORT } from '../config/index.js';
+import { fetchJson, TracelabError } from '../errors/index.js';
 import type {
   JaegerSpan,
   JaegerDependencyLink,
@@ -48,22 +49,17 @@ export function httpTraceSource(
   ): Promise<T | undefined> {
     const qs = new URLSearchParams(query).toString();
     const url = `${base}${path}${qs ? `?${qs}` : ''}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw unreachable(base, err, timeoutMs);
-    }
-    const text = await res.text();
+    const res = await fetchJson(url, {
+      timeoutMs,
+      unreachable: (err) => unreachable(base, err, timeoutMs),
+    });
+    const { text, body } = res;
     if (res.status === 404 && missingOk && text.includes('"data"')) return undefined;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
+    if (!res.json) {
       throw new TraceSourceError(
         'SOURCE_ERR_BAD_RESPONSE',
         `${url} answered ${res.status} with something else than Jaeger JSON${text ? `: ${text.slice(0, 120)}` : ''}`,
-        'is --url the query API (port 16686), not the OTLP receiver or the shop?',
+        `is --url the query API (port ${DEFAULT_QUERY_PORT}), not the OTLP receiver or the shop?`,
       );
     }
     const envelope = body as Partial<JaegerResponse<unknown>>;

@@ -3,6 +3,7 @@ import type { OrderStore } from '../store/types.js';
 import { dlqTopic, readDeadLetter, toReplay } from '../bus/dead-letter.js';
 import type { DeadLetter } from '../bus/dead-letter.js';
 import { isOrderId } from '../model/index.js';
+import { finishedWithin } from '../errors/index.js';
 
 /**
  * The dead-letter topics as a user works with them: how many wait, and replaying them.
@@ -62,12 +63,7 @@ export async function replayDeadLetters(
       { group: REPLAY_GROUP, consumer: 'replay' },
       handler,
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)),
-    );
-    await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    await finishedWithin(drained, options.timeoutMs ?? 30_000);
     await sub.stop();
   }
   return { replayed };
