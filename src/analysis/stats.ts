@@ -28,12 +28,6 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** Summarises `values` (left as they are). */
-export function distribution(values: ArrayLike<number>): Distribution {
-  if (values.length === 0) return EMPTY;
-  return summarise(Float64Array.from(values));
-}
-
 /**
  * Summarises `values`; a Float64Array is reordered, a plain array left as it is. Percentiles of
  * whole numbers are picked by selection (linear time), which over the millions of durations of
