@@ -16,7 +16,7 @@ const MIN_GROWTH_R = 0.5;
 const CHANCE = 0.01;
 
 /** P(X ≥ k) for X Poisson with mean mu, summed from the tail (exact where 1 − P(X < k) is not). */
-export function poissonTail(mu: number, k: number): number {
+function poissonTail(mu: number, k: number): number {
   if (k <= 0) return 1;
   if (mu <= 0) return 0;
   // log of the k-th term, e^-mu mu^k / k!, then the terms after it until they stop counting.

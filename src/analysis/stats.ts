@@ -147,7 +147,7 @@ export interface LinearFit {
 }
 
 /** Least-squares line through (x, y) points. */
-export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
+function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
   const n = Math.min(xs.length, ys.length);
   if (n < 2) return { slope: 0, r: 0 };
   let mx = 0;

@@ -46,7 +46,7 @@ export interface KafkaBusOptions {
   readonly deliveryCounts: DeliveryCounts;
 }
 
-export const DEFAULT_PARTITIONS = 4;
+const DEFAULT_PARTITIONS = 4;
 /** The longest a health check waits for the broker. */
 const HEALTH_TIMEOUT_MS = 1000;
 

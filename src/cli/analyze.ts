@@ -166,7 +166,7 @@ function checkReport(value: unknown, url: string): AnalysisReport {
 }
 
 /** Traces from a file: Jaeger's envelope ({"data": [...]}), a list of traces, or one trace. */
-export function readTraceFile(path: string): JaegerTrace[] {
+function readTraceFile(path: string): JaegerTrace[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -194,7 +194,7 @@ export function readTraceFile(path: string): JaegerTrace[] {
 }
 
 /** A base saved with `analyze --json` (alone, or with --compare: its `report`). */
-export function readReportFile(path: string): AnalysisReport {
+function readReportFile(path: string): AnalysisReport {
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(path, 'utf8'));

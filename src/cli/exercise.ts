@@ -57,7 +57,7 @@ function listing(): string {
   ).join('\n\n')}\n\nRun one: tracelab exercise <1-6> (against a running \`tracelab up\`).\n`;
 }
 
-export function formatAnswer(a: ExerciseAnswer): string {
+function formatAnswer(a: ExerciseAnswer): string {
   return [
     `Exercise ${a.exercise}: ${a.title}`,
     ...a.asked.map((q) => `  - ${q}`),

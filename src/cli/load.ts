@@ -17,7 +17,7 @@ import { DEFAULT_API_URL, opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import { bar, createStatusLine } from './status-line.js';
 
-export const loadOptions: readonly OptionSpec[] = [
+const loadOptions: readonly OptionSpec[] = [
   {
     name: 'url',
     type: 'string',
@@ -109,7 +109,7 @@ export const loadOptions: readonly OptionSpec[] = [
 ];
 
 /** The plan the flags ask for; exactly one of --count, --burst, --rate (none: the spec's loop). */
-export function planFrom(values: OptionValues): LoadPlan {
+function planFrom(values: OptionValues): LoadPlan {
   const count = opt.maybeNum(values, 'count');
   const burst = opt.maybeNum(values, 'burst');
   const rate = opt.maybeNum(values, 'rate');

@@ -28,7 +28,7 @@ const options: OptionSpec[] = [
 ];
 
 /** --jaeger as a URL, or a message the user can act on. Pure. */
-export function parseJaegerUrl(text: string | undefined): URL {
+function parseJaegerUrl(text: string | undefined): URL {
   if (text === undefined || text === '') {
     throw new CliError(
       `--jaeger is required: the base URL of Jaeger's query service, e.g. http://localhost:${DEFAULT_QUERY_PORT}`,

@@ -108,7 +108,7 @@ export function capabilities(opts: TracelabApiOptions): Capabilities {
 }
 
 /** Lag entries → one line per group and topic, Kafka's partitions summed. Pure. */
-export function groupLag(entries: readonly LagEntry[]): GroupLag[] {
+function groupLag(entries: readonly LagEntry[]): GroupLag[] {
   const byGroup = new Map<string, LagEntry[]>();
   for (const e of entries) {
     const key = `${e.group}\u0000${e.topic}`;

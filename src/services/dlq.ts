@@ -10,7 +10,7 @@ import { finishedWithin } from '../errors/index.js';
  * Replay reads `<topic>.dlq` as one consumer group of its own, so what was replayed is
  * acknowledged (and trimmed) like any consumed message, on Redis Streams and Kafka alike.
  */
-export const REPLAY_GROUP = 'tracelab-dlq-replay';
+const REPLAY_GROUP = 'tracelab-dlq-replay';
 
 /** Dead letters not yet replayed, per original topic. */
 export async function deadLetterCounts(

@@ -91,7 +91,7 @@ export function parseTagFilter(text: string): Record<string, string> | undefined
   return tags;
 }
 
-export function searchQuery(q: TraceSearch): URLSearchParams {
+function searchQuery(q: TraceSearch): URLSearchParams {
   const p = new URLSearchParams({ service: q.service });
   if (q.operation) p.set('operation', q.operation);
   const tags = q.tags ? parseTagFilter(q.tags) : undefined;
