@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { request } from 'undici';
 import {
+  apiUnreachableReason,
   awaitCompletion,
   buildReport,
   formatMs,
@@ -210,14 +210,8 @@ export const command = defineCommand({
 
 /** A quick clear answer when nothing listens, instead of a report full of refused requests. */
 async function checkReachable(url: string): Promise<void> {
-  try {
-    const res = await request(`${url.replace(/\/$/, '')}/health`, {
-      headersTimeout: 5000,
-      bodyTimeout: 5000,
-    });
-    await res.body.dump();
-  } catch (err) {
-    const cause = (err as { code?: string }).code ?? (err as Error).message;
+  const cause = await apiUnreachableReason(url);
+  if (cause !== undefined) {
     throw new CliError(`cannot reach the API at ${url} (${cause}); is \`tracelab up\` running?`, 1);
   }
 }
