@@ -13,7 +13,7 @@ export const DEFAULT_OTLP_PORT = 4318;
 export const DEFAULT_QUERY_PORT = 16686;
 /** `tracelab up`'s admin endpoint, where `tracelab fault` switches faults. */
 export const DEFAULT_ADMIN_PORT = 8079;
-export const DEFAULT_REDIS_PORT = 6379;
+const DEFAULT_REDIS_PORT = 6379;
 
 export const DEFAULT_API_URL = `http://${DEFAULT_HOST}:${DEFAULT_API_PORT}`;
 export const DEFAULT_OTLP_URL = `http://${DEFAULT_HOST}:${DEFAULT_OTLP_PORT}`;
