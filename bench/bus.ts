@@ -18,10 +18,11 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Redis } from 'ioredis';
 import { createRedisStreamsBus, encodeEntry } from '../src/bus/redis-streams.js';
 import { withTracing } from '../src/bus/traced-bus.js';
+import { DEFAULT_REDIS_URL } from '../src/config/index.js';
 import { PreciseSpanTimes } from '../src/telemetry/precise-span-times.js';
 import { bareBusRate } from './bare-bus.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const STAGES: [string, string | undefined][] = [
   ['orders', 'processed-orders'],
   ['processed-orders', 'notified-orders'],

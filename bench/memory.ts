@@ -27,12 +27,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { ON_FREE_PORTS, parseUpBanner } from '../src/cli/up-banner.js';
+import { DEFAULT_REDIS_URL } from '../src/config/index.js';
 import { deleteKeysWithPrefix } from '../src/store/index.js';
 import { closeSender, sendOpenLoop } from './open-loop.js';
 import { treeMemory } from './process-tree.js';
 import type { ProcessMemory } from './process-tree.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
 
 const { values } = parseArgs({

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../src/config/index.js';
 import { createResourceMonitor } from '../src/monitor/index.js';
 import type { CpuFigures, ResourceFigures } from '../src/monitor/index.js';
 import { runCpuOperation } from '../src/workload/operations/cpu.js';
@@ -54,7 +55,7 @@ async function monitorCost(): Promise<{ idlePercent: number; monitoredPercent: n
 }
 
 async function main(): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+  const redis = new Redis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, {
     maxRetriesPerRequest: 1,
   });
   const keyPrefix = `tracelab-bench:${randomBytes(4).toString('hex')}:`;

@@ -1,7 +1,8 @@
+import { round } from '../errors/index.js';
 import type { MessageOrder, Messages } from './bus-order.js';
 import { orderBy } from './bus-order.js';
 import type { ArrivalPoint, BusyPeriod, ConsumerStats, PeriodPoint } from './report-types.js';
-import { groupedFit, round } from './stats.js';
+import { groupedFit } from './stats.js';
 
 /** Waits growing by less than this per message are scheduling noise, not a queue building up. */
 export const MIN_GROWTH_US = 1000;
@@ -15,7 +16,7 @@ const MIN_GROWTH_R = 0.5;
 const CHANCE = 0.01;
 
 /** P(X ≥ k) for X Poisson with mean mu, summed from the tail (exact where 1 − P(X < k) is not). */
-export function poissonTail(mu: number, k: number): number {
+function poissonTail(mu: number, k: number): number {
   if (k <= 0) return 1;
   if (mu <= 0) return 0;
   // log of the k-th term, e^-mu mu^k / k!, then the terms after it until they stop counting.

@@ -2,16 +2,16 @@ import { formatDuration, formatPercent } from './format.js';
 import type { ChangeRow, ChangeTone, Microseconds, RowVerdict } from './types.js';
 
 /** Changes smaller than either of these are noise between two runs, not an effect. */
-export const SAME_PCT = 5;
-export const SAME_US = 500;
+const SAME_PCT = 5;
+const SAME_US = 500;
 /**
  * Below this base a relative figure says more about the clock than the change: a queue wait of
  * 1 ms growing to 11 s is "+812175 %", which nobody reads. Such changes show the absolute change
  * only.
  */
-export const RELATIVE_FLOOR_US = 1000;
+const RELATIVE_FLOOR_US = 1000;
 /** From this ratio up a growth reads as "×1,250" rather than a percentage. */
-export const RATIO_FROM = 10;
+const RATIO_FROM = 10;
 
 /** (b − a) / a in %, rounded to 0.1; null when there is no base to compare with. */
 export function percentChange(a: number, b: number): number | null {

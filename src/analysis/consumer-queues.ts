@@ -6,7 +6,8 @@ import { formatDuration as fmt } from './format.js';
 import { messagesOf } from './hop-columns.js';
 import type { HopColumns, TracedMessages } from './hop-columns.js';
 import type { ArrivalPoint, ConsumerStats } from './report-types.js';
-import { round, summarise } from './stats.js';
+import { round } from '../errors/index.js';
+import { summarise } from './stats.js';
 import type { Distribution } from './stats.js';
 import { TwoKeyMap } from './two-key-map.js';
 

@@ -7,7 +7,7 @@ import type {
   TraceCriticalPath,
 } from './report-types.js';
 import type { SpanTable } from './span-table.js';
-import { round } from './stats.js';
+import { round } from '../errors/index.js';
 import { TwoKeyMap } from './two-key-map.js';
 import type { CriticalPathSegment } from './types.js';
 

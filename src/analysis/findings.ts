@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import { formatDuration as fmt, ordinal } from './format.js';
 import type {
   AnalysisReport,
@@ -173,7 +174,7 @@ function intensityFinding(levels: readonly ResourceStats[]): Finding | undefined
       lighter: lo.key,
       heavierP50Us: hi.duration.p50Us,
       lighterP50Us: lo.duration.p50Us,
-      ratio: ratio === null ? null : Math.round(ratio * 10) / 10,
+      ratio: ratio === null ? null : round(ratio, 1),
       heavierCpuAvg: hi.cpuAvg,
       lighterCpuAvg: lo.cpuAvg,
     },

@@ -1,5 +1,5 @@
+import { round } from '../errors/index.js';
 import type { Microseconds } from './types.js';
-import { round } from './stats.js';
 
 /** A duration in the unit a reader takes in at a glance: 37 s, 4.1 s, 250 ms, 12.5 ms, 800 µs. */
 export function formatDuration(us: Microseconds): string {
@@ -12,8 +12,8 @@ export function formatDuration(us: Microseconds): string {
   return `${round(us, 0)} µs`;
 }
 
-/** Milliseconds with one decimal, for tables. */
-export function formatMs(us: Microseconds): string {
+/** Microseconds shown as milliseconds with one decimal, for tables (load's formatMs takes ms). */
+export function formatUsAsMs(us: Microseconds): string {
   return (us / 1000).toFixed(1);
 }
 

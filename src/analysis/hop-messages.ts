@@ -9,7 +9,8 @@ import { HopColumns, messagesOf } from './hop-columns.js';
 import { Hops } from './queue-wait.js';
 import type { ArrivalPoint, ConsumerStats, HopStats } from './report-types.js';
 import type { SpanTable } from './span-table.js';
-import { groupedFit, round, summarise } from './stats.js';
+import { round } from '../errors/index.js';
+import { groupedFit, summarise } from './stats.js';
 import { TwoKeyMap } from './two-key-map.js';
 import type { AnalysisWarning } from './types.js';
 

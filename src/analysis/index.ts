@@ -5,7 +5,7 @@ export { criticalPath } from './critical-path.js';
 export { queueWaits } from './queue-wait.js';
 export { busiestUtilisation } from './busy-periods.js';
 export { percentile } from './stats.js';
-export { formatDuration, formatMs, formatPercent, ordinal } from './format.js';
+export { formatDuration, formatPercent, formatUsAsMs, ordinal } from './format.js';
 export { formatChange, formatRelative, percentChange, verdictOf } from './changes.js';
 export type {
   ChangeRow,

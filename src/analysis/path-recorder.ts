@@ -165,7 +165,7 @@ function newFrames(n: number): WalkFrames {
 }
 
 /** A segment of slot s; a `queue` segment names the consumer and its topic. */
-export function segmentOf(
+function segmentOf(
   t: SpanTable,
   s: number,
   startUs: Microseconds,

@@ -2,7 +2,8 @@ import { Column } from './column.js';
 import type { Progress } from './column.js';
 import type { AnalysisReport, ResourceStats } from './report-types.js';
 import type { SpanTable } from './span-table.js';
-import { round, summarise } from './stats.js';
+import { round } from '../errors/index.js';
+import { summarise } from './stats.js';
 import type { Microseconds } from './types.js';
 
 const INTENSITY_ORDER = ['light', 'medium', 'heavy', 'severe'];

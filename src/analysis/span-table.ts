@@ -3,7 +3,7 @@ import { IdTable } from './id-table.js';
 import type { AnalysisWarning, Microseconds } from './types.js';
 
 /** Span kinds the analysis tells apart (`span.kind`); any other is OTHER. */
-export const OTHER = 0;
+const OTHER = 0;
 export const PRODUCER = 1;
 export const CONSUMER = 2;
 export const CLIENT = 3;

@@ -21,23 +21,11 @@ const EMPTY: Distribution = {
   meanUs: 0,
 };
 
-/** n rounded to `digits` decimals. */
-export function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 /** The value at percentile p (0–100) of an ascending array, nearest-rank. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-/** Summarises `values` (left as they are). */
-export function distribution(values: ArrayLike<number>): Distribution {
-  if (values.length === 0) return EMPTY;
-  return summarise(Float64Array.from(values));
 }
 
 /**
@@ -159,7 +147,7 @@ export interface LinearFit {
 }
 
 /** Least-squares line through (x, y) points. */
-export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
+function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
   const n = Math.min(xs.length, ys.length);
   if (n < 2) return { slope: 0, r: 0 };
   let mx = 0;

@@ -8,13 +8,13 @@ import type { IncomingMessage, MessageHeaders, OutgoingMessage } from './types.j
  * sends it back. Pure: what goes on the dead-letter topic and how to read it back.
  */
 
-export const DEAD_LETTER_SUFFIX = '.dlq';
+const DEAD_LETTER_SUFFIX = '.dlq';
 export const DEFAULT_MAX_DELIVERIES = 5;
 
 export const dlqTopic = (topic: string): string => `${topic}${DEAD_LETTER_SUFFIX}`;
 
 /** Header names carried by a dead letter, beside the original message's own headers. */
-export const DLQ_HEADERS = {
+const DLQ_HEADERS = {
   topic: 'x-dlq-topic',
   group: 'x-dlq-group',
   messageId: 'x-dlq-message-id',

@@ -95,7 +95,7 @@ export function unreachableDependency(err: unknown): 'Redis' | 'Kafka' | undefin
 }
 
 /** The URL without its password, fit for a message. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../config/index.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
-import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './options.js';
+import { DEFAULT_KEY_PREFIX } from './options.js';
 import type { BusConfig } from './options.js';
 import type { Bus } from './types.js';
 export type {
@@ -24,7 +25,6 @@ export {
   BUS_KINDS,
   DEFAULT_KEY_PREFIX,
   DEFAULT_READ_AHEAD_MS,
-  DEFAULT_REDIS_URL,
   busConfigFrom,
   busOptions,
 } from './options.js';
@@ -56,8 +56,6 @@ export async function createBus(config: BusConfig, shared: { redis?: Redis } = {
     ]);
     return createKafkaBus({
       brokers: parseKafkaBrokers(config.kafkaBrokers),
-      ...(config.clientId ? { clientId: config.clientId } : {}),
-      ...(config.partitions ? { partitions: config.partitions } : {}),
       deliveryCounts: redisDeliveryCounts({ redisUrl, keyPrefix }),
     });
   }

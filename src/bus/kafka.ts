@@ -15,6 +15,7 @@ import {
 } from './kafka-codec.js';
 import type { DeliveryCounts } from './delivery-counts.js';
 import { redeliveryDelayMs, sleep } from './redelivery.js';
+import { finishedWithin } from '../errors/index.js';
 import { TOPICS } from '../model/index.js';
 import type {
   Bus,
@@ -45,7 +46,7 @@ export interface KafkaBusOptions {
   readonly deliveryCounts: DeliveryCounts;
 }
 
-export const DEFAULT_PARTITIONS = 4;
+const DEFAULT_PARTITIONS = 4;
 /** The longest a health check waits for the broker. */
 const HEALTH_TIMEOUT_MS = 1000;
 
@@ -326,13 +327,7 @@ async function runConsumer(
   }
   await start(consumer, true);
   // Return once partitions are assigned, so a caller's first publish is not raced by a join.
-  let timer: NodeJS.Timeout | undefined;
-  const joinedInTime = await Promise.race([
-    firstJoin.then(() => true),
-    new Promise<false>((r) => (timer = setTimeout(() => r(false), JOIN_WAIT_MS))),
-  ]);
-  clearTimeout(timer);
-  if (!joinedInTime) {
+  if (!(await finishedWithin(firstJoin, JOIN_WAIT_MS))) {
     log(
       `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
     );

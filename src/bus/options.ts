@@ -1,5 +1,5 @@
 import type { OptionSpec, OptionValues } from '../config/index.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_REDIS_URL, opt } from '../config/index.js';
 import { parseKafkaBrokers } from './kafka-codec.js';
 
 /**
@@ -21,16 +21,11 @@ export interface BusConfig {
   /** Redis stream key prefix (Redis Streams only). */
   readonly keyPrefix?: string;
   readonly kafkaBrokers?: string[];
-  readonly clientId?: string;
-  /** Partitions of Kafka topics this bus creates. */
-  readonly partitions?: number;
   /** Redis Streams: pending entries idle this long are claimed from dead consumers. */
   readonly claimIdleMs?: number;
   /** Redis Streams: milliseconds of work a consumer may read ahead (0: none). */
   readonly readAheadMs?: number;
 }
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Options shared by every command that talks to the bus (up, service, lag). */
 export const busOptions: readonly OptionSpec[] = [

@@ -43,8 +43,8 @@ export interface RedisStreamsBusOptions {
   readonly connection?: Redis;
 }
 
-export const DEFAULT_CLAIM_IDLE_MS = 30_000;
-export const DEFAULT_TRIM_INTERVAL_MS = 1000;
+const DEFAULT_CLAIM_IDLE_MS = 30_000;
+const DEFAULT_TRIM_INTERVAL_MS = 1000;
 
 /**
  * Trims the entries that every group of the stream has acknowledged, and nothing else: the
@@ -94,7 +94,7 @@ export function encodeEntry(message: OutgoingMessage): string[] {
 }
 
 /** Epoch ms from a stream entry id (`<ms>-<seq>`): when Redis appended it. */
-export function entryIdMs(id: string): number {
+function entryIdMs(id: string): number {
   return Number(id.slice(0, id.indexOf('-')));
 }
 

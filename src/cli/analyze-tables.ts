@@ -1,4 +1,4 @@
-import { formatDuration, formatMs, formatRelative } from '../analysis/index.js';
+import { formatDuration, formatUsAsMs, formatRelative } from '../analysis/index.js';
 import type { AnalysisReport, ReportComparison, ResourceStats } from '../analysis/index.js';
 
 /** One table of the report, as the terminal and the HTML page both show it. */
@@ -85,10 +85,10 @@ export function stagesTable(report: AnalysisReport): ReportTable {
       s.service,
       s.operation,
       String(s.duration.count),
-      formatMs(s.duration.p50Us),
-      formatMs(s.duration.p90Us),
-      formatMs(s.duration.p99Us),
-      formatMs(s.duration.maxUs),
+      formatUsAsMs(s.duration.p50Us),
+      formatUsAsMs(s.duration.p90Us),
+      formatUsAsMs(s.duration.p99Us),
+      formatUsAsMs(s.duration.maxUs),
     ]),
     numeric: [2, 6],
   };
@@ -128,8 +128,8 @@ export function resourcesTable(rows: readonly ResourceStats[], first: string): R
     rows: rows.map((r) => [
       r.key,
       String(r.count),
-      formatMs(r.duration.p50Us),
-      formatMs(r.duration.p99Us),
+      formatUsAsMs(r.duration.p50Us),
+      formatUsAsMs(r.duration.p99Us),
       num(r.cpuAvg),
       num(r.cpuMax),
       num(r.memoryAvgMb),
@@ -178,9 +178,9 @@ export function stageChangesTable(c: ReportComparison): ReportTable {
     rows: c.stages.map((s) => [
       s.service,
       s.operation,
-      s.baseP50Us === null ? '-' : formatMs(s.baseP50Us),
-      s.nextP50Us === null ? '-' : formatMs(s.nextP50Us),
-      signed(s.deltaUs, formatMs),
+      s.baseP50Us === null ? '-' : formatUsAsMs(s.baseP50Us),
+      s.nextP50Us === null ? '-' : formatUsAsMs(s.nextP50Us),
+      signed(s.deltaUs, formatUsAsMs),
       relative(s.baseP50Us, s.nextP50Us),
       s.verdict,
     ]),

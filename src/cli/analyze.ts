@@ -8,15 +8,13 @@ import {
   parseDuration,
 } from '../collector/index.js';
 import type { TraceQuery, TraceSource } from '../collector/index.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_QUERY_URL, opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { JaegerTrace } from '../model/index.js';
 import { formatComparison, formatReport } from './analyze-text.js';
 import { renderHtmlReport } from './analyze-html.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-
-export const DEFAULT_QUERY_URL = 'http://127.0.0.1:16686';
 
 const options: OptionSpec[] = [
   {
@@ -168,7 +166,7 @@ function checkReport(value: unknown, url: string): AnalysisReport {
 }
 
 /** Traces from a file: Jaeger's envelope ({"data": [...]}), a list of traces, or one trace. */
-export function readTraceFile(path: string): JaegerTrace[] {
+function readTraceFile(path: string): JaegerTrace[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -196,7 +194,7 @@ export function readTraceFile(path: string): JaegerTrace[] {
 }
 
 /** A base saved with `analyze --json` (alone, or with --compare: its `report`). */
-export function readReportFile(path: string): AnalysisReport {
+function readReportFile(path: string): AnalysisReport {
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(path, 'utf8'));

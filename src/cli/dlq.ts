@@ -1,11 +1,11 @@
 import { busConfigFrom, busOptions, connectRedis, createBus } from '../bus/index.js';
 import { TOPICS } from '../model/index.js';
-import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from '../bus/index.js';
+import { DEFAULT_KEY_PREFIX } from '../bus/index.js';
 import { deadLetterCounts, replayDeadLetters } from '../services/dlq.js';
 import { createRedisOrderStore } from '../store/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_REDIS_URL, opt } from '../config/index.js';
 
 const ACTIONS = ['list', 'replay'] as const;
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
 import { httpTraceSource } from '../collector/index.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_API_URL, DEFAULT_QUERY_URL, opt } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { checkLab, EXERCISES } from '../exercises/index.js';
 import type { ExerciseAnswer, Lab } from '../exercises/index.js';
@@ -10,7 +10,6 @@ import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { startLabProcess } from './lab-process.js';
-import { DEFAULT_API_URL } from './load.js';
 import { createStatusLine } from './status-line.js';
 
 // What exercise 6 passes on to the labs it starts, when given.
@@ -31,7 +30,7 @@ const options: readonly OptionSpec[] = [
     name: 'url',
     type: 'string',
     env: 'TRACELAB_QUERY_URL',
-    default: 'http://127.0.0.1:16686',
+    default: DEFAULT_QUERY_URL,
     description: 'the trace query API (the collector, or a Jaeger)',
   },
   {
@@ -58,7 +57,7 @@ function listing(): string {
   ).join('\n\n')}\n\nRun one: tracelab exercise <1-6> (against a running \`tracelab up\`).\n`;
 }
 
-export function formatAnswer(a: ExerciseAnswer): string {
+function formatAnswer(a: ExerciseAnswer): string {
   return [
     `Exercise ${a.exercise}: ${a.title}`,
     ...a.asked.map((q) => `  - ${q}`),

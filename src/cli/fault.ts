@@ -1,6 +1,7 @@
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_ADMIN_URL, opt } from '../config/index.js';
+import { fetchJson } from '../errors/index.js';
 
 const ACTIONS = ['list', 'set', 'clear'] as const;
 
@@ -13,7 +14,7 @@ export const command = defineCommand({
       name: 'admin-url',
       type: 'string',
       env: 'TRACELAB_ADMIN_URL',
-      default: 'http://127.0.0.1:8079',
+      default: DEFAULT_ADMIN_URL,
       description: "tracelab up's admin endpoint (its --admin-port)",
     },
     { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },
@@ -39,16 +40,16 @@ export const command = defineCommand({
             body: JSON.stringify({ set: specs.flatMap((s) => s.split(',')) }),
           }
         : { method: action === 'clear' ? 'DELETE' : 'GET' };
-    let res: Response;
-    try {
-      res = await fetch(`${base}/faults`, { ...init, signal: AbortSignal.timeout(3000) });
-    } catch (err) {
-      throw new CliError(
-        `no tracelab up answers at ${base} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}): start it with tracelab up, or give --admin-url`,
-        1,
-      );
-    }
-    const body = (await res.json().catch(() => ({}))) as {
+    const res = await fetchJson(`${base}/faults`, {
+      ...init,
+      timeoutMs: 3000,
+      unreachable: (err) =>
+        new CliError(
+          `no tracelab up answers at ${base} (${err.cause instanceof Error ? err.cause.message : err.message}): start it with tracelab up, or give --admin-url`,
+          1,
+        ),
+    });
+    const body = (res.json ? res.body : {}) as {
       message?: string;
       flags?: string[];
       runtime?: string[];

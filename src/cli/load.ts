@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { request } from 'undici';
 import {
+  apiUnreachableReason,
   awaitCompletion,
   buildReport,
   formatMs,
@@ -13,13 +13,11 @@ import { INTENSITIES } from '../workload/index.js';
 import type { Intensity } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { opt } from '../config/index.js';
+import { DEFAULT_API_URL, opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import { bar, createStatusLine } from './status-line.js';
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
-
-export const loadOptions: readonly OptionSpec[] = [
+const loadOptions: readonly OptionSpec[] = [
   {
     name: 'url',
     type: 'string',
@@ -111,7 +109,7 @@ export const loadOptions: readonly OptionSpec[] = [
 ];
 
 /** The plan the flags ask for; exactly one of --count, --burst, --rate (none: the spec's loop). */
-export function planFrom(values: OptionValues): LoadPlan {
+function planFrom(values: OptionValues): LoadPlan {
   const count = opt.maybeNum(values, 'count');
   const burst = opt.maybeNum(values, 'burst');
   const rate = opt.maybeNum(values, 'rate');
@@ -212,14 +210,8 @@ export const command = defineCommand({
 
 /** A quick clear answer when nothing listens, instead of a report full of refused requests. */
 async function checkReachable(url: string): Promise<void> {
-  try {
-    const res = await request(`${url.replace(/\/$/, '')}/health`, {
-      headersTimeout: 5000,
-      bodyTimeout: 5000,
-    });
-    await res.body.dump();
-  } catch (err) {
-    const cause = (err as { code?: string }).code ?? (err as Error).message;
+  const cause = await apiUnreachableReason(url);
+  if (cause !== undefined) {
     throw new CliError(`cannot reach the API at ${url} (${cause}); is \`tracelab up\` running?`, 1);
   }
 }

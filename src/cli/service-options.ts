@@ -1,6 +1,7 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
-import { portOption } from '../config/index.js';
+import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
+import { LOG_LEVELS } from '../telemetry/logger.js';
 
 /** Options of one service process; `tracelab up` passes them through to each child. */
 export const serviceOptions: readonly OptionSpec[] = [
@@ -8,13 +9,13 @@ export const serviceOptions: readonly OptionSpec[] = [
     name: 'host',
     type: 'string',
     env: 'TRACELAB_HOST',
-    default: '127.0.0.1',
+    default: DEFAULT_HOST,
     description: 'address the API binds to',
   },
   portOption({
     name: 'api-port',
     env: 'TRACELAB_API_PORT',
-    default: 8080,
+    default: DEFAULT_API_PORT,
     description: 'API service HTTP port (0: any free port)',
   }),
   {
@@ -56,6 +57,33 @@ export const serviceOptions: readonly OptionSpec[] = [
       'how long a batch of spans the collector did not take is retried (with backoff) before its spans count as dropped',
   },
   {
+    name: 'dropped-spans-log-ms',
+    type: 'number',
+    env: 'TRACELAB_DROPPED_SPANS_LOG_MS',
+    default: 15_000,
+    integer: true,
+    min: 0,
+    description: 'the least time between two log lines that report spans given up on',
+  },
+  {
+    name: 'stop-grace-ms',
+    type: 'number',
+    env: 'TRACELAB_STOP_GRACE_MS',
+    default: 15_000,
+    integer: true,
+    min: 0,
+    description:
+      'on stop, how long a consumer may finish the messages in hand; past it they are left pending, to be delivered again',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    env: 'TRACELAB_LOG_LEVEL',
+    default: 'info',
+    choices: LOG_LEVELS,
+    description: 'the least level of the log lines a service writes',
+  },
+  {
     name: 'max-deliveries',
     type: 'number',
     env: 'TRACELAB_MAX_DELIVERIES',
@@ -86,7 +114,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     name: 'otlp-endpoint',
     type: 'string',
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    default: 'http://127.0.0.1:4318',
+    default: DEFAULT_OTLP_URL,
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
 ];

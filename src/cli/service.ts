@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { collectWhenIdle, createResourceMonitor } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/parent-link.js';
 import { createLogger, startTelemetry } from '../telemetry/index.js';
+import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
@@ -49,7 +50,7 @@ export const command = defineCommand({
     const def = SERVICES[kind];
     // A consumer that restarts under the same name takes back the messages it held.
     const replica = String(opt.maybeNum(values, 'replica') ?? hostname());
-    const logger = createLogger();
+    const logger = createLogger(opt.str(values, 'log-level') as LogLevel);
 
     // The sampler runs whatever the workload (its readings are exported as metrics too),
     // unless --monitor off. With no workload nothing blocks the event loop for long, so a
@@ -78,6 +79,7 @@ export const command = defineCommand({
             export: {
               attemptTimeoutMs: opt.num(values, 'export-timeout-ms'),
               retryBudgetMs: opt.num(values, 'export-retry-ms'),
+              droppedReportMs: opt.num(values, 'dropped-spans-log-ms'),
             },
             ...(monitor ? { resourceReadings: monitor } : {}),
           });
@@ -96,6 +98,7 @@ export const command = defineCommand({
           maxDeliveries: opt.num(values, 'max-deliveries'),
           faults,
           replica,
+          stopGraceMs: opt.num(values, 'stop-grace-ms'),
         },
         {
           tracer: telemetry.tracer,

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { defineCommand } from './command.js';
 import { asListenError, CliError } from './errors.js';
-import { opt, portOption } from '../config/index.js';
+import { DEFAULT_HOST, DEFAULT_QUERY_PORT, opt, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { buildJaegerProxy, DEFAULT_UI_DIR, loadUiAssets } from '../collector/index.js';
 
@@ -10,14 +10,13 @@ const options: OptionSpec[] = [
     name: 'jaeger',
     type: 'string',
     env: 'TRACELAB_JAEGER_URL',
-    description:
-      'base URL of the Jaeger query service to read traces from, e.g. http://localhost:16686',
+    description: `base URL of the Jaeger query service to read traces from, e.g. http://localhost:${DEFAULT_QUERY_PORT}`,
   },
   {
     name: 'host',
     type: 'string',
     env: 'TRACELAB_UI_HOST',
-    default: '127.0.0.1',
+    default: DEFAULT_HOST,
     description: 'interface the UI listens on',
   },
   portOption({
@@ -29,17 +28,19 @@ const options: OptionSpec[] = [
 ];
 
 /** --jaeger as a URL, or a message the user can act on. Pure. */
-export function parseJaegerUrl(text: string | undefined): URL {
+function parseJaegerUrl(text: string | undefined): URL {
   if (text === undefined || text === '') {
     throw new CliError(
-      "--jaeger is required: the base URL of Jaeger's query service, e.g. http://localhost:16686",
+      `--jaeger is required: the base URL of Jaeger's query service, e.g. http://localhost:${DEFAULT_QUERY_PORT}`,
     );
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new CliError(`--jaeger: "${text}" is not a URL; expected e.g. http://localhost:16686`);
+    throw new CliError(
+      `--jaeger: "${text}" is not a URL; expected e.g. http://localhost:${DEFAULT_QUERY_PORT}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliError(`--jaeger: "${text}" must be an http:// or https:// URL`);

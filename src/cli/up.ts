@@ -14,7 +14,15 @@ import { workloadOptions } from '../workload/settings.js';
 import { defineCommand } from './command.js';
 import { TracelabError } from '../errors/index.js';
 import { CliError } from './errors.js';
-import { opt, portOption } from '../config/index.js';
+import {
+  colorWanted,
+  DEFAULT_ADMIN_PORT,
+  DEFAULT_HOST,
+  DEFAULT_OTLP_PORT,
+  DEFAULT_QUERY_PORT,
+  opt,
+  portOption,
+} from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import { faultSetFrom } from './faults.js';
 import { serviceOptions } from './service-options.js';
@@ -31,21 +39,20 @@ const upOptions: readonly OptionSpec[] = [
   portOption({
     name: 'otlp-port',
     env: 'TRACELAB_OTLP_PORT',
-    default: 4318,
+    default: DEFAULT_OTLP_PORT,
     description: 'collector OTLP/HTTP port',
   }),
   portOption({
     name: 'http-port',
     env: 'TRACELAB_HTTP_PORT',
-    default: 16686,
+    default: DEFAULT_QUERY_PORT,
     description: 'collector query API port (Jaeger-compatible)',
   }),
   portOption({
     name: 'admin-port',
     env: 'TRACELAB_ADMIN_PORT',
-    default: 8079,
-    description:
-      'admin endpoint on 127.0.0.1, where tracelab fault switches faults (0: any free port)',
+    default: DEFAULT_ADMIN_PORT,
+    description: `admin endpoint on ${DEFAULT_HOST}, where tracelab fault switches faults (0: any free port)`,
   }),
   {
     name: 'fault-schedule',
@@ -76,7 +83,7 @@ export const command = defineCommand({
   options: [...upOptions, ...passThrough],
   async run({ values, sources }) {
     const replicas = parseScale(opt.list(values, 'scale'));
-    const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+    const useColor = colorWanted(process.stdout);
     const write = lineWriter(useColor);
     const cleanups: Array<() => Promise<void>> = [];
     const children: Array<{ kind: ServiceKind | 'collector'; child: SupervisedChild }> = [];

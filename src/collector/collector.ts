@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_HOST, DEFAULT_OTLP_PORT, DEFAULT_QUERY_PORT } from '../config/index.js';
 import { loadTraces } from './store/data-file.js';
 import { MetricsStore } from './store/metrics-store.js';
 import { startPersister } from './store/persister.js';
@@ -57,9 +58,9 @@ export interface RunningCollector {
 }
 
 export const COLLECTOR_DEFAULTS = {
-  host: '127.0.0.1',
-  otlpPort: 4318,
-  httpPort: 16686,
+  host: DEFAULT_HOST,
+  otlpPort: DEFAULT_OTLP_PORT,
+  httpPort: DEFAULT_QUERY_PORT,
   maxSpans: 200_000,
   maxMetricPoints: 36_000,
   persistIntervalMs: 5000,

@@ -1,4 +1,5 @@
 import type { ResourceStats } from '../analysis/index.js';
+import { round } from '../errors/index.js';
 import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
 
 /** Small readers of Jaeger spans that several exercises share. */
@@ -47,8 +48,7 @@ export function times(ratio: number): string {
   return `${ratio >= 10 ? Math.round(ratio).toLocaleString('en') : ratio.toFixed(1)}×`;
 }
 
-export const round1 = (x: number | null): number | null =>
-  x === null ? null : Math.round(x * 10) / 10;
+export const round1 = (x: number | null): number | null => (x === null ? null : round(x, 1));
 
 /**
  * "CPU avg 95 % (max 100 %)", with how many spans it rests on when some were too short to

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
-import { awaitCompletion, runLoad } from '../load/index.js';
+import { apiUnreachableReason, awaitCompletion, runLoad } from '../load/index.js';
 import type { LoadPlan, OrderTemplate } from '../load/index.js';
 import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
 import { SERVICES } from '../model/index.js';
@@ -154,15 +153,14 @@ export async function readTraces(
 
 /** Checks the API answers, so a dead lab gets a quick clear message (the traces' source says so itself). */
 export async function checkLab(lab: Lab): Promise<void> {
-  const url = `${lab.apiUrl.replace(/\/$/, '')}/health`;
-  try {
-    const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
-    await res.body.dump();
-  } catch (err) {
+  const cause = await apiUnreachableReason(lab.apiUrl);
+  if (cause !== undefined) {
     throw new ExerciseError(
       'EX_ERR_UNREACHABLE',
-      `cannot reach the API at ${lab.apiUrl} (${(err as { code?: string }).code ?? (err as Error).message})`,
-      { hint: 'start the lab with `tracelab up`, or point --api-url at it' },
+      `cannot reach the API at ${lab.apiUrl} (${cause})`,
+      {
+        hint: 'start the lab with `tracelab up`, or point --api-url at it',
+      },
     );
   }
 }

@@ -2,7 +2,7 @@ import { formatDuration, formatPercent, percentChange } from '../analysis/index.
 import { round1 } from './figures.js';
 
 /** A measured change further than this from the estimate (percentage points) is a miss. */
-export const MISS_POINTS = 10;
+const MISS_POINTS = 10;
 /** A service time per replica this many times the baseline's counts as slowed down. */
 const SLOWED = 1.2;
 

@@ -186,7 +186,7 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 }
 
 /** A network failure in words: what a user looks up first. */
-export function errorKind(err: unknown): string {
+function errorKind(err: unknown): string {
   const code = (err as { code?: string }).code;
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':

@@ -8,3 +8,4 @@ export type { CompletionResult, LoadReport } from './report.js';
 export { describePlan, formatMs, plannedSendTimesMs } from './schedule.js';
 export type { LoadPlan } from './schedule.js';
 export { HOUSEKEEPING_HEADERS } from './housekeeping.js';
+export { apiUnreachableReason } from './health.js';

@@ -191,4 +191,5 @@ export function formatRows(
   );
 }
 
+// load imports nothing (see docs/architecture.md), so it keeps its own copy of errors' round.
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

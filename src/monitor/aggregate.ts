@@ -1,3 +1,4 @@
+import { round } from '../errors/index.js';
 import {
   ATTR_RESOURCE_CPU_AVG,
   ATTR_RESOURCE_CPU_BOUND,
@@ -99,10 +100,6 @@ export const MIN_INTERVALS = 2;
 
 const BYTES_PER_MB = 1024 * 1024;
 
-const round = (n: number, places: number): number => {
-  const f = 10 ** places;
-  return Math.round(n * f) / f;
-};
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
 /** Process CPU between two readings, % of one core, within [0, cores × 100]. */

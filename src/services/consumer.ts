@@ -7,6 +7,7 @@ import type { FaultInjector } from '../faults/index.js';
 import { decodeOrder, isOrderId, MalformedOrderError } from '../model/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
 import type { OrderStore } from '../store/types.js';
+import { finishedWithin } from '../errors/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ATTR_DEAD_LETTER, ATTR_DEAD_LETTER_REASON } from '../telemetry/semconv.js';
 import { recordError } from '../telemetry/span.js';
@@ -187,13 +188,7 @@ export function createConsumerService(
     async stop() {
       const stopping = subscription?.stop();
       subscription = undefined;
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'cut'>((resolve) => {
-        timer = setTimeout(() => resolve('cut'), options.graceMs ?? 15_000);
-      });
-      const outcome = await Promise.race([stopping, graceOver]);
-      clearTimeout(timer);
-      if (outcome !== 'cut') return;
+      if (await finishedWithin(Promise.resolve(stopping), options.graceMs ?? 15_000)) return;
       const now = Date.now();
       options.onCutShort?.(
         [...inHand].map(([m, since]) => ({

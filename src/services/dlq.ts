@@ -2,13 +2,14 @@ import type { Bus, IncomingMessage, DeadLetter } from '../bus/index.js';
 import type { OrderStore } from '../store/index.js';
 import { dlqTopic, readDeadLetter, toReplay } from '../bus/index.js';
 import { isOrderId } from '../model/index.js';
+import { finishedWithin } from '../errors/index.js';
 
 /**
  * The dead-letter topics as a user works with them: how many wait, and replaying them.
  * Replay reads `<topic>.dlq` as one consumer group of its own, so what was replayed is
  * acknowledged (and trimmed) like any consumed message, on Redis Streams and Kafka alike.
  */
-export const REPLAY_GROUP = 'tracelab-dlq-replay';
+const REPLAY_GROUP = 'tracelab-dlq-replay';
 
 /** Dead letters not yet replayed, per original topic. */
 export async function deadLetterCounts(
@@ -61,12 +62,7 @@ export async function replayDeadLetters(
       { group: REPLAY_GROUP, consumer: 'replay' },
       handler,
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)),
-    );
-    await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    await finishedWithin(drained, options.timeoutMs ?? 30_000);
     await sub.stop();
   }
   return { replayed };

@@ -4,11 +4,12 @@ import {
   connectRedis,
   createBus,
   DEFAULT_KEY_PREFIX,
-  DEFAULT_REDIS_URL,
   nowUnreachable,
   withTracing,
 } from '../bus/index.js';
 import type { BusConfig } from '../bus/index.js';
+import { DEFAULT_REDIS_URL } from '../config/index.js';
+import { finishedWithin, withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { createFaultInjector } from '../faults/index.js';
@@ -43,6 +44,8 @@ export interface ServiceRunConfig {
   readonly faults: FaultSet;
   /** Names this consumer in its group: a replica number or a host name. */
   readonly replica: string;
+  /** On stop, how long a consumer may finish the work in hand before it is cut short. */
+  readonly stopGraceMs: number;
 }
 
 export interface RunningService {
@@ -98,7 +101,7 @@ export async function runService(
   // An injected crash: the spans so far are sent, then the process dies as if killed.
   const crash = async (): Promise<never> => {
     deps.logger.error('injected crash: the process dies now, as if killed');
-    await Promise.race([deps.flush?.(), new Promise((r) => setTimeout(r, 1000))]);
+    await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
     process.kill(process.pid, 'SIGKILL');
     return new Promise<never>(() => undefined);
   };
@@ -125,20 +128,16 @@ export async function runService(
         // A connection that is down says so at once; only a ready one is asked.
         const down = connectionDown(redis) ?? connectionDown(shared);
         if (down) throw new Error(`Redis is unreachable (${down})`);
-        // A connection that has not noticed yet is just as down to a caller who waits.
-        let timer: NodeJS.Timeout | undefined;
-        const silent = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new Error(`Redis is unreachable (no answer within ${PING_TIMEOUT_MS} ms)`)),
-            PING_TIMEOUT_MS,
-          );
-        });
         // A connection that notices between the check above and the ping fails the ping.
         const answered = redis.ping().catch((err: unknown) => {
           throw nowUnreachable('Redis', err);
         });
-        await Promise.race([answered, silent]).finally(() => clearTimeout(timer));
+        // A connection that has not noticed yet is just as down to a caller who waits.
+        await withTimeout(
+          answered,
+          PING_TIMEOUT_MS,
+          () => new Error(`Redis is unreachable (no answer within ${PING_TIMEOUT_MS} ms)`),
+        );
         // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
         // publishes) is an API that is down.
         await bus.ping();
@@ -180,7 +179,7 @@ export async function runService(
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,
-    graceMs: Number(process.env.TRACELAB_STOP_GRACE_MS ?? 15_000),
+    graceMs: config.stopGraceMs,
     onCutShort: (cut) => {
       cutShort = true;
       for (const c of cut) {

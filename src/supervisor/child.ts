@@ -62,6 +62,7 @@ export function startChild(
     const launch = () => {
       const args = firstReady && spec.restartArgs ? spec.restartArgs(firstReady) : spec.args;
       const child = spawn(spec.command, [...args], {
+        // Handed down whole: a child reads its settings (flags aside) as its parent did.
         env: { ...process.env, ...spec.env },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which

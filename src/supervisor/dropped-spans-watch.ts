@@ -1,3 +1,4 @@
+import { fetchJson } from '../errors/index.js';
 import { DROPPED_SPANS_PATH, describeDroppedSpans } from '../model/index.js';
 import type { DroppedSpansReport } from '../model/index.js';
 
@@ -22,11 +23,12 @@ export function watchDroppedSpans(
     if (busy) return;
     busy = true;
     try {
-      const res = await fetch(`${queryUrl}${DROPPED_SPANS_PATH}`, {
-        signal: AbortSignal.timeout(everyMs),
+      const res = await fetchJson(`${queryUrl}${DROPPED_SPANS_PATH}`, {
+        timeoutMs: everyMs,
+        unreachable: (err) => err,
       });
-      if (!res.ok) return;
-      const { data } = (await res.json()) as { data: DroppedSpansReport };
+      if (!res.ok || !res.json) return;
+      const { data } = res.body as { data: DroppedSpansReport };
       // Counts only grow; a collector just restarted knows fewer until every service has
       // told it again (within a second), which is no news.
       if (data.total <= lastTotal) return;

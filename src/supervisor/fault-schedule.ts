@@ -13,7 +13,7 @@ export interface ScheduleStep {
   readonly settings: readonly FaultSetting[];
 }
 
-export const GAME_DAY_MENU: readonly FaultSetting[] = [
+const GAME_DAY_MENU: readonly FaultSetting[] = [
   { service: 'processing', kind: 'crash', value: 0.05 },
   { service: 'processing', kind: 'latency', value: 1500 },
   { service: 'processing', kind: 'leak', value: 1024 ** 2 },

@@ -11,7 +11,7 @@ export function tellReady(urls: Readonly<Record<string, string>>): void {
 }
 
 /** How long a child whose supervisor is gone may take to stop before it exits anyway. */
-export const PARENT_GONE_GRACE_MS = 3000;
+const PARENT_GONE_GRACE_MS = 3000;
 
 /**
  * Calls `onGone` once when the supervisor is gone: its end of the channel closes when it

@@ -11,7 +11,7 @@ export interface RedisHandle {
   stop(): Promise<void>;
 }
 
-export async function redisAnswers(url: string): Promise<string | undefined> {
+async function redisAnswers(url: string): Promise<string | undefined> {
   const r = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

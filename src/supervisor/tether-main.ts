@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { NOT_FOUND_EXIT_CODE } from './tether.js';
 
-/** The exit code a shell gives a command it cannot find. */
-const NOT_FOUND = 127;
 const KILL_AFTER_MS = 3000;
 
 function run(argv: readonly string[]): void {
@@ -29,7 +28,7 @@ function run(argv: readonly string[]): void {
   process.once('disconnect', () => stop('SIGTERM'));
   child.once('error', (err: NodeJS.ErrnoException) => {
     process.stderr.write(`cannot start ${command}: ${err.message}\n`);
-    process.exit(err.code === 'ENOENT' ? NOT_FOUND : 1);
+    process.exit(err.code === 'ENOENT' ? NOT_FOUND_EXIT_CODE : 1);
   });
   child.once('exit', (code, signal) => {
     if (process.connected) process.disconnect();

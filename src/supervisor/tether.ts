@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 const TETHER = join(__dirname, 'tether-main.js');
 
-/** What `spawnTethered` reports when the program is not installed. */
+/** What `spawnTethered` reports when the program is not installed: a shell's code for it. */
 export const NOT_FOUND_EXIT_CODE = 127;
 
 /**

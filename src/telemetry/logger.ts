@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -15,7 +16,7 @@ export interface Logger {
  * supervisor's prefix, and every line written inside a span names its trace.
  */
 export function createLogger(
-  level: LogLevel = (process.env.TRACELAB_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  level: LogLevel = 'info',
   write: (line: string) => void = (line) => process.stdout.write(line),
 ): Logger {
   const min = ORDER[level] ?? ORDER.info;

@@ -43,6 +43,8 @@ export interface SpanExportSettings {
   readonly attemptTimeoutMs: number;
   /** How long a batch is retried before its spans count as dropped. */
   readonly retryBudgetMs: number;
+  /** The least time between two lines that report dropped spans. */
+  readonly droppedReportMs: number;
 }
 
 export interface Telemetry {
@@ -65,6 +67,8 @@ export interface Telemetry {
  * less memory per process.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
+  // The SDK's own OTEL_* settings, read where the SDK is set up, under the names its documentation
+  // gives; tracelab's settings come in through `options` (see cli/service-options.ts).
   const env = process.env;
   const logLevel = env.OTEL_LOG_LEVEL;
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), diagLogLevelFromString(logLevel));
@@ -81,7 +85,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         `dropped ${dropped.toLocaleString('en-US')} spans: ${reason} (${total.toLocaleString('en-US')} since start)`,
       ),
     recovered: () => warn('spans are exported again: the collector is back'),
-    intervalMs: Number(env.TRACELAB_DROPPED_SPANS_LOG_MS ?? 15_000),
+    intervalMs: options.export.droppedReportMs,
     retryBudgetMs: options.export.retryBudgetMs,
     maxPendingSpans: maxQueueSize,
   });

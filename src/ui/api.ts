@@ -1,4 +1,4 @@
-import type { JaegerDependencyLink, JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
 import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
 import type { DroppedSpansReport } from '../model/dropped-spans.js';
 
@@ -91,7 +91,7 @@ export function parseTagFilter(text: string): Record<string, string> | undefined
   return tags;
 }
 
-export function searchQuery(q: TraceSearch): URLSearchParams {
+function searchQuery(q: TraceSearch): URLSearchParams {
   const p = new URLSearchParams({ service: q.service });
   if (q.operation) p.set('operation', q.operation);
   const tags = q.tags ? parseTagFilter(q.tags) : undefined;
@@ -112,12 +112,6 @@ export async function fetchTrace(traceID: string, signal?: AbortSignal): Promise
   if (!trace) throw new ApiError(`trace ${traceID} not found`, 404);
   return trace;
 }
-
-export const fetchDependencies = (lookbackMs: number, signal?: AbortSignal) =>
-  data<JaegerDependencyLink[]>(
-    `/api/dependencies?endTs=${Date.now()}&lookback=${lookbackMs}`,
-    signal,
-  );
 
 /** Which of tracelab's own endpoints this server has (a real Jaeger has none of them). */
 export interface Capabilities {

@@ -1,6 +1,6 @@
 import { SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { ITEM_RANGES, OPERATIONS, WORKLOAD_TYPES, INTENSITIES } from './types.js';
+import { ITEM_RANGES, OPERATIONS, INTENSITIES } from './types.js';
 import type { Intensity, ServiceMix, WorkloadPlan, WorkloadType } from './types.js';
 
 /** Uniform numbers in [0, 1). */
@@ -85,10 +85,6 @@ export function planWorkload(random: Random, choice: PlanChoice): WorkloadPlan {
 
 export function isIntensity(value: unknown): value is Intensity {
   return typeof value === 'string' && (INTENSITIES as readonly string[]).includes(value);
-}
-
-export function isWorkloadType(value: unknown): value is WorkloadType {
-  return typeof value === 'string' && (WORKLOAD_TYPES as readonly string[]).includes(value);
 }
 
 /** Where a forced intensity can come from, strongest first. */

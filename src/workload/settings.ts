@@ -114,9 +114,7 @@ const VALID_SERVICES = SERVICE_KINDS.join(', ');
 const VALID_INTENSITIES = INTENSITIES.join(', ');
 
 /** `["processing=heavy", "api=light"]` → `{ processing: 'heavy', api: 'light' }`; the last one wins. */
-export function parseIntensityList(
-  entries: readonly string[],
-): Partial<Record<ServiceKind, Intensity>> {
+function parseIntensityList(entries: readonly string[]): Partial<Record<ServiceKind, Intensity>> {
   const fixed: Partial<Record<ServiceKind, Intensity>> = {};
   for (const entry of entries) {
     const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(entry);
@@ -148,7 +146,7 @@ const MIX_KEYS = ['cpu_heavy', 'io_heavy', 'intensities'];
  * The spec's mixes with the services named in `text` (JSON) replaced field by field. Shares
  * may be given alone (the other is 1 − it); given together they must add up to 1.
  */
-export function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> {
+function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> {
   const where = '--workload-mix';
   let data: unknown;
   try {

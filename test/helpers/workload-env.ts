@@ -9,6 +9,7 @@ import {
   BasicTracerProvider,
 } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../../src/config/index.js';
 import { keysWithPrefix } from './redis.js';
 
 /** The real SDK with spans kept in memory, and async context so child spans find parents. */
@@ -32,14 +33,14 @@ export function memoryTracing(): {
   };
 }
 
-/** Real Redis at 127.0.0.1:6379 and a key prefix of this test run only, cleaned up after. */
+/** Real Redis at its default address and a key prefix of this test run only, cleaned up after. */
 export function testRedis(): {
   redis: Redis;
   prefix: string;
   keys(): Promise<string[]>;
   cleanup(): Promise<void>;
 } {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+  const redis = new Redis(DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = `tracelab-test:${randomBytes(6).toString('hex')}:`;
   const keys = (): Promise<string[]> => keysWithPrefix(redis, prefix);
   return {

@@ -1,4 +1,5 @@
-import { fetchText, TraceSourceError } from './http-trace-source.js';
+import { fetchJson } from '../../errors/index.js';
+import { TraceSourceError, unreachable } from './http-trace-source.js';
 import type { AnalysisQuery } from '../query/params.js';
 import type { StoredAnalysis } from '../query/stored-analysis.js';
 import { TRACELAB_API } from '../query/tracelab-api.js';
@@ -30,12 +31,13 @@ export async function fetchStoredAnalysis(
   };
   if (query.service !== undefined) params.service = query.service;
   const url = `${base}${TRACELAB_API.analysis}?${new URLSearchParams(params).toString()}`;
-  const { res, text } = await fetchText(base, url, timeoutMs);
+  const res = await fetchJson(url, {
+    timeoutMs,
+    unreachable: (err) => unreachable(base, err, timeoutMs),
+  });
+  const { text, body } = res;
   if (res.status === 404) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
+  if (!res.json) {
     // Not ours to answer (a Jaeger serving its UI's page for any path): read the traces.
     if (res.ok) return undefined;
     throw new TraceSourceError(

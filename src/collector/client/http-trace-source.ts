@@ -1,4 +1,5 @@
-import { TracelabError } from '../../errors/index.js';
+import { DEFAULT_QUERY_PORT } from '../../config/index.js';
+import { fetchJson, TracelabError } from '../../errors/index.js';
 import type {
   JaegerSpan,
   JaegerDependencyLink,
@@ -48,16 +49,17 @@ export function httpTraceSource(
   ): Promise<T | undefined> {
     const qs = new URLSearchParams(query).toString();
     const url = `${base}${path}${qs ? `?${qs}` : ''}`;
-    const { res, text } = await fetchText(base, url, timeoutMs);
+    const res = await fetchJson(url, {
+      timeoutMs,
+      unreachable: (err) => unreachable(base, err, timeoutMs),
+    });
+    const { text, body } = res;
     if (res.status === 404 && missingOk && text.includes('"data"')) return undefined;
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
+    if (!res.json) {
       throw new TraceSourceError(
         'SOURCE_ERR_BAD_RESPONSE',
         `${url} answered ${res.status} with something else than Jaeger JSON${text ? `: ${text.slice(0, 120)}` : ''}`,
-        'is --url the query API (port 16686), not the OTLP receiver or the shop?',
+        `is --url the query API (port ${DEFAULT_QUERY_PORT}), not the OTLP receiver or the shop?`,
       );
     }
     const envelope = body as Partial<JaegerResponse<unknown>>;
@@ -122,25 +124,8 @@ export function httpTraceSource(
   };
 }
 
-/**
- * GET `url` of the query API at `base`: the response and its text. One that does not answer
- * (refused, unknown host, timed out) is a TraceSourceError saying how to start one.
- */
-export async function fetchText(
-  base: string,
-  url: string,
-  timeoutMs: number,
-): Promise<{ res: Response; text: string }> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw unreachable(base, err, timeoutMs);
-  }
-  return { res, text: await res.text() };
-}
-
-function unreachable(base: string, err: unknown, timeoutMs: number): TraceSourceError {
+/** A query API that did not answer (refused, unknown host, timed out), as the error to throw. */
+export function unreachable(base: string, err: unknown, timeoutMs: number): TraceSourceError {
   const c = (err as { cause?: { code?: string; message?: string } }).cause;
   const cause = c?.code ?? c?.message;
   const why =

@@ -111,7 +111,7 @@ export function processNumbering(
   };
 }
 
-export function toTag(a: Attribute): JaegerTag {
+function toTag(a: Attribute): JaegerTag {
   if (a.type === 'int64' && a.exact !== undefined)
     return new ExactInt64Tag(a.key, a.value, a.exact);
   return { key: a.key, type: a.type, value: a.value };

@@ -1,6 +1,7 @@
 import { DROPPED_SPANS_PATH } from '../../model/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { LagEntry } from '../../model/index.js';
+import { withTimeout } from '../../errors/index.js';
 import { CollectorError } from '../errors.js';
 import type { MetricsStore } from '../store/metrics-store.js';
 import { envelope } from './jaeger-envelope.js';
@@ -107,7 +108,7 @@ export function capabilities(opts: TracelabApiOptions): Capabilities {
 }
 
 /** Lag entries → one line per group and topic, Kafka's partitions summed. Pure. */
-export function groupLag(entries: readonly LagEntry[]): GroupLag[] {
+function groupLag(entries: readonly LagEntry[]): GroupLag[] {
   const byGroup = new Map<string, LagEntry[]>();
   for (const e of entries) {
     const key = `${e.group}\u0000${e.topic}`;
@@ -170,7 +171,7 @@ export function registerTracelabApi(app: FastifyInstance, opts: TracelabApiOptio
         `consumer lag is not available: ${NO_BUS_REASON}`,
       );
     }
-    const entries = await withTimeout(source.read(), lagTimeoutMs, source.system);
+    const entries = await readLag(source.read(), lagTimeoutMs, source.system);
     const report: LagReport = { bus: source.system, timeUs: nowUs(), groups: groupLag(entries) };
     return envelope(report, report.groups.length);
   });
@@ -192,26 +193,19 @@ export function registerTracelabApi(app: FastifyInstance, opts: TracelabApiOptio
   });
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, system: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new CollectorError('LAG_UNAVAILABLE', `the ${system} bus did not answer within ${ms} ms`),
-        ),
-      ms,
-    );
-  });
+async function readLag<T>(work: Promise<T>, ms: number, system: string): Promise<T> {
   try {
-    return await Promise.race([work, timeout]);
+    return await withTimeout(
+      work,
+      ms,
+      () =>
+        new CollectorError('LAG_UNAVAILABLE', `the ${system} bus did not answer within ${ms} ms`),
+    );
   } catch (err) {
     if (err instanceof CollectorError) throw err;
     throw new CollectorError(
       'LAG_UNAVAILABLE',
       `cannot read lag from ${system}: ${(err as Error).message}`,
     );
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { round } from '../../errors/index.js';
 import type { DroppedSpansReport } from '../../model/index.js';
 import type { DroppedSpansPoint, ProcessSamples } from '../ingest/otlp-metrics.js';
 
@@ -36,7 +37,6 @@ export interface MetricsStoreOptions {
 }
 
 const BYTES_PER_MB = 1024 * 1024;
-const round = (n: number, f: number) => Math.round(n * f) / f;
 
 /** A fixed-size ring of one process's points, oldest first; NaN marks a missing figure. */
 class SeriesRing {
@@ -155,8 +155,8 @@ export class MetricsStore {
       if (p.cpuCount !== undefined) ring.cpuCount = p.cpuCount;
       const cpus = ring.cpuCount ?? this.defaultCpuCount;
       for (const s of p.samples) {
-        const cpu = s.cpuUtilization === undefined ? NaN : round(s.cpuUtilization * cpus * 100, 10);
-        const mem = s.memoryBytes === undefined ? NaN : round(s.memoryBytes / BYTES_PER_MB, 100);
+        const cpu = s.cpuUtilization === undefined ? NaN : round(s.cpuUtilization * cpus * 100, 1);
+        const mem = s.memoryBytes === undefined ? NaN : round(s.memoryBytes / BYTES_PER_MB, 2);
         if (ring.put(s.timeUs, cpu, mem)) stored++;
       }
     }

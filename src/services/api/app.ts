@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { unreachableDependency } from '../../bus/index.js';
 import type { Bus } from '../../bus/types.js';
+import { withTimeout } from '../../errors/index.js';
 import {
   describeSchemaErrors,
   encodeOrder,
@@ -241,14 +242,11 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   app.get('/health', async (_request, reply) => {
     try {
       // A reconnecting client must not hold /health up: it answers within a second.
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)),
-          HEALTH_TIMEOUT_MS,
-        );
-      });
-      await Promise.race([deps.ping(), timeout]).finally(() => clearTimeout(timer));
+      await withTimeout(
+        deps.ping(),
+        HEALTH_TIMEOUT_MS,
+        () => new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`),
+      );
       return { status: 'ok', service: api.serviceName };
     } catch (err) {
       return reply

@@ -5,7 +5,7 @@ import type { TraceOverlay } from '../model/overlay.js';
 import type { SpanNode, TraceModel } from '../model/trace.js';
 import { visibleRows } from '../model/trace.js';
 
-export const ROW_HEIGHT = 26;
+const ROW_HEIGHT = 26;
 const LABEL_WIDTH = 360;
 const INDENT_PX = 12;
 /** Rows drawn beyond the visible ones, so a quick scroll shows no blank. */

@@ -52,5 +52,3 @@ export function arrangeOverlay(
   }
   return { gapBySpan, criticalBySpan, gaps, criticalUs, criticalQueueUs, warnings };
 }
-
-export const EMPTY_OVERLAY: TraceOverlay = arrangeOverlay([], [], []);

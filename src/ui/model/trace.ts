@@ -45,11 +45,6 @@ export function isErrorSpan(span: JaegerSpan): boolean {
   );
 }
 
-export function spanKind(span: JaegerSpan): string | undefined {
-  const kind = tagValue(span.tags, 'span.kind');
-  return typeof kind === 'string' ? kind : undefined;
-}
-
 /** Builds the span tree of a trace. Pure: the input is not touched. */
 export function buildTraceModel(trace: JaegerTrace): TraceModel {
   const warnings: string[] = [...(trace.warnings ?? [])];

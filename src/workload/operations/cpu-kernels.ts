@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
  */
 
 /** Rounds of chained SHA-256 per item of `hash_computation`. */
-export const MEDIUM_HASH_ROUNDS = 4;
+const MEDIUM_HASH_ROUNDS = 4;
 /** Rounds of chained SHA-256 per item of the prime operations. */
-export const HEAVY_HASH_ROUNDS = 16;
+const HEAVY_HASH_ROUNDS = 16;
 /** First number examined by the prime operations: large enough that trial division is real work. */
-export const PRIME_BASE = 2_000_000_000;
+const PRIME_BASE = 2_000_000_000;
 /** Memory the severe operation holds per item while it runs (spec: "memory stress"). */
 export const SEVERE_BYTES_PER_ITEM = 1024;
 
@@ -44,7 +44,7 @@ export function jsonProcessing(items: number): JsonResult {
 }
 
 /** SHA-256 applied `rounds` times, each round hashing the previous digest. */
-export function chainedSha256(input: string, rounds: number): Buffer {
+function chainedSha256(input: string, rounds: number): Buffer {
   let digest = createHash('sha256').update(input).digest();
   for (let r = 1; r < rounds; r++) digest = createHash('sha256').update(digest).digest();
   return digest;
