@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import {
+  factorise,
+  hashComputation,
+  isPrime,
+  jsonProcessing,
+  primeWork,
+} from '../../src/workload/operations/cpu-kernels.js';
+import { runCpuOperation, splitItems } from '../../src/workload/operations/cpu.js';
+import { runIoOperation } from '../../src/workload/operations/io.js';
+import { createCpuPool } from '../../src/workload/pool.js';
+import type { IoOperation } from '../../src/workload/types.js';
+import { measureCpu, testRedis } from '../helpers/workload-env.js';
+
+test('prime kernels are right', () => {
+  assert.deepEqual(
+    [2, 3, 4, 17, 91, 97].map((n) => isPrime(n)),
+    [true, true, false, true, false, true],
+  );
+  assert.deepEqual(factorise(360), [2, 2, 2, 3, 3, 5]);
+  assert.deepEqual(factorise(2_000_000_011), [2_000_000_011]);
+  for (const n of [1001, 65_536, 999_983 * 3]) {
+    assert.equal(
+      factorise(n).reduce((a, b) => a * b, 1),
+      n,
+    );
+  }
+});
+
+test('splitting covers every item exactly once', () => {
+  for (const [items, parts] of [
+    [10, 3],
+    [1, 8],
+    [100_000, 8],
+    [7, 7],
+  ] as const) {
+    const chunks = splitItems(items, parts);
+    assert.equal(
+      chunks.reduce((a, c) => a + c.count, 0),
+      items,
+    );
+    chunks.forEach((c, i) =>
+      assert.equal(c.start, i === 0 ? 0 : chunks[i - 1]!.start + chunks[i - 1]!.count),
+    );
+  }
+});
+
+test('CPU operations run for real: the pool computes what one thread computes', async (t) => {
+  const pool = createCpuPool(2);
+  t.after(() => pool.close());
+  assert.deepEqual(jsonProcessing(100).records, 100);
+  const hashed = await runCpuOperation('hash_computation', 50, () => pool);
+  assert.equal(hashed.chunks, 0);
+  assert.equal(hashed.digest, hashComputation(50).digest);
+
+  const heavy = await runCpuOperation('intensive_prime_computation', 3000, () => pool);
+  const reference = primeWork({ start: 0, count: 3000, passes: 1, bytesPerItem: 0 });
+  assert.equal(heavy.chunks, 8);
+  assert.deepEqual(
+    [heavy.primes, heavy.factors, heavy.digest],
+    [reference.primes, reference.factors, reference.digest],
+  );
+  assert.ok(reference.primes > 50, `${reference.primes} primes in 3000 odd numbers near 2e9`);
+
+  const severe = await runCpuOperation('extreme_cpu_computation', 3000, () => pool);
+  const severeRef = primeWork({ start: 0, count: 3000, passes: 2, bytesPerItem: 1024 });
+  assert.deepEqual(
+    [severe.primes, severe.factors, severe.digest],
+    [severeRef.primes, severeRef.factors, severeRef.digest],
+  );
+  assert.notEqual(severe.digest, heavy.digest);
+});
+
+test(
+  'the worker pool makes a heavy operation use more than one core',
+  { skip: availableParallelism() < 2 && `this machine has ${availableParallelism()} core` },
+  async (t) => {
+    const pool = createCpuPool(2);
+    t.after(() => pool.close());
+    await runCpuOperation('intensive_prime_computation', 2000, () => pool);
+    const m = await measureCpu(() =>
+      runCpuOperation('intensive_prime_computation', 30_000, () => pool),
+    );
+    t.diagnostic(
+      `${m.wallMs.toFixed(0)} ms: pool threads wanted ${m.coresWanted.toFixed(2)} cores, got ` +
+        `${m.coresGot.toFixed(2)} (the rest went to other users of the machine); ` +
+        `${m.busyOtherThreads} busy threads`,
+    );
+    assert.ok(m.busyOtherThreads >= 2, `work spread over ${m.busyOtherThreads} threads`);
+    // Two threads on a CPU or queued for one through (nearly) the whole call: the work asks
+    // for two cores at once, whatever else the machine is doing.
+    assert.ok(m.coresWanted > 1.7, `the pool threads wanted ${m.coresWanted} cores`);
+  },
+);
+
+test('a failing worker rejects its job, and the pool goes on', async (t) => {
+  const pool = createCpuPool(1);
+  t.after(() => pool.close());
+  await assert.rejects(
+    pool.run({ start: 0, count: 1, passes: 1, bytesPerItem: 2 ** 52 }),
+    /CPU worker failed/,
+  );
+  const ok = await pool.run({ start: 0, count: 10, passes: 1, bytesPerItem: 0 });
+  assert.equal(ok.value.items, 10);
+  // The worker read its own CPU time for the chunk (Linux: /proc/thread-self).
+  assert.ok(ok.thread > 0, `thread ${ok.thread}`);
+  assert.ok(typeof ok.cpuNs === 'number' && ok.cpuNs > 0, `cpuNs ${ok.cpuNs}`);
+});
+
+const IO_SIZES: Array<[IoOperation, number]> = [
+  ['redis_basic', 9],
+  ['file_and_redis', 150],
+  ['intensive_io_operations', 250],
+  ['extreme_io_operations', 120],
+];
+
+for (const [operation, items] of IO_SIZES) {
+  test(`${operation} writes real files and Redis keys that expire, then removes its files`, async (t) => {
+    const env = testRedis();
+    const root = mkdtempSync(path.join(tmpdir(), 'tracelab-test-'));
+    t.after(async () => {
+      rmSync(root, { recursive: true, force: true });
+      await env.cleanup();
+    });
+    const result = await runIoOperation(operation, items, {
+      redis: env.redis,
+      keyPrefix: env.prefix,
+      ttlSeconds: 60,
+      tmpRoot: root,
+    });
+    assert.equal(result.operation, operation);
+    assert.ok(result.redisOps >= items, `${result.redisOps} Redis ops for ${items} items`);
+    if (operation !== 'redis_basic') {
+      assert.ok(result.fileBytes > items * 40, `${result.fileBytes} bytes written`);
+      assert.equal(result.lines, operation === 'extreme_io_operations' ? items * 4 : items);
+    }
+    assert.deepEqual(readdirSync(root), [], 'the tracelab-* temp folder is gone');
+    const keys = await env.keys();
+    assert.ok(keys.length > 0);
+    for (const key of keys) {
+      assert.ok(key.startsWith(`${env.prefix}workload:`), key);
+      const ttl = await env.redis.ttl(key);
+      assert.ok(ttl > 0 && ttl <= 60, `${key} has TTL ${ttl}`);
+    }
+  });
+}
+
+test('keys are gone once their TTL passes', async (t) => {
+  const env = testRedis();
+  t.after(() => env.cleanup());
+  await runIoOperation('file_and_redis', 20, {
+    redis: env.redis,
+    keyPrefix: env.prefix,
+    ttlSeconds: 1,
+  });
+  assert.ok((await env.keys()).length > 0);
+  await sleep(2100);
+  assert.deepEqual(await env.keys(), []);
+});
+
+test('the temp folder is removed even when the operation throws', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'tracelab-test-'));
+  // Nothing listens on a port just freed; no offline queue: every Redis command fails, after
+  // the file work.
+  const offline = new Redis({
+    port: await freePort(),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  offline.on('error', () => undefined);
+  t.after(() => {
+    offline.disconnect();
+    rmSync(root, { recursive: true, force: true });
+  });
+  for (const operation of [
+    'file_and_redis',
+    'intensive_io_operations',
+    'extreme_io_operations',
+  ] as const) {
+    await assert.rejects(
+      runIoOperation(operation, 300, {
+        redis: offline,
+        keyPrefix: 'unused:',
+        ttlSeconds: 60,
+        tmpRoot: root,
+      }),
+      /Connection is closed|enableOfflineQueue|Stream isn't writeable/,
+    );
+    assert.deepEqual(readdirSync(root), [], `${operation} left its temp folder`);
+  }
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
