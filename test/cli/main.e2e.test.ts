@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeFailure } from '../../src/cli/errors.js';
-import { BusError } from '../../src/bus/index.js';
-import { WorkloadError } from '../../src/workload/index.js';
 import { runCli } from '../helpers/cli.js';
 
 test('tracelab --help lists the commands and exits 0', async () => {
@@ -30,14 +27,4 @@ test('every port flag takes 0 to 65535, in every command that has one', async ()
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
-});
-
-test('the CLI entry maps coded errors to exit codes: fixable 2, run-time 1, unknown with stack', () => {
-  const bus = describeFailure(new BusError('BUS_ERR_UNREACHABLE', 'cannot reach Redis'));
-  assert.deepEqual(bus, { text: 'tracelab: cannot reach Redis\n', exitCode: 2 });
-  const wl = describeFailure(new WorkloadError('WL_ERR_POOL_CLOSED'));
-  assert.deepEqual(wl, { text: 'tracelab: the CPU worker pool is closed\n', exitCode: 1 });
-  const unknown = describeFailure(new TypeError('x is not a function'));
-  assert.equal(unknown.exitCode, 1);
-  assert.match(unknown.text, /unexpected error: TypeError: x is not a function\n\s+at /);
 });

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { HOUSEKEEPING_HEADERS } from '../../src/load/index.js';
-import { HOUSEKEEPING_HEADER } from '../../src/telemetry/index.js';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import type { JaegerTrace } from '../helpers/jaeger.js';
@@ -21,10 +19,6 @@ async function apiTraces(queryUrl: string): Promise<JaegerTrace[]> {
 
 /** The trace's root span: the one with no parent in it. */
 const rootOf = (t: JaegerTrace) => t.spans.find((s) => s.references.length === 0)!;
-
-test('load marks its polling with the header the services leave untraced', () => {
-  assert.deepEqual(Object.keys(HOUSEKEEPING_HEADERS), [HOUSEKEEPING_HEADER]);
-});
 
 describe('after `tracelab load`, search opens on the orders, and no polling was traced', () => {
   let sys: RunningSystem;
