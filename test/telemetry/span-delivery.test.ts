@@ -57,7 +57,7 @@ test('a batch that fails, then is taken, is not counted as dropped', async () =>
 });
 
 test('a batch still failing when its retry budget is spent is counted once, with why', async () => {
-  const { d, tries, reports, send } = delivery([refused()], { retryBudgetMs: 60 });
+  const { d, tries, reports, send } = delivery([refused()], { retryBudgetMs: 300 });
   send(3);
   await d.forceFlush();
   assert.ok(tries.length > 2, `${tries.length} tries`);
