@@ -3,11 +3,7 @@ import type { RunningCollector } from '../../src/collector/index.js';
 import { ExportTraceServiceRequest } from '../../src/collector/otlp-schema.js';
 import { postJson } from './otlp-fixtures.js';
 
-/**
- * int64 attributes beyond 2^53 keep every digit: sent to a real collector over HTTP as OTLP
- * protobuf and as OTLP JSON (int64 as a string and as a bare number literal), read back from
- * the query API as text, and again after a restart from the data file.
- */
+/** The int64 traces both int64 test files send: each attribute past 2^53, three ways. */
 
 export const BIG = [
   '9007199254740993',

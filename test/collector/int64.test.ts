@@ -14,6 +14,12 @@ import {
 } from './int64-fixtures.js';
 import { postJson } from './otlp-fixtures.js';
 
+/**
+ * int64 attributes beyond 2^53 keep every digit: sent to a real collector over HTTP as OTLP
+ * protobuf and as OTLP JSON (int64 as a string and as a bare number literal), read back from
+ * the query API as text, and again after a restart from the data file.
+ */
+
 async function assertExact(queryUrl: string, traceId: string): Promise<void> {
   const res = await fetch(`${queryUrl}/api/traces/${traceId}`);
   const text = await res.text();
