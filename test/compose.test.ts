@@ -12,20 +12,22 @@
  * accepts. Only its `id` keywords (draft-04 style names that Ajv 8 rejects) are dropped here.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Ajv2019 from 'ajv/dist/2019';
 import { SERVICES, TOPICS } from '../src/model/index.js';
-import { runCli } from './helpers/cli.js';
 import {
+  CORE,
+  EXTRAS,
   ROOT,
-  defaultInHelp,
-  envNamesInHelp,
+  combinations,
+  commandOf,
+  imageOf,
+  serviceNamed,
+  servicesOf,
+  textOf,
+  tracelabServices,
   environmentOf,
   execForm,
   isMap,
@@ -33,108 +35,8 @@ import {
   mergeCompose,
   parseDockerfile,
   parseKafkaListeners,
-  parsePort,
 } from './helpers/compose.js';
 import type { ComposeFile, Json } from './helpers/compose.js';
-
-const CORE = 'docker-compose.yml';
-/** Every `docker-compose.<extra>.yml` is checked layered on the core file. */
-const EXTRAS = readdirSync(ROOT)
-  .filter((f) => /^docker-compose\..+\.ya?ml$/.test(f))
-  .sort();
-
-interface Combination {
-  readonly label: string;
-  readonly config: ComposeFile;
-}
-
-function combinations(): Combination[] {
-  const core = loadCompose(CORE);
-  return [
-    { label: CORE, config: core },
-    ...EXTRAS.map((extra) => ({
-      label: `${CORE} + ${extra}`,
-      config: mergeCompose(core, loadCompose(extra)) as ComposeFile,
-    })),
-  ];
-}
-
-type Service = { [key: string]: Json };
-
-function servicesOf(config: ComposeFile): Record<string, Service> {
-  const services = config.services;
-  assert.ok(isMap(services), 'a compose file needs services');
-  return services as Record<string, Service>;
-}
-
-/** tracelab's own containers: the ones built from this repository. */
-function tracelabServices(config: ComposeFile): [string, Service][] {
-  return Object.entries(servicesOf(config)).filter(([, s]) => s.build !== undefined);
-}
-
-/** A scalar as text; '' for anything else. */
-function textOf(v: Json | undefined): string {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-}
-
-function imageOf(service: Service | undefined): string {
-  return typeof service?.image === 'string' ? service.image : '';
-}
-
-/** The service (by name or hostname) that a host name on the compose network reaches. */
-function serviceNamed(config: ComposeFile, host: string): [string, Service] | undefined {
-  return Object.entries(servicesOf(config)).find(
-    ([name, s]) => name === host || s.hostname === host,
-  );
-}
-
-function commandOf(service: Service): string[] {
-  const command = service.command;
-  assert.ok(Array.isArray(command), 'command in exec form: a list');
-  return command.map(textOf);
-}
-
-const helpCache = new Map<string, Promise<string>>();
-/** `tracelab <command...> --help` with the container's environment: exit 0, or the test fails. */
-function helpFor(command: readonly string[], env: Record<string, string>): Promise<string> {
-  const key = JSON.stringify([command, env]);
-  let help = helpCache.get(key);
-  if (!help) {
-    help = runCli([...command, '--help'], { env }).then((r) => {
-      assert.equal(r.code, 0, `tracelab ${command.join(' ')} --help exited ${r.code}: ${r.stderr}`);
-      return r.stdout;
-    });
-    helpCache.set(key, help);
-  }
-  return help;
-}
-
-/** Standard OpenTelemetry SDK variables the Node SDK reads (exporter, batching, resource). */
-const OTEL_STANDARD = new Set([
-  'OTEL_SDK_DISABLED',
-  'OTEL_LOG_LEVEL',
-  'OTEL_RESOURCE_ATTRIBUTES',
-  'OTEL_PROPAGATORS',
-  'OTEL_TRACES_SAMPLER',
-  'OTEL_TRACES_SAMPLER_ARG',
-  'OTEL_BSP_SCHEDULE_DELAY',
-  'OTEL_BSP_EXPORT_TIMEOUT',
-  'OTEL_BSP_MAX_QUEUE_SIZE',
-  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
-  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-  'OTEL_ATTRIBUTE_COUNT_LIMIT',
-  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
-  'OTEL_SPAN_EVENT_COUNT_LIMIT',
-  'OTEL_SPAN_LINK_COUNT_LIMIT',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_HEADERS',
-  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
-  'OTEL_EXPORTER_OTLP_TIMEOUT',
-  'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
-  'OTEL_EXPORTER_OTLP_COMPRESSION',
-  'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
-]);
 
 function stripIds(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripIds);
@@ -198,65 +100,6 @@ test('the schema check catches what Compose would refuse', () => {
   ];
   for (const [what, override] of broken) {
     assert.equal(validate(mergeCompose(core, override)), false, `${what} should fail the schema`);
-  }
-});
-
-test('every tracelab container runs a command the CLI has, with settings that command reads', async () => {
-  for (const { label, config } of combinations()) {
-    const services = tracelabServices(config);
-    assert.deepEqual(
-      services.map(([name]) => name).sort(),
-      Object.values(SERVICES)
-        .map((s) => s.serviceName)
-        .sort(),
-      `${label}: one container per pipeline service, named as the spec names them`,
-    );
-    for (const [name, service] of services) {
-      const command = commandOf(service);
-      const env = environmentOf(service);
-      // Values are checked too: --help parses the environment before it prints.
-      const help = await helpFor(command, env);
-      const accepted = envNamesInHelp(help);
-      assert.ok(accepted.size > 0, `tracelab ${command.join(' ')} --help lists no env names`);
-      for (const variable of Object.keys(env)) {
-        assert.ok(
-          accepted.has(variable) || OTEL_STANDARD.has(variable),
-          `${label}: ${name} sets ${variable}, which tracelab ${command[0]} does not read (it reads ${[...accepted].join(', ')})`,
-        );
-      }
-      const kind = command[1];
-      assert.equal(
-        SERVICES[kind as keyof typeof SERVICES]?.serviceName,
-        name,
-        `${label}: ${name} runs "${command.join(' ')}", another service's code`,
-      );
-    }
-  }
-});
-
-test('the API is published on the port it listens on, on every interface of the container', async () => {
-  for (const { label, config } of combinations()) {
-    const api = servicesOf(config)['api-service'];
-    assert.ok(api, `${label}: api-service`);
-    const env = environmentOf(api);
-    const help = await helpFor(commandOf(api), env);
-    const port = Number(env.TRACELAB_API_PORT ?? defaultInHelp(help, 'api-port'));
-    assert.ok(port > 0, `${label}: api-service listens on a fixed port`);
-    assert.equal(
-      env.TRACELAB_HOST,
-      '0.0.0.0',
-      `${label}: a published port reaches only a server bound to 0.0.0.0`,
-    );
-    const ports = (Array.isArray(api.ports) ? api.ports : []).map(parsePort);
-    assert.ok(ports.length > 0, `${label}: api-service publishes a port`);
-    for (const p of ports) {
-      assert.equal(
-        p.target,
-        port,
-        `${label}: api-service publishes ${p.target}, listens on ${port}`,
-      );
-      assert.ok(p.published !== undefined, `${label}: api-service's port has a fixed host port`);
-    }
   }
 });
 
@@ -469,74 +312,6 @@ test("the guide's consumer-lag command works inside the kafka container", () => 
   assert.match(readme, /docker compose up --build -d/);
   assert.match(readme, /npm install && npm start/);
 });
-
-/** Runs a compose `CMD` health check here, with node standing in for the container's node. */
-function runHealthcheck(service: Service, env: Record<string, string>): Promise<number | null> {
-  const testCmd = (service.healthcheck as { test: string[] }).test;
-  assert.equal(testCmd[0], 'CMD');
-  assert.equal(testCmd[1], 'node');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, testCmd.slice(2), {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: 'ignore',
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-test("the API's health check passes on a healthy API and fails otherwise", async (t) => {
-  const api = servicesOf(loadCompose(CORE))['api-service']!;
-  let status = 200;
-  const server = createServer((req, res) => {
-    res.statusCode = req.url === '/health' ? status : 404;
-    res.end('{}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  const port = String((server.address() as AddressInfo).port);
-  assert.equal(await runHealthcheck(api, { TRACELAB_API_PORT: port }), 0);
-  status = 503;
-  assert.equal(await runHealthcheck(api, { TRACELAB_API_PORT: port }), 1);
-  server.close();
-  assert.equal(await runHealthcheck(api, { TRACELAB_API_PORT: port }), 1);
-});
-
-test(
-  "a consumer's health check passes only while it holds a connection to its bus",
-  { skip: !existsSync('/proc/net/tcp') },
-  async (t) => {
-    const consumer = servicesOf(loadCompose(CORE))['processing-service']!;
-    const sockets: Socket[] = [];
-    const broker = createTcpServer((s) => sockets.push(s));
-    await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
-    t.after(() => {
-      for (const s of sockets) s.destroy();
-      broker.close();
-    });
-    const port = (broker.address() as AddressInfo).port;
-    const env = { TRACELAB_BUS: 'kafka', KAFKA_BROKERS: `127.0.0.1:${port}` };
-    assert.equal(await runHealthcheck(consumer, env), 1, 'no connection yet');
-    const client = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve) => client.once('connect', resolve));
-    assert.equal(await runHealthcheck(consumer, env), 0, 'connected');
-    assert.equal(
-      await runHealthcheck(consumer, {
-        TRACELAB_BUS: 'redis',
-        REDIS_URL: `redis://127.0.0.1:${port}`,
-      }),
-      0,
-      'same check on Redis Streams',
-    );
-    client.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(await runHealthcheck(consumer, env), 1, 'connection gone');
-  },
-);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;

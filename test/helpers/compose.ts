@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { runCli } from './cli.js';
 
 /** The repository root, seen from dist/test/helpers. */
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -219,3 +221,102 @@ export function execForm(args: string): string[] | undefined {
     return undefined;
   }
 }
+
+export const CORE = 'docker-compose.yml';
+/** Every `docker-compose.<extra>.yml` is checked layered on the core file. */
+export const EXTRAS = readdirSync(ROOT)
+  .filter((f) => /^docker-compose\..+\.ya?ml$/.test(f))
+  .sort();
+
+export interface Combination {
+  readonly label: string;
+  readonly config: ComposeFile;
+}
+
+export function combinations(): Combination[] {
+  const core = loadCompose(CORE);
+  return [
+    { label: CORE, config: core },
+    ...EXTRAS.map((extra) => ({
+      label: `${CORE} + ${extra}`,
+      config: mergeCompose(core, loadCompose(extra)) as ComposeFile,
+    })),
+  ];
+}
+
+export type Service = { [key: string]: Json };
+
+export function servicesOf(config: ComposeFile): Record<string, Service> {
+  const services = config.services;
+  assert.ok(isMap(services), 'a compose file needs services');
+  return services as Record<string, Service>;
+}
+
+/** tracelab's own containers: the ones built from this repository. */
+export function tracelabServices(config: ComposeFile): [string, Service][] {
+  return Object.entries(servicesOf(config)).filter(([, s]) => s.build !== undefined);
+}
+
+/** A scalar as text; '' for anything else. */
+export function textOf(v: Json | undefined): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+export function imageOf(service: Service | undefined): string {
+  return typeof service?.image === 'string' ? service.image : '';
+}
+
+/** The service (by name or hostname) that a host name on the compose network reaches. */
+export function serviceNamed(config: ComposeFile, host: string): [string, Service] | undefined {
+  return Object.entries(servicesOf(config)).find(
+    ([name, s]) => name === host || s.hostname === host,
+  );
+}
+
+export function commandOf(service: Service): string[] {
+  const command = service.command;
+  assert.ok(Array.isArray(command), 'command in exec form: a list');
+  return command.map(textOf);
+}
+
+const helpCache = new Map<string, Promise<string>>();
+/** `tracelab <command...> --help` with the container's environment: exit 0, or the test fails. */
+export function helpFor(command: readonly string[], env: Record<string, string>): Promise<string> {
+  const key = JSON.stringify([command, env]);
+  let help = helpCache.get(key);
+  if (!help) {
+    help = runCli([...command, '--help'], { env }).then((r) => {
+      assert.equal(r.code, 0, `tracelab ${command.join(' ')} --help exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    });
+    helpCache.set(key, help);
+  }
+  return help;
+}
+
+/** Standard OpenTelemetry SDK variables the Node SDK reads (exporter, batching, resource). */
+export const OTEL_STANDARD = new Set([
+  'OTEL_SDK_DISABLED',
+  'OTEL_LOG_LEVEL',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_PROPAGATORS',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_LINK_COUNT_LIMIT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+]);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { faultSchedule, parseScheduleSpec } from '../../src/supervisor/fault-schedule.js';
+import { applyFaultSettings, describeFaults, parseFaultSetting } from '../../src/faults/index.js';
+
+test('fault settings read as a user writes them', () => {
+  const cases: [string, unknown][] = [
+    ['processing.crash=0.05', { service: 'processing', kind: 'crash', value: 0.05 }],
+    ['notification.latency=2s', { service: 'notification', kind: 'latency', value: 2000 }],
+    ['notification.latency=250ms', { service: 'notification', kind: 'latency', value: 250 }],
+    ['analytics.error=0.1', { service: 'analytics', kind: 'error', value: 0.1 }],
+    ['processing.leak=1MB', { service: 'processing', kind: 'leak', value: 1024 ** 2 }],
+    ['api.duplicate=10', { service: 'api', kind: 'duplicate', value: 10 }],
+    ['processing.crash=off', { service: 'processing', kind: 'crash', value: 0 }],
+  ];
+  for (const [text, want] of cases) assert.deepEqual(parseFaultSetting(text), want, text);
+});
+
+test('a fault that cannot be read says what was expected', () => {
+  const cases: [string, RegExp][] = [
+    ['processing', /write <service>\.<kind>=<value>/],
+    ['billing.crash=0.1', /no service "billing"/],
+    ['processing.explode=1', /no fault "explode"/],
+    ['processing.crash=1.5', /crash takes a probability from 0 to 1/],
+    ['notification.latency=fast', /latency takes a duration/],
+    ['processing.leak=1XB', /leak takes a size/],
+    ['processing.duplicate=3', /use api\.duplicate/],
+    ['api.duplicate=2.5', /duplicate takes a whole number/],
+  ];
+  for (const [text, message] of cases) assert.throws(() => parseFaultSetting(text), message, text);
+});
+
+test('settings apply in order, off removes, and the set reads back as settings', () => {
+  const input = { processing: { crash: 0.05 } };
+  const set = applyFaultSettings(input, [
+    parseFaultSetting('notification.latency=2s'),
+    parseFaultSetting('processing.crash=off'),
+    parseFaultSetting('processing.leak=1MB'),
+  ]);
+  assert.deepEqual(set, { notification: { latency: 2000 }, processing: { leak: 1024 ** 2 } });
+  assert.deepEqual(input, { processing: { crash: 0.05 } }, 'input not mutated');
+  assert.deepEqual(describeFaults(set), ['processing.leak=1MB', 'notification.latency=2s']);
+});
+
+test('a game-day schedule is repeatable by seed and switches the last fault off', () => {
+  const a = faultSchedule(7, 30_000, 20);
+  assert.deepEqual(a, faultSchedule(7, 30_000, 20));
+  assert.notDeepEqual(a, faultSchedule(8, 30_000, 20));
+  assert.deepEqual(
+    a.map((s) => s.atMs),
+    Array.from({ length: 20 }, (_, i) => i * 30_000),
+  );
+  for (let i = 1; i < a.length; i++) {
+    const prev = a[i - 1]!.settings.at(-1)!;
+    const now = a[i]!.settings.at(-1)!;
+    const same = prev.service === now.service && prev.kind === now.kind;
+    // Exactly one fault in force after each step.
+    assert.equal(a[i]!.settings.length, same ? 1 : 2);
+    if (!same) assert.deepEqual(a[i]!.settings[0], { ...prev, value: 0 });
+  }
+  assert.deepEqual(parseScheduleSpec('seed=7,every=10s'), { seed: 7, everyMs: 10_000 });
+  assert.deepEqual(parseScheduleSpec('seed=3'), { seed: 3, everyMs: 30_000 });
+  assert.throws(() => parseScheduleSpec('every=10s'), /seed=<whole number>/);
+  assert.throws(() => parseScheduleSpec('seed=1,every=10ms'), /1s or more/);
+});
