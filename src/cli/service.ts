@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import { collectWhenIdle, createResourceMonitor } from '../monitor/index.js';
-import { tellReady, watchParent } from '../supervisor/parent-link.js';
+import { tellReady, watchParent } from '../supervisor/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
@@ -13,6 +13,7 @@ import { CliError } from './errors.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { serviceOptions } from './service-options.js';
+import { runService } from '../services/index.js';
 
 const replicaOption: OptionSpec = {
   name: 'replica',
@@ -81,7 +82,6 @@ export const command = defineCommand({
             },
             ...(monitor ? { resourceReadings: monitor } : {}),
           });
-    const { runService } = await import('../services/run-service.js');
     let running;
     let release = (): void => undefined;
     try {

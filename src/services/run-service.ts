@@ -60,15 +60,17 @@ const HANDLERS = {
   analytics: createAnalyticsHandler,
 } as const;
 
+export interface ServiceRunDeps {
+  tracer: Tracer;
+  logger: Logger;
+  monitor?: ResourceMonitor;
+  flush?: () => Promise<void>;
+}
+
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
 export async function runService(
   config: ServiceRunConfig,
-  deps: {
-    tracer: Tracer;
-    logger: Logger;
-    monitor?: ResourceMonitor;
-    flush?: () => Promise<void>;
-  },
+  deps: ServiceRunDeps,
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
   // Orders and workload keys live in Redis whichever bus carries the messages.
