@@ -169,17 +169,17 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
           sessionTimeout: options.sessionTimeoutMs ?? 10_000,
           heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
         });
-      const sub = await runConsumer(
+      const sub = await runConsumer({
         makeConsumer,
         brokers,
         topic,
-        name,
-        consumeOptions,
+        kafkaTopic: name,
+        options: consumeOptions,
         handler,
-        options.deliveryCounts,
+        counts: options.deliveryCounts,
         admin,
         log,
-      );
+      });
       const tracked: Subscription = {
         stop: async () => {
           subscriptions.delete(tracked);
@@ -216,17 +216,24 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
 /** How long consume() waits for its first assignment before it returns anyway. */
 const JOIN_WAIT_MS = 30_000;
 
-async function runConsumer(
-  makeConsumer: () => Consumer,
-  brokers: readonly string[],
-  topic: string,
-  kafkaTopic: string,
-  options: ConsumeOptions,
-  handler: MessageHandler,
-  counts: DeliveryCounts,
-  admin: Admin,
-  log: (line: string) => void,
-): Promise<Subscription> {
+/** What one subscription's consumer runs with. */
+interface ConsumerRun {
+  /** A fresh member of the group: the first, and one per restart after a crash. */
+  readonly makeConsumer: () => Consumer;
+  readonly brokers: readonly string[];
+  /** The pipeline's name for the topic, as handlers see it. */
+  readonly topic: string;
+  /** Kafka's name for it (with the prefix). */
+  readonly kafkaTopic: string;
+  readonly options: ConsumeOptions;
+  readonly handler: MessageHandler;
+  readonly counts: DeliveryCounts;
+  readonly admin: Admin;
+  readonly log: (line: string) => void;
+}
+
+async function runConsumer(run: ConsumerRun): Promise<Subscription> {
+  const { makeConsumer, brokers, topic, kafkaTopic, options, handler, counts, admin, log } = run;
   const inHand = new Set<Promise<void>>();
   let stopping = false;
   const stopped = new AbortController();
