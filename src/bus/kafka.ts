@@ -59,41 +59,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   const prefix = options.topicPrefix ?? '';
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
-  let connecting = true;
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'tracelab',
-    brokers,
-    connectionTimeout: 3000,
-    retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
-    // Warnings and errors only: nothing per message on the hot path.
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      if (!connecting) log(formatKafkaLog(entry));
-    },
-  });
-
-  const admin = kafka.admin();
-  let producer: Producer;
-  let hasController: boolean;
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    hasController = cluster.brokers.some((b) => b.nodeId === cluster.controller);
-    // Idempotence needs a controller (InitProducerId); the in-memory test broker has none.
-    producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: hasController,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-    });
-    await producer.connect();
-  } catch (err) {
-    await admin.disconnect().catch(() => {});
-    throw kafkaUnreachable(brokers, err);
-  } finally {
-    connecting = false;
-  }
+  const { kafka, admin, producer } = await connectKafka(options, brokers, log);
 
   // Health checks go through a client of their own that does not retry: a broker that is down
   // is reported at once, not after the backoff a publish rides out.
@@ -106,30 +72,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     logLevel: logLevel.NOTHING,
   }).admin();
 
-  const topicReady = new Map<string, Promise<void>>();
-  let autoCreateNoted = false;
-  const ensureTopic = (topic: string): Promise<void> => {
-    let ready = topicReady.get(topic);
-    if (!ready) {
-      ready = admin
-        .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
-        .then(
-          () => undefined,
-          (err: unknown) => {
-            if (!isMissingControllerError(err)) throw err;
-            if (!autoCreateNoted) {
-              autoCreateNoted = true;
-              log(
-                'kafka: the broker reports no reachable controller (the in-memory test broker?): topics are auto-created on first use with its default partitions',
-              );
-            }
-          },
-        );
-      ready.catch(() => topicReady.delete(topic));
-      topicReady.set(topic, ready);
-    }
-    return ready;
-  };
+  const ensureTopic = topicCreator(admin, partitions, log);
 
   const subscriptions = new Set<Subscription>();
 
@@ -213,6 +156,101 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   };
 }
 
+/**
+ * The client, its admin and an idempotent producer, connected (idempotence needs a
+ * controller, which the in-memory test broker has not).
+ */
+async function connectKafka(
+  options: KafkaBusOptions,
+  brokers: string[],
+  log: (line: string) => void,
+): Promise<{ kafka: Kafka; admin: Admin; producer: Producer }> {
+  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
+  let connecting = true;
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'tracelab',
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    // Warnings and errors only: nothing per message on the hot path.
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      if (!connecting) log(formatKafkaLog(entry));
+    },
+  });
+
+  const admin = kafka.admin();
+  let producer: Producer;
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const hasController = cluster.brokers.some((b) => b.nodeId === cluster.controller);
+    // Idempotence needs a controller (InitProducerId); the in-memory test broker has none.
+    producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: hasController,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
+    await producer.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw kafkaUnreachable(brokers, err);
+  } finally {
+    connecting = false;
+  }
+
+  return { kafka, admin, producer };
+}
+
+/**
+ * Creates each topic once, with `partitions`, before its first use; a broker without a
+ * controller (the in-memory test broker) auto-creates them instead, which is said once.
+ */
+function topicCreator(
+  admin: Admin,
+  partitions: number,
+  log: (line: string) => void,
+): (topic: string) => Promise<void> {
+  const topicReady = new Map<string, Promise<void>>();
+  let autoCreateNoted = false;
+  return (topic: string): Promise<void> => {
+    let ready = topicReady.get(topic);
+    if (!ready) {
+      ready = admin
+        .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            if (!isMissingControllerError(err)) throw err;
+            if (!autoCreateNoted) {
+              autoCreateNoted = true;
+              log(
+                'kafka: the broker reports no reachable controller (the in-memory test broker?): topics are auto-created on first use with its default partitions',
+              );
+            }
+          },
+        );
+      ready.catch(() => topicReady.delete(topic));
+      topicReady.set(topic, ready);
+    }
+    return ready;
+  };
+}
+
+/**
+ * A member killed between committing a message and forgetting its count left the count
+ * behind: once the group has settled, drop every count below the committed offsets.
+ */
+async function forgetCommittedCounts({ admin, options, kafkaTopic, counts }: ConsumerRun) {
+  const [offsets] = await admin.fetchOffsets({ groupId: options.group, topics: [kafkaTopic] });
+  const committed = new Map<number, bigint>();
+  for (const p of offsets?.partitions ?? []) {
+    if (/^\d+$/.test(p.offset)) committed.set(p.partition, BigInt(p.offset));
+  }
+  await counts.forgetCommitted(options.group, kafkaTopic, committed);
+}
+
 /** How long consume() waits for its first assignment before it returns anyway. */
 const JOIN_WAIT_MS = 30_000;
 
@@ -233,20 +271,11 @@ interface ConsumerRun {
 }
 
 async function runConsumer(run: ConsumerRun): Promise<Subscription> {
-  const { makeConsumer, brokers, topic, kafkaTopic, options, handler, counts, admin, log } = run;
+  const { makeConsumer, brokers, topic, kafkaTopic, options, handler, counts, log } = run;
   const inHand = new Set<Promise<void>>();
   let stopping = false;
   const stopped = new AbortController();
-  // A member killed between committing a message and forgetting its count left the count
-  // behind: once the group has settled, drop every count below the committed offsets.
-  const forgetCommitted = async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: options.group, topics: [kafkaTopic] });
-    const committed = new Map<number, bigint>();
-    for (const p of offsets?.partitions ?? []) {
-      if (/^\d+$/.test(p.offset)) committed.set(p.partition, BigInt(p.offset));
-    }
-    await counts.forgetCommitted(options.group, kafkaTopic, committed);
-  };
+  const forgetCommitted = () => forgetCommittedCounts(run);
   let forgetting = Promise.resolve();
   let consumer = makeConsumer();
 
@@ -333,6 +362,24 @@ async function runConsumer(run: ConsumerRun): Promise<Subscription> {
   }
   await start(consumer, true);
   // Return once partitions are assigned, so a caller's first publish is not raced by a join.
+  await waitForFirstJoin(firstJoin, run);
+  return {
+    stop: async () => {
+      stopping = true;
+      stopped.abort();
+      // The messages in hand finish and are committed before the consumer leaves the group.
+      await Promise.allSettled([...inHand]);
+      await consumer.disconnect();
+      await forgetting;
+    },
+  };
+}
+
+/** Waits for the first assignment, at most JOIN_WAIT_MS; past that, says so and returns. */
+async function waitForFirstJoin(
+  firstJoin: Promise<void>,
+  { options, kafkaTopic, log }: ConsumerRun,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const joinedInTime = await Promise.race([
     firstJoin.then(() => true),
@@ -344,16 +391,6 @@ async function runConsumer(run: ConsumerRun): Promise<Subscription> {
       `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
     );
   }
-  return {
-    stop: async () => {
-      stopping = true;
-      stopped.abort();
-      // The messages in hand finish and are committed before the consumer leaves the group.
-      await Promise.allSettled([...inHand]);
-      await consumer.disconnect();
-      await forgetting;
-    },
-  };
 }
 
 function toIncoming(
