@@ -60,41 +60,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   const prefix = options.topicPrefix ?? '';
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
-  let connecting = true;
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'tracelab',
-    brokers,
-    connectionTimeout: 3000,
-    retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
-    // Warnings and errors only: nothing per message on the hot path.
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      if (!connecting) log(formatKafkaLog(entry));
-    },
-  });
-
-  const admin = kafka.admin();
-  let producer: Producer;
-  let hasController: boolean;
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    hasController = cluster.brokers.some((b) => b.nodeId === cluster.controller);
-    // Idempotence needs a controller (InitProducerId); the in-memory test broker has none.
-    producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: hasController,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-    });
-    await producer.connect();
-  } catch (err) {
-    await admin.disconnect().catch(() => {});
-    throw kafkaUnreachable(brokers, err);
-  } finally {
-    connecting = false;
-  }
+  const { kafka, admin, producer } = await connectKafka(options, brokers, log);
 
   // Health checks go through a client of their own that does not retry: a broker that is down
   // is reported at once, not after the backoff a publish rides out.
@@ -107,30 +73,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     logLevel: logLevel.NOTHING,
   }).admin();
 
-  const topicReady = new Map<string, Promise<void>>();
-  let autoCreateNoted = false;
-  const ensureTopic = (topic: string): Promise<void> => {
-    let ready = topicReady.get(topic);
-    if (!ready) {
-      ready = admin
-        .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
-        .then(
-          () => undefined,
-          (err: unknown) => {
-            if (!isMissingControllerError(err)) throw err;
-            if (!autoCreateNoted) {
-              autoCreateNoted = true;
-              log(
-                'kafka: the broker reports no reachable controller (the in-memory test broker?): topics are auto-created on first use with its default partitions',
-              );
-            }
-          },
-        );
-      ready.catch(() => topicReady.delete(topic));
-      topicReady.set(topic, ready);
-    }
-    return ready;
-  };
+  const ensureTopic = topicCreator(admin, partitions, log);
 
   const subscriptions = new Set<Subscription>();
 
@@ -170,17 +113,17 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
           sessionTimeout: options.sessionTimeoutMs ?? 10_000,
           heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
         });
-      const sub = await runConsumer(
+      const sub = await runConsumer({
         makeConsumer,
         brokers,
         topic,
-        name,
-        consumeOptions,
+        kafkaTopic: name,
+        options: consumeOptions,
         handler,
-        options.deliveryCounts,
+        counts: options.deliveryCounts,
         admin,
         log,
-      );
+      });
       const tracked: Subscription = {
         stop: async () => {
           subscriptions.delete(tracked);
@@ -214,33 +157,126 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
   };
 }
 
+/**
+ * The client, its admin and an idempotent producer, connected (idempotence needs a
+ * controller, which the in-memory test broker has not).
+ */
+async function connectKafka(
+  options: KafkaBusOptions,
+  brokers: string[],
+  log: (line: string) => void,
+): Promise<{ kafka: Kafka; admin: Admin; producer: Producer }> {
+  // While connecting, a failure is reported once, as a BusError, not as kafkajs retry noise.
+  let connecting = true;
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'tracelab',
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: options.connectRetries ?? 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    // Warnings and errors only: nothing per message on the hot path.
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      if (!connecting) log(formatKafkaLog(entry));
+    },
+  });
+
+  const admin = kafka.admin();
+  let producer: Producer;
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const hasController = cluster.brokers.some((b) => b.nodeId === cluster.controller);
+    // Idempotence needs a controller (InitProducerId); the in-memory test broker has none.
+    producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: hasController,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
+    await producer.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw kafkaUnreachable(brokers, err);
+  } finally {
+    connecting = false;
+  }
+
+  return { kafka, admin, producer };
+}
+
+/**
+ * Creates each topic once, with `partitions`, before its first use; a broker without a
+ * controller (the in-memory test broker) auto-creates them instead, which is said once.
+ */
+function topicCreator(
+  admin: Admin,
+  partitions: number,
+  log: (line: string) => void,
+): (topic: string) => Promise<void> {
+  const topicReady = new Map<string, Promise<void>>();
+  let autoCreateNoted = false;
+  return (topic: string): Promise<void> => {
+    let ready = topicReady.get(topic);
+    if (!ready) {
+      ready = admin
+        .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            if (!isMissingControllerError(err)) throw err;
+            if (!autoCreateNoted) {
+              autoCreateNoted = true;
+              log(
+                'kafka: the broker reports no reachable controller (the in-memory test broker?): topics are auto-created on first use with its default partitions',
+              );
+            }
+          },
+        );
+      ready.catch(() => topicReady.delete(topic));
+      topicReady.set(topic, ready);
+    }
+    return ready;
+  };
+}
+
+/**
+ * A member killed between committing a message and forgetting its count left the count
+ * behind: once the group has settled, drop every count below the committed offsets.
+ */
+async function forgetCommittedCounts({ admin, options, kafkaTopic, counts }: ConsumerRun) {
+  const [offsets] = await admin.fetchOffsets({ groupId: options.group, topics: [kafkaTopic] });
+  const committed = new Map<number, bigint>();
+  for (const p of offsets?.partitions ?? []) {
+    if (/^\d+$/.test(p.offset)) committed.set(p.partition, BigInt(p.offset));
+  }
+  await counts.forgetCommitted(options.group, kafkaTopic, committed);
+}
+
 /** How long consume() waits for its first assignment before it returns anyway. */
 const JOIN_WAIT_MS = 30_000;
 
-async function runConsumer(
-  makeConsumer: () => Consumer,
-  brokers: readonly string[],
-  topic: string,
-  kafkaTopic: string,
-  options: ConsumeOptions,
-  handler: MessageHandler,
-  counts: DeliveryCounts,
-  admin: Admin,
-  log: (line: string) => void,
-): Promise<Subscription> {
+/** What one subscription's consumer runs with. */
+interface ConsumerRun {
+  /** A fresh member of the group: the first, and one per restart after a crash. */
+  readonly makeConsumer: () => Consumer;
+  readonly brokers: readonly string[];
+  /** The pipeline's name for the topic, as handlers see it. */
+  readonly topic: string;
+  /** Kafka's name for it (with the prefix). */
+  readonly kafkaTopic: string;
+  readonly options: ConsumeOptions;
+  readonly handler: MessageHandler;
+  readonly counts: DeliveryCounts;
+  readonly admin: Admin;
+  readonly log: (line: string) => void;
+}
+
+async function runConsumer(run: ConsumerRun): Promise<Subscription> {
+  const { makeConsumer, brokers, topic, kafkaTopic, options, handler, counts, log } = run;
   const inHand = new Set<Promise<void>>();
   let stopping = false;
   const stopped = new AbortController();
-  // A member killed between committing a message and forgetting its count left the count
-  // behind: once the group has settled, drop every count below the committed offsets.
-  const forgetCommitted = async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: options.group, topics: [kafkaTopic] });
-    const committed = new Map<number, bigint>();
-    for (const p of offsets?.partitions ?? []) {
-      if (/^\d+$/.test(p.offset)) committed.set(p.partition, BigInt(p.offset));
-    }
-    await counts.forgetCommitted(options.group, kafkaTopic, committed);
-  };
+  const forgetCommitted = () => forgetCommittedCounts(run);
   let forgetting = Promise.resolve();
   let consumer = makeConsumer();
 
@@ -327,11 +363,7 @@ async function runConsumer(
   }
   await start(consumer, true);
   // Return once partitions are assigned, so a caller's first publish is not raced by a join.
-  if (!(await finishedWithin(firstJoin, JOIN_WAIT_MS))) {
-    log(
-      `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
-    );
-  }
+  await waitForFirstJoin(firstJoin, run);
   return {
     stop: async () => {
       stopping = true;
@@ -342,6 +374,18 @@ async function runConsumer(
       await forgetting;
     },
   };
+}
+
+/** Waits for the first assignment, at most JOIN_WAIT_MS; past that, says so and returns. */
+async function waitForFirstJoin(
+  firstJoin: Promise<void>,
+  { options, kafkaTopic, log }: ConsumerRun,
+): Promise<void> {
+  if (!(await finishedWithin(firstJoin, JOIN_WAIT_MS))) {
+    log(
+      `kafka: group ${options.group} has not given ${options.consumer} partitions of ${kafkaTopic} after ${JOIN_WAIT_MS / 1000} s; it keeps trying and consumes once the broker assigns them`,
+    );
+  }
 }
 
 function toIncoming(

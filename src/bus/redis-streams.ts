@@ -163,7 +163,15 @@ export async function createRedisStreamsBus(options: RedisStreamsBusOptions): Pr
       const stream = prefix + topic;
       await createGroup(main, stream, consumeOptions.group);
       const conn = await duplicateConnection(main, url);
-      const reader = new StreamReader(main, conn, topic, stream, consumeOptions, handler, settings);
+      const reader = new StreamReader({
+        main,
+        conn,
+        topic,
+        stream,
+        options: consumeOptions,
+        handler,
+        settings,
+      });
       readers.add(reader);
       reader.start();
       return {
@@ -212,6 +220,20 @@ interface ReaderSettings {
   readonly readAheadMs: number;
 }
 
+interface ReaderParts {
+  /** The shared connection: group creation and acknowledgements. */
+  readonly main: Redis;
+  /** This reader's own connection, for its blocking reads. */
+  readonly conn: Redis;
+  /** The pipeline's name for the topic, as handlers see it. */
+  readonly topic: string;
+  /** The stream's key (with the prefix). */
+  readonly stream: string;
+  readonly options: ConsumeOptions;
+  readonly handler: MessageHandler;
+  readonly settings: ReaderSettings;
+}
+
 /**
  * One consumer in a group, reading on its own connection. At most `concurrency` entries in
  * hand, and a few more read ahead when its work is quick; an entry is acknowledged only after
@@ -239,15 +261,20 @@ class StreamReader {
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
 
-  constructor(
-    private readonly main: Redis,
-    private readonly conn: Redis,
-    private readonly topic: string,
-    private readonly stream: string,
-    options: ConsumeOptions,
-    private readonly handler: MessageHandler,
-    private readonly settings: ReaderSettings,
-  ) {
+  private readonly main: Redis;
+  private readonly conn: Redis;
+  private readonly topic: string;
+  private readonly stream: string;
+  private readonly handler: MessageHandler;
+  private readonly settings: ReaderSettings;
+
+  constructor({ main, conn, topic, stream, options, handler, settings }: ReaderParts) {
+    this.main = main;
+    this.conn = conn;
+    this.topic = topic;
+    this.stream = stream;
+    this.handler = handler;
+    this.settings = settings;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.group = options.group;
     this.consumer = options.consumer;

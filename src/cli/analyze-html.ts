@@ -181,33 +181,7 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
     );
   }
 
-  if (opts.comparison) {
-    const c = opts.comparison;
-    parts.push(
-      `<h2>Compared with ${esc(opts.baseName ?? 'the base')}</h2><p class="headline">${prose(c.headline.text)}</p>`,
-    );
-    if (c.pathChanges.length) {
-      parts.push(
-        `<h3>Critical path (mean time a trace spent there), largest change first</h3>${table(pathChangesTable(c))}`,
-      );
-    }
-    const hopBars: Bar[] = c.hops.flatMap((h) => [
-      {
-        label: `${h.topic} before`,
-        value: h.baseMeanUs ?? 0,
-        text: formatDuration(h.baseMeanUs ?? 0),
-        colour: '#bab0ac',
-      },
-      {
-        label: `${h.topic} now`,
-        value: h.nextMeanUs ?? 0,
-        text: `${formatDuration(h.nextMeanUs ?? 0)}, ${formatChange(h.baseMeanUs ?? 0, h.nextMeanUs ?? 0)}`,
-        colour: h.verdict === 'faster' ? '#59a14f' : h.verdict === 'slower' ? '#e15759' : '#4e79a7',
-      },
-    ]);
-    parts.push(`<h3>Mean queue wait</h3>${barChart(hopBars)}`);
-    parts.push(table(stageChangesTable(c)));
-  }
+  if (opts.comparison) parts.push(...comparisonParts(opts.comparison, opts.baseName));
 
   if (report.consumers.length) {
     const bars: Bar[] = report.consumers.map((c) => {
@@ -239,6 +213,82 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
     }
   }
 
+  parts.push(...criticalPathParts(report, services));
+
+  parts.push(
+    `<h2>Stages</h2>` +
+      barChart(
+        [...report.stages]
+          .sort((a, b) => b.duration.p50Us - a.duration.p50Us)
+          .slice(0, 15)
+          .map((s) => ({
+            label: `${s.service} ${s.operation}`,
+            value: s.duration.p50Us,
+            whisker: s.duration.p99Us,
+            text: `p50 ${formatDuration(s.duration.p50Us)}, p99 ${formatDuration(s.duration.p99Us)}`,
+            colour: colourOf(s.service, services),
+          })),
+      ) +
+      table(stagesTable(report)),
+  );
+
+  parts.push(...resourcesParts(report));
+
+  const p = report.propagation;
+  parts.push(
+    `<h2>Propagation</h2><p>${p.orderTraces} order traces; ${p.splitOrders.length} orders split over several traces; ${p.orphanSpans} orphan spans; ${p.missingServices.length} traces missing a service (expected: ${esc(p.expectedServices.join(', '))}).</p>` +
+      (p.splitOrders.length
+        ? table({
+            head: ['ORDER', 'TRACES'],
+            rows: p.splitOrders.slice(0, 50).map((o) => [o.orderId, o.traceIDs.join(', ')]),
+            numeric: [1, 0],
+          })
+        : ''),
+  );
+  if (report.warnings.total) {
+    parts.push(
+      `<h2>Warnings (${report.warnings.total})</h2><ul>${report.warnings.samples
+        .map((w) => `<li><code>${esc(w.code)}</code> ${esc(w.message)}</li>`)
+        .join('')}</ul>`,
+    );
+  }
+
+  return page(opts.title, parts);
+}
+
+/** `--compare` or `--baseline-since`: what changed against the base. */
+function comparisonParts(c: ReportComparison, baseName: string | undefined): string[] {
+  const parts: string[] = [];
+  parts.push(
+    `<h2>Compared with ${esc(baseName ?? 'the base')}</h2><p class="headline">${prose(c.headline.text)}</p>`,
+  );
+  if (c.pathChanges.length) {
+    parts.push(
+      `<h3>Critical path (mean time a trace spent there), largest change first</h3>${table(pathChangesTable(c))}`,
+    );
+  }
+  const hopBars: Bar[] = c.hops.flatMap((h) => [
+    {
+      label: `${h.topic} before`,
+      value: h.baseMeanUs ?? 0,
+      text: formatDuration(h.baseMeanUs ?? 0),
+      colour: '#bab0ac',
+    },
+    {
+      label: `${h.topic} now`,
+      value: h.nextMeanUs ?? 0,
+      text: `${formatDuration(h.nextMeanUs ?? 0)}, ${formatChange(h.baseMeanUs ?? 0, h.nextMeanUs ?? 0)}`,
+      colour: h.verdict === 'faster' ? '#59a14f' : h.verdict === 'slower' ? '#e15759' : '#4e79a7',
+    },
+  ]);
+  parts.push(`<h3>Mean queue wait</h3>${barChart(hopBars)}`);
+  parts.push(table(stageChangesTable(c)));
+  return parts;
+}
+
+/** Where the orders' time went: the critical path's stages, and the slowest trace's path. */
+function criticalPathParts(report: AnalysisReport, services: readonly string[]): string[] {
+  const parts: string[] = [];
   const cp = report.criticalPath;
   if (cp.byStage.length) {
     parts.push(
@@ -266,24 +316,12 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
       );
     }
   }
+  return parts;
+}
 
-  parts.push(
-    `<h2>Stages</h2>` +
-      barChart(
-        [...report.stages]
-          .sort((a, b) => b.duration.p50Us - a.duration.p50Us)
-          .slice(0, 15)
-          .map((s) => ({
-            label: `${s.service} ${s.operation}`,
-            value: s.duration.p50Us,
-            whisker: s.duration.p99Us,
-            text: `p50 ${formatDuration(s.duration.p50Us)}, p99 ${formatDuration(s.duration.p99Us)}`,
-            colour: colourOf(s.service, services),
-          })),
-      ) +
-      table(stagesTable(report)),
-  );
-
+/** CPU and duration by workload operation and by intensity. */
+function resourcesParts(report: AnalysisReport): string[] {
+  const parts: string[] = [];
   const res = report.resources;
   if (res.byOperation.length) {
     parts.push(
@@ -314,29 +352,14 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
         table(resourcesTable(res.byIntensity, 'INTENSITY')),
     );
   }
+  return parts;
+}
 
-  const p = report.propagation;
-  parts.push(
-    `<h2>Propagation</h2><p>${p.orderTraces} order traces; ${p.splitOrders.length} orders split over several traces; ${p.orphanSpans} orphan spans; ${p.missingServices.length} traces missing a service (expected: ${esc(p.expectedServices.join(', '))}).</p>` +
-      (p.splitOrders.length
-        ? table({
-            head: ['ORDER', 'TRACES'],
-            rows: p.splitOrders.slice(0, 50).map((o) => [o.orderId, o.traceIDs.join(', ')]),
-            numeric: [1, 0],
-          })
-        : ''),
-  );
-  if (report.warnings.total) {
-    parts.push(
-      `<h2>Warnings (${report.warnings.total})</h2><ul>${report.warnings.samples
-        .map((w) => `<li><code>${esc(w.code)}</code> ${esc(w.message)}</li>`)
-        .join('')}</ul>`,
-    );
-  }
-
+/** The report's parts in one page, its style inline: a file that opens anywhere. */
+function page(title: string, parts: readonly string[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(opts.title)}</title>
+<title>${esc(title)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:24px auto;padding:0 16px;color:#222}
 h1{font-size:20px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}h3{font-size:15px}

@@ -53,33 +53,7 @@ export function formatReport(report: AnalysisReport): string {
     out.push(
       section('Queue wait per hop (consumer start − producer end)', text(hopsTable(report))),
     );
-    const queued = (h: (typeof report.hops)[number]) =>
-      h.growth.growing ||
-      report.consumers.some(
-        (c) => c.service === h.toService && c.topic === h.topic && c.verdict === 'saturated',
-      );
-    for (const h of report.hops.filter(queued)) {
-      const pts = h.byArrival;
-      const step = Math.max(1, Math.ceil(pts.length / ARRIVAL_ROWS));
-      const shown = pts.filter((_, i) => i % step === 0 || i === pts.length - 1);
-      out.push(
-        section(
-          `Wait in ${h.topic} by arrival order${h.orderedBy === 'bus' ? (h.partitions > 1 ? ' (per partition, by offset)' : ' (by stream entry id)') : ' (by publish time: the spans carry no bus position)'}`,
-          formatTable(
-            h.partitions > 1
-              ? ['PARTITION', 'ARRIVAL', 'WAIT', 'TRACE']
-              : ['ARRIVAL', 'WAIT', 'TRACE'],
-            shown.map((p) => [
-              ...(h.partitions > 1 ? [p.partition ?? ''] : []),
-              String(p.rank),
-              formatDuration(p.waitUs),
-              p.traceID,
-            ]),
-            h.partitions > 1 ? columns(1, 2) : columns(0, 1),
-          ),
-        ),
-      );
-    }
+    out.push(...waitByArrivalSections(report));
   }
   out.push(section('Stages (duration)', text(stagesTable(report))));
   const cp = report.criticalPath;
@@ -132,6 +106,39 @@ export function formatReport(report: AnalysisReport): string {
     );
   }
   return out.join('');
+}
+
+/** The wait in each hop that queued (growing, or into a saturated consumer), by arrival order. */
+function waitByArrivalSections(report: AnalysisReport): string[] {
+  const sections: string[] = [];
+  const queued = (h: (typeof report.hops)[number]) =>
+    h.growth.growing ||
+    report.consumers.some(
+      (c) => c.service === h.toService && c.topic === h.topic && c.verdict === 'saturated',
+    );
+  for (const h of report.hops.filter(queued)) {
+    const pts = h.byArrival;
+    const step = Math.max(1, Math.ceil(pts.length / ARRIVAL_ROWS));
+    const shown = pts.filter((_, i) => i % step === 0 || i === pts.length - 1);
+    sections.push(
+      section(
+        `Wait in ${h.topic} by arrival order${h.orderedBy === 'bus' ? (h.partitions > 1 ? ' (per partition, by offset)' : ' (by stream entry id)') : ' (by publish time: the spans carry no bus position)'}`,
+        formatTable(
+          h.partitions > 1
+            ? ['PARTITION', 'ARRIVAL', 'WAIT', 'TRACE']
+            : ['ARRIVAL', 'WAIT', 'TRACE'],
+          shown.map((p) => [
+            ...(h.partitions > 1 ? [p.partition ?? ''] : []),
+            String(p.rank),
+            formatDuration(p.waitUs),
+            p.traceID,
+          ]),
+          h.partitions > 1 ? columns(1, 2) : columns(0, 1),
+        ),
+      ),
+    );
+  }
+  return sections;
 }
 
 /** `analyze --compare`: what got faster or slower against the base. */

@@ -83,19 +83,21 @@ function durationOption(values: OptionValues, name: string): number | undefined 
   return us;
 }
 
+/** Traces to read: from `startUs` to `endUs`, of one service or all, at most `limit` each. */
 interface Window {
   readonly startUs: number;
   readonly endUs: number;
+  readonly service: string | undefined;
+  readonly limit: number;
 }
 
 /** Every trace in the window that touches `service` (or any service), each once. */
 async function readWindow(
   source: TraceSource,
   window: Window,
-  service: string | undefined,
-  limit: number,
   note: (line: string) => void,
 ): Promise<JaegerTrace[]> {
+  const { service, limit } = window;
   const services = service ? [service] : await source.services();
   const byId = new Map<string, JaegerTrace>();
   for (const s of services) {
@@ -124,10 +126,9 @@ async function readWindow(
 async function analyseWindow(
   url: string,
   window: Window,
-  service: string | undefined,
-  limit: number,
   note: (line: string) => void,
 ): Promise<{ report: AnalysisReport; traces: number }> {
+  const { service, limit } = window;
   const options: AnalyzeOptions = service ? { service } : {};
   const stored = await fetchStoredAnalysis(url, {
     ...(service ? { service } : {}),
@@ -141,7 +142,7 @@ async function analyseWindow(
     }
     return { report: checkReport(stored.report, url), traces: stored.traces };
   }
-  const traces = await readWindow(httpTraceSource(url), window, service, limit, note);
+  const traces = await readWindow(httpTraceSource(url), window, note);
   return { report: analyzeTraces(traces, options), traces: traces.length };
 }
 
@@ -274,9 +275,7 @@ export const command = defineCommand({
       progress(`analysing the traces of the last ${opt.str(values, 'since')} at ${url} …`);
       const window = await analyseWindow(
         url,
-        { startUs: nowUs - sinceUs, endUs: nowUs - untilUs },
-        service,
-        limit,
+        { startUs: nowUs - sinceUs, endUs: nowUs - untilUs, service, limit },
         note,
       );
       report = window.report;
@@ -298,35 +297,49 @@ export const command = defineCommand({
       }
       const base = await analyseWindow(
         url,
-        { startUs: nowUs - baselineSinceUs, endUs: nowUs - endAgo },
-        service,
-        limit,
+        { startUs: nowUs - baselineSinceUs, endUs: nowUs - endAgo, service, limit },
         note,
       );
       comparison = compareReports(base.report, report);
       baseName = `the window from ${opt.str(values, 'baseline-since')} to ${opt.maybeStr(values, 'baseline-until') ?? opt.str(values, 'since')} ago (${base.traces} traces)`;
     }
 
-    if (html) {
-      try {
-        writeFileSync(
-          html,
-          renderHtmlReport(report, { title: `tracelab analyze: ${what}`, comparison, baseName }),
-        );
-      } catch (err) {
-        throw new CliError(
-          `--html ${html}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-        );
-      }
-      progress(`wrote ${html}`);
-    }
-    if (json) {
-      const out = comparison ? { report, comparison } : report;
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    } else {
-      process.stdout.write(formatReport(report));
-      if (comparison) process.stdout.write(formatComparison(comparison, baseName));
-    }
+    writeReport(report, { html, json, what, comparison, baseName, progress });
     return 0;
   },
 });
+
+/** The report as asked: an HTML file with --html, then JSON or text on stdout. */
+function writeReport(
+  report: AnalysisReport,
+  out: {
+    html: string | undefined;
+    json: boolean;
+    what: string;
+    comparison: ReportComparison | undefined;
+    baseName: string;
+    progress: (line: string) => void;
+  },
+): void {
+  const { html, json, what, comparison, baseName, progress } = out;
+  if (html) {
+    try {
+      writeFileSync(
+        html,
+        renderHtmlReport(report, { title: `tracelab analyze: ${what}`, comparison, baseName }),
+      );
+    } catch (err) {
+      throw new CliError(
+        `--html ${html}: cannot write it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+    progress(`wrote ${html}`);
+  }
+  if (json) {
+    const out = comparison ? { report, comparison } : report;
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatReport(report));
+    if (comparison) process.stdout.write(formatComparison(comparison, baseName));
+  }
+}

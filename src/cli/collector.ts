@@ -7,7 +7,7 @@ import { analyzeTraces } from '../analysis/index.js';
 import { COLLECTOR_DEFAULTS, startCollector, storedTraceReader } from '../collector/index.js';
 import type { LagSource, RunningCollector } from '../collector/index.js';
 import { collectWhenIdle } from '../monitor/index.js';
-import { tellReady, watchParent } from '../supervisor/parent-link.js';
+import { tellReady, watchParent } from '../supervisor/index.js';
 
 const options: OptionSpec[] = [
   {

@@ -1,7 +1,7 @@
 import { busConfigFrom, busOptions, connectRedis, createBus } from '../bus/index.js';
 import { TOPICS } from '../model/index.js';
 import { DEFAULT_KEY_PREFIX } from '../bus/index.js';
-import { deadLetterCounts, replayDeadLetters } from '../services/dlq.js';
+import { deadLetterCounts, replayDeadLetters } from '../services/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';

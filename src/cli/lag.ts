@@ -3,7 +3,7 @@ import { BUS_ERRORS, BusError, busConfigFrom, busOptions, createBus } from '../b
 import type { Bus, LagEntry } from '../bus/index.js';
 import { formatMs } from '../load/index.js';
 import { SERVICES, TOPICS } from '../model/index.js';
-import { deadLetterCounts } from '../services/dlq.js';
+import { deadLetterCounts } from '../services/index.js';
 import { defineCommand } from './command.js';
 import { opt } from '../config/index.js';
 

@@ -187,7 +187,7 @@ export const command = defineCommand({
         completion = { completions, settleMs, waitedMs: Date.now() - started };
       }
 
-      const report = buildReport(url, plan, intensity, run, completion);
+      const report = buildReport({ url, plan, intensity, run, completion });
       if (out) {
         await writeFile(
           out,

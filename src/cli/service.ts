@@ -1,7 +1,9 @@
 import { trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import { collectWhenIdle, createResourceMonitor } from '../monitor/index.js';
-import { tellReady, watchParent } from '../supervisor/parent-link.js';
+import type { ResourceMonitor } from '../monitor/index.js';
+import { tellReady, watchParent } from '../supervisor/index.js';
 import { createLogger, startTelemetry } from '../telemetry/index.js';
 import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
@@ -12,8 +14,9 @@ import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { opt } from '../config/index.js';
-import type { OptionSpec } from '../config/index.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
 import { serviceOptions } from './service-options.js';
+import { runService } from '../services/index.js';
 
 const replicaOption: OptionSpec = {
   name: 'replica',
@@ -61,31 +64,13 @@ export const command = defineCommand({
           sampler: workload.mode === 'none' ? 'main' : 'thread',
         })
       : undefined;
-    // Telemetry first: http is instrumented when it is first required.
-    // With --tracing off no SDK is loaded: the API's no-op tracer makes spans that record
-    // nothing, so the same code runs without tracing's cost.
-    const telemetry =
-      opt.str(values, 'tracing') === 'off'
-        ? {
-            tracer: trace.getTracer('tracelab'),
-            flush: () => Promise.resolve(),
-            shutdown: () => Promise.resolve(),
-          }
-        : await startTelemetry({
-            serviceName: def.serviceName,
-            instanceId: `${def.serviceName}-${replica}`,
-            otlpEndpoint: opt.str(values, 'otlp-endpoint'),
-            warn: (line) => logger.warn(line),
-            export: {
-              attemptTimeoutMs: opt.num(values, 'export-timeout-ms'),
-              retryBudgetMs: opt.num(values, 'export-retry-ms'),
-              droppedReportMs: opt.num(values, 'dropped-spans-log-ms'),
-            },
-            ...(monitor ? { resourceReadings: monitor } : {}),
-          });
-    const { runService } = await import('../services/run-service.js');
+    const telemetry = await startServiceTelemetry(values, {
+      serviceName: def.serviceName,
+      replica,
+      warn: (line) => logger.warn(line),
+      ...(monitor ? { monitor } : {}),
+    });
     let running;
-    let release = (): void => undefined;
     try {
       running = await runService(
         {
@@ -116,34 +101,20 @@ export const command = defineCommand({
     tellReady(running.urls);
     const stopCollecting = collectWhenIdle();
 
-    const code = await new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info(`${why}: finishing the work in hand`);
-        void running
-          .stop()
-          .then(() => telemetry.shutdown())
-          .then(() => monitor?.close())
-          .then(
-            () => resolve(0),
-            (err: unknown) => {
-              logger.error('shutdown failed', { error: err });
-              resolve(1);
-            },
-          );
-      };
-      const onSignal = (signal: string) => {
-        // A second signal means "now": skip the graceful part.
-        if (stopping) process.exit(130);
-        stop(signal);
-      };
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      process.on('SIGINT', () => onSignal('SIGINT'));
-      release = watchParent(() => stop('tracelab up is gone'));
+    const code = await untilStopped((why) => {
+      logger.info(`${why}: finishing the work in hand`);
+      return running
+        .stop()
+        .then(() => telemetry.shutdown())
+        .then(() => monitor?.close())
+        .then(
+          () => 0,
+          (err: unknown) => {
+            logger.error('shutdown failed', { error: err });
+            return 1;
+          },
+        );
     });
-    release();
     stopCollecting();
     // Work cut short at the grace period may still hold timers (a handler mid-sleep): it is
     // left pending, so nothing is lost by not waiting for it.
@@ -151,3 +122,69 @@ export const command = defineCommand({
     return code;
   },
 });
+
+interface ServiceTelemetry {
+  readonly tracer: Tracer;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Telemetry first: http is instrumented when it is first required. With --tracing off no SDK
+ * is loaded: the API's no-op tracer makes spans that record nothing, so the same code runs
+ * without tracing's cost.
+ */
+async function startServiceTelemetry(
+  values: OptionValues,
+  service: {
+    serviceName: string;
+    replica: string;
+    warn: (line: string) => void;
+    monitor?: ResourceMonitor;
+  },
+): Promise<ServiceTelemetry> {
+  if (opt.str(values, 'tracing') === 'off') {
+    return {
+      tracer: trace.getTracer('tracelab'),
+      flush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+  }
+  return startTelemetry({
+    serviceName: service.serviceName,
+    instanceId: `${service.serviceName}-${service.replica}`,
+    otlpEndpoint: opt.str(values, 'otlp-endpoint'),
+    warn: service.warn,
+    export: {
+      attemptTimeoutMs: opt.num(values, 'export-timeout-ms'),
+      retryBudgetMs: opt.num(values, 'export-retry-ms'),
+      droppedReportMs: opt.num(values, 'dropped-spans-log-ms'),
+    },
+    ...(service.monitor ? { resourceReadings: service.monitor } : {}),
+  });
+}
+
+/**
+ * Waits for SIGTERM, SIGINT or `tracelab up` gone, then stops gracefully once with `stop`,
+ * resolving with its exit code; a second signal means "now": skip the graceful part.
+ */
+async function untilStopped(stop: (why: string) => Promise<number>): Promise<number> {
+  let release = (): void => undefined;
+  const code = await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stopOnce = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      void stop(why).then(resolve);
+    };
+    const onSignal = (signal: string) => {
+      if (stopping) process.exit(130);
+      stopOnce(signal);
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    release = watchParent(() => stopOnce('tracelab up is gone'));
+  });
+  release();
+  return code;
+}

@@ -73,18 +73,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
   const plan = plannedSendTimesMs(options.plan);
   const connections = options.connections ?? defaultConnections(options.plan);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const base = new URL(options.url);
-  const pool = new Pool(base.origin, {
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  const path = `${base.pathname.replace(/\/$/, '')}/order${
-    options.order.intensity ? `?intensity=${options.order.intensity}` : ''
-  }`;
-  const body = JSON.stringify({ item: options.order.item, quantity: options.order.quantity });
+  const { pool, path, body } = orderTarget(options, connections, timeoutMs);
   const latency = new LatencyRecorder();
   const sendLag = new LatencyRecorder();
   const outcomes: RequestOutcome[] = [];
@@ -174,6 +163,23 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRun> {
     connections,
     aborted: Boolean(options.signal?.aborted),
   };
+}
+
+/** Where the orders go: a pool of `connections` to the API, the path and the one body. */
+function orderTarget(options: LoadRunOptions, connections: number, timeoutMs: number) {
+  const base = new URL(options.url);
+  const pool = new Pool(base.origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const path = `${base.pathname.replace(/\/$/, '')}/order${
+    options.order.intensity ? `?intensity=${options.order.intensity}` : ''
+  }`;
+  const body = JSON.stringify({ item: options.order.item, quantity: options.order.quantity });
+  return { pool, path, body };
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

@@ -47,13 +47,16 @@ export interface CompletionResult {
   readonly waitedMs: number;
 }
 
-export function buildReport(
-  url: string,
-  plan: LoadPlan,
-  intensity: string | undefined,
-  run: LoadRun,
-  completion: CompletionResult | undefined,
-): LoadReport {
+/** What a load run report is made of: where it went, what was planned, what came back. */
+export interface ReportInput {
+  readonly url: string;
+  readonly plan: LoadPlan;
+  readonly intensity: string | undefined;
+  readonly run: LoadRun;
+  readonly completion: CompletionResult | undefined;
+}
+
+export function buildReport({ url, plan, intensity, run, completion }: ReportInput): LoadReport {
   const o = run.outcomes;
   const accepted = o.filter((x) => x.orderId !== undefined);
   const errors: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { Redis } from 'ioredis';
 import {
   connectionDown,
   connectRedis,
@@ -7,20 +8,21 @@ import {
   nowUnreachable,
   withTracing,
 } from '../bus/index.js';
-import type { BusConfig } from '../bus/index.js';
+import type { Bus, BusConfig } from '../bus/index.js';
 import { DEFAULT_REDIS_URL } from '../config/index.js';
 import { finishedWithin, withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { createFaultInjector } from '../faults/index.js';
-import type { FaultSet } from '../faults/index.js';
+import type { FaultInjector, FaultSet } from '../faults/index.js';
 import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
+import type { OrderStore } from '../store/index.js';
 import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
 import { createWorkload } from '../workload/index.js';
-import type { WorkloadSettings } from '../workload/index.js';
+import type { Workload, WorkloadSettings } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
@@ -63,17 +65,41 @@ const HANDLERS = {
   analytics: createAnalyticsHandler,
 } as const;
 
+export interface ServiceRunDeps {
+  tracer: Tracer;
+  logger: Logger;
+  monitor?: ResourceMonitor;
+  flush?: () => Promise<void>;
+}
+
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
 export async function runService(
   config: ServiceRunConfig,
-  deps: {
-    tracer: Tracer;
-    logger: Logger;
-    monitor?: ResourceMonitor;
-    flush?: () => Promise<void>;
-  },
+  deps: ServiceRunDeps,
 ): Promise<RunningService> {
-  const def = SERVICES[config.kind];
+  const adapters = await connectAdapters(config, deps);
+  const { kind } = config;
+  return kind === 'api'
+    ? startApi(config, deps, adapters)
+    : startConsumer({ ...config, kind }, deps, adapters);
+}
+
+/** What every service works with, connected. */
+interface Adapters {
+  /** The workload's own connection, also the one /health pings. */
+  readonly redis: Redis;
+  /** The auto-pipelined connection the store and the Redis bus share. */
+  readonly shared: Redis;
+  readonly bus: Bus;
+  readonly store: OrderStore;
+  readonly workload: Workload;
+  readonly faults: FaultInjector;
+  /** An injected crash: the spans so far are sent, then the process dies as if killed. */
+  readonly crash: () => Promise<never>;
+  readonly closeAll: () => Promise<void>;
+}
+
+async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): Promise<Adapters> {
   // Orders and workload keys live in Redis whichever bus carries the messages.
   const redisUrl = config.bus.redisUrl ?? DEFAULT_REDIS_URL;
   const redis = await connectRedis(redisUrl);
@@ -98,71 +124,92 @@ export async function runService(
     base: config.faults,
     state: redisFaultState(redis, keyPrefix),
   });
-  // An injected crash: the spans so far are sent, then the process dies as if killed.
-  const crash = async (): Promise<never> => {
-    deps.logger.error('injected crash: the process dies now, as if killed');
-    await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
-    process.kill(process.pid, 'SIGKILL');
-    return new Promise<never>(() => undefined);
+  return {
+    redis,
+    shared,
+    bus,
+    store,
+    workload,
+    faults,
+    crash: async (): Promise<never> => {
+      deps.logger.error('injected crash: the process dies now, as if killed');
+      await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
+      process.kill(process.pid, 'SIGKILL');
+      return new Promise<never>(() => undefined);
+    },
+    closeAll: async () => {
+      faults.close();
+      await workload.close();
+      await bus.close();
+      redis.disconnect();
+      shared.disconnect();
+    },
   };
-  const closeAll = async () => {
-    faults.close();
-    await workload.close();
-    await bus.close();
-    redis.disconnect();
-    shared.disconnect();
-  };
+}
 
-  if (config.kind === 'api') {
-    // Loaded only here: fastify and its plugins are memory a consumer service never uses.
-    const { buildApiApp } = await import('./api/index.js');
-    const app = buildApiApp({
-      bus,
-      store,
-      workload,
-      tracer: deps.tracer,
-      logger: deps.logger,
-      faults,
-      crash,
-      ping: async () => {
-        // A connection that is down says so at once; only a ready one is asked.
-        const down = connectionDown(redis) ?? connectionDown(shared);
-        if (down) throw new Error(`Redis is unreachable (${down})`);
-        // A connection that notices between the check above and the ping fails the ping.
-        const answered = redis.ping().catch((err: unknown) => {
-          throw nowUnreachable('Redis', err);
-        });
-        // A connection that has not noticed yet is just as down to a caller who waits.
-        await withTimeout(
-          answered,
-          PING_TIMEOUT_MS,
-          () => new Error(`Redis is unreachable (no answer within ${PING_TIMEOUT_MS} ms)`),
-        );
-        // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
-        // publishes) is an API that is down.
-        await bus.ping();
-      },
-    });
-    let address: string;
-    try {
-      address = await app.listen({ host: config.host, port: config.apiPort });
-    } catch (err) {
-      await closeAll();
-      throw new ServiceError(
-        'SVC_ERR_LISTEN',
-        `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
+async function startApi(
+  config: ServiceRunConfig,
+  deps: ServiceRunDeps,
+  adapters: Adapters,
+): Promise<RunningService> {
+  const def = SERVICES[config.kind];
+  const { redis, shared, bus, store, workload, faults, crash, closeAll } = adapters;
+  // Loaded only here: fastify and its plugins are memory a consumer service never uses.
+  const { buildApiApp } = await import('./api/index.js');
+  const app = buildApiApp({
+    bus,
+    store,
+    workload,
+    tracer: deps.tracer,
+    logger: deps.logger,
+    faults,
+    crash,
+    ping: async () => {
+      // A connection that is down says so at once; only a ready one is asked.
+      const down = connectionDown(redis) ?? connectionDown(shared);
+      if (down) throw new Error(`Redis is unreachable (${down})`);
+      // A connection that notices between the check above and the ping fails the ping.
+      const answered = redis.ping().catch((err: unknown) => {
+        throw nowUnreachable('Redis', err);
+      });
+      // A connection that has not noticed yet is just as down to a caller who waits.
+      await withTimeout(
+        answered,
+        PING_TIMEOUT_MS,
+        () => new Error(`Redis is unreachable (no answer within ${PING_TIMEOUT_MS} ms)`),
       );
-    }
-    return {
-      ready: `${def.serviceName}: listening on ${address}`,
-      urls: { api: address },
-      async stop() {
-        await app.close();
-        await closeAll();
-      },
-    };
+      // Orders go out on the bus: a bus that is down (a Kafka broker, the connection that
+      // publishes) is an API that is down.
+      await bus.ping();
+    },
+  });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.apiPort });
+  } catch (err) {
+    await closeAll();
+    throw new ServiceError(
+      'SVC_ERR_LISTEN',
+      `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
+    );
   }
+  return {
+    ready: `${def.serviceName}: listening on ${address}`,
+    urls: { api: address },
+    async stop() {
+      await app.close();
+      await closeAll();
+    },
+  };
+}
 
+async function startConsumer(
+  config: ServiceRunConfig & { readonly kind: keyof typeof HANDLERS },
+  deps: ServiceRunDeps,
+  adapters: Adapters,
+): Promise<RunningService> {
+  const def = SERVICES[config.kind];
+  const { redis, shared, bus, store, workload, faults, crash, closeAll } = adapters;
   const consumer = `${def.serviceName}-${config.replica}`;
   let cutShort = false;
   const handlerDeps: ConsumerDeps = {

@@ -61,14 +61,7 @@ export function startChild(
     let firstReady: ReadyMessage | undefined;
     const launch = () => {
       const args = firstReady && spec.restartArgs ? spec.restartArgs(firstReady) : spec.args;
-      const child = spawn(spec.command, [...args], {
-        // Handed down whole: a child reads its settings (flags aside) as its parent did.
-        env: { ...process.env, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
-        // then stops the children in pipeline order.
-        detached: true,
-      });
+      const child = spawnChild(spec, args);
       current = child;
       let ready = false;
       const early: string[] = [];
@@ -120,63 +113,94 @@ export function startChild(
             : `exit code ${code}`;
         if (first) {
           first = false;
-          const said = early
-            .filter((l) => l.trim())
-            .slice(-3)
-            .join('\n');
-          rejectReady(
-            new SupervisorError(
-              'SUP_ERR_CHILD_NOT_READY',
-              `${spec.label} stopped before it was ready (${how})${said ? `:\n${said}` : ''}`,
-            ),
-          );
+          rejectReady(notReady(spec.label, how, early));
           return;
         }
         const now = Date.now();
         restarts.push(now);
         while (restarts.length && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
-        if (spec.restart && spec.keepTrying && restarts.length > MAX_RESTARTS) {
-          const delay = Math.min(250 * 2 ** (restarts.length - 1), spec.keepTrying.maxDelayMs);
-          down = true;
-          write(
-            spec.label,
-            `stopped (${how}) ${restarts.length} times in a minute: ${spec.keepTrying.what} is down; the rest keeps running; retrying in ${delay / 1000} s`,
-            'err',
-          );
-          setTimeout(() => {
-            if (!stopping) launch();
-          }, delay);
+        const next = afterExit(spec, restarts.length, how);
+        if (next.action === 'give up') {
+          onGiveUp(spec.label, next.reason);
           return;
         }
-        if (!spec.restart || restarts.length > MAX_RESTARTS) {
-          onGiveUp(
-            spec.label,
-            `stopped (${how})${spec.restart ? ` ${restarts.length} times in a minute` : ''}`,
-          );
-          return;
-        }
-        const delay = 250 * 2 ** (restarts.length - 1);
-        write(spec.label, `stopped (${how}); restarting in ${delay} ms`, 'err');
+        if (next.action === 'keep trying') down = true;
+        write(spec.label, next.line, 'err');
         setTimeout(() => {
           if (!stopping) launch();
-        }, delay);
+        }, next.delayMs);
       });
     };
 
     const stopCurrent = (graceMs = 20_000): Promise<void> => {
       stopping = true;
-      const child = current;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-      return new Promise((resolve) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
+      return current ? stopProcess(current, graceMs) : Promise.resolve();
     };
 
     launch();
   });
+}
+
+function spawnChild(spec: ChildSpec, args: readonly string[]): ChildProcess {
+  return spawn(spec.command, [...args], {
+    // Handed down whole: a child reads its settings (flags aside) as its parent did.
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
+    // then stops the children in pipeline order.
+    detached: true,
+  });
+}
+
+type AfterExit =
+  | { readonly action: 'restart' | 'keep trying'; readonly delayMs: number; readonly line: string }
+  | { readonly action: 'give up'; readonly reason: string };
+
+/**
+ * What follows a child's unexpected exit, `how` it stopped, after `restarts` exits in the
+ * last minute: a restart with a growing delay, past the usual restarts either retrying while
+ * saying what is down (`keepTrying`) or giving up.
+ */
+function afterExit(spec: ChildSpec, restarts: number, how: string): AfterExit {
+  if (spec.restart && spec.keepTrying && restarts > MAX_RESTARTS) {
+    const delayMs = Math.min(250 * 2 ** (restarts - 1), spec.keepTrying.maxDelayMs);
+    return {
+      action: 'keep trying',
+      delayMs,
+      line: `stopped (${how}) ${restarts} times in a minute: ${spec.keepTrying.what} is down; the rest keeps running; retrying in ${delayMs / 1000} s`,
+    };
+  }
+  if (!spec.restart || restarts > MAX_RESTARTS) {
+    return {
+      action: 'give up',
+      reason: `stopped (${how})${spec.restart ? ` ${restarts} times in a minute` : ''}`,
+    };
+  }
+  const delayMs = 250 * 2 ** (restarts - 1);
+  return { action: 'restart', delayMs, line: `stopped (${how}); restarting in ${delayMs} ms` };
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves once it has exited. */
+function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A child that stopped before it was ready, with its last words. */
+function notReady(label: string, how: string, early: readonly string[]): SupervisorError {
+  const said = early
+    .filter((l) => l.trim())
+    .slice(-3)
+    .join('\n');
+  return new SupervisorError(
+    'SUP_ERR_CHILD_NOT_READY',
+    `${label} stopped before it was ready (${how})${said ? `:\n${said}` : ''}`,
+  );
 }

@@ -32,11 +32,18 @@ export async function runCpuOperation(
     case 'hash_computation':
       return { operation, items, chunks: 0, digest: hashComputation(items).digest };
     case 'intensive_prime_computation':
-      return { operation, ...(await parallelPrimeWork(pool(), items, 1, 0, ledger)) };
+      return {
+        operation,
+        ...(await parallelPrimeWork(pool(), { items, passes: 1, bytesPerItem: 0 }, ledger)),
+      };
     case 'extreme_cpu_computation':
       return {
         operation,
-        ...(await parallelPrimeWork(pool(), items, 2, SEVERE_BYTES_PER_ITEM, ledger)),
+        ...(await parallelPrimeWork(
+          pool(),
+          { items, passes: 2, bytesPerItem: SEVERE_BYTES_PER_ITEM },
+          ledger,
+        )),
       };
   }
 }
@@ -59,11 +66,16 @@ export function splitItems(items: number, parts: number): Array<{ start: number;
   return chunks;
 }
 
+/** The prime work of one operation: `passes` over `items`, each holding `bytesPerItem`. */
+interface PrimeWork {
+  readonly items: number;
+  readonly passes: number;
+  readonly bytesPerItem: number;
+}
+
 async function parallelPrimeWork(
   pool: CpuPool,
-  items: number,
-  passes: number,
-  bytesPerItem: number,
+  { items, passes, bytesPerItem }: PrimeWork,
   ledger: ThreadCpuLedger | undefined,
 ): Promise<Omit<CpuResult, 'operation'>> {
   const chunks: PrimeChunk[] = splitItems(items, pool.size * CHUNKS_PER_WORKER).map((c) => ({

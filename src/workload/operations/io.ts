@@ -55,14 +55,24 @@ export async function runIoOperation(
       return {
         operation,
         ...(await inTempFolder(deps, (dir) =>
-          bulkFileAndRedis(deps, keys, dir, items, { passes: 1, opsPerLine: 2, lookupEvery: 1 }),
+          bulkFileAndRedis(
+            deps,
+            keys,
+            { dir, lines: items },
+            { passes: 1, opsPerLine: 2, lookupEvery: 1 },
+          ),
         )),
       };
     case 'extreme_io_operations':
       return {
         operation,
         ...(await inTempFolder(deps, (dir) =>
-          bulkFileAndRedis(deps, keys, dir, items, { passes: 4, opsPerLine: 4, lookupEvery: 8 }),
+          bulkFileAndRedis(
+            deps,
+            keys,
+            { dir, lines: items },
+            { passes: 4, opsPerLine: 4, lookupEvery: 8 },
+          ),
         )),
       };
   }
@@ -203,8 +213,7 @@ async function fileAndRedis(deps: IoDeps, keys: Keys, dir: string, lines: number
 async function bulkFileAndRedis(
   deps: IoDeps,
   keys: Keys,
-  dir: string,
-  lines: number,
+  { dir, lines }: { readonly dir: string; readonly lines: number },
   shape: Shape,
 ) {
   let redisOps = 0;

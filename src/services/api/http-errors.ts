@@ -1,0 +1,64 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { unreachableDependency } from '../../bus/index.js';
+import type { Logger } from '../../telemetry/logger.js';
+
+/** An outage is logged once in this long, not once per refused request. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/** Error bodies share one shape: `{ statusCode, code, error, message }`, as fastify's own. */
+export function errorBody(statusCode: number, code: string, error: string, message: string) {
+  return { statusCode, code, error, message };
+}
+
+/**
+ * Every error answered in that shape: a dependency down is a 503 with `retry-after`, a
+ * refused request says why, anything else is a 500 that is logged; an unknown route is a 404.
+ */
+export function answerErrors(app: FastifyInstance, logger: Logger): void {
+  let outageLoggedAtMs = -Infinity;
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const down = unreachableDependency(err);
+    if (down) {
+      // Nothing wrong with the request: a dependency is down, so say so at once.
+      const now = Date.now();
+      if (now - outageLoggedAtMs >= OUTAGE_LOG_INTERVAL_MS) {
+        outageLoggedAtMs = now;
+        logger.warn(`${down} is unreachable: answering 503`, { error: err });
+      }
+      const outcome =
+        request.method === 'POST' ? 'the order was not accepted' : 'nothing could be read';
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send(
+          errorBody(
+            503,
+            `ERR_${down.toUpperCase()}_UNREACHABLE`,
+            'Service Unavailable',
+            `${down} is unreachable: ${outcome}; try again once it is back`,
+          ),
+        );
+    }
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) logger.error('request failed', { error: err });
+    const message =
+      status >= 500
+        ? 'internal error; the order was not accepted'
+        : status === 415
+          ? `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json`
+          : err.message;
+    return reply
+      .status(status)
+      .send(
+        errorBody(status, err.code ?? 'ERR_INTERNAL', STATUS_CODES[status] ?? 'Error', message),
+      );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        errorBody(404, 'ERR_NOT_FOUND', 'Not Found', `no route ${request.method} ${request.url}`),
+      ),
+  );
+}

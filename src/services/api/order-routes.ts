@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { context, propagation, trace } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import type { FastifyInstance } from 'fastify';
+import { encodeOrder, isOrderId, ORDER_REQUEST_SCHEMA, SERVICES } from '../../model/index.js';
+import type { Order, OrderRequest } from '../../model/index.js';
+import { INTENSITIES, INTENSITY_BAGGAGE_KEY } from '../../workload/types.js';
+import type { Intensity } from '../../workload/types.js';
+import { ATTR_ORDER_ITEM, ATTR_ORDER_QUANTITY } from '../../telemetry/semconv.js';
+import { InjectedCrash } from '../../faults/index.js';
+import { runStage } from '../stage.js';
+import type { ApiDeps } from './app.js';
+import { errorBody } from './http-errors.js';
+
+const orderQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { intensity: { type: 'string', enum: [...INTENSITIES] } },
+} as const;
+
+/** `POST /order` (accepted: stored and published) and `GET /order/:id` (its record). */
+export function addOrderRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post<{ Body: OrderRequest; Querystring: { intensity?: Intensity } }>(
+    '/order',
+    { schema: { body: ORDER_REQUEST_SCHEMA, querystring: orderQuery } },
+    async (request, reply) => {
+      const order: Order = {
+        id: randomUUID(),
+        item: request.body.item,
+        quantity: request.body.quantity,
+        createdAtMs: Date.now(),
+      };
+      const traceId = await context
+        .with(withIntensity(context.active(), request.query.intensity), () =>
+          runStage(deps, SERVICES.api, order, () => acceptOrder(deps, order)),
+        )
+        .catch((err: unknown) => {
+          if (err instanceof InjectedCrash && deps.crash) return deps.crash();
+          throw err;
+        });
+      return reply
+        .status(202)
+        .header('location', `/order/${order.id}`)
+        .send({ id: order.id, traceId, status: 'accepted' });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/order/:id', async (request, reply) => {
+    const { id } = request.params;
+    if (!isOrderId(id)) {
+      return reply
+        .status(400)
+        .send(
+          errorBody(400, 'ERR_BAD_ORDER_ID', 'Bad Request', `"${id}" is not an order id (a UUID)`),
+        );
+    }
+    const record = await deps.store.get(id);
+    if (!record) {
+      return reply
+        .status(404)
+        .send(errorBody(404, 'ERR_ORDER_NOT_FOUND', 'Not Found', `no order ${id}`));
+    }
+    return record;
+  });
+}
+
+/** A forced intensity travels as baggage, so every service downstream honours it. */
+function withIntensity(ctx: Context, intensity: Intensity | undefined): Context {
+  if (!intensity) return ctx;
+  const baggage = (propagation.getBaggage(ctx) ?? propagation.createBaggage()).setEntry(
+    INTENSITY_BAGGAGE_KEY,
+    { value: intensity },
+  );
+  return propagation.setBaggage(ctx, baggage);
+}
+
+/** Inside the `create_order` stage: store the order, publish it; resolves with its trace id. */
+async function acceptOrder(deps: ApiDeps, order: Order): Promise<string> {
+  const api = SERVICES.api;
+  const span = trace.getActiveSpan();
+  // What was ordered, on the stage span: a trace can be found by its item.
+  span?.setAttributes({
+    [ATTR_ORDER_ITEM]: order.item,
+    [ATTR_ORDER_QUANTITY]: order.quantity,
+  });
+  const id = span?.spanContext().traceId ?? '';
+  await deps.store.create(order, id);
+  const message = { key: order.id, value: encodeOrder(order) };
+  try {
+    await deps.bus.publish(api.publishes!, message);
+  } catch (err) {
+    // Not published means not accepted: leave no record of it.
+    await deps.store.remove(order.id).catch(() => undefined);
+    throw err;
+  }
+  // A queue flood on demand: the same order again and again; counted once downstream.
+  const copies = span && deps.faults ? deps.faults.duplicates(span) : 0;
+  for (let i = 0; i < copies; i++) {
+    // A copy that fails is on its own send span; the order itself was accepted.
+    await deps.bus.publish(api.publishes!, message).catch(() => undefined);
+  }
+  return id;
+}

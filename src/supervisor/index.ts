@@ -1,0 +1,15 @@
+import type { Lab, LabOptions } from './lab.js';
+
+export type { Lab, LabOptions, LabUp } from './lab.js';
+export type { LineWriter } from './child.js';
+export { parseScale } from './scale.js';
+export type { Replicas } from './scale.js';
+export { tellReady, watchParent } from './parent-link.js';
+
+/**
+ * The lab is loaded on first use: it brings node:http (the admin endpoint) and ioredis, which
+ * `tracelab service` must not load before its telemetry, though it imports this module.
+ */
+export async function createLab(options: LabOptions): Promise<Lab> {
+  return (await import('./lab.js')).createLab(options);
+}

@@ -1,0 +1,280 @@
+import { busOptions } from '../bus/options.js';
+import { opt } from '../config/index.js';
+import type { OptionSpec, OptionValues } from '../config/index.js';
+import type { FaultSet } from '../faults/index.js';
+import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import { startChild } from './child.js';
+import type { LineWriter, SupervisedChild } from './child.js';
+import { watchDroppedSpans } from './dropped-spans-watch.js';
+import { startFaultControl } from './fault-control.js';
+import type { FaultControl } from './fault-control.js';
+import { toFlags } from './flags.js';
+import { ensureRedis } from './redis.js';
+import type { RedisHandle } from './redis.js';
+import type { Replicas } from './scale.js';
+import { spawnTethered } from './tether.js';
+
+/**
+ * Node flags of every child: gc() for collectWhenIdle, which gives the heap a burst grew
+ * back once the process is quiet again (see src/monitor/idle-gc.ts).
+ */
+const NODE_FLAGS = ['--expose-gc'];
+
+export interface LabOptions {
+  /** The `tracelab` entry every child runs as `node <main> collector|service …`. */
+  readonly main: string;
+  readonly host: string;
+  readonly otlpPort: number;
+  readonly httpPort: number;
+  readonly adminPort: number;
+  readonly redisUrl: string;
+  /** The Redis URL was given (flag, env or file): never start a private one in its place. */
+  readonly redisUrlNamed: boolean;
+  readonly keyPrefix: string;
+  readonly faults: FaultSet;
+  /** `seed=<n>[,every=<duration>]`: a game day of faults switched on and off. */
+  readonly faultSchedule?: string | undefined;
+  readonly replicas: Replicas;
+  /** The settings handed down: the bus ones to the collector, `serviceFlags` to the services. */
+  readonly values: OptionValues;
+  readonly serviceFlags: readonly OptionSpec[];
+  /** Every child's output, prefixed with its label. */
+  readonly write: LineWriter;
+  /** Why the lab stops on its own (a child that keeps dying). */
+  readonly warn: (line: string) => void;
+}
+
+/** Where the lab serves, once it is up: what the banner shows. */
+export interface LabUp {
+  readonly apiUrl: string;
+  readonly queryUrl: string;
+  readonly otlpUrl: string;
+  readonly redisUrl: string;
+  /** True when the lab started its own redis-server (which keeps nothing). */
+  readonly redisPrivate: boolean;
+  readonly adminUrl: string;
+  readonly bus: string;
+  /** Service names in pipeline order, `×n` when scaled. */
+  readonly services: readonly string[];
+  readonly processes: readonly { readonly label: string; readonly pid: number | undefined }[];
+  readonly faultsInForce: string;
+}
+
+export interface Lab {
+  /** Redis (or a private one), the bus, fault control, the collector, then the services. */
+  start(): Promise<LabUp>;
+  /** Stops front to back (also what `start` had started so far); resolves with `code`. */
+  stop(code: number): Promise<number>;
+  /** Resolves with the exit code once the lab has stopped, asked to or on its own. */
+  readonly stopped: Promise<number>;
+  /** True once stopping has begun, asked to or on its own. */
+  isStopping(): boolean;
+}
+
+type Part = ServiceKind | 'collector';
+
+/**
+ * The whole system `tracelab up` runs: children restarted when they die, stopped front to
+ * back. Nothing starts until `start()`; `stop()` may come at any time, even mid-start.
+ */
+export function createLab(options: LabOptions): Lab {
+  const cleanups: Array<() => Promise<void>> = [];
+  const children: Array<{ kind: Part; child: SupervisedChild }> = [];
+  let stopping: Promise<number> | undefined;
+  let resolveStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((r) => (resolveStopped = r));
+
+  const stopAll = async (code: number): Promise<number> => {
+    // No new orders first; then every consumer finishes the message in hand, all at once
+    // (what one publishes while the next stops waits in the bus for the next start: an
+    // idle system stops in a read's wait, not one per stage); then the collector, which
+    // receives their last spans; then Redis/Kafka.
+    for (const stages of [['api'], ['processing', 'notification', 'analytics'], ['collector']]) {
+      await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
+    }
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    return code;
+  };
+  const stop = (code: number): Promise<number> => {
+    stopping ??= stopAll(code).then((c) => {
+      resolveStopped(c);
+      return c;
+    });
+    return stopping;
+  };
+  const onGiveUp = (label: string, reason: string) => {
+    options.warn(`${label} ${reason}; stopping everything`);
+    void stop(1);
+  };
+  const supervise = async (kind: Part, spec: Parameters<typeof startChild>[0]) => {
+    const child = await startChild(spec, options.write, onGiveUp);
+    children.push({ kind, child });
+    return child;
+  };
+
+  return {
+    stopped,
+    stop,
+    isStopping: () => stopping !== undefined,
+    async start() {
+      const redis = await ensureRedis(options.redisUrl, options.redisUrlNamed);
+      cleanups.push(() => redis.stop());
+      const childValues: OptionValues = { ...options.values, 'redis-url': redis.url };
+      const bus = await startBus(options.values, childValues, cleanups);
+      const faults = await startFaultControl({
+        redisUrl: redis.url,
+        keyPrefix: options.keyPrefix,
+        flags: options.faults,
+        adminPort: options.adminPort,
+        schedule: options.faultSchedule,
+        log: (line) => options.write('faults', line, 'out'),
+      });
+      cleanups.push(() => faults.stop());
+      const collector = await startCollector(options, childValues, supervise);
+      const queryUrl = collector.ready.urls.query!;
+      // The status line of lost tracing: spans the services gave up exporting.
+      const dropped = watchDroppedSpans(queryUrl, (line) =>
+        options.write('tracelab', `dropped spans: ${line}`, 'out'),
+      );
+      cleanups.push(() => Promise.resolve(dropped.stop()));
+      const otlpUrl = collector.ready.urls.otlp!;
+      const api = await startServices(options, childValues, otlpUrl, supervise);
+      return describeLab(options.replicas, {
+        apiUrl: api.ready.urls.api!,
+        queryUrl,
+        otlpUrl,
+        redis,
+        faults,
+        bus,
+        children: children.map((c) => c.child),
+      });
+    },
+  };
+}
+
+type Supervise = (kind: Part, spec: Parameters<typeof startChild>[0]) => Promise<SupervisedChild>;
+
+/** The bus the services share; returns the banner's note on it. */
+async function startBus(
+  values: OptionValues,
+  childValues: OptionValues,
+  cleanups: Array<() => Promise<void>>,
+): Promise<string> {
+  if (opt.str(values, 'bus') !== 'kafka') return 'Redis Streams';
+  const brokers = opt.list(values, 'kafka-brokers');
+  if (brokers.length > 0) return `Kafka at ${brokers.join(',')}`;
+  const { startTestBroker } = await import('../bus/kafka-test-broker.js');
+  // Tethered: the broker goes with this process, even if it is SIGKILLed.
+  const broker = await startTestBroker({
+    spawn: (command, args) => spawnTethered(command, args, { detached: true }),
+  });
+  cleanups.push(() => broker.stop());
+  childValues['kafka-brokers'] = broker.brokers;
+  return `Kafka test broker at ${broker.brokers.join(',')} (in memory: keeps nothing; a real Kafka is one KAFKA_BROKERS= away, or docker compose up)`;
+}
+
+function startCollector(
+  options: LabOptions,
+  childValues: OptionValues,
+  supervise: Supervise,
+): Promise<SupervisedChild> {
+  const collectorArgs = (otlpPort: number, httpPort: number) => [
+    ...NODE_FLAGS,
+    options.main,
+    'collector',
+    '--host',
+    options.host,
+    '--otlp-port',
+    String(otlpPort),
+    '--http-port',
+    String(httpPort),
+    // The bus the services use: the collector reports its consumer lag to the UI.
+    ...toFlags(busOptions, childValues),
+  ];
+  return supervise('collector', {
+    label: 'collector',
+    command: process.execPath,
+    args: collectorArgs(options.otlpPort, options.httpPort),
+    // Back on the ports it first got (port 0 picks anew): the services keep exporting
+    // to the first one.
+    restartArgs: (first) => collectorArgs(first.ports.otlp!, first.ports.query!),
+    restart: true,
+    // Losing the trace backend must not stop the shop: the services count the spans
+    // they cannot send, and the collector is retried until it comes back.
+    keepTrying: { maxDelayMs: 15_000, what: 'the trace backend' },
+  });
+}
+
+/** Every replica of every service; resolves with the API's child. */
+async function startServices(
+  options: LabOptions,
+  childValues: OptionValues,
+  otlpUrl: string,
+  supervise: Supervise,
+): Promise<SupervisedChild> {
+  const { replicas } = options;
+  const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
+  const flags = toFlags(options.serviceFlags, childValues);
+  const startService = (kind: ServiceKind, replica: number) => {
+    const def = SERVICES[kind];
+    const label = replicas[kind] > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
+    const args = [
+      ...NODE_FLAGS,
+      options.main,
+      'service',
+      kind,
+      ...flags,
+      '--replica',
+      String(replica),
+      '--otlp-endpoint',
+      otlpBase,
+    ];
+    return supervise(kind, {
+      label,
+      command: process.execPath,
+      args,
+      // The API back on the port it first got, where users and clients were told (the
+      // later flag wins).
+      restartArgs: (first) =>
+        first.ports.api ? [...args, '--api-port', String(first.ports.api)] : args,
+      restart: true,
+    });
+  };
+  // Consumers first, downstream to upstream, so the API never accepts into a void.
+  await Promise.all(
+    PIPELINE_ORDER.filter((k) => k !== 'api').flatMap((kind) =>
+      Array.from({ length: replicas[kind] }, (_, i) => startService(kind, i + 1)),
+    ),
+  );
+  return startService('api', 1);
+}
+
+function describeLab(
+  replicas: Replicas,
+  parts: {
+    apiUrl: string;
+    queryUrl: string;
+    otlpUrl: string;
+    redis: RedisHandle;
+    faults: FaultControl;
+    bus: string;
+    children: readonly SupervisedChild[];
+  },
+): LabUp {
+  return {
+    apiUrl: parts.apiUrl,
+    queryUrl: parts.queryUrl,
+    otlpUrl: parts.otlpUrl,
+    redisUrl: parts.redis.url,
+    redisPrivate: parts.redis.private,
+    adminUrl: parts.faults.adminUrl,
+    bus: parts.bus,
+    services: PIPELINE_ORDER.map(
+      (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
+    ),
+    // Process ids, to match what `top` shows with the figures on the spans.
+    processes: parts.children.map((c) => ({ label: c.label, pid: c.pid() })),
+    faultsInForce: parts.faults.describe(),
+  };
+}
