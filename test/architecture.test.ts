@@ -40,12 +40,6 @@ const ALLOWED_PAST_FACE: readonly { from: string; to: string; reason: string }[]
     reason:
       'a worker thread loaded by path: it reads its own CPU time and must not load the monitor and telemetry into every worker',
   },
-  ...['model/jaeger-trace.ts', 'model/dropped-spans.ts'].map((to) => ({
-    from: 'ui',
-    to,
-    reason:
-      "the browser bundle, type-checked without Node's types: model's face brings the order schema, which loads ajv with require",
-  })),
 ];
 
 const allows = (entry: { from: string; to: string }, from: string, to: string): boolean =>

@@ -1,4 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { percentChange, rankChanges } from './changes.js';
 import type { ChangeInput } from './changes.js';
 import { walkCriticalPath } from './critical-path.js';

@@ -1,4 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { jaegerTraceReader } from './jaeger-reader.js';
 import { PathRecorder } from './path-recorder.js';
 import { withWarnings } from './queue-wait.js';

@@ -1,4 +1,4 @@
-import type { TraceReader } from '../model/trace-reader.js';
+import type { TraceReader } from '../model/index.js';
 import { readBusPlace } from './bus-order.js';
 import type { BusPlace } from './bus-order.js';
 import { MIN_GROWTH_US } from './busy-periods.js';

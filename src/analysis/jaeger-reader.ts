@@ -1,5 +1,4 @@
-import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
-import type { SpanSink, TraceReader } from '../model/trace-reader.js';
+import type { JaegerSpan, JaegerTrace, SpanSink, TraceReader } from '../model/index.js';
 
 /** The span this one hangs under: its CHILD_OF reference, else a FOLLOWS_FROM in the trace. */
 function parentRef(span: JaegerSpan): string | undefined {

@@ -1,4 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { jaegerTraceReader } from './jaeger-reader.js';
 import { CONSUMER, PRODUCER, SpanTable } from './span-table.js';
 import type { AnalysisWarning, QueueWait, WithWarnings } from './types.js';

@@ -1,5 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
-import type { TraceReader } from '../model/trace-reader.js';
+import type { JaegerTrace, TraceReader } from '../model/index.js';
 import type { Progress } from './column.js';
 import { CriticalPathStages } from './critical-path-stages.js';
 import { findingsOf } from './findings.js';

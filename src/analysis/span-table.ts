@@ -1,4 +1,4 @@
-import type { SpanFields, SpanSink, TraceReader } from '../model/trace-reader.js';
+import type { SpanFields, SpanSink, TraceReader } from '../model/index.js';
 import { IdTable } from './id-table.js';
 import type { AnalysisWarning, Microseconds } from './types.js';
 

@@ -1,7 +1,7 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
 import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
-import { LOG_LEVELS } from '../telemetry/logger.js';
+import { LOG_LEVELS } from '../telemetry/index.js';
 
 /** Options of one service process; `tracelab up` passes them through to each child. */
 export const serviceOptions: readonly OptionSpec[] = [

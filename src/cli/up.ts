@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { busOptions } from '../bus/options.js';
+import { busOptions } from '../bus/index.js';
 import { createLab, parseScale } from '../supervisor/index.js';
 import type { Lab } from '../supervisor/index.js';
-import { workloadOptions } from '../workload/settings.js';
+import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { TracelabError } from '../errors/index.js';
 import { CliError } from './errors.js';

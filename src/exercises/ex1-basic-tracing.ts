@@ -1,6 +1,6 @@
 import { analyzeTraces, formatDuration, ordinal } from '../analysis/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { readTraces, sendOrders } from './lab.js';
 import {
   childrenOf,

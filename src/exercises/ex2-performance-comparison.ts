@@ -4,7 +4,7 @@ import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import { cpuText, round1, times } from './figures.js';
 import type { Exercise } from './types.js';
-import { OPERATIONS, WORKLOAD_TYPES } from '../workload/types.js';
+import { OPERATIONS, WORKLOAD_TYPES } from '../workload/index.js';
 
 const describe = (r: ResourceStats) =>
   `${r.key.padEnd(6)} ${String(r.count).padStart(3)} workload spans: duration p50 ${formatDuration(r.duration.p50Us)} (max ${formatDuration(r.duration.maxUs)}), ${cpuText(r)}, memory avg ${r.memoryAvgMb ?? '?'} MB`;

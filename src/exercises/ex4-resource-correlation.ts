@@ -1,6 +1,6 @@
 import { analyzeTraces, formatDuration } from '../analysis/index.js';
 import type { ResourceStats } from '../analysis/index.js';
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import type { Intensity } from '../workload/index.js';
 import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';

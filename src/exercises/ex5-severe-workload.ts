@@ -1,6 +1,6 @@
 import { formatDuration, queueWaits } from '../analysis/index.js';
 import { PIPELINE_ORDER, SERVICES, TOPICS } from '../model/index.js';
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { ExerciseError } from './errors.js';
 import { complete, readTraces, send } from './lab.js';
 import { mean, numbers, round1, spansNamed, workloadSpans } from './figures.js';

@@ -8,7 +8,7 @@ import {
 } from '../analysis/index.js';
 import type { AnalysisReport, ReportComparison } from '../analysis/index.js';
 import { SERVICES, TOPICS } from '../model/index.js';
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import { ExerciseError } from './errors.js';
 import { readTraces, sendOrders } from './lab.js';
 import type { Lab } from './lab.js';

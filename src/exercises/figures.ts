@@ -1,6 +1,6 @@
 import type { ResourceStats } from '../analysis/index.js';
 import { round } from '../errors/index.js';
-import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerSpan, JaegerTrace } from '../model/index.js';
 
 /** Small readers of Jaeger spans that several exercises share. */
 export function tagOf(span: JaegerSpan, key: string): string | number | boolean | undefined {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiUnreachableReason, awaitCompletion, runLoad } from '../load/index.js';
 import type { LoadPlan, OrderTemplate } from '../load/index.js';
-import type { JaegerSpan, JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerSpan, JaegerTrace } from '../model/index.js';
 import { SERVICES } from '../model/index.js';
 import { ExerciseError } from './errors.js';
 

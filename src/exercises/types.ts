@@ -1,4 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 import type { Lab } from './lab.js';
 
 export type Figure = number | string | boolean | null;

@@ -7,6 +7,10 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
  * string lengths in code points: one emoji is one character on both sides).
  */
 let ajv: Ajv | undefined;
+
+// Typed here rather than from Node's types: the browser bundle type-checks this module
+// through the model's face (it never calls it).
+declare const require: (id: 'ajv') => { default: new (options: Options) => Ajv };
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
@@ -16,7 +20,7 @@ const compiled = new WeakMap<object, ValidateFunction>();
 function theAjv(): Ajv {
   if (!ajv) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const AjvClass = (require('ajv') as { default: new (options: Options) => Ajv }).default;
+    const AjvClass = require('ajv').default;
     // verbose: errors carry their schema, so messages can use a field's description.
     ajv = new AjvClass({
       allErrors: true,

@@ -1,16 +1,15 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import type { Bus, IncomingMessage, MessageHandler, Subscription } from '../bus/types.js';
-import { DEFAULT_MAX_DELIVERIES, dlqTopic, toDeadLetter } from '../bus/dead-letter.js';
+import type { Bus, IncomingMessage, MessageHandler, Subscription } from '../bus/index.js';
+import { DEFAULT_MAX_DELIVERIES, dlqTopic, toDeadLetter } from '../bus/index.js';
 import { ATTR_FAULT, InjectedCrash } from '../faults/index.js';
 import type { FaultInjector } from '../faults/index.js';
 import { decodeOrder, isOrderId, MalformedOrderError } from '../model/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
-import type { OrderStore } from '../store/types.js';
+import type { OrderStore } from '../store/index.js';
 import { finishedWithin } from '../errors/index.js';
-import type { Logger } from '../telemetry/logger.js';
-import { ATTR_DEAD_LETTER, ATTR_DEAD_LETTER_REASON } from '../telemetry/semconv.js';
-import { recordError } from '../telemetry/span.js';
+import type { Logger } from '../telemetry/index.js';
+import { ATTR_DEAD_LETTER, ATTR_DEAD_LETTER_REASON, recordError } from '../telemetry/index.js';
 import { runStage } from './stage.js';
 import type { StepWorkload } from './stage.js';
 

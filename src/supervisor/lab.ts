@@ -1,4 +1,4 @@
-import { busOptions } from '../bus/options.js';
+import { busOptions } from '../bus/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { FaultSet } from '../faults/index.js';
@@ -164,7 +164,7 @@ async function startBus(
   if (opt.str(values, 'bus') !== 'kafka') return 'Redis Streams';
   const brokers = opt.list(values, 'kafka-brokers');
   if (brokers.length > 0) return `Kafka at ${brokers.join(',')}`;
-  const { startTestBroker } = await import('../bus/kafka-test-broker.js');
+  const { startTestBroker } = await import('../bus/index.js');
   // Tethered: the broker goes with this process, even if it is SIGKILLed.
   const broker = await startTestBroker({
     spawn: (command, args) => spawnTethered(command, args, { detached: true }),

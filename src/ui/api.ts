@@ -1,6 +1,5 @@
-import type { JaegerResponse, JaegerTrace } from '../model/jaeger-trace.js';
-import { DROPPED_SPANS_PATH } from '../model/dropped-spans.js';
-import type { DroppedSpansReport } from '../model/dropped-spans.js';
+import { DROPPED_SPANS_PATH } from '../model/index.js';
+import type { DroppedSpansReport, JaegerResponse, JaegerTrace } from '../model/index.js';
 
 /** A failed request, with the server's own words when it gave any. */
 export class ApiError extends Error {

@@ -1,4 +1,4 @@
-import type { JaegerTrace } from '../model/jaeger-trace.js';
+import type { JaegerTrace } from '../model/index.js';
 
 /** Traces opened from a file: kept in the page only, never sent anywhere. */
 const uploaded = new Map<string, JaegerTrace>();

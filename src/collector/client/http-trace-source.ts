@@ -6,7 +6,7 @@ import type {
   JaegerOperation,
   JaegerResponse,
   JaegerTrace,
-} from '../../model/jaeger-trace.js';
+} from '../../model/index.js';
 import type { TraceQuery } from '../query/params.js';
 import type { TraceSource } from '../query/trace-source.js';
 

@@ -7,7 +7,7 @@ import {
   METRIC_SYSTEM_CPU_LOGICAL_COUNT,
   METRIC_TRACELAB_SPANS_DROPPED,
   ATTR_TRACELAB_DROP_REASON,
-} from '../../telemetry/semconv.js';
+} from '../../telemetry/index.js';
 import {
   asArray,
   asObject,

@@ -1,4 +1,4 @@
-import { ATTR_SERVICE_NAME } from '../../telemetry/semconv.js';
+import { ATTR_SERVICE_NAME } from '../../telemetry/index.js';
 import { CollectorError } from '../errors.js';
 import { micros, NO_SERVICE_NAME } from '../store/span-record.js';
 import type {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { JaegerResponse } from '../../model/jaeger-trace.js';
+import type { JaegerResponse } from '../../model/index.js';
 import { CollectorError, toErrorReply } from '../errors.js';
 
 /** Jaeger's response envelope, which every JSON endpoint of the query port answers in. */

@@ -7,7 +7,7 @@ import type {
   JaegerSpan,
   JaegerTag,
   JaegerTrace,
-} from '../../model/jaeger-trace.js';
+} from '../../model/index.js';
 
 /**
  * Spans of one trace → one Jaeger trace, mapped the way Jaeger's OTLP translator maps them:

@@ -1,4 +1,4 @@
-import { parseDurationUs } from '../../config/duration.js';
+import { parseDurationUs } from '../../config/index.js';
 import { CollectorError } from '../errors.js';
 import { micros } from '../store/span-record.js';
 import type { Microseconds, SpanKindName } from '../store/span-record.js';

@@ -1,5 +1,4 @@
-import type { JaegerProcess } from '../../model/jaeger-trace.js';
-import type { SpanSink, TraceReader } from '../../model/trace-reader.js';
+import type { JaegerProcess, SpanSink, TraceReader } from '../../model/index.js';
 import { byStart, processNumbering } from './jaeger-transform.js';
 import type { SpanRecord } from '../store/span-record.js';
 

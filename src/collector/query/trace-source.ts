@@ -1,9 +1,5 @@
 import { toJaegerTrace } from './jaeger-transform.js';
-import type {
-  JaegerDependencyLink,
-  JaegerOperation,
-  JaegerTrace,
-} from '../../model/jaeger-trace.js';
+import type { JaegerDependencyLink, JaegerOperation, JaegerTrace } from '../../model/index.js';
 import type { Microseconds } from '../store/span-record.js';
 import type { TraceQuery } from './params.js';
 import type { TraceStore } from '../store/trace-store.js';

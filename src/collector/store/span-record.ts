@@ -1,4 +1,4 @@
-import type { AttributeType } from '../../model/jaeger-trace.js';
+import type { AttributeType } from '../../model/index.js';
 
 /**
  * The collector's own span model: what an OTLP span becomes once decoded, independent of the

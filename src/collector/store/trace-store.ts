@@ -1,5 +1,5 @@
 import { spanTags } from '../query/jaeger-transform.js';
-import type { JaegerDependencyLink, JaegerOperation } from '../../model/jaeger-trace.js';
+import type { JaegerDependencyLink, JaegerOperation } from '../../model/index.js';
 import type { SpanKindName, SpanRecord } from './span-record.js';
 import type { TraceQuery } from '../query/params.js';
 

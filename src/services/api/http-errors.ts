@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { unreachableDependency } from '../../bus/index.js';
-import type { Logger } from '../../telemetry/logger.js';
+import type { Logger } from '../../telemetry/index.js';
 
 /** An outage is logged once in this long, not once per refused request. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchDroppedSpans } from '../api.js';
-import type { DroppedSpansReport } from '../../model/dropped-spans.js';
+import type { DroppedSpansReport } from '../../model/index.js';
 
 const POLL_MS = 5000;
 

@@ -1,4 +1,4 @@
-import type { JaegerTag } from '../../model/jaeger-trace.js';
+import type { JaegerTag } from '../../model/index.js';
 import { serviceColor } from '../model/colors.js';
 import { formatAttribute, formatDuration } from '../model/format.js';
 import type { QueueGap } from '../model/overlay.js';

@@ -1,4 +1,4 @@
-import { percentile } from '../../analysis/stats.js';
+import { percentile } from '../../analysis/index.js';
 
 /** One message hop seen in a trace: who sent it, on which topic, who handled it. */
 export interface Hop {

@@ -1,5 +1,5 @@
 import { criticalPath, queueWaits } from '../../analysis/index.js';
-import type { JaegerTrace } from '../../model/jaeger-trace.js';
+import type { JaegerTrace } from '../../model/index.js';
 import { arrangeOverlay } from './overlay.js';
 import type { TraceOverlay } from './overlay.js';
 

@@ -1,4 +1,4 @@
-import type { JaegerResponse, JaegerTrace } from '../../model/jaeger-trace.js';
+import type { JaegerResponse, JaegerTrace } from '../../model/index.js';
 
 /** The JSON a download writes: Jaeger's own envelope, so Jaeger's "Upload JSON" opens it too. */
 export function traceFileText(trace: JaegerTrace): string {

@@ -1,4 +1,4 @@
-import type { JaegerSpan, JaegerTag, JaegerTrace } from '../../model/jaeger-trace.js';
+import type { JaegerSpan, JaegerTag, JaegerTrace } from '../../model/index.js';
 
 /** One span placed in its trace: its parent, children, depth and service. */
 export interface SpanNode {

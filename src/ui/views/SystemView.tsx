@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import { analyzeTraces, queueWaits } from '../../analysis/index.js';
 import type { AnalysisReport } from '../../analysis/index.js';
-import type { JaegerTrace } from '../../model/jaeger-trace.js';
+import type { JaegerTrace } from '../../model/index.js';
 import { fetchLag, fetchServices, findTraces } from '../api.js';
 import type { Capabilities } from '../api.js';
 import { ServiceMapView } from '../components/ServiceMapView.js';

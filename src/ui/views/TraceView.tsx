@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { JaegerTrace } from '../../model/jaeger-trace.js';
+import type { JaegerTrace } from '../../model/index.js';
 import { fetchTrace } from '../api.js';
 import type { Capabilities } from '../api.js';
 import { ResourceCharts } from '../components/ResourceCharts.js';
