@@ -69,8 +69,7 @@ const options: OptionSpec[] = [
 
 export const command = defineCommand({
   name: 'collector',
-  summary:
-    'embedded trace backend: OTLP/HTTP receiver (traces, metrics), Jaeger-compatible query API and web UI',
+  summary: 'embedded trace backend: OTLP/HTTP receiver, Jaeger-compatible query API, web UI',
   usage: 'collector [options]',
   options,
   async run({ values }) {

@@ -69,8 +69,7 @@ function formatAnswer(a: ExerciseAnswer): string {
 
 export const command = defineCommand({
   name: 'exercise',
-  summary:
-    "run one of the spec's six learning exercises against the running lab and print the measured answer",
+  summary: "run one of the spec's six learning exercises on the running lab; prints the answer",
   usage: 'exercise <1-6> | --list [options]',
   options,
   async run({ values, positionals, sources }) {

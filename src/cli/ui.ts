@@ -53,7 +53,7 @@ function parseJaegerUrl(text: string | undefined): URL {
 
 export const command = defineCommand({
   name: 'ui',
-  summary: 'the tracelab web UI over a real Jaeger: Jaeger query API proxied, UI served',
+  summary: 'the web UI over a real Jaeger: its query API proxied, the UI served',
   usage: 'ui --jaeger <url> [options]',
   options,
   async run({ values }) {
