@@ -343,6 +343,10 @@ async function runConsumer(run: ConsumerRun): Promise<Subscription> {
     if (stopping) return;
     const old = consumer;
     await old.disconnect().catch(() => {});
+    // The old member's messages in hand finish first (uncommitted, they come back to the
+    // group): a fresh member taking new ones beside them would run more than `concurrency`.
+    await Promise.allSettled([...inHand]);
+    if (stopping) return;
     consumer = makeConsumer();
     try {
       await start(consumer);

@@ -19,7 +19,6 @@ const compiled = new WeakMap<object, ValidateFunction>();
  */
 function theAjv(): Ajv {
   if (!ajv) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const AjvClass = require('ajv').default;
     // verbose: errors carry their schema, so messages can use a field's description.
     ajv = new AjvClass({

@@ -20,6 +20,69 @@ function TagTable({ tags }: { tags: readonly JaegerTag[] }) {
   );
 }
 
+/** The span's events, each at its time from the trace's start. */
+function SpanEvents({ node, model }: { node: SpanNode; model: TraceModel }) {
+  const { span } = node;
+  return (
+    <>
+      <h4>Events ({span.logs.length})</h4>
+      {span.logs.length === 0 ? (
+        <p class="muted">none</p>
+      ) : (
+        span.logs.map((log, i) => (
+          <div key={i} class="event">
+            <span class="event-time">{formatDuration(log.timestamp - model.startUs)}</span>
+            <TagTable tags={log.fields} />
+          </div>
+        ))
+      )}
+    </>
+  );
+}
+
+/** What the span is a child of or links to: a button to a span in this trace, a link to another. */
+function SpanReferences({
+  node,
+  model,
+  onSelect,
+}: {
+  node: SpanNode;
+  model: TraceModel;
+  onSelect: (id: string) => void;
+}) {
+  const { span } = node;
+  return (
+    <>
+      <h4>References and links ({span.references.length})</h4>
+      {span.references.length === 0 ? (
+        <p class="muted">none: a root span</p>
+      ) : (
+        <ul class="refs">
+          {span.references.map((r, i) => {
+            const target = model.byId.get(r.spanID);
+            return (
+              <li key={i}>
+                {r.refType === 'CHILD_OF' ? 'child of ' : 'link to '}
+                {target ? (
+                  <button class="linklike" onClick={() => onSelect(r.spanID)}>
+                    {target.service}: {target.span.operationName}
+                  </button>
+                ) : r.traceID !== model.traceID ? (
+                  <a href={`/trace/${r.traceID}`}>
+                    span {r.spanID} in trace {r.traceID}
+                  </a>
+                ) : (
+                  <span>span {r.spanID} (not in this trace)</span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
+  );
+}
+
 /** Everything about one span: attributes (resource figures in their units), events, links. */
 export function SpanDetails({
   node,
@@ -75,43 +138,8 @@ export function SpanDetails({
       )}
       <h4>Attributes</h4>
       <TagTable tags={others} />
-      <h4>Events ({span.logs.length})</h4>
-      {span.logs.length === 0 ? (
-        <p class="muted">none</p>
-      ) : (
-        span.logs.map((log, i) => (
-          <div key={i} class="event">
-            <span class="event-time">{formatDuration(log.timestamp - model.startUs)}</span>
-            <TagTable tags={log.fields} />
-          </div>
-        ))
-      )}
-      <h4>References and links ({span.references.length})</h4>
-      {span.references.length === 0 ? (
-        <p class="muted">none: a root span</p>
-      ) : (
-        <ul class="refs">
-          {span.references.map((r, i) => {
-            const target = model.byId.get(r.spanID);
-            return (
-              <li key={i}>
-                {r.refType === 'CHILD_OF' ? 'child of ' : 'link to '}
-                {target ? (
-                  <button class="linklike" onClick={() => onSelect(r.spanID)}>
-                    {target.service}: {target.span.operationName}
-                  </button>
-                ) : r.traceID !== model.traceID ? (
-                  <a href={`/trace/${r.traceID}`}>
-                    span {r.spanID} in trace {r.traceID}
-                  </a>
-                ) : (
-                  <span>span {r.spanID} (not in this trace)</span>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <SpanEvents node={node} model={model} />
+      <SpanReferences node={node} model={model} onSelect={onSelect} />
       {span.warnings && span.warnings.length > 0 && (
         <>
           <h4>Warnings</h4>
