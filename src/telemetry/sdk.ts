@@ -72,9 +72,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = process.env;
   const logLevel = env.OTEL_LOG_LEVEL;
   if (logLevel) diag.setLogger(new DiagConsoleLogger(), diagLogLevelFromString(logLevel));
+  // OTEL_EXPORTER_OTLP_ENDPOINT is `--otlp-endpoint`'s variable, already under the flag in
+  // options.otlpEndpoint: read again here, it would win over the flag `up` hands its children.
   const url =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    `${(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? options.otlpEndpoint).replace(/\/+$/, '')}/v1/traces`;
+    `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Room for a few seconds of spans at saturation (the SDK's 2048 drops spans past about 300
   // orders/s while an export is in flight); as many again wait for a retry at most.
