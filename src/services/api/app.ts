@@ -1,35 +1,12 @@
-import type { Tracer } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import type { Bus } from '../../bus/index.js';
 import { describeSchemaErrors, validatorFor } from '../../model/index.js';
-import type { OrderStore } from '../../store/index.js';
-import type { Logger } from '../../telemetry/index.js';
-import type { FaultInjector } from '../../faults/index.js';
-import type { StepWorkload } from '../stage.js';
+import type { ApiDeps } from './deps.js';
 import { answerErrors, errorBody } from './http-errors.js';
 import { addOrderRoutes } from './order-routes.js';
 import { addStatusRoutes } from './status-routes.js';
-
-export interface ApiDeps {
-  readonly bus: Bus;
-  readonly store: OrderStore;
-  readonly workload: StepWorkload;
-  readonly tracer: Tracer;
-  readonly logger: Logger;
-  /** Answers /health: resolves when the service's dependencies answer. */
-  readonly ping: () => Promise<void>;
-  /** Largest accepted request body, bytes. */
-  readonly bodyLimitBytes?: number;
-  /** Longest a client may take to send a request, or keep an idle connection, ms. */
-  readonly requestTimeoutMs?: number;
-  /** Injected faults (`api.latency`, `api.error`, `api.crash`, `api.duplicate`). */
-  readonly faults?: FaultInjector;
-  /** Ends the process as a crash would (an injected `api.crash`). */
-  readonly crash?: () => Promise<never>;
-}
 
 /** The API service's HTTP app; `listen` is the caller's, so tests can inject requests. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {

@@ -1,2 +1,2 @@
 export { buildApiApp } from './app.js';
-export type { ApiDeps } from './app.js';
+export type { ApiDeps } from './deps.js';

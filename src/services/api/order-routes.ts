@@ -9,7 +9,7 @@ import type { Intensity } from '../../workload/index.js';
 import { ATTR_ORDER_ITEM, ATTR_ORDER_QUANTITY } from '../../telemetry/index.js';
 import { InjectedCrash } from '../../faults/index.js';
 import { runStage } from '../stage.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
 import { errorBody } from './http-errors.js';
 
 const orderQuery = {

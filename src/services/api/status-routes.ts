@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { withTimeout } from '../../errors/index.js';
 import { SERVICES } from '../../model/index.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
 
 /** The longest /health waits for its dependencies before it answers 503. */
 const HEALTH_TIMEOUT_MS = 1000;
