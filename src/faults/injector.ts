@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import { round } from '../errors/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { applyFaultSettings } from './spec.js';
 import type { FaultSet, ServiceFaults } from './spec.js';
@@ -86,7 +87,7 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
         leaked.push(Buffer.alloc(f.leak, 1));
         mark(span, 'leak');
         const total = leaked.reduce((n, b) => n + b.length, 0);
-        span.setAttribute(ATTR_FAULT_LEAKED_MB, Math.round((total / 1024 ** 2) * 100) / 100);
+        span.setAttribute(ATTR_FAULT_LEAKED_MB, round(total / 1024 ** 2, 2));
       }
       if (f.error && random() < f.error) {
         mark(span, 'error');
