@@ -78,6 +78,8 @@ function p50(values: number[]): number {
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round1 = (x: number) => Math.round(x * 10) / 10;
+// Figures such as "+3.9 %" hold regex metacharacters.
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The order's wait in `orders`: its consumer span's start after its producer span's end. */
 function waitInOrders(t: JaegerTrace): number {
@@ -249,7 +251,7 @@ describe('exercise 6 starts its own labs', () => {
     const estimate = Math.round((model(2) / model(1) - 1) * 1000) / 10;
     assert.equal(f.estimatedWaitDeltaPct, estimate);
     const text = answer.answer.join('\n');
-    assert.match(text, new RegExp(`estimate ${formatPercent(estimate)}\\)`));
+    assert.match(text, new RegExp(`estimate ${escapeRegExp(formatPercent(estimate))}\\)`));
     // Measured: the wait, and the service time per replica from the traces' own spans.
     const serviceUs = (ts: JaegerTrace[]) =>
       mean(ts.map((t) => named(t, 'process orders')[0]!.duration));
@@ -263,7 +265,9 @@ describe('exercise 6 starts its own labs', () => {
     );
     assert.match(
       text,
-      new RegExp(`mean wait in \`orders\` .*\\(${formatPercent(Number(f.waitDeltaPct))}; estimate`),
+      new RegExp(
+        `mean wait in \`orders\` .*\\(${escapeRegExp(formatPercent(Number(f.waitDeltaPct)))}; estimate`,
+      ),
     );
     assert.match(text, new RegExp(`on ${availableParallelism()} cores:`));
     // Where the measurement is more than 10 points off the estimate, the answer says why,
@@ -274,7 +278,7 @@ describe('exercise 6 starts its own labs', () => {
       assert.match(
         text,
         new RegExp(
-          `Why the estimate missed: it assumes each replica still takes ${formatDuration(serviceUs(base))} an order\\. Measured, each of the 2 replicas took ${formatDuration(serviceUs(scaled))}`,
+          `Why the estimate missed: it assumes each replica still takes ${escapeRegExp(formatDuration(serviceUs(base)))} an order\\. Measured, each of the 2 replicas took ${escapeRegExp(formatDuration(serviceUs(scaled)))}`,
         ),
       );
     } else {
