@@ -1,4 +1,5 @@
 export {
+  ITEM_MAX_CODE_POINTS,
   ITEM_MAX_LENGTH,
   MalformedOrderError,
   ORDER_REQUEST_SCHEMA,
@@ -9,7 +10,7 @@ export {
   isOrderId,
 } from './order.js';
 export type { Order, OrderRequest } from './order.js';
-export { describeSchemaErrors, validatorFor } from './schema.js';
+export { describeSchemaErrors, graphemeCount, validatorFor } from './schema.js';
 export { PIPELINE_ORDER, SERVICES, SERVICE_KINDS, isServiceKind } from './services.js';
 export type { ServiceDefinition, ServiceKind } from './services.js';
 export { TOPICS } from './topics.js';

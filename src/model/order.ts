@@ -15,8 +15,13 @@ export interface OrderRequest {
   readonly quantity: number;
 }
 
-/** In characters (code points), as a user counts them: one emoji is one. */
-export const ITEM_MAX_LENGTH = 200;
+/** In user-perceived characters (graphemes), as a reader counts them: one emoji is one. */
+export const ITEM_MAX_LENGTH = 100;
+/**
+ * A cheap bound in code points, checked before the graphemes are counted: room for 100 of the
+ * longest common emoji (a family of seven code points, a flag with tags), not for a megabyte.
+ */
+export const ITEM_MAX_CODE_POINTS = 1000;
 export const QUANTITY_MAX = 1_000_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -24,15 +29,35 @@ export function isOrderId(id: string): boolean {
   return UUID.test(id);
 }
 
+// Each rule in its own part, with its own description, so a refusal says which one failed.
 const ITEM = {
   type: 'string',
-  minLength: 1,
-  maxLength: ITEM_MAX_LENGTH,
-  // Something a person can read: an item that is only white space names nothing. And text:
-  // a lone UTF-16 surrogate (JSON's "\ud800") is no character, and Redis, which keeps
-  // UTF-8, would store it as U+FFFD, another item than the one the bus carries.
-  pattern: '^(?=[\\s\\S]*\\S)[^\\uD800-\\uDFFF]*$',
-  description: `a string of 1 to ${ITEM_MAX_LENGTH} characters, not only white space, of valid Unicode (no lone surrogate)`,
+  description: 'a string',
+  allOf: [
+    {
+      maxLength: ITEM_MAX_CODE_POINTS,
+      graphemes: { min: 1, max: ITEM_MAX_LENGTH },
+      description: `1 to ${ITEM_MAX_LENGTH} characters long, counted as a reader does (one emoji is one; at most ${ITEM_MAX_CODE_POINTS} code points)`,
+    },
+    {
+      // NUL, the ESC of an ANSI escape, newlines, tabs: nothing that acts on a terminal or a log.
+      pattern: '^\\P{Cc}*$',
+      description: 'free of control characters (NUL, escape, newline, tab…)',
+    },
+    {
+      // Something a person can read: white space and invisible format characters (U+200B,
+      // the joiner U+200D, variation selectors) name nothing on their own.
+      pattern: '[^\\p{White_Space}\\p{Cc}\\p{Cf}\\p{Default_Ignorable_Code_Point}]',
+      description:
+        'more than white space and invisible characters (U+200B, U+200D…): at least one visible character',
+    },
+    {
+      // A lone UTF-16 surrogate (JSON's "\ud800") is no character, and Redis, which keeps
+      // UTF-8, would store it as U+FFFD, another item than the one the bus carries.
+      pattern: '^[^\\uD800-\\uDFFF]*$',
+      description: 'valid Unicode (no lone surrogate)',
+    },
+  ],
 } as const;
 
 const QUANTITY = {

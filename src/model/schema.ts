@@ -3,8 +3,8 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 
 /**
  * One ajv for every schema that guards a process boundary: the API's route and the consumers'
- * decoder compile the same schema object here, once, so they count and refuse alike (ajv counts
- * string lengths in code points: one emoji is one character on both sides).
+ * decoder compile the same schema object here, once, so they count and refuse alike: the
+ * `graphemes` keyword counts a string's length as a reader does, on both sides.
  */
 let ajv: Ajv | undefined;
 
@@ -27,8 +27,45 @@ function theAjv(): Ajv {
       coerceTypes: false,
       removeAdditional: false,
     });
+    ajv.addKeyword({
+      keyword: 'graphemes',
+      type: 'string',
+      schemaType: 'object',
+      metaSchema: {
+        type: 'object',
+        required: ['min', 'max'],
+        additionalProperties: false,
+        properties: { min: { type: 'integer' }, max: { type: 'integer' } },
+      },
+      validate: (range: GraphemeRange, data: string) => {
+        const count = graphemeCount(data, range.max);
+        return count >= range.min && count <= range.max;
+      },
+    });
   }
   return ajv;
+}
+
+/** The `graphemes` keyword's value: a string's length in user-perceived characters. */
+export interface GraphemeRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+let segmenter: Intl.Segmenter | undefined;
+
+/**
+ * User-perceived characters (Unicode extended grapheme clusters, as `Intl.Segmenter` finds
+ * them): a family emoji of seven code points is one, `e` and a combining accent is one. With
+ * `stopAfter`, counting stops past that many, so an over-long string costs no more than a
+ * string just over the limit.
+ */
+export function graphemeCount(text: string, stopAfter = Infinity): number {
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  const segments = segmenter.segment(text)[Symbol.iterator]();
+  let count = 0;
+  while (count <= stopAfter && !segments.next().done) count++;
+  return count;
 }
 
 /** The validator of a schema, compiled on first use and shared after. */
@@ -43,7 +80,7 @@ export function validatorFor(schema: object): ValidateFunction {
 
 /**
  * Schema errors in words a user can act on: a field's own `description` when its schema has
- * one (`item must be a string of 1 to 200 characters, not only white space`), else ajv's.
+ * one (`item must be free of control characters (…)`), else ajv's.
  */
 export function describeSchemaErrors(errors: readonly ErrorObject[], root = ''): string {
   const lines = errors.map((e) => {
