@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { describeSchemaErrors, validatorFor } from '../../model/index.js';
 import type { ApiDeps } from './deps.js';
 import { answerErrors, errorBody } from './http-errors.js';
+import { parseJsonAsStrictUtf8 } from './json-body.js';
 import { addOrderRoutes } from './order-routes.js';
 import { addStatusRoutes } from './status-routes.js';
 
@@ -26,6 +27,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar)),
   );
   acceptJsonInUtf8Only(app);
+  parseJsonAsStrictUtf8(app);
   nameServerSpansAfterRoutes(app);
   answerErrors(app, deps.logger);
   addOrderRoutes(app, deps);
