@@ -6,6 +6,7 @@ import { ATTR_FAULT, InjectedCrash } from '../faults/index.js';
 import type { FaultInjector } from '../faults/index.js';
 import { decodeOrder, isOrderId, MalformedOrderError } from '../model/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
+import { UnknownOrderError } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { finishedWithin } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -65,8 +66,9 @@ export class DeliveryLimitError extends Error {
 /**
  * The handler of one consumer service: decode, run the stage, finish. Callable with a message,
  * without a bus, so a service can be checked without sockets. A message it cannot handle is
- * never dropped: after `maxDeliveries` failed deliveries (at once when it is not an order) it
- * is set aside on `<topic>.dlq` with why, and the order's record and the span say so.
+ * never dropped: after `maxDeliveries` failed deliveries (at once when it is not an order, or
+ * an order the store has no record of) it is set aside on `<topic>.dlq` with why, and the
+ * order's record and the span say so.
  */
 export function createOrderHandler(
   service: ServiceDefinition,
@@ -133,23 +135,28 @@ export function createOrderHandler(
         span?.end();
         return deps.crash();
       }
-      if (message.deliveryCount < maxDeliveries) throw err;
+      // An order the API never accepted (or whose record expired) stays unknown on a retry.
+      if (!(err instanceof UnknownOrderError) && message.deliveryCount < maxDeliveries) throw err;
       await deadLetter(message, err, order.id);
     }
   };
 }
 
-/** Processing and notification: record the stage done, pass the message on unchanged. */
+/**
+ * Processing and notification: record the stage done, then pass the message on unchanged. In
+ * that order, not side by side: an order the store has no record of is refused by the mark,
+ * before anything is published, so it goes no further than the first stage that sees it. A
+ * redelivered message whose stage is already marked is published again, as it may not have
+ * been the first time.
+ */
 export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOrder {
   const { publishes, kind } = service;
   if (!publishes || kind === 'api' || kind === 'analytics') {
     throw new Error(`${service.serviceName} passes nothing on`);
   }
   return async (order, message) => {
-    await Promise.all([
-      deps.bus.publish(publishes, { key: order.id, value: message.value }),
-      deps.store.markStage(order.id, kind, Date.now()),
-    ]);
+    await deps.store.markStage(order.id, kind, Date.now());
+    await deps.bus.publish(publishes, { key: order.id, value: message.value });
   };
 }
 

@@ -13,8 +13,8 @@ import type { OrderStore } from '../store/index.js';
 const CALLS = {
   create: ['EVALSHA store_order', 'EVALSHA (HSET EXPIRE HINCRBY)'],
   remove: ['EVALSHA remove_order', 'EVALSHA (DEL HINCRBY)'],
-  markStage: ['EVALSHA mark_stage', 'EVALSHA (HSETNX HINCRBY)'],
-  recordAnalytics: ['EVALSHA record_analytics', 'EVALSHA (HSETNX HINCRBY HINCRBY HINCRBY)'],
+  markStage: ['EVALSHA mark_stage', 'EVALSHA (HEXISTS HSETNX HINCRBY)'],
+  recordAnalytics: ['EVALSHA record_analytics', 'EVALSHA (HEXISTS HSETNX HINCRBY HINCRBY HINCRBY)'],
   get: ['HGETALL order', 'HGETALL'],
   totals: ['MULTI analytics', 'MULTI HGETALL HGETALL HGETALL HGETALL EXEC'],
   markDeadLettered: ['EVAL mark_dead_letter', 'EVAL (EXISTS HSET)'],

@@ -1,11 +1,18 @@
 import type { Redis } from 'ioredis';
 import { PIPELINE_ORDER } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
+import { UnknownOrderError } from './errors.js';
 import type { AnalyticsTotals, ItemTotals, OrderRecord, OrderStore, StageRecord } from './types.js';
+
+// What a script answers for an order with no record: only the API's CREATE_ORDER makes one
+// (with its expiry), so a stage never writes onto a missing record, which would create one
+// that never expires, for an order nobody accepted.
+const UNKNOWN_ORDER = -1;
 
 // Marks the order counted and adds it to the aggregates in one atomic step, so a message
 // redelivered after a crash can never count an order twice.
 const RECORD_ANALYTICS = `
+if redis.call('HEXISTS', KEYS[1], 'item') == 0 then return ${UNKNOWN_ORDER} end
 if redis.call('HSETNX', KEYS[1], 'analytics', ARGV[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], 'orders', 1)
 redis.call('HINCRBY', KEYS[2], 'quantity', ARGV[3])
@@ -25,6 +32,7 @@ return 1`;
 
 // A stage is counted the first time it is marked done: a redelivered message changes nothing.
 const MARK_STAGE = `
+if redis.call('HEXISTS', KEYS[1], 'item') == 0 then return ${UNKNOWN_ORDER} end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return 1`;
@@ -73,7 +81,8 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
       await removeOrder(orderKey(orderId), stagesKey);
     },
     async markStage(orderId, stage, atMs) {
-      await markStage(orderKey(orderId), stagesKey, stage, atMs);
+      const marked = await markStage(orderKey(orderId), stagesKey, stage, atMs);
+      if (marked === UNKNOWN_ORDER) throw new UnknownOrderError(orderId);
     },
     async markDeadLettered(orderId, stage, reason, atMs) {
       // Only on a record that exists: a dead letter never creates an order of its own.
@@ -98,6 +107,7 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
         order.item,
         order.quantity,
       );
+      if (counted === UNKNOWN_ORDER) throw new UnknownOrderError(order.id);
       return counted === 1;
     },
     async get(orderId) {

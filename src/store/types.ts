@@ -38,8 +38,9 @@ export interface AnalyticsTotals {
 export interface OrderStore {
   create(order: Order, traceId: string): Promise<void>;
   remove(orderId: string): Promise<void>;
+  /** Marks a stage done (once); throws UnknownOrderError when the order has no record. */
   markStage(orderId: string, stage: Exclude<ServiceKind, 'analytics'>, atMs: number): Promise<void>;
-  /** A stage set the order aside on its dead-letter topic, with why. */
+  /** A stage set the order aside on its dead-letter topic, with why (on a record that exists). */
   markDeadLettered(
     orderId: string,
     stage: ServiceKind,
@@ -48,7 +49,10 @@ export interface OrderStore {
   ): Promise<void>;
   /** A replayed order is in progress again. */
   clearDeadLettered(orderId: string): Promise<void>;
-  /** Counts the order into the aggregates once; false when it was counted already. */
+  /**
+   * Counts the order into the aggregates once; false when it was counted already. Throws
+   * UnknownOrderError when the order has no record: nothing is counted.
+   */
   recordAnalytics(order: Order, atMs: number): Promise<boolean>;
   get(orderId: string): Promise<OrderRecord | undefined>;
   totals(): Promise<AnalyticsTotals>;
