@@ -1,5 +1,5 @@
 import { SENT_AT_HEADER } from './types.js';
-import type { IncomingMessage, MessageHeaders, OutgoingMessage } from './types.js';
+import type { ExtraFields, IncomingMessage, MessageHeaders, OutgoingMessage } from './types.js';
 
 /**
  * Dead letters: a message a consumer cannot handle is never dropped. After too many failed
@@ -36,6 +36,17 @@ export interface DeadLetter {
   readonly errorType: string;
   readonly reason: string;
   readonly atMs: number;
+  /** The original entry's fields the bus does not know (Redis Streams), as they came. */
+  readonly extraFields?: ExtraFields;
+}
+
+/** The original message's own parts: key, value and entry fields it carried, unchanged. */
+function originalParts(message: IncomingMessage): OutgoingMessage {
+  return {
+    ...(message.key !== undefined ? { key: message.key } : {}),
+    value: message.value,
+    ...(message.extraFields ? { extraFields: message.extraFields } : {}),
+  };
 }
 
 export function toDeadLetter(
@@ -55,11 +66,7 @@ export function toDeadLetter(
   headers[DLQ_HEADERS.errorType] = error.type;
   headers[DLQ_HEADERS.reason] = error.reason;
   headers[DLQ_HEADERS.atMs] = String(atMs);
-  return {
-    ...(message.key !== undefined ? { key: message.key } : {}),
-    value: message.value,
-    headers,
-  };
+  return { ...originalParts(message), headers };
 }
 
 /** Reads a dead letter's record back; undefined for a message that is not one. */
@@ -76,11 +83,13 @@ export function readDeadLetter(message: IncomingMessage): DeadLetter | undefined
     errorType: h[DLQ_HEADERS.errorType] ?? 'Error',
     reason: h[DLQ_HEADERS.reason] ?? '',
     atMs: Number(h[DLQ_HEADERS.atMs] ?? message.publishedAtMs),
+    ...(message.extraFields ? { extraFields: message.extraFields } : {}),
   };
 }
 
 /**
- * The message to send back to its topic on replay: as it first came, less the record. Its
+ * The message to send back to its topic on replay: as it first came (entry fields included),
+ * less the record. Its
  * trace context stays, so the replayed handling joins the order's own trace.
  */
 export function toReplay(message: IncomingMessage): OutgoingMessage {
@@ -88,9 +97,5 @@ export function toReplay(message: IncomingMessage): OutgoingMessage {
   for (const [name, value] of Object.entries(message.headers)) {
     if (!name.startsWith('x-dlq-') && name !== SENT_AT_HEADER) headers[name] = value;
   }
-  return {
-    ...(message.key !== undefined ? { key: message.key } : {}),
-    value: message.value,
-    headers,
-  };
+  return { ...originalParts(message), headers };
 }

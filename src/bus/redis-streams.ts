@@ -83,12 +83,21 @@ const FIELD_KEY = 'key';
 /** Headers are stored flattened, one field each (`h:traceparent`): leaner than JSON. */
 const HEADER_FIELD_PREFIX = 'h:';
 
+/** A field name of the message's own: the value, the key, a header. */
+function isMessageField(name: string): boolean {
+  return name === FIELD_VALUE || name === FIELD_KEY || name.startsWith(HEADER_FIELD_PREFIX);
+}
+
 /** Stream entry fields for one message. */
 export function encodeEntry(message: OutgoingMessage): string[] {
   const fields = [FIELD_VALUE, message.value];
   if (message.key !== undefined) fields.push(FIELD_KEY, message.key);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value !== undefined) fields.push(HEADER_FIELD_PREFIX + name, value);
+  }
+  // An extra field never stands in for the message's own: it would be read back as one.
+  for (const [name, value] of message.extraFields ?? []) {
+    if (!isMessageField(name)) fields.push(name, value);
   }
   return fields;
 }
@@ -107,6 +116,7 @@ export function decodeEntry(
   let value = '';
   let key: string | undefined;
   const headers: MessageHeaders = {};
+  const extraFields: [string, string][] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!;
     const v = fields[i + 1]!;
@@ -114,6 +124,7 @@ export function decodeEntry(
     else if (name === FIELD_KEY) key = v;
     else if (name.startsWith(HEADER_FIELD_PREFIX))
       headers[name.slice(HEADER_FIELD_PREFIX.length)] = v;
+    else extraFields.push([name, v]);
   }
   return {
     topic,
@@ -121,6 +132,7 @@ export function decodeEntry(
     ...(key !== undefined ? { key } : {}),
     value,
     headers,
+    ...(extraFields.length > 0 ? { extraFields } : {}),
     publishedAtMs: entryIdMs(id),
     deliveryCount,
   };

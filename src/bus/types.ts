@@ -18,11 +18,20 @@ export type MessageHeaders = Record<string, string>;
  */
 export const SENT_AT_HEADER = 'x-sent-at-us';
 
+/**
+ * Fields of a Redis stream entry that are none of the message's own (`value`, `key`, `h:*`),
+ * in entry order: kept, so a malformed entry set aside as a dead letter, and replayed, is the
+ * entry that was sent. Redis Streams only; Kafka records have no such fields.
+ */
+export type ExtraFields = readonly (readonly [name: string, value: string])[];
+
 export interface OutgoingMessage {
   /** Partition key (Kafka); ordering is kept per key. The order id in the pipeline. */
   readonly key?: string;
   readonly value: string;
   readonly headers?: MessageHeaders;
+  /** Written back under their own names (Redis Streams). */
+  readonly extraFields?: ExtraFields;
 }
 
 export interface PublishReceipt {
@@ -38,6 +47,8 @@ export interface IncomingMessage {
   readonly key?: string;
   readonly value: string;
   readonly headers: MessageHeaders;
+  /** Entry fields the bus does not know, when there are any. */
+  readonly extraFields?: ExtraFields;
   /**
    * When the bus took it (epoch ms, the bus's clock: the Redis entry id's time, the Kafka
    * record's timestamp). Queue waits use the producer's `SENT_AT_HEADER` instead, and this

@@ -61,8 +61,10 @@ export const command = defineCommand({
         const { replayed } = await replayDeadLetters(bus, store, topics, {
           onReplayed: (d) => {
             if (!json) {
+              // Fields of a malformed entry go back with it: say which.
+              const fields = (d.extraFields ?? []).map(([name, value]) => `${name}=${value}`);
               process.stdout.write(
-                `replayed ${d.key ?? d.messageId} to ${d.topic} (${d.deliveries} deliveries in ${d.group}: ${d.reason})\n`,
+                `replayed ${d.key ?? d.messageId} to ${d.topic} (${d.deliveries} deliveries in ${d.group}: ${d.reason})${fields.length > 0 ? `, with fields ${fields.join(' ')}` : ''}\n`,
               );
             }
           },
