@@ -27,9 +27,9 @@ for _ = 1, 1000 do
   if #rows == 0 then break end
   local ids = {}
   for i, row in ipairs(rows) do ids[i] = row[1] end
+  moved = moved + #ids
   ids[#ids + 1] = 'JUSTID'
   redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, unpack(ids))
-  moved = moved + #ids
 end
 redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 return moved`;
