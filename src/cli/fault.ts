@@ -8,7 +8,7 @@ const ACTIONS = ['list', 'set', 'clear'] as const;
 export const command = defineCommand({
   name: 'fault',
   summary: 'switch injected faults while tracelab up runs (list, set, clear)',
-  usage: 'fault [list | set <service>.<kind>=<value>… | clear] [options]',
+  usage: 'fault [list | set <service>.<kind>=<value>… | clear [--all]] [options]',
   options: [
     {
       name: 'admin-url',
@@ -16,6 +16,12 @@ export const command = defineCommand({
       env: 'TRACELAB_ADMIN_URL',
       default: DEFAULT_ADMIN_URL,
       description: "tracelab up's admin endpoint (its --admin-port)",
+    },
+    {
+      name: 'all',
+      type: 'boolean',
+      default: false,
+      description: "with clear: switch off the faults of up's --fault flags too",
     },
     { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },
   ],
@@ -31,6 +37,8 @@ export const command = defineCommand({
     }
     if (action !== 'set' && specs.length > 0)
       throw new CliError(`fault ${action} takes no more words`);
+    const all = opt.bool(values, 'all');
+    if (all && action !== 'clear') throw new CliError('--all goes with fault clear');
     const base = opt.str(values, 'admin-url').replace(/\/+$/, '');
     const init: RequestInit =
       action === 'set'
@@ -40,7 +48,7 @@ export const command = defineCommand({
             body: JSON.stringify({ set: specs.flatMap((s) => s.split(',')) }),
           }
         : { method: action === 'clear' ? 'DELETE' : 'GET' };
-    const res = await fetchJson(`${base}/faults`, {
+    const res = await fetchJson(`${base}/faults${all ? '?all=1' : ''}`, {
       ...init,
       timeoutMs: 3000,
       unreachable: (err) =>
@@ -62,6 +70,8 @@ export const command = defineCommand({
       );
     if (opt.bool(values, 'json')) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    } else if (action === 'clear') {
+      process.stdout.write(describeClear(body.effective ?? [], all));
     } else {
       const effective = body.effective ?? [];
       process.stdout.write(
@@ -73,3 +83,17 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/**
+ * What `fault clear` did, and what it left: after a plain clear the faults still in force are
+ * those of up's --fault flags, which a user who asked to clear would not expect.
+ */
+export function describeClear(effective: readonly string[], all: boolean): string {
+  if (effective.length === 0) {
+    return all
+      ? "switched off every fault, those of tracelab up's --fault flags too; no faults in force\n"
+      : 'cleared the run-time faults; no faults in force\n';
+  }
+  if (all) return `switched off every fault it could; still in force: ${effective.join(', ')}\n`;
+  return `cleared the run-time faults; still in force from tracelab up's --fault flags: ${effective.join(', ')} (tracelab fault clear --all switches them off too)\n`;
+}

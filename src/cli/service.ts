@@ -28,9 +28,18 @@ const replicaOption: OptionSpec = {
     'replica number: names this consumer in its group, stable across restarts (default: the host name, unique per container)',
 };
 
+const runIdOption: OptionSpec = {
+  name: 'run-id',
+  type: 'string',
+  env: 'TRACELAB_RUN_ID',
+  description:
+    "tracelab up's run, given by up: added to the consumer's name, so two runs never share one",
+};
+
 export const options: readonly OptionSpec[] = [
   ...serviceOptions,
   replicaOption,
+  runIdOption,
   ...busOptions,
   ...workloadOptions,
 ];
@@ -46,6 +55,10 @@ export const command = defineCommand({
       throw new CliError(
         `name one service: ${SERVICE_KINDS.join(', ')} (got "${positionals.join(' ')}")`,
       );
+    }
+    const runId = opt.maybeStr(values, 'run-id');
+    if (runId !== undefined && !/^[0-9a-f]{8}$/.test(runId)) {
+      throw new CliError(`--run-id is 8 hex digits, as tracelab up gives it (got "${runId}")`);
     }
     const bus = { ...busConfigFrom(values), readAheadMs: opt.num(values, 'read-ahead-ms') };
     const workload = workloadSettingsFrom(values);
@@ -83,6 +96,7 @@ export const command = defineCommand({
           maxDeliveries: opt.num(values, 'max-deliveries'),
           faults,
           replica,
+          runId,
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
         },
         {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   connectionDown,
   connectRedis,
+  consumerName,
   createBus,
   DEFAULT_KEY_PREFIX,
   nowUnreachable,
@@ -46,6 +47,8 @@ export interface ServiceRunConfig {
   readonly faults: FaultSet;
   /** Names this consumer in its group: a replica number or a host name. */
   readonly replica: string;
+  /** `tracelab up`'s run: in the consumer's name, so no other run's consumer shares it. */
+  readonly runId?: string | undefined;
   /** On stop, how long a consumer may finish the work in hand before it is cut short. */
   readonly stopGraceMs: number;
 }
@@ -210,7 +213,7 @@ async function startConsumer(
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
   const { redis, shared, bus, store, workload, faults, crash, closeAll } = adapters;
-  const consumer = `${def.serviceName}-${config.replica}`;
+  const consumer = consumerName(def.serviceName, config.replica, config.runId);
   let cutShort = false;
   const handlerDeps: ConsumerDeps = {
     bus,

@@ -7,7 +7,7 @@ import {
   FaultSpecError,
   parseFaultSetting,
 } from '../faults/index.js';
-import type { FaultSet } from '../faults/index.js';
+import type { FaultSet, FaultSetting } from '../faults/index.js';
 import type { FaultState } from '../faults/index.js';
 
 /**
@@ -15,6 +15,7 @@ import type { FaultState } from '../faults/index.js';
  *   GET /faults            → { flags, runtime, effective }
  *   POST /faults {"set": ["processing.crash=0.1", "notification.latency=off"]}
  *   DELETE /faults         → back to what the flags say
+ *   DELETE /faults?all=1   → every fault off, the flags' too (each stored as 0)
  */
 export interface AdminServer {
   readonly url: string;
@@ -45,11 +46,13 @@ export async function startAdminServer(
     );
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url !== '/faults')
+    const url = new URL(req.url ?? '/', 'http://admin');
+    if (url.pathname !== '/faults')
       return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
     if (req.method === 'GET') return send(res, 200, await view());
     if (req.method === 'DELETE') {
       await deps.state.clear();
+      if (url.searchParams.get('all') === '1') await deps.state.set(flagsOff(deps.flags));
       return send(res, 200, await view());
     }
     if (req.method !== 'POST')
@@ -93,6 +96,15 @@ export async function startAdminServer(
     url: `http://127.0.0.1:${bound}`,
     close: () => closeServer(server),
   };
+}
+
+/** A 0 for each fault the flags switch on: a 0 switches a flag's fault off. */
+function flagsOff(flags: FaultSet): FaultSetting[] {
+  return Object.entries(flags).flatMap(([service, faults]) =>
+    Object.entries(faults ?? {})
+      .filter(([, value]) => value !== undefined)
+      .map(([kind]) => ({ service, kind, value: 0 }) as FaultSetting),
+  );
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

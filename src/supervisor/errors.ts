@@ -7,6 +7,7 @@ export const SUPERVISOR_ERRORS = {
   SUP_ERR_NO_REDIS: 'no Redis answers and redis-server is not installed',
   SUP_ERR_REDIS_START: 'a private redis-server did not answer',
   SUP_ERR_CHILD_NOT_READY: 'a child process stopped before it said it was ready',
+  SUP_ERR_PREFIX_HELD: 'another tracelab up holds the key prefix',
 } as const;
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;
 

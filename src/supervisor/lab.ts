@@ -1,4 +1,4 @@
-import { busOptions } from '../bus/index.js';
+import { busOptions, connectRedis, handOverPending } from '../bus/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { FaultSet } from '../faults/index.js';
@@ -10,6 +10,7 @@ import { watchDroppedSpans } from './dropped-spans-watch.js';
 import { startFaultControl } from './fault-control.js';
 import type { FaultControl } from './fault-control.js';
 import { toFlags } from './flags.js';
+import { takeLease } from './lease.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import type { Replicas } from './scale.js';
@@ -120,6 +121,15 @@ export function createLab(options: LabOptions): Lab {
     async start() {
       const redis = await ensureRedis(options.redisUrl, options.redisUrlNamed);
       cleanups.push(() => redis.stop());
+      // Before anything touches the prefix's state: a second up on it stops here, having
+      // deleted, started and bound nothing.
+      const lease = await takeLease({
+        redisUrl: redis.url,
+        keyPrefix: options.keyPrefix,
+        urls: askedUrls(options),
+        log: (line) => options.write('tracelab', line, 'err'),
+      });
+      cleanups.push(() => lease.release());
       const childValues: OptionValues = { ...options.values, 'redis-url': redis.url };
       const bus = await startBus(options.values, childValues, cleanups);
       const faults = await startFaultControl({
@@ -139,7 +149,11 @@ export function createLab(options: LabOptions): Lab {
       );
       cleanups.push(() => Promise.resolve(dropped.stop()));
       const otlpUrl = collector.ready.urls.otlp!;
-      const api = await startServices(options, childValues, otlpUrl, supervise);
+      if (opt.str(options.values, 'bus') !== 'kafka') {
+        await handOverEarlierRuns(redis.url, options, lease.runId);
+      }
+      const api = await startServices(options, childValues, otlpUrl, supervise, lease.runId);
+      await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
       return describeLab(options.replicas, {
         apiUrl: api.ready.urls.api!,
         queryUrl,
@@ -151,6 +165,45 @@ export function createLab(options: LabOptions): Lab {
       });
     },
   };
+}
+
+/** Where the lab was asked to serve: what a second up is told until the real URLs are known. */
+function askedUrls(options: LabOptions) {
+  return {
+    api: `http://${options.host}:${opt.num(options.values, 'api-port')}`,
+    query: `http://${options.host}:${options.httpPort}`,
+    admin: `http://127.0.0.1:${options.adminPort}`,
+  };
+}
+
+/**
+ * What consumers of an earlier run left pending goes to this run's consumers before they
+ * start: they read it first, as a replica restarted under its old name would.
+ */
+async function handOverEarlierRuns(
+  redisUrl: string,
+  options: LabOptions,
+  runId: string,
+): Promise<void> {
+  const redis = await connectRedis(redisUrl);
+  try {
+    const groups = PIPELINE_ORDER.flatMap((kind) => {
+      const def = SERVICES[kind];
+      return def.consumes
+        ? [{ group: def.serviceName, topic: def.consumes, replicas: options.replicas[kind] }]
+        : [];
+    });
+    const moved = await handOverPending(redis, options.keyPrefix, runId, groups);
+    if (moved > 0) {
+      options.write(
+        'tracelab',
+        `${moved} message(s) left pending by an earlier run go to this run's consumers first`,
+        'out',
+      );
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 type Supervise = (kind: Part, spec: Parameters<typeof startChild>[0]) => Promise<SupervisedChild>;
@@ -212,6 +265,7 @@ async function startServices(
   childValues: OptionValues,
   otlpUrl: string,
   supervise: Supervise,
+  runId: string,
 ): Promise<SupervisedChild> {
   const { replicas } = options;
   const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
@@ -227,6 +281,8 @@ async function startServices(
       ...flags,
       '--replica',
       String(replica),
+      '--run-id',
+      runId,
       '--otlp-endpoint',
       otlpBase,
     ];

@@ -128,7 +128,9 @@ describe('tracelab up --bus kafka with no KAFKA_BROKERS', () => {
   );
 
   test('without kcat it says how to get a broker', async () => {
-    const r = await runCli(['up', '--bus', 'kafka', ...ON_FREE_PORTS], {
+    // A key prefix of its own: up leases its prefix before it looks for a broker.
+    const keyPrefix = `tltest-nokcat-${process.pid}:`;
+    const r = await runCli(['up', '--bus', 'kafka', ...ON_FREE_PORTS, '--key-prefix', keyPrefix], {
       env: { ...env, PATH: '/nonexistent', REDIS_URL: 'redis://127.0.0.1:6379' },
     });
     assert.notEqual(r.code, 0);

@@ -228,6 +228,9 @@ test('up with a collector port in use names the collector', async () => {
       String((busy.address() as { port: number }).port),
       '--redis-url',
       REDIS_URL,
+      // Its own: up leases its key prefix before it starts the collector.
+      '--key-prefix',
+      `tltest-otlpbusy-${process.pid}:`,
     ]);
     assert.notEqual(r.code, 0, r.stderr);
     assert.notEqual(r.code, null, r.stderr);
