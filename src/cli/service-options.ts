@@ -10,7 +10,15 @@ export const serviceOptions: readonly OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_HOST',
     default: DEFAULT_HOST,
-    description: 'address the API binds to',
+    description: `address the API service binds to, and only it (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach it may place orders`,
+  },
+  {
+    name: 'public-host',
+    type: 'list',
+    env: 'TRACELAB_PUBLIC_HOST',
+    default: [],
+    description:
+      'a name the API and the collector answer to besides localhost, 127.0.0.1, ::1 and their bind address (repeat or comma-separate); a request for any other Host gets 421, against DNS rebinding',
   },
   portOption({
     name: 'api-port',

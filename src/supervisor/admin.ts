@@ -9,6 +9,7 @@ import {
 } from '../faults/index.js';
 import type { FaultSet } from '../faults/index.js';
 import type { FaultState } from '../faults/index.js';
+import { checkAdminRequest } from './admin-guard.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: faults switched while the lab runs.
@@ -45,6 +46,8 @@ export async function startAdminServer(
     );
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const refused = checkAdminRequest(req);
+    if (refused) return send(res, refused.statusCode, refused);
     if (req.url !== '/faults')
       return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
     if (req.method === 'GET') return send(res, 200, await view());
@@ -112,7 +115,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(`${JSON.stringify(body)}\n`);
 }
 

@@ -24,7 +24,8 @@ const NODE_FLAGS = ['--expose-gc'];
 export interface LabOptions {
   /** The `tracelab` entry every child runs as `node <main> collector|service …`. */
   readonly main: string;
-  readonly host: string;
+  /** Where the collector listens (`--collector-host`); the API's `--host` is in `values`. */
+  readonly collectorHost: string;
   readonly otlpPort: number;
   readonly httpPort: number;
   readonly adminPort: number;
@@ -184,7 +185,9 @@ function startCollector(
     options.main,
     'collector',
     '--host',
-    options.host,
+    options.collectorHost,
+    // The names the API answers to, the collector answers to as well.
+    ...opt.list(options.values, 'public-host').flatMap((name) => ['--public-host', name]),
     '--otlp-port',
     String(otlpPort),
     '--http-port',
