@@ -17,6 +17,8 @@ export function guardCollectorPort(
     const refusal =
       checkHost(request.headers.host, allowed) ??
       (options.refuseForeignOrigin ? checkOrigin(request.headers.origin, allowed) : undefined);
-    if (refusal) return reply.status(refusal.status).send(refusalBody(refusal));
+    // The connection closes after the refusal: the body it did not read cannot hold it open.
+    if (refusal)
+      return reply.status(refusal.status).header('connection', 'close').send(refusalBody(refusal));
   });
 }

@@ -47,7 +47,7 @@ export async function startAdminServer(
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const refused = checkAdminRequest(req);
-    if (refused) return send(res, refused.statusCode, refused);
+    if (refused) return send(res.setHeader('connection', 'close'), refused.statusCode, refused);
     if (req.url !== '/faults')
       return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
     if (req.method === 'GET') return send(res, 200, await view());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
@@ -127,4 +127,23 @@ test('tracelab collector on a taken port says which flag to change, and exits 2'
   } finally {
     await taken.release();
   }
+});
+
+test('a refused request that sent half its body does not hold the connection open', async () => {
+  const started = Date.now();
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(portOf(collector.otlpUrl)), '127.0.0.1', () =>
+      socket.write(
+        'POST /v1/traces HTTP/1.1\r\nHost: attacker.example\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":',
+      ),
+    );
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (text += c));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    setTimeout(() => socket.destroy(new Error('still open after 5 s')), 5000).unref();
+  });
+  assert.match(answer, /^HTTP\/1\.1 421 /);
+  assert.ok(Date.now() - started < 5000);
 });

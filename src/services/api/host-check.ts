@@ -10,6 +10,8 @@ export function guardHost(app: FastifyInstance, allowed = allowedHostNames({})):
   app.addHook('onRequest', async (request, reply) => {
     void reply.header(NOSNIFF.name, NOSNIFF.value);
     const refusal = checkHost(request.headers.host, allowed);
-    if (refusal) return reply.status(refusal.status).send(refusalBody(refusal));
+    // The connection closes after the refusal: the body it did not read cannot hold it open.
+    if (refusal)
+      return reply.status(refusal.status).header('connection', 'close').send(refusalBody(refusal));
   });
 }
