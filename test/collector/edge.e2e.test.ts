@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startCollector } from '../../src/collector/index.js';
+import { buildJaegerProxy, startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
+import { allowedHostNames } from '../../src/http-guard/index.js';
 import { runCli } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { otlpJson, send, spanIdOf, traceIdOf, traceIds } from './otlp-fixtures.js';
@@ -146,4 +148,37 @@ test('a refused request that sent half its body does not hold the connection ope
   });
   assert.match(answer, /^HTTP\/1\.1 421 /);
   assert.ok(Date.now() - started < 5000);
+});
+
+test('tracelab ui, the proxy to a real Jaeger, answers a rebound name with 421 and forwards nothing', async () => {
+  let forwarded = 0;
+  const jaeger = createHttpServer((_req, res) => {
+    forwarded++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"data":["secret-shop"],"total":1,"limit":0,"offset":0,"errors":null}');
+  });
+  await new Promise<void>((resolve) => jaeger.listen(0, '127.0.0.1', resolve));
+  const { port } = jaeger.address() as { port: number };
+  const proxy = buildJaegerProxy({
+    jaeger: new URL(`http://127.0.0.1:${port}`),
+    allowedHosts: allowedHostNames({ bindHost: '127.0.0.1', publicHosts: ['lab.example'] }),
+  });
+  try {
+    const rebound = await proxy.inject({
+      url: '/api/services',
+      headers: { host: 'attacker.example' },
+    });
+    assert.equal(rebound.statusCode, 421, rebound.body);
+    assert.equal(rebound.headers['x-content-type-options'], 'nosniff');
+    assert.equal(forwarded, 0);
+    const named = await proxy.inject({
+      url: '/api/services',
+      headers: { host: 'lab.example:16687' },
+    });
+    assert.equal(named.statusCode, 200, named.body);
+    assert.equal(forwarded, 1);
+  } finally {
+    await proxy.close();
+    await new Promise<void>((resolve) => jaeger.close(() => resolve()));
+  }
 });
