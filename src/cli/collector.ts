@@ -24,7 +24,7 @@ const options: OptionSpec[] = [
     env: 'TRACELAB_PUBLIC_HOST',
     default: [],
     description:
-      'a name the collector answers to besides localhost, 127.0.0.1, ::1 and --host (repeat or comma-separate); any other Host gets 421, against DNS rebinding',
+      'a host name the collector answers to, besides localhost and --host (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'otlp-port',
