@@ -1,11 +1,12 @@
 import { defineCommand } from './command.js';
-import { asListenError } from './errors.js';
+import { asListenError, CliError } from './errors.js';
 import { opt, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { busConfigFrom, busOptions, createBus, lazyLagReader } from '../bus/index.js';
 import { analyzeTraces } from '../analysis/index.js';
 import { COLLECTOR_DEFAULTS, startCollector, storedTraceReader } from '../collector/index.js';
 import type { LagSource, RunningCollector } from '../collector/index.js';
+import { bindWarning } from '../http-guard/index.js';
 import { collectWhenIdle } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/index.js';
 
@@ -15,7 +16,15 @@ const options: OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_COLLECTOR_HOST',
     default: COLLECTOR_DEFAULTS.host,
-    description: 'interface the receiver and the query API listen on',
+    description: `interface the receiver and the query API listen on; beyond ${COLLECTOR_DEFAULTS.host} anyone who can reach it may read every trace and send spans`,
+  },
+  {
+    name: 'public-host',
+    type: 'list',
+    env: 'TRACELAB_PUBLIC_HOST',
+    default: [],
+    description:
+      'a host name the collector answers to, besides localhost and --host (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'otlp-port',
@@ -74,6 +83,7 @@ export const command = defineCommand({
   options,
   async run({ values }) {
     let collector: RunningCollector;
+    const host = opt.str(values, 'host');
     const dataFile = opt.maybeStr(values, 'data');
     const lag: LagSource | undefined =
       opt.maybeStr(values, 'bus') === undefined
@@ -81,7 +91,8 @@ export const command = defineCommand({
         : lazyLagReader(busConfigFrom(values), createBus);
     try {
       collector = await startCollector({
-        host: opt.str(values, 'host'),
+        host,
+        publicHosts: opt.list(values, 'public-host'),
         otlpPort: opt.num(values, 'otlp-port'),
         httpPort: opt.num(values, 'http-port'),
         maxSpans: opt.num(values, 'max-spans'),
@@ -93,8 +104,18 @@ export const command = defineCommand({
           analyzeTraces(traces, analyzeOptions, storedTraceReader),
       });
     } catch (err) {
+      // The collector names the flag to change; a message the user acts on, not a crash.
+      if ((err as { code?: unknown }).code === 'LISTEN_FAILED')
+        throw new CliError((err as Error).message);
       throw asListenError(err);
     }
+    const warning = bindWarning(
+      'the collector (query API and OTLP receiver)',
+      host,
+      [collector.queryUrl, collector.otlpUrl].map((u) => Number(new URL(u).port)),
+      'read every trace and send spans',
+    );
+    if (warning) process.stderr.write(`tracelab: ${warning}\n`);
     process.stdout.write(
       `collector: OTLP/HTTP receiver on ${collector.otlpUrl}\n` +
         `collector: query API on ${collector.queryUrl}\n` +

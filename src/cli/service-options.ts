@@ -10,7 +10,15 @@ export const serviceOptions: readonly OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_HOST',
     default: DEFAULT_HOST,
-    description: 'address the API binds to',
+    description: `address the API service binds to, and only it (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach it may place orders`,
+  },
+  {
+    name: 'public-host',
+    type: 'list',
+    env: 'TRACELAB_PUBLIC_HOST',
+    default: [],
+    description:
+      'a host name the API and the collector answer to, besides localhost and their bind address (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'api-port',

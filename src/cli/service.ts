@@ -91,6 +91,7 @@ export const command = defineCommand({
           bus,
           workload,
           host: opt.str(values, 'host'),
+          publicHosts: opt.list(values, 'public-host'),
           apiPort: opt.num(values, 'api-port'),
           concurrency: opt.num(values, 'concurrency'),
           maxDeliveries: opt.num(values, 'max-deliveries'),

@@ -4,6 +4,7 @@ import { asListenError, CliError } from './errors.js';
 import { DEFAULT_HOST, DEFAULT_QUERY_PORT, opt, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { buildJaegerProxy, DEFAULT_UI_DIR, loadUiAssets } from '../collector/index.js';
+import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
 
 const options: OptionSpec[] = [
   {
@@ -18,6 +19,14 @@ const options: OptionSpec[] = [
     env: 'TRACELAB_UI_HOST',
     default: DEFAULT_HOST,
     description: 'interface the UI listens on',
+  },
+  {
+    name: 'public-host',
+    type: 'list',
+    env: 'TRACELAB_PUBLIC_HOST',
+    default: [],
+    description:
+      'a host name the UI answers to, besides localhost and --host (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'port',
@@ -62,14 +71,22 @@ export const command = defineCommand({
     const ui = await loadUiAssets(DEFAULT_UI_DIR);
     if (!ui)
       throw new CliError(`the web UI is not built (no ${DEFAULT_UI_DIR}); run npm run build`, 1);
-    const app = buildJaegerProxy({ jaeger, ui });
+    const allowedHosts = allowedHostNames({
+      bindHost: host,
+      publicHosts: opt.list(values, 'public-host'),
+    });
+    const app = buildJaegerProxy({ jaeger, ui, allowedHosts });
+    const port = opt.num(values, 'port');
     try {
-      await app.listen({ host, port: opt.num(values, 'port') });
+      await app.listen({ host, port });
     } catch (err) {
-      throw asListenError(err);
+      const message = listenFailure(err, { host, port, portFlag: '--port', hostFlag: '--host' });
+      throw message ? new CliError(message) : asListenError(err);
     }
-    const port = (app.server.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const bound = (app.server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    const warning = bindWarning('the UI', host, [bound], 'read every trace in Jaeger');
+    if (warning) process.stderr.write(`tracelab: ${warning}\n`);
     process.stdout.write(`ui: serving on ${url} (traces from Jaeger at ${jaeger.href})\n`);
     const why = await new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));

@@ -23,6 +23,13 @@ import { formatUpBanner } from './up-banner.js';
 const MAIN = join(__dirname, 'main.js');
 
 const upOptions: readonly OptionSpec[] = [
+  {
+    name: 'collector-host',
+    type: 'string',
+    env: 'TRACELAB_COLLECTOR_HOST',
+    default: DEFAULT_HOST,
+    description: `address the collector's OTLP receiver and query API bind to (--host binds the API only); beyond ${DEFAULT_HOST} anyone who can reach it may read every trace and send spans`,
+  },
   portOption({
     name: 'otlp-port',
     env: 'TRACELAB_OTLP_PORT',
@@ -71,7 +78,7 @@ export const command = defineCommand({
   async run({ values, sources }) {
     const lab = await createLab({
       main: MAIN,
-      host: opt.str(values, 'host'),
+      collectorHost: opt.str(values, 'collector-host'),
       otlpPort: opt.num(values, 'otlp-port'),
       httpPort: opt.num(values, 'http-port'),
       adminPort: opt.num(values, 'admin-port'),

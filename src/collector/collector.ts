@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_OTLP_PORT, DEFAULT_QUERY_PORT } from '../config/index.js';
+import { allowedHostNames, listenFailure } from '../http-guard/index.js';
+import { guardCollectorPort } from './edge.js';
+import { CollectorError } from './errors.js';
 import { loadTraces } from './store/data-file.js';
 import { MetricsStore } from './store/metrics-store.js';
 import { startPersister } from './store/persister.js';
@@ -15,6 +18,8 @@ import { DEFAULT_UI_DIR, loadUiAssets } from './query/ui-assets.js';
 export interface CollectorOptions {
   /** Interface both servers listen on. Default 127.0.0.1. */
   readonly host?: string;
+  /** Names both servers answer to besides loopback and `host`; any other Host gets 421. */
+  readonly publicHosts?: readonly string[];
   /** OTLP/HTTP receiver port; 0 picks a free one. Default 4318. */
   readonly otlpPort?: number;
   /** Query API port; 0 picks a free one. Default 16686. */
@@ -92,6 +97,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ...(options.lag ? { lag: options.lag } : {}),
     ...(options.analyze ? { analysis: { store, analyze: options.analyze } } : {}),
   });
+  const allowed = allowedHostNames({ bindHost: o.host, publicHosts: options.publicHosts });
+  guardCollectorPort(receiver, allowed, { refuseForeignOrigin: true });
+  guardCollectorPort(queryApi, allowed, { refuseForeignOrigin: false });
   const started: FastifyInstance[] = [];
   let persister: Persister | undefined;
   try {
@@ -105,9 +113,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
         onError,
       });
     }
-    const otlpPort = await listen(receiver, o.host, o.otlpPort);
+    const otlpPort = await listen(receiver, o.host, o.otlpPort, '--otlp-port');
     started.push(receiver);
-    const httpPort = await listen(queryApi, o.host, o.httpPort);
+    const httpPort = await listen(queryApi, o.host, o.httpPort, '--http-port');
     started.push(queryApi);
     const base = (port: number) =>
       `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
@@ -135,7 +143,19 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   }
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
-  await app.listen({ host, port });
+/** Listens; one that cannot take its address says which flag to change. */
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  portFlag: string,
+): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const message = listenFailure(err, { host, port, portFlag, hostFlag: '--host' });
+    if (message) throw new CollectorError('LISTEN_FAILED', message);
+    throw err;
+  }
   return (app.server.address() as AddressInfo).port;
 }

@@ -33,6 +33,7 @@ export const COLLECTOR_ERRORS = {
     message: 'trace analysis is not available: the collector was started without it',
   },
   JAEGER_UNREACHABLE: { status: 502, message: 'Jaeger did not answer' },
+  LISTEN_FAILED: { status: 500, message: 'cannot listen on the address asked for' },
   DATA_FILE_CORRUPT: { status: 500, message: 'the data file is corrupt' },
   DATA_FILE_UNREADABLE: { status: 500, message: 'the data file cannot be read' },
   DATA_FILE_UNWRITABLE: { status: 500, message: 'the data file cannot be written' },

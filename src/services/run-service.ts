@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import {
@@ -19,6 +20,7 @@ import type { FaultInjector, FaultSet } from '../faults/index.js';
 import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
+import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
 import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
@@ -39,6 +41,8 @@ export interface ServiceRunConfig {
   readonly bus: BusConfig;
   readonly workload: WorkloadSettings;
   readonly host: string;
+  /** Names the API answers to besides loopback and `host` (`--public-host`). */
+  readonly publicHosts?: readonly string[];
   readonly apiPort: number;
   readonly concurrency: number;
   /** Failed deliveries of one message before it is dead-lettered. */
@@ -167,6 +171,7 @@ async function startApi(
     logger: deps.logger,
     faults,
     crash,
+    allowedHosts: allowedHostNames({ bindHost: config.host, publicHosts: config.publicHosts }),
     ping: async () => {
       // A connection that is down says so at once; only a ready one is asked.
       const down = connectionDown(redis) ?? connectionDown(shared);
@@ -191,11 +196,25 @@ async function startApi(
     address = await app.listen({ host: config.host, port: config.apiPort });
   } catch (err) {
     await closeAll();
+    const where = {
+      host: config.host,
+      port: config.apiPort,
+      portFlag: '--api-port',
+      hostFlag: '--host',
+    };
     throw new ServiceError(
       'SVC_ERR_LISTEN',
-      `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
+      listenFailure(err, where) ??
+        `cannot listen on ${config.host}:${config.apiPort}: ${(err as Error).message}`,
     );
   }
+  const warning = bindWarning(
+    'the API',
+    config.host,
+    [(app.server.address() as AddressInfo).port],
+    'place orders',
+  );
+  if (warning) process.stderr.write(`tracelab: ${warning}\n`);
   return {
     ready: `${def.serviceName}: listening on ${address}`,
     urls: { api: address },

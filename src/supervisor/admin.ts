@@ -9,6 +9,7 @@ import {
 } from '../faults/index.js';
 import type { FaultSet, FaultSetting } from '../faults/index.js';
 import type { FaultState } from '../faults/index.js';
+import { checkAdminRequest } from './admin-guard.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: faults switched while the lab runs.
@@ -46,6 +47,8 @@ export async function startAdminServer(
     );
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const refused = checkAdminRequest(req);
+    if (refused) return send(res.setHeader('connection', 'close'), refused.statusCode, refused);
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname !== '/faults')
       return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
@@ -124,7 +127,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(`${JSON.stringify(body)}\n`);
 }
 

@@ -25,7 +25,8 @@ const NODE_FLAGS = ['--expose-gc'];
 export interface LabOptions {
   /** The `tracelab` entry every child runs as `node <main> collector|service …`. */
   readonly main: string;
-  readonly host: string;
+  /** Where the collector listens (`--collector-host`); the API's `--host` is in `values`. */
+  readonly collectorHost: string;
   readonly otlpPort: number;
   readonly httpPort: number;
   readonly adminPort: number;
@@ -170,8 +171,8 @@ export function createLab(options: LabOptions): Lab {
 /** Where the lab was asked to serve: what a second up is told until the real URLs are known. */
 function askedUrls(options: LabOptions) {
   return {
-    api: `http://${options.host}:${opt.num(options.values, 'api-port')}`,
-    query: `http://${options.host}:${options.httpPort}`,
+    api: `http://${opt.str(options.values, 'host')}:${opt.num(options.values, 'api-port')}`,
+    query: `http://${options.collectorHost}:${options.httpPort}`,
     admin: `http://127.0.0.1:${options.adminPort}`,
   };
 }
@@ -237,7 +238,9 @@ function startCollector(
     options.main,
     'collector',
     '--host',
-    options.host,
+    options.collectorHost,
+    // The names the API answers to, the collector answers to as well.
+    ...opt.list(options.values, 'public-host').flatMap((name) => ['--public-host', name]),
     '--otlp-port',
     String(otlpPort),
     '--http-port',

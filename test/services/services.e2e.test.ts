@@ -150,7 +150,7 @@ describe('services without sockets', () => {
             new Promise<Socket>((resolve, reject) => {
               const s = connect(Number(port), '127.0.0.1', () => {
                 s.write(
-                  'POST /order HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"item":',
+                  'POST /order HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"item":',
                 );
                 resolve(s);
               });

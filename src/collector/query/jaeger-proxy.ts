@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allowedHostNames } from '../../http-guard/index.js';
+import { guardCollectorPort } from '../edge.js';
 import { CollectorError } from '../errors.js';
 import { answerErrorsAsJaeger } from './jaeger-envelope.js';
 import { registerTracelabApi } from './tracelab-api.js';
@@ -25,6 +27,8 @@ export interface JaegerProxyOptions {
   readonly ui?: UiAssets;
   /** How long Jaeger may take to start answering before the client gets a 502. Default 5000. */
   readonly timeoutMs?: number;
+  /** Host names the proxy answers to (see http-guard); the loopback names when absent. */
+  readonly allowedHosts?: ReadonlySet<string>;
 }
 
 /**
@@ -35,6 +39,9 @@ export function buildJaegerProxy(opts: JaegerProxyOptions): FastifyInstance {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const base = opts.jaeger.href.replace(/\/+$/, '');
   const app = fastify({ logger: false });
+  guardCollectorPort(app, opts.allowedHosts ?? allowedHostNames({}), {
+    refuseForeignOrigin: false,
+  });
   if (opts.ui) registerUi(app, opts.ui);
 
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { describeSchemaErrors, validatorFor } from '../../model/index.js';
 import type { ApiDeps } from './deps.js';
+import { guardHost } from './host-check.js';
 import { answerErrors, errorBody } from './http-errors.js';
 import { parseJsonAsStrictUtf8 } from './json-body.js';
 import { addOrderRoutes } from './order-routes.js';
@@ -26,6 +27,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   app.setSchemaErrorFormatter(
     (errors, dataVar) => new Error(describeSchemaErrors(errors, dataVar)),
   );
+  guardHost(app, deps.allowedHosts);
   acceptJsonInUtf8Only(app);
   parseJsonAsStrictUtf8(app);
   nameServerSpansAfterRoutes(app);

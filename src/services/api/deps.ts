@@ -20,6 +20,8 @@ export interface ApiDeps {
   readonly requestTimeoutMs?: number;
   /** Injected faults (`api.latency`, `api.error`, `api.crash`, `api.duplicate`). */
   readonly faults?: FaultInjector;
+  /** Host names the API answers to (see http-guard); the loopback names when absent. */
+  readonly allowedHosts?: ReadonlySet<string>;
   /** Ends the process as a crash would (an injected `api.crash`). */
   readonly crash?: () => Promise<never>;
 }
