@@ -31,6 +31,7 @@ import {
   environmentOf,
   execForm,
   isMap,
+  parsePort,
   loadCompose,
   mergeCompose,
   parseDockerfile,
@@ -444,4 +445,19 @@ test('.dockerignore keeps local builds, modules and history out of the build con
   );
   for (const entry of ['node_modules', 'dist', '.git'])
     assert.ok(ignored.has(entry), `.dockerignore lists ${entry}`);
+});
+
+test("every published port is on the host's loopback: no trace or order control reaches the network", () => {
+  for (const { label, config } of combinations()) {
+    for (const [name, service] of Object.entries(servicesOf(config))) {
+      for (const entry of Array.isArray(service.ports) ? service.ports : []) {
+        const p = parsePort(entry);
+        assert.equal(
+          p.hostIp,
+          '127.0.0.1',
+          `${label}: ${name} publishes ${p.published ?? '?'}:${p.target} on every interface of the host; give it 127.0.0.1:`,
+        );
+      }
+    }
+  }
 });
