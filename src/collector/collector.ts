@@ -153,7 +153,12 @@ async function listen(
   try {
     await app.listen({ host, port });
   } catch (err) {
-    const message = listenFailure(err, { host, port, portFlag, hostFlag: '--host' });
+    const message = listenFailure(err, {
+      host,
+      port,
+      portFlag,
+      hostFlag: '--host (under tracelab up, --collector-host)',
+    });
     if (message) throw new CollectorError('LISTEN_FAILED', message);
     throw err;
   }
