@@ -94,6 +94,20 @@ export function unreachableDependency(err: unknown): 'Redis' | 'Kafka' | undefin
   return undefined;
 }
 
+/** Refused before it left this process: a Redis connection that is not writeable now. */
+const NOT_SENT = /Stream isn't writeable/;
+
+/**
+ * Whether a command that failed on an unreachable dependency may have run all the same: false
+ * only when it never left this process (a connection down before it, a connection refused);
+ * one in flight when the connection dropped may have run, its reply lost.
+ */
+export function mayHaveRun(err: unknown): boolean {
+  return !errorChain(err).some(
+    (e) => NOT_SENT.test(e.message) || (e as NodeJS.ErrnoException).code === 'ECONNREFUSED',
+  );
+}
+
 /** The URL without its password, fit for a message. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');

@@ -19,7 +19,13 @@ export { withTracing } from './traced-bus.js';
 export type { TracingOptions } from './traced-bus.js';
 export { startTestBroker } from './kafka-test-broker.js';
 export type { TestBroker } from './kafka-test-broker.js';
-export { BusError, BUS_ERRORS, nowUnreachable, unreachableDependency } from './errors.js';
+export {
+  BusError,
+  BUS_ERRORS,
+  mayHaveRun,
+  nowUnreachable,
+  unreachableDependency,
+} from './errors.js';
 export type { BusErrorCode } from './errors.js';
 export {
   BUS_KINDS,

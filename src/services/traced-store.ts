@@ -12,7 +12,7 @@ import type { OrderStore } from '../store/index.js';
 /** Span name (`<operation> <what>`) and the Redis commands of each store call. */
 const CALLS = {
   create: ['EVALSHA store_order', 'EVALSHA (HSET EXPIRE HINCRBY)'],
-  remove: ['EVALSHA remove_order', 'EVALSHA (DEL HINCRBY)'],
+  remove: ['EVALSHA remove_order', 'EVALSHA (HEXISTS DEL HINCRBY)'],
   markStage: ['EVALSHA mark_stage', 'EVALSHA (HEXISTS HSETNX HINCRBY)'],
   recordAnalytics: ['EVALSHA record_analytics', 'EVALSHA (HEXISTS HSETNX HINCRBY HINCRBY HINCRBY)'],
   get: ['HGETALL order', 'HGETALL'],

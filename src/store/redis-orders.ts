@@ -38,7 +38,10 @@ redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return 1`;
 
 // An order that was not accepted after all (its publish failed) leaves no record and no count.
+// Unless processing has taken it already: then it was published after all (the reply was
+// lost, not the message) and it goes on; removing its record now would strand it half-way.
 const REMOVE_ORDER = `
+if redis.call('HEXISTS', KEYS[1], 'processing') == 1 then return -1 end
 if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], 'api', -1)
 return 1`;
@@ -78,7 +81,7 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
       );
     },
     async remove(orderId) {
-      await removeOrder(orderKey(orderId), stagesKey);
+      return (await removeOrder(orderKey(orderId), stagesKey)) !== -1;
     },
     async markStage(orderId, stage, atMs) {
       const marked = await markStage(orderKey(orderId), stagesKey, stage, atMs);

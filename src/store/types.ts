@@ -37,7 +37,11 @@ export interface AnalyticsTotals {
 /** Orders and analytics aggregates, as the services keep them. */
 export interface OrderStore {
   create(order: Order, traceId: string): Promise<void>;
-  remove(orderId: string): Promise<void>;
+  /**
+   * An order that was not accepted after all leaves no record: true when none is left (removed,
+   * or never there); false when a consumer has taken the order already, which then goes on.
+   */
+  remove(orderId: string): Promise<boolean>;
   /** Marks a stage done (once); throws UnknownOrderError when the order has no record. */
   markStage(orderId: string, stage: Exclude<ServiceKind, 'analytics'>, atMs: number): Promise<void>;
   /** A stage set the order aside on its dead-letter topic, with why (on a record that exists). */

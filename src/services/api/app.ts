@@ -9,6 +9,7 @@ import { answerErrors, errorBody } from './http-errors.js';
 import { parseJsonAsStrictUtf8 } from './json-body.js';
 import { addOrderRoutes } from './order-routes.js';
 import { addStatusRoutes } from './status-routes.js';
+import { createWithdrawals } from './withdrawals.js';
 
 /** The API service's HTTP app; `listen` is the caller's, so tests can inject requests. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
@@ -32,7 +33,10 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   parseJsonAsStrictUtf8(app);
   nameServerSpansAfterRoutes(app);
   answerErrors(app, deps.logger);
-  addOrderRoutes(app, deps);
+  // Records of orders refused while Redis was away, removed once it is back.
+  const withdrawals = createWithdrawals(deps.store, deps.logger);
+  app.addHook('onClose', () => withdrawals.close());
+  addOrderRoutes(app, deps, withdrawals);
   addStatusRoutes(app, deps);
   return app;
 }

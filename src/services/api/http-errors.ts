@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { unreachableDependency } from '../../bus/index.js';
 import type { Logger } from '../../telemetry/index.js';
+import { OrderOutcomeUnknown } from './withdrawals.js';
 
 /** An outage is logged once in this long, not once per refused request. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
@@ -26,6 +27,23 @@ export function answerErrors(app: FastifyInstance, logger: Logger): void {
         outageLoggedAtMs = now;
         logger.warn(`${down} is unreachable: answering 503`, { error: err });
       }
+      const code = `ERR_${down.toUpperCase()}_UNREACHABLE`;
+      if (err instanceof OrderOutcomeUnknown) {
+        // Neither "accepted" nor "not accepted" would be true yet: say so, and where to look.
+        const id = err.orderId;
+        return reply
+          .status(503)
+          .header('retry-after', '1')
+          .send({
+            ...errorBody(
+              503,
+              code,
+              'Service Unavailable',
+              `${down} is unreachable: it went away while order ${id} was being published; if the order got out it goes on, otherwise it is dropped: GET /order/${id} says which once ${down} is back (200 or 404)`,
+            ),
+            id,
+          });
+      }
       const outcome =
         request.method === 'POST' ? 'the order was not accepted' : 'nothing could be read';
       return reply
@@ -34,7 +52,7 @@ export function answerErrors(app: FastifyInstance, logger: Logger): void {
         .send(
           errorBody(
             503,
-            `ERR_${down.toUpperCase()}_UNREACHABLE`,
+            code,
             'Service Unavailable',
             `${down} is unreachable: ${outcome}; try again once it is back`,
           ),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import { mayHaveRun } from '../../bus/index.js';
 import { encodeOrder, isOrderId, ORDER_REQUEST_SCHEMA, SERVICES } from '../../model/index.js';
 import type { Order, OrderRequest } from '../../model/index.js';
 import { INTENSITIES, INTENSITY_BAGGAGE_KEY } from '../../workload/index.js';
@@ -10,6 +11,8 @@ import { ATTR_ORDER_ITEM, ATTR_ORDER_QUANTITY } from '../../telemetry/index.js';
 import { InjectedCrash } from '../../faults/index.js';
 import { runStage } from '../stage.js';
 import type { ApiDeps } from './deps.js';
+import { OrderOutcomeUnknown } from './withdrawals.js';
+import type { Withdrawals } from './withdrawals.js';
 import { errorBody } from './http-errors.js';
 
 const orderQuery = {
@@ -19,7 +22,11 @@ const orderQuery = {
 } as const;
 
 /** `POST /order` (accepted: stored and published) and `GET /order/:id` (its record). */
-export function addOrderRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function addOrderRoutes(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  withdrawals: Withdrawals,
+): void {
   app.post<{ Body: OrderRequest; Querystring: { intensity?: Intensity } }>(
     '/order',
     { schema: { body: ORDER_REQUEST_SCHEMA, querystring: orderQuery } },
@@ -32,7 +39,7 @@ export function addOrderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       };
       const traceId = await context
         .with(withIntensity(context.active(), request.query.intensity), () =>
-          runStage(deps, SERVICES.api, order, () => acceptOrder(deps, order)),
+          runStage(deps, SERVICES.api, order, () => acceptOrder(deps, withdrawals, order)),
         )
         .catch((err: unknown) => {
           if (err instanceof InjectedCrash && deps.crash) return deps.crash();
@@ -74,8 +81,30 @@ function withIntensity(ctx: Context, intensity: Intensity | undefined): Context 
   return propagation.setBaggage(ctx, baggage);
 }
 
+/**
+ * Not published means not accepted: its record goes, and a message that did get out is then
+ * dead-lettered by processing, not counted. Resolves false once no record is left; true when
+ * processing has taken the order already (so it was published, and is accepted). With Redis
+ * away the removal waits in `withdrawals`, and the outcome is unknown until it lands.
+ */
+async function withdraw(
+  deps: ApiDeps,
+  withdrawals: Withdrawals,
+  orderId: string,
+  err: unknown,
+): Promise<boolean> {
+  let removed: boolean;
+  try {
+    removed = await deps.store.remove(orderId);
+  } catch {
+    withdrawals.add(orderId);
+    throw mayHaveRun(err) ? new OrderOutcomeUnknown(orderId, err) : err;
+  }
+  return !removed;
+}
+
 /** Inside the `create_order` stage: store the order, publish it; resolves with its trace id. */
-async function acceptOrder(deps: ApiDeps, order: Order): Promise<string> {
+async function acceptOrder(deps: ApiDeps, withdrawals: Withdrawals, order: Order): Promise<string> {
   const api = SERVICES.api;
   const span = trace.getActiveSpan();
   // What was ordered, on the stage span: a trace can be found by its item.
@@ -89,9 +118,8 @@ async function acceptOrder(deps: ApiDeps, order: Order): Promise<string> {
   try {
     await deps.bus.publish(api.publishes!, message);
   } catch (err) {
-    // Not published means not accepted: leave no record of it.
-    await deps.store.remove(order.id).catch(() => undefined);
-    throw err;
+    if (!(await withdraw(deps, withdrawals, order.id, err))) throw err;
+    // Published after all (the reply was lost, not the message), and processing has it.
   }
   // A queue flood on demand: the same order again and again; counted once downstream.
   const copies = span && deps.faults ? deps.faults.duplicates(span) : 0;
