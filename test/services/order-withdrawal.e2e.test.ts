@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Bus } from '../../src/bus/index.js';
-import { createRedisStreamsBus } from '../../src/bus/redis-streams.js';
-import { parseCommandLine } from '../../src/config/index.js';
 import { buildApiApp } from '../../src/services/api/index.js';
 import { createProcessingHandler } from '../../src/services/processing/index.js';
-import { createRedisOrderStore, UnknownOrderError } from '../../src/store/index.js';
+import { UnknownOrderError } from '../../src/store/index.js';
 import type { OrderStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { createWorkload, workloadOptions, workloadSettingsFrom } from '../../src/workload/index.js';
 import type { Workload } from '../../src/workload/index.js';
-import { REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { memoryTracing, testRedis } from '../helpers/workload-env.js';
+import { servicesWithoutSockets } from '../helpers/services-env.js';
 
 /**
  * An order whose publish failed because Redis went away: the message may have got out before
@@ -23,32 +19,16 @@ import { memoryTracing, testRedis } from '../helpers/workload-env.js';
 const dropped = () => new Error('Connection is closed.');
 
 describe('an order refused mid-publish', () => {
-  const tracing = memoryTracing();
-  const env = testRedis();
+  const adapters = servicesWithoutSockets();
+  const { tracing, env } = adapters;
   const lines: string[] = [];
   const logger = createLogger('info', (line) => lines.push(line));
   let bus: Bus;
   let store: OrderStore;
   let workload: Workload;
 
-  before(async () => {
-    bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix: env.prefix, blockMs: 200 });
-    store = createRedisOrderStore(env.redis, { keyPrefix: env.prefix });
-    const settings = workloadSettingsFrom(
-      parseCommandLine(workloadOptions, ['--workload', 'none'], {}).values,
-    );
-    workload = createWorkload({
-      service: 'api',
-      settings,
-      redis: env.redis,
-      tracer: tracing.tracer,
-    });
-  });
-  after(async () => {
-    await workload.close();
-    await bus.close();
-    await env.cleanup();
-    await tracing.shutdown();
+  before(() => {
+    ({ bus, store, workload } = adapters);
   });
 
   /** The real bus, whose publish gets the message out and then loses the reply. */

@@ -1,56 +1,35 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { createRedisStreamsBus } from '../../src/bus/redis-streams.js';
+import { before, describe, test } from 'node:test';
 import type { Bus } from '../../src/bus/types.js';
-import { parseCommandLine } from '../../src/config/index.js';
 import { decodeOrder, encodeOrder, ITEM_MAX_LENGTH } from '../../src/model/index.js';
 import type { Order } from '../../src/model/index.js';
 import { createAnalyticsHandler } from '../../src/services/analytics/index.js';
 import { buildApiApp } from '../../src/services/api/index.js';
 import { createNotificationHandler } from '../../src/services/notification/index.js';
 import { createProcessingHandler } from '../../src/services/processing/index.js';
-import { createRedisOrderStore } from '../../src/store/index.js';
 import type { OrderStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { createWorkload, workloadOptions, workloadSettingsFrom } from '../../src/workload/index.js';
 import type { Workload } from '../../src/workload/index.js';
-import { REDIS_URL } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { memoryTracing, testRedis } from '../helpers/workload-env.js';
+import { servicesWithoutSockets } from '../helpers/services-env.js';
 
 /**
  * The four services without sockets: the API through fastify's `inject`, the consumers as
  * handlers fed through a real Redis Streams bus, with a real store.
  */
 describe('services without sockets', () => {
-  const tracing = memoryTracing();
-  const env = testRedis();
+  const adapters = servicesWithoutSockets();
+  const { tracing, env } = adapters;
   const warnings: string[] = [];
   const logger = createLogger('warn', (line) => warnings.push(line));
   let bus: Bus;
   let store: OrderStore;
   let workload: Workload;
 
-  before(async () => {
-    bus = await createRedisStreamsBus({ redisUrl: REDIS_URL, keyPrefix: env.prefix, blockMs: 200 });
-    store = createRedisOrderStore(env.redis, { keyPrefix: env.prefix });
-    const settings = workloadSettingsFrom(
-      parseCommandLine(workloadOptions, ['--workload', 'none'], {}).values,
-    );
-    workload = createWorkload({
-      service: 'api',
-      settings,
-      redis: env.redis,
-      tracer: tracing.tracer,
-    });
-  });
-  after(async () => {
-    await workload.close();
-    await bus.close();
-    await env.cleanup();
-    await tracing.shutdown();
+  before(() => {
+    ({ bus, store, workload } = adapters);
   });
 
   const app = () =>
