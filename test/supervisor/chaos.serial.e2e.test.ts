@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
-import { createBus } from '../../src/bus/index.js';
+import { consumerName, createBus } from '../../src/bus/index.js';
 import { MAX_READ_AHEAD } from '../../src/bus/options.js';
 import { SERVICES } from '../../src/model/index.js';
 import { mulberry32 } from '../../src/workload/index.js';
@@ -95,11 +95,17 @@ interface InHandReader {
   close(): Promise<void>;
 }
 
-const consumerName = (v: Victim) => `${SERVICES[v].serviceName}-1`;
 const topicOf = (v: Victim) => SERVICES[v].consumes!;
 const groupOf = (v: Victim) => SERVICES[v].serviceName;
 
 function redisStreamsReader(redis: Redis, prefix: string): InHandReader {
+  // The lab's consumers carry its run id, which its lease on the key prefix holds.
+  let runId: string | undefined;
+  const consumerOf = async (v: Victim) => {
+    runId ??= (JSON.parse((await redis.get(`${prefix}lease`)) ?? '{}') as { runId?: string }).runId;
+    assert.ok(runId, `no lease under ${prefix}: is the lab up?`);
+    return consumerName(groupOf(v), 1, runId);
+  };
   const pending = async (v: Victim) =>
     (await redis.call(
       'XPENDING',
@@ -108,7 +114,7 @@ function redisStreamsReader(redis: Redis, prefix: string): InHandReader {
       '-',
       '+',
       100,
-      consumerName(v),
+      await consumerOf(v),
     )) as [string, string, number, number][];
   return {
     async any(v) {
