@@ -62,13 +62,21 @@ export async function takeLease(options: LeaseOptions): Promise<Lease> {
   let value = holder(options.urls);
   const redis = await connectRedis(options.redisUrl);
   try {
-    const taken = await redis.set(key, value, 'PX', ttlMs, 'NX');
+    let taken = await redis.set(key, value, 'PX', ttlMs, 'NX');
     if (taken !== 'OK') {
       const [other, pttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
-      throw new SupervisorError(
-        'SUP_ERR_PREFIX_HELD',
-        heldMessage(options.keyPrefix, options.redisUrl, other, pttl),
-      );
+      // A lab of this machine that is gone (killed, or stopped by a second Ctrl-C) left its
+      // lease to run out: no need to wait for that.
+      if (other !== null && holderIsGone(parseHolder(other))) {
+        await redis.eval(RELEASE, 1, key, other);
+        taken = await redis.set(key, value, 'PX', ttlMs, 'NX');
+      }
+      if (taken !== 'OK') {
+        throw new SupervisorError(
+          'SUP_ERR_PREFIX_HELD',
+          heldMessage(options.keyPrefix, options.redisUrl, other, pttl),
+        );
+      }
     }
   } catch (err) {
     redis.disconnect();
@@ -118,6 +126,18 @@ export async function takeLease(options: LeaseOptions): Promise<Lease> {
       redis.disconnect();
     },
   };
+}
+
+/** True for a holder on this machine whose process no longer runs. */
+function holderIsGone(holder: LeaseHolder | undefined): boolean {
+  if (!holder || holder.host !== hostname() || !Number.isInteger(holder.pid)) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: a process of another user runs under that pid; it may be the lab.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function parseHolder(raw: string | null): LeaseHolder | undefined {

@@ -106,27 +106,44 @@ describe('the lease on a key prefix, on a real Redis', () => {
     }
   });
 
-  test('a holder killed with SIGKILL: the lease runs out by itself within its ttl, then it can be taken', async () => {
+  test('a holder on this machine killed with SIGKILL: its lease is taken at once, the dead run named nowhere', async () => {
     const keyPrefix = fresh();
     const holder = spawn(
       process.execPath,
       [
         '-e',
-        `require(${JSON.stringify(LEASE_JS)}).takeLease({ redisUrl: ${JSON.stringify(REDIS_URL)}, keyPrefix: ${JSON.stringify(keyPrefix)}, urls: ${JSON.stringify(URLS)}, ttlMs: 900, log: () => {} }).then(() => { console.log('taken'); setInterval(() => {}, 1000); })`,
+        `require(${JSON.stringify(LEASE_JS)}).takeLease({ redisUrl: ${JSON.stringify(REDIS_URL)}, keyPrefix: ${JSON.stringify(keyPrefix)}, urls: ${JSON.stringify(URLS)}, log: () => {} }).then((l) => { console.log(l.runId); setInterval(() => {}, 1000); })`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const deadRun = await new Promise<string>((resolve) =>
+      holder.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
+    );
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
+    assert.match((await redis.get(leaseKey(keyPrefix)))!, new RegExp(deadRun));
+    const started = Date.now();
+    const lease = await takeLease({ redisUrl: REDIS_URL, keyPrefix, urls: URLS, log: () => {} });
+    try {
+      assert.ok(Date.now() - started < 1000, 'no wait for the ttl');
+      assert.match((await redis.get(leaseKey(keyPrefix)))!, new RegExp(lease.runId));
+    } finally {
+      await lease.release();
+    }
+  });
+
+  test('a holder on another machine that stopped renewing: its lease runs out by itself within its ttl, then it can be taken', async () => {
+    const keyPrefix = fresh();
+    const elsewhere = { runId: 'feedbeef', pid: process.pid, host: 'another-machine', urls: URLS };
+    await redis.set(leaseKey(keyPrefix), JSON.stringify(elsewhere), 'PX', 900);
     await assert.rejects(
       takeLease({ redisUrl: REDIS_URL, keyPrefix, urls: URLS, log: () => {} }),
-      /holds key prefix/,
+      /run feedbeef, pid \d+ on another-machine\) holds key prefix/,
     );
     const pttl = await redis.pttl(leaseKey(keyPrefix));
     assert.ok(pttl > 0 && pttl <= 900, `pttl ${pttl}`);
     const lease = await waitFor(
-      "the dead holder's lease to run out",
+      "the silent holder's lease to run out",
       () => takeLease({ redisUrl: REDIS_URL, keyPrefix, urls: URLS, log: () => {} }),
       3000,
       100,
