@@ -53,6 +53,7 @@ export interface GraphemeRange {
 }
 
 let segmenter: Intl.Segmenter | undefined;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * User-perceived characters (Unicode extended grapheme clusters, as `Intl.Segmenter` finds
@@ -61,6 +62,9 @@ let segmenter: Intl.Segmenter | undefined;
  * string just over the limit.
  */
 export function graphemeCount(text: string, stopAfter = Infinity): number {
+  // Printable ASCII is one character a code unit: most items, counted without segmenting
+  // (an order is validated once in the API and again by every consumer).
+  if (PRINTABLE_ASCII.test(text)) return Math.min(text.length, stopAfter + 1);
   segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   const segments = segmenter.segment(text)[Symbol.iterator]();
   let count = 0;

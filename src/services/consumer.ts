@@ -124,8 +124,16 @@ export function createOrderHandler(
       if (span) recordError(span, err);
       return deadLetter(message, err);
     }
+    // A stage that passes orders on asks for the record as it starts and has the answer by
+    // the time it finishes: an order with no record is never passed on. Analytics needs no
+    // question: its count refuses such an order in the same step.
+    const check = service.publishes
+      ? async () => {
+          if (!(await deps.store.has(order.id))) throw new UnknownOrderError(order.id);
+        }
+      : undefined;
     try {
-      await runStage(deps, service, order, () => finish(order, message));
+      await runStage(deps, service, order, () => finish(order, message), check);
     } catch (err) {
       if (err instanceof InjectedCrash && deps.crash) {
         // The consumer span ends here, marked, so the trace shows where the process died.
@@ -143,11 +151,8 @@ export function createOrderHandler(
 }
 
 /**
- * Processing and notification: record the stage done, then pass the message on unchanged. In
- * that order, not side by side: an order the store has no record of is refused by the mark,
- * before anything is published, so it goes no further than the first stage that sees it. A
- * redelivered message whose stage is already marked is published again, as it may not have
- * been the first time.
+ * Processing and notification: record the stage done and pass the message on unchanged, side
+ * by side (one round trip). The handler has checked the order's record before this runs.
  */
 export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOrder {
   const { publishes, kind } = service;
@@ -155,8 +160,10 @@ export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOr
     throw new Error(`${service.serviceName} passes nothing on`);
   }
   return async (order, message) => {
-    await deps.store.markStage(order.id, kind, Date.now());
-    await deps.bus.publish(publishes, { key: order.id, value: message.value });
+    await Promise.all([
+      deps.bus.publish(publishes, { key: order.id, value: message.value }),
+      deps.store.markStage(order.id, kind, Date.now()),
+    ]);
   };
 }
 

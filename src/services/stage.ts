@@ -18,13 +18,18 @@ export async function runStage<T>(
   service: ServiceDefinition,
   order: Pick<Order, 'id'>,
   finish: () => Promise<T>,
+  /** A check asked first and awaited before `finish`: its round trip rides along with the steps. */
+  check?: () => Promise<void>,
 ): Promise<T> {
   const attributes = { [ATTR_ORDER_ID]: order.id };
   return inSpan(deps.tracer, service.stageSpan, { attributes }, async (span) => {
+    const checked = check?.();
+    checked?.catch(() => undefined); // Its failure is the stage's, once awaited below.
     await deps.faults?.beforeStage(span);
     for (const step of service.steps) {
       await inSpan(deps.tracer, step, { attributes }, () => deps.workload.run());
     }
+    await checked;
     return finish();
   });
 }

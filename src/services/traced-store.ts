@@ -15,6 +15,7 @@ const CALLS = {
   remove: ['EVALSHA remove_order', 'EVALSHA (HEXISTS DEL HINCRBY)'],
   markStage: ['EVALSHA mark_stage', 'EVALSHA (HEXISTS HSETNX HINCRBY)'],
   recordAnalytics: ['EVALSHA record_analytics', 'EVALSHA (HEXISTS HSETNX HINCRBY HINCRBY HINCRBY)'],
+  has: ['HEXISTS order', 'HEXISTS'],
   get: ['HGETALL order', 'HGETALL'],
   totals: ['MULTI analytics', 'MULTI HGETALL HGETALL HGETALL HGETALL EXEC'],
   markDeadLettered: ['EVAL mark_dead_letter', 'EVAL (EXISTS HSET)'],
@@ -48,6 +49,7 @@ export function withStoreTracing(store: OrderStore, tracer: Tracer): OrderStore 
     markStage: (id, stage, atMs) => traced('markStage', id, () => store.markStage(id, stage, atMs)),
     recordAnalytics: (order, atMs) =>
       traced('recordAnalytics', order.id, () => store.recordAnalytics(order, atMs)),
+    has: (id) => traced('has', id, () => store.has(id)),
     get: (id) => traced('get', id, () => store.get(id)),
     totals: () => traced('totals', undefined, () => store.totals()),
     markDeadLettered: (id, stage, reason, atMs) =>

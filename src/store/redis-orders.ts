@@ -113,6 +113,11 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
       if (counted === UNKNOWN_ORDER) throw new UnknownOrderError(order.id);
       return counted === 1;
     },
+    async has(orderId) {
+      // The field every record has, as the scripts check: a hash that is only a stage's
+      // mark would not be a record.
+      return (await redis.hexists(orderKey(orderId), 'item')) === 1;
+    },
     async get(orderId) {
       const h = await redis.hgetall(orderKey(orderId));
       if (!h.item) return undefined;

@@ -58,6 +58,8 @@ export interface OrderStore {
    * UnknownOrderError when the order has no record: nothing is counted.
    */
   recordAnalytics(order: Order, atMs: number): Promise<boolean>;
+  /** True when the order has a record: the API accepted it and it has not expired. */
+  has(orderId: string): Promise<boolean>;
   get(orderId: string): Promise<OrderRecord | undefined>;
   totals(): Promise<AnalyticsTotals>;
 }

@@ -136,7 +136,8 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
         assert.equal(tag(receive, 'messaging.destination.name'), topic);
         assert.equal(typeof tag(receive, 'tracelab.queue.wait_us'), 'number');
       }
-      // Each store write is one CLIENT span under its stage span, not a span per command.
+      // Each store call is one CLIENT span under its stage span, not a span per command; a
+      // stage that passes the order on first asks whether the API accepted it.
       const storeCalls = trace.spans
         .filter((s) => tag(s, 'db.system.name') === 'redis')
         .map((s) => `${parentOf(trace, s)?.operationName} > ${s.operationName}`)
@@ -145,7 +146,9 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
         'analyze_order > EVALSHA record_analytics',
         'create_order > EVALSHA store_order',
         'notify_order > EVALSHA mark_stage',
+        'notify_order > HEXISTS order',
         'process_order > EVALSHA mark_stage',
+        'process_order > HEXISTS order',
       ]);
       for (const name of ['hset', 'expire', 'multi', 'exec', 'xadd']) {
         assert.equal(byName(name), undefined, `no per-command span "${name}"`);
