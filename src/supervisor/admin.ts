@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -43,7 +43,7 @@ export async function startAdminServer(
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
-      send(res, 503, { error: 'unavailable', message: (err as Error).message }),
+      fail(res, 503, 'ERR_UNAVAILABLE', (err as Error).message),
     );
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -51,7 +51,7 @@ export async function startAdminServer(
     if (refused) return send(res.setHeader('connection', 'close'), refused.statusCode, refused);
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.pathname !== '/faults')
-      return send(res, 404, { error: 'not_found', message: 'the admin endpoint serves /faults' });
+      return fail(res, 404, 'ERR_NOT_FOUND', 'the admin endpoint serves /faults');
     if (req.method === 'GET') return send(res, 200, await view());
     if (req.method === 'DELETE') {
       await deps.state.clear();
@@ -59,32 +59,32 @@ export async function startAdminServer(
       return send(res, 200, await view());
     }
     if (req.method !== 'POST')
-      return send(res, 405, {
-        error: 'method_not_allowed',
-        message: 'GET, POST or DELETE /faults',
-      });
+      return fail(res, 405, 'ERR_METHOD_NOT_ALLOWED', 'GET, POST or DELETE /faults');
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
     } catch (err) {
-      return send(res, 400, {
-        error: 'bad_request',
-        message: `body must be JSON {"set": ["<service>.<kind>=<value>", …]}: ${(err as Error).message}`,
-      });
+      return fail(
+        res,
+        400,
+        'ERR_BAD_REQUEST',
+        `body must be JSON {"set": ["<service>.<kind>=<value>", …]}: ${(err as Error).message}`,
+      );
     }
     const set = (body as { set?: unknown })?.set;
     if (!Array.isArray(set) || set.length === 0 || !set.every((v) => typeof v === 'string')) {
-      return send(res, 400, {
-        error: 'bad_request',
-        message: 'body must be {"set": ["<service>.<kind>=<value>", …]}',
-      });
+      return fail(
+        res,
+        400,
+        'ERR_BAD_REQUEST',
+        'body must be {"set": ["<service>.<kind>=<value>", …]}',
+      );
     }
     let settings;
     try {
       settings = set.map(parseFaultSetting);
     } catch (err) {
-      if (err instanceof FaultSpecError)
-        return send(res, 400, { error: 'bad_fault', message: err.message });
+      if (err instanceof FaultSpecError) return fail(res, 400, 'ERR_BAD_FAULT', err.message);
       throw err;
     }
     await deps.state.set(settings);
@@ -124,6 +124,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** An error in the lab's one JSON shape: {statusCode, code, error, message}. */
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, { statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

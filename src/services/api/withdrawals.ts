@@ -12,8 +12,6 @@ import type { Logger } from '../../telemetry/index.js';
  */
 export interface Withdrawals {
   add(orderId: string): void;
-  /** Records still to remove. */
-  readonly size: number;
   /** One last try, then stops; what is left expires with its record. */
   close(): Promise<void>;
 }
@@ -87,9 +85,6 @@ export function createWithdrawals(
         timer = setInterval(tick, options.everyMs ?? 500);
         timer.unref();
       }
-    },
-    get size() {
-      return pending.size;
     },
     async close() {
       if (timer) clearInterval(timer);
