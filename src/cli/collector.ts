@@ -1,5 +1,5 @@
 import { defineCommand } from './command.js';
-import { asListenError, CliError } from './errors.js';
+import { CliError } from './errors.js';
 import { opt, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { busConfigFrom, busOptions, createBus, lazyLagReader } from '../bus/index.js';
@@ -107,7 +107,7 @@ export const command = defineCommand({
       // The collector names the flag to change; a message the user acts on, not a crash.
       if ((err as { code?: unknown }).code === 'LISTEN_FAILED')
         throw new CliError((err as Error).message);
-      throw asListenError(err);
+      throw err;
     }
     const warning = bindWarning(
       'the collector (query API and OTLP receiver)',

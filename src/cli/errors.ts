@@ -10,15 +10,6 @@ export class CliError extends TracelabError {
   }
 }
 
-/** A server that could not take its address, as a message the user can act on (exit 2). */
-export function asListenError(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-    return new CliError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code}`);
-  }
-  return err;
-}
-
 /**
  * Exit codes by error code, the one place where a module's error becomes a process outcome.
  * 2: the user can fix it (a setting, a missing dependency); 1: it failed at run time.

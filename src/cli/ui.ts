@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { defineCommand } from './command.js';
-import { asListenError, CliError } from './errors.js';
+import { CliError } from './errors.js';
 import { DEFAULT_HOST, DEFAULT_QUERY_PORT, opt, portOption } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { buildJaegerProxy, DEFAULT_UI_DIR, loadUiAssets } from '../collector/index.js';
@@ -81,7 +81,8 @@ export const command = defineCommand({
       await app.listen({ host, port });
     } catch (err) {
       const message = listenFailure(err, { host, port, portFlag: '--port', hostFlag: '--host' });
-      throw message ? new CliError(message) : asListenError(err);
+      if (message) throw new CliError(message);
+      throw err;
     }
     const bound = (app.server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
