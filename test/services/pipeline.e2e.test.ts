@@ -29,13 +29,24 @@ const OPERATIONS = new Set([
   'extreme_io_operations',
 ]);
 
-/** A trace is complete when every step span has its workload span under it. */
+/**
+ * A trace is complete when every step span sits under its stage span with a workload span
+ * under it, and no span's parent is still missing: a stage span ends, and is exported, after
+ * its children, so the children alone can arrive first.
+ */
 function isComplete(trace: JaegerTrace | undefined): trace is JaegerTrace {
   if (!trace) return false;
-  return Object.keys(STEP_PARENTS).every((step) => {
+  const ids = new Set(trace.spans.map((s) => s.spanID));
+  const orphan = trace.spans.some((s) =>
+    s.references.some((r) => r.refType === 'CHILD_OF' && !ids.has(r.spanID)),
+  );
+  if (orphan) return false;
+  return Object.entries(STEP_PARENTS).every(([step, stage]) => {
     const s = trace.spans.find((x) => x.operationName === step);
     return (
-      s && trace.spans.some((w) => OPERATIONS.has(w.operationName) && parentOf(trace, w) === s)
+      s &&
+      parentOf(trace, s)?.operationName === stage &&
+      trace.spans.some((w) => OPERATIONS.has(w.operationName) && parentOf(trace, w) === s)
     );
   });
 }
