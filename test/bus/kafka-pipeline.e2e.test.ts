@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
+import { getTrace, hasAllParents, serviceOf, tag } from '../helpers/jaeger.js';
 import { ON_FREE_PORTS, postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,7 +33,8 @@ describe(
             async () => {
               const t = await getTrace(sys.queryUrl, a.traceId);
               return t?.spans.some((s) => s.operationName === 'data_analysis') &&
-                t.spans.some((s) => s.operationName === 'process notified-orders')
+                t.spans.some((s) => s.operationName === 'process notified-orders') &&
+                hasAllParents(t)
                 ? t
                 : undefined;
             },

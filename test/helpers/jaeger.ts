@@ -43,3 +43,14 @@ export function parentOf(trace: JaegerTrace, span: JaegerSpan): JaegerSpan | und
   const ref = span.references.find((r) => r.refType === 'CHILD_OF');
   return ref ? trace.spans.find((s) => s.spanID === ref.spanID) : undefined;
 }
+
+/**
+ * True when no span's parent is still missing. A parent span ends after its children and each
+ * process exports on its own clock, so a trace read early can hold children without parents.
+ */
+export function hasAllParents(trace: JaegerTrace): boolean {
+  const ids = new Set(trace.spans.map((s) => s.spanID));
+  return trace.spans.every((s) =>
+    s.references.every((r) => r.refType !== 'CHILD_OF' || ids.has(r.spanID)),
+  );
+}

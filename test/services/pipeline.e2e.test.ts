@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { getTrace, parentOf, serviceOf, tag } from '../helpers/jaeger.js';
+import { getTrace, hasAllParents, parentOf, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerTrace } from '../helpers/jaeger.js';
 import { keysWithPrefix, REDIS_URL } from '../helpers/redis.js';
 import { ON_FREE_PORTS, postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
@@ -36,11 +36,7 @@ const OPERATIONS = new Set([
  */
 function isComplete(trace: JaegerTrace | undefined): trace is JaegerTrace {
   if (!trace) return false;
-  const ids = new Set(trace.spans.map((s) => s.spanID));
-  const orphan = trace.spans.some((s) =>
-    s.references.some((r) => r.refType === 'CHILD_OF' && !ids.has(r.spanID)),
-  );
-  if (orphan) return false;
+  if (!hasAllParents(trace)) return false;
   return Object.entries(STEP_PARENTS).every(([step, stage]) => {
     const s = trace.spans.find((x) => x.operationName === step);
     return (

@@ -7,7 +7,7 @@ import { formatChange, formatDuration } from '../../src/ui/model/format.js';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import type { WatchedPage } from '../helpers/browser.js';
 import { otlpJson, postJson } from '../collector/otlp-fixtures.js';
-import { getTrace, parentOf, serviceOf } from '../helpers/jaeger.js';
+import { getTrace, hasAllParents, parentOf, serviceOf } from '../helpers/jaeger.js';
 import type { JaegerTrace } from '../helpers/jaeger.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
@@ -24,7 +24,12 @@ function completeTrace(sys: RunningSystem, traceId: string): Promise<JaegerTrace
     async () => {
       const t = await getTrace(sys.queryUrl, traceId);
       const names = new Set(t?.spans.map((s) => s.operationName));
-      return names.has('analyze_order') && names.has('process notified-orders') ? t : undefined;
+      return t &&
+        names.has('analyze_order') &&
+        names.has('process notified-orders') &&
+        hasAllParents(t)
+        ? t
+        : undefined;
     },
     60_000,
     250,
