@@ -229,8 +229,11 @@ POST /order           | api-service        | server   |[=]  order.id=o6
   const broken = report.findings.find((f) => f.kind === 'propagation')!;
   assert.equal(
     broken.text,
-    'Broken propagation: 1 order(s) appear as several traces (up to 2), so trace context was lost between services; 1 span(s) point to a parent that is not in their trace.',
+    'Broken propagation: 1 order(s) appear as several traces (up to 2), so trace context was lost between services: at api-service → processing-service (1 order(s)); 1 span(s) point to a parent that is not in their trace.',
   );
+  assert.deepEqual(report.propagation.brokenHops, [
+    { from: 'api-service', to: 'processing-service', orders: 1 },
+  ]);
   assert.equal(report.warnings.byCode['missing-parent'], 1);
 });
 
