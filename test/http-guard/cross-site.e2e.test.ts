@@ -10,6 +10,7 @@ import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
 import { parseFaultSetting, redisFaultState } from '../../src/faults/index.js';
 import { startAdminServer } from '../../src/supervisor/admin.js';
+import { redisIntensityState } from '../../src/workload/index.js';
 import type { AdminServer } from '../../src/supervisor/admin.js';
 import { launchChromium } from '../helpers/browser.js';
 import { deleteKeys, REDIS_URL } from '../helpers/redis.js';
@@ -66,7 +67,12 @@ window.attack = async () => {
 before(async () => {
   redis = new Redis(REDIS_URL);
   const state = redisFaultState(redis, prefix);
-  admin = await startAdminServer(0, { flags: {}, state });
+  admin = await startAdminServer(0, {
+    flags: {},
+    state,
+    intensities: { flags: {}, state: redisIntensityState(redis, prefix) },
+    replicas: () => undefined,
+  });
   await state.set([parseFaultSetting('notification.latency=5ms')]);
   collector = await startCollector({ otlpPort: 0, httpPort: 0, onWarning: () => undefined });
   await send(collector.otlpUrl, [
