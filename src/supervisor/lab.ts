@@ -174,10 +174,8 @@ export function createLab(options: LabOptions): Lab {
         start: startService,
         isStopping: () => stopping !== undefined,
         retired: async (kind, replica, child) => {
-          children.splice(
-            children.findIndex((c) => c.child === child),
-            1,
-          );
+          const at = children.findIndex((c) => c.child === child);
+          if (at >= 0) children.splice(at, 1);
           if (opt.str(options.values, 'bus') !== 'kafka') {
             await handOverRetired(redis.url, options, lease.runId, kind, replica);
           }
