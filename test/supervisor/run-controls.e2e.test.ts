@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { runCli } from '../helpers/cli.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerTrace } from '../helpers/jaeger.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { REDIS_URL } from '../helpers/redis.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
@@ -179,5 +181,21 @@ test('notification scaled 1 → 2 → 1: two process ids, then one; no order los
   );
   const after = pidsOf(await ordersThrough(4, hasStage('notify_order')), 'notification-service');
   assert.deepEqual([...after], [first]);
+  // The stopped replica's consumer left its group, holding nothing.
+  const redis = new Redis(REDIS_URL);
+  try {
+    const consumers = (await redis.call(
+      'XINFO',
+      'CONSUMERS',
+      `${sys.keyPrefix}processed-orders`,
+      'notification-service',
+    )) as unknown[][];
+    assert.deepEqual(
+      consumers.map((c) => String(c[1]).replace(/-[0-9a-f]{8}$/, '')),
+      ['notification-service-1'],
+    );
+  } finally {
+    redis.disconnect();
+  }
   assert.equal((await admin('DELETE', '/faults')).status, 200);
 });
