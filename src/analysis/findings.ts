@@ -70,8 +70,12 @@ function brokenPropagation(propagation: PropagationReport): Finding | undefined 
   const parts: string[] = [];
   if (propagation.splitOrders.length > 0) {
     const worst = Math.max(...propagation.splitOrders.map((o) => o.traceIDs.length));
+    const hops = propagation.brokenHops
+      .slice(0, 3)
+      .map((h) => `${h.from} → ${h.to} (${h.orders} order(s))`);
     parts.push(
-      `${propagation.splitOrders.length} order(s) appear as several traces (up to ${worst}), so trace context was lost between services`,
+      `${propagation.splitOrders.length} order(s) appear as several traces (up to ${worst}), so trace context was lost between services` +
+        (hops.length ? `: at ${hops.join(', ')}` : ''),
     );
   }
   if (propagation.orphanSpans > 0) {
@@ -83,6 +87,13 @@ function brokenPropagation(propagation: PropagationReport): Finding | undefined 
     text: `Broken propagation: ${parts.join('; ')}.`,
     figures: {
       splitOrders: propagation.splitOrders.length,
+      ...(propagation.brokenHops[0]
+        ? {
+            brokenHopFrom: propagation.brokenHops[0].from,
+            brokenHopTo: propagation.brokenHops[0].to,
+            brokenHopOrders: propagation.brokenHops[0].orders,
+          }
+        : {}),
       orphanSpans: propagation.orphanSpans,
       tracesMissingServices: propagation.missingServices.length,
     },

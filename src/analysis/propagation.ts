@@ -56,6 +56,8 @@ export class Propagation {
   private readonly orderIds: string[] = [];
   /** Lists shared between consecutive traces that reach the same services (most do). */
   private readonly services: Array<readonly string[]> = [];
+  /** Each order trace's first span's start (µs). */
+  private readonly starts: number[] = [];
   private lastServices: readonly string[] = [];
   /** The services of the trace being read: a few, so a list beats a set. */
   private readonly reached: string[] = [];
@@ -78,6 +80,7 @@ export class Propagation {
     this.tracesByOrder.add(orderId, t.traceID);
     if (!sameList(reached, this.lastServices)) this.lastServices = reached.slice();
     this.traceIDs.push(t.traceID);
+    this.starts.push(t.n > 0 ? t.start[t.order[0]!]! : 0);
     this.orderIds.push(orderId);
     this.services.push(this.lastServices);
   }
@@ -98,10 +101,46 @@ export class Propagation {
     return {
       orderTraces: this.traceIDs.length,
       splitOrders,
+      brokenHops: this.brokenHops(splitOrders),
       orphanSpans,
       missingServices,
       expectedServices: expected,
     };
+  }
+
+  /**
+   * The hops where split orders lost their context: an order's traces in start order, each
+   * one's last service (in the order first reached) to the next one's first. Most orders that
+   * break, break at the same hop: that hop is the one to look at.
+   */
+  private brokenHops(split: readonly SplitOrder[]): PropagationReport['brokenHops'] {
+    if (split.length === 0) return [];
+    const wanted = new Set(split.flatMap((o) => o.traceIDs));
+    const at = new Map<string, number>();
+    for (let i = 0; i < this.traceIDs.length; i++) {
+      if (wanted.has(this.traceIDs[i]!)) at.set(this.traceIDs[i]!, i);
+    }
+    const counts = new Map<string, { from: string; to: string; orders: number }>();
+    for (const order of split) {
+      const seen = new Set<string>();
+      const traces = order.traceIDs
+        .map((id) => at.get(id)!)
+        .sort((a, b) => this.starts[a]! - this.starts[b]!);
+      for (let k = 1; k < traces.length; k++) {
+        const before = this.services[traces[k - 1]!]!;
+        const from = before[before.length - 1] ?? '';
+        const to = this.services[traces[k]!]![0] ?? '';
+        const key = `${from}\u0000${to}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const hop = counts.get(key) ?? { from, to, orders: 0 };
+        hop.orders++;
+        counts.set(key, hop);
+      }
+    }
+    return [...counts.values()].sort(
+      (a, b) => b.orders - a.orders || a.from.localeCompare(b.from) || a.to.localeCompare(b.to),
+    );
   }
 
   private allServices(): string[] {

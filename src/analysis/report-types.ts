@@ -277,6 +277,15 @@ export interface PropagationReport {
     readonly orderId: string;
     readonly traceIDs: readonly string[];
   }>;
+  /**
+   * Where split orders lost their context: from the last service of one of an order's traces
+   * to the first service of its next trace (in start order), with how many orders broke there.
+   */
+  readonly brokenHops: ReadonlyArray<{
+    readonly from: string;
+    readonly to: string;
+    readonly orders: number;
+  }>;
   readonly orphanSpans: number;
   /** Order traces missing services that others reach (broken, or still in flight). */
   readonly missingServices: ReadonlyArray<{

@@ -45,7 +45,7 @@ export {
 export type { DeadLetter } from './dead-letter.js';
 export { connectionDown, connectRedis } from './redis-connection.js';
 export { lazyLagReader } from './lag-reader.js';
-export { consumerName, handOverPending } from './run-handover.js';
+export { consumerName, handOverPending, handOverStopped } from './run-handover.js';
 export type { RunGroup } from './run-handover.js';
 export type { LagReader } from './lag-reader.js';
 

@@ -18,7 +18,8 @@ export interface RunGroup {
 /**
  * Moves every pending entry of a consumer to another and removes the first from the group,
  * atomically. JUSTID: the delivery count is left as it is, as when a replica restarted under
- * its own name and read its history back.
+ * its own name and read its history back. ARGV[4], when given, is the idle time (ms) the
+ * entries get: idle for long, the next claim pass of any consumer takes them.
  */
 const HAND_OVER = `
 local moved = 0
@@ -28,6 +29,10 @@ for _ = 1, 1000 do
   local ids = {}
   for i, row in ipairs(rows) do ids[i] = row[1] end
   moved = moved + #ids
+  if ARGV[4] then
+    ids[#ids + 1] = 'IDLE'
+    ids[#ids + 1] = ARGV[4]
+  end
   ids[#ids + 1] = 'JUSTID'
   redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, unpack(ids))
 end
@@ -69,6 +74,33 @@ export async function handOverPending(
     }
   }
   return moved;
+}
+
+/** Idle time given to what a stopped replica left: past any claim timeout. */
+const LONG_IDLE_MS = 24 * 3600 * 1000;
+
+/**
+ * A replica stopped for good (the lab scaled its service down): what it left pending (cut
+ * short past its grace period, or failed and waiting to be retried) goes to a consumer still
+ * running, `to`, marked idle for long, so the next claim pass of a live replica (every few
+ * seconds) takes it and delivers it again, instead of it being lost with the consumer; the
+ * stopped consumer leaves the group. Returns the entries moved.
+ */
+export async function handOverStopped(
+  redis: Redis,
+  keyPrefix: string,
+  handover: { readonly topic: string; readonly group: string; from: string; to: string },
+): Promise<number> {
+  const { topic, group, from, to } = handover;
+  try {
+    return Number(
+      await redis.eval(HAND_OVER, 1, keyPrefix + topic, group, from, to, String(LONG_IDLE_MS)),
+    );
+  } catch (err) {
+    // No stream or no group: the replica never read anything.
+    if (/no such key|NOGROUP/i.test((err as Error).message)) return 0;
+    throw err;
+  }
 }
 
 function escapeRegExp(s: string): string {

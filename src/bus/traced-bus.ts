@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
-import type { Attributes, HrTime, Tracer } from '@opentelemetry/api';
+import type { Attributes, HrTime, Span, Tracer } from '@opentelemetry/api';
 import {
   clockAnchor,
   clockNow,
@@ -25,6 +25,11 @@ export interface TracingOptions {
   readonly tracer: Tracer;
   /** Group name for consumer spans when a consume call does not say (it always does today). */
   readonly consumerGroup?: string;
+  /**
+   * Asked at each publish, inside its `send` span: false sends the message without trace
+   * context or baggage (a service that breaks propagation). Default: always true.
+   */
+  readonly propagates?: (span: Span) => boolean;
 }
 
 /**
@@ -38,7 +43,7 @@ export interface TracingOptions {
  * clock, so the attribute is exactly the gap a trace shows between the two spans.
  */
 export function withTracing(bus: Bus, options: TracingOptions): Bus {
-  const { tracer } = options;
+  const { tracer, propagates } = options;
   const system = bus.system;
   // Anchor the span clock now, not while the first message waits.
   clockAnchor();
@@ -60,7 +65,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
       const options = { kind: SpanKind.PRODUCER, attributes };
       return inSpan(tracer, `send ${topic}`, options, async (span, endAt) => {
         const headers: MessageHeaders = { ...message.headers };
-        propagation.inject(context.active(), headers);
+        if (propagates?.(span) ?? true) propagation.inject(context.active(), headers);
         const sentAt = clockNow();
         headers[SENT_AT_HEADER] = sentAtStamp(sentAt);
         const receipt = await bus.publish(topic, { ...message, headers });

@@ -88,6 +88,10 @@ export function formatReport(report: AnalysisReport): string {
       `${p.orderTraces} order traces; ${p.splitOrders.length} orders split over several traces; ` +
         `${p.orphanSpans} orphan spans; ${p.missingServices.length} traces missing a service ` +
         `(expected: ${p.expectedServices.join(', ') || '-'})\n` +
+        p.brokenHops
+          .slice(0, 3)
+          .map((h) => `  context lost at ${h.from} → ${h.to}: ${h.orders} order(s)\n`)
+          .join('') +
         p.splitOrders
           .slice(0, 5)
           .map((o) => `  order ${o.orderId}: traces ${o.traceIDs.join(', ')}\n`)

@@ -14,6 +14,8 @@ export interface CommandDefinition {
   /** Usage line after `tracelab`, e.g. `service <api|processing|notification|analytics> [options]`. */
   readonly usage: string;
   readonly options: readonly OptionSpec[];
+  /** More help after the options: what the words mean, examples. */
+  readonly details?: string;
   run(parsed: ParsedCommandLine): Promise<number>;
 }
 
@@ -26,6 +28,7 @@ export function defineCommand(def: CommandDefinition): Command {
       const parsed = parseCommandLine(def.options, argv);
       if (parsed.help) {
         process.stdout.write(formatHelp(`tracelab ${def.usage}`, def.summary, def.options));
+        if (def.details) process.stdout.write(`\n${def.details}\n`);
         return 0;
       }
       return def.run(parsed);

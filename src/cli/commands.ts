@@ -51,4 +51,12 @@ export const commands: readonly CommandEntry[] = [
     name: 'fault',
     load: async () => (await import('./fault.js')).command,
   },
+  {
+    name: 'intensity',
+    load: async () => (await import('./intensity.js')).command,
+  },
+  {
+    name: 'scale',
+    load: async () => (await import('./scale.js')).command,
+  },
 ];

@@ -1,32 +1,27 @@
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
-import { DEFAULT_ADMIN_URL, opt } from '../config/index.js';
-import { fetchJson } from '../errors/index.js';
+import { opt } from '../config/index.js';
+import { adminOptions, callAdmin } from './admin-client.js';
 
 const ACTIONS = ['list', 'set', 'clear'] as const;
 
 export const command = defineCommand({
   name: 'fault',
   summary: 'switch injected faults while tracelab up runs (list, set, clear)',
-  usage: 'fault [list | set <service>.<kind>=<value>… | clear [--all]] [options]',
+  usage: 'fault [list | [set] <service>.<kind>=<value>… | clear [--all]] [options]',
   options: [
-    {
-      name: 'admin-url',
-      type: 'string',
-      env: 'TRACELAB_ADMIN_URL',
-      default: DEFAULT_ADMIN_URL,
-      description: "tracelab up's admin endpoint (its --admin-port)",
-    },
+    ...adminOptions,
     {
       name: 'all',
       type: 'boolean',
       default: false,
       description: "with clear: switch off the faults of up's --fault flags too",
     },
-    { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },
   ],
   async run({ values, positionals }) {
-    const [action = 'list', ...specs] = positionals;
+    // `fault processing.crash=0.1` is `fault set processing.crash=0.1`.
+    const words = positionals[0]?.includes('=') ? ['set', ...positionals] : positionals;
+    const [action = 'list', ...specs] = words;
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new CliError(`fault takes list, set or clear (got "${action}")`);
     }
@@ -39,35 +34,10 @@ export const command = defineCommand({
       throw new CliError(`fault ${action} takes no more words`);
     const all = opt.bool(values, 'all');
     if (all && action !== 'clear') throw new CliError('--all goes with fault clear');
-    const base = opt.str(values, 'admin-url').replace(/\/+$/, '');
-    const init: RequestInit =
-      action === 'set'
-        ? {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ set: specs.flatMap((s) => s.split(',')) }),
-          }
-        : { method: action === 'clear' ? 'DELETE' : 'GET' };
-    const res = await fetchJson(`${base}/faults${all ? '?all=1' : ''}`, {
-      ...init,
-      timeoutMs: 3000,
-      unreachable: (err) =>
-        new CliError(
-          `no tracelab up answers at ${base} (${err.cause instanceof Error ? err.cause.message : err.message}): start it with tracelab up, or give --admin-url`,
-          1,
-        ),
-    });
-    const body = (res.json ? res.body : {}) as {
-      message?: string;
-      flags?: string[];
-      runtime?: string[];
-      effective?: string[];
-    };
-    if (!res.ok)
-      throw new CliError(
-        body.message ?? `the admin endpoint answered ${res.status}`,
-        res.status === 400 ? 2 : 1,
-      );
+    const body = (await callAdmin(opt.str(values, 'admin-url'), `/faults${all ? '?all=1' : ''}`, {
+      method: action === 'set' ? 'POST' : action === 'clear' ? 'DELETE' : 'GET',
+      ...(action === 'set' ? { body: { set: specs.flatMap((s) => s.split(',')) } } : {}),
+    })) as { flags?: string[]; runtime?: string[]; effective?: string[] };
     if (opt.bool(values, 'json')) {
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else if (action === 'clear') {

@@ -46,7 +46,7 @@ const upOptions: readonly OptionSpec[] = [
     name: 'admin-port',
     env: 'TRACELAB_ADMIN_PORT',
     default: DEFAULT_ADMIN_PORT,
-    description: `admin endpoint on ${DEFAULT_HOST}, where tracelab fault switches faults (0: any free port)`,
+    description: `admin endpoint on ${DEFAULT_HOST}, where tracelab fault, intensity and scale switch faults, intensities and replicas (0: any free port)`,
   }),
   {
     name: 'fault-schedule',

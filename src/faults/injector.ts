@@ -31,6 +31,11 @@ export interface FaultInjector {
   beforeStage(span: Span): Promise<void>;
   /** Extra copies of an order to publish (the API's queue flood), marked on the span. */
   duplicates(span: Span): number;
+  /**
+   * Whether a message published under `span` (a `send` span) carries the trace context on:
+   * false under `<service>.propagation=drop`, which marks the span.
+   */
+  propagates(span: Span): boolean;
   close(): void;
 }
 
@@ -105,6 +110,11 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
         span.setAttribute(ATTR_FAULT_DUPLICATES, n);
       }
       return n;
+    },
+    propagates(span) {
+      if (!faults.propagation) return true;
+      mark(span, 'propagation');
+      return false;
     },
     close() {
       if (timer) clearInterval(timer);

@@ -5,10 +5,18 @@ import type { ServiceKind } from '../model/index.js';
 /**
  * Faults a learner can switch on, per service, to see in traces what failure looks like:
  * `<service>.<kind>=<value>`, e.g. `processing.crash=0.05`, `notification.latency=2s`,
- * `analytics.error=0.1`, `processing.leak=1MB`, `api.duplicate=10`. Pure: parsing and
+ * `analytics.error=0.1`, `processing.leak=1MB`, `api.duplicate=10`,
+ * `processing.propagation=drop`. Pure: parsing and
  * describing; the services apply them (see injector.ts).
  */
-export const FAULT_KINDS = ['crash', 'error', 'latency', 'leak', 'duplicate'] as const;
+export const FAULT_KINDS = [
+  'crash',
+  'error',
+  'latency',
+  'leak',
+  'duplicate',
+  'propagation',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ServiceFaults {
@@ -22,6 +30,8 @@ export interface ServiceFaults {
   readonly leak?: number;
   /** Extra copies of each order the API publishes: a queue flood (API only). */
   readonly duplicate?: number;
+  /** 1: the service passes no trace context on (its messages carry no traceparent). */
+  readonly propagation?: number;
 }
 
 export type FaultSet = Partial<Record<ServiceKind, ServiceFaults>>;
@@ -57,7 +67,11 @@ const EXPECTED: Record<FaultKind, string> = {
   latency: 'a duration, e.g. notification.latency=2s or 500ms',
   leak: 'a size per order, e.g. processing.leak=1MB or 512KB',
   duplicate: 'a whole number of extra copies from 0 to 1000, e.g. api.duplicate=10',
+  propagation: 'drop or off, e.g. processing.propagation=drop',
 };
+
+/** `drop` is stored as 1 (the run-time state keeps numbers): both read back as a drop. */
+const PROPAGATION_VALUES: Record<string, number> = { drop: 1, '1': 1, off: 0, '0': 0 };
 
 /** Parses one `<service>.<kind>=<value>`. */
 export function parseFaultSetting(text: string): FaultSetting {
@@ -87,7 +101,9 @@ export function parseFaultSetting(text: string): FaultSetting {
         ? parseAmount(raw, UNITS_MS, 1)
         : k === 'leak'
           ? parseAmount(raw, UNITS_BYTES, 1)
-          : Number(raw);
+          : k === 'propagation'
+            ? (PROPAGATION_VALUES[raw] ?? NaN)
+            : Number(raw);
   const ok =
     Number.isFinite(value) &&
     value >= 0 &&
@@ -130,7 +146,9 @@ export function describeFaults(set: FaultSet): string[] {
             ? v % 1024 ** 2 === 0
               ? `${v / 1024 ** 2}MB`
               : `${v}B`
-            : String(v);
+            : kind === 'propagation'
+              ? 'drop'
+              : String(v);
       out.push(`${service}.${kind}=${shown}`);
     }
   }

@@ -24,7 +24,7 @@ import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/inde
 import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
-import { createWorkload } from '../workload/index.js';
+import { createWorkload, redisIntensityState, watchIntensity } from '../workload/index.js';
 import type { Workload, WorkloadSettings } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
 import { createConsumerService } from './consumer.js';
@@ -101,6 +101,7 @@ interface Adapters {
   readonly store: OrderStore;
   readonly workload: Workload;
   readonly faults: FaultInjector;
+  readonly intensity: { close(): void };
   /** An injected crash: the spans so far are sent, then the process dies as if killed. */
   readonly crash: () => Promise<never>;
   readonly closeAll: () => Promise<void>;
@@ -115,7 +116,17 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
   // I/O is timed as the commands it sends, never batched with ours.
   const shared = await connectRedis(redisUrl, { autoPipelining: true });
   const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const bus = withTracing(await createBus(config.bus, { redis: shared }), { tracer: deps.tracer });
+  // Switched at run time (faults, intensity): read from Redis now and then.
+  const faults = createFaultInjector({
+    service: config.kind,
+    base: config.faults,
+    state: redisFaultState(redis, keyPrefix),
+  });
+  const intensity = watchIntensity(redisIntensityState(redis, keyPrefix), config.kind);
+  const bus = withTracing(await createBus(config.bus, { redis: shared }), {
+    tracer: deps.tracer,
+    propagates: (span) => faults.propagates(span),
+  });
   const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
   const workload = createWorkload({
     service: config.kind,
@@ -123,13 +134,9 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
     redis,
     tracer: deps.tracer,
     keyPrefix,
+    runtimeIntensity: () => intensity.current(),
     // The process's one monitor: the same samples go on spans and out as metrics.
     ...(deps.monitor ? { monitor: deps.monitor } : {}),
-  });
-  const faults = createFaultInjector({
-    service: config.kind,
-    base: config.faults,
-    state: redisFaultState(redis, keyPrefix),
   });
   return {
     redis,
@@ -138,6 +145,7 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
     store,
     workload,
     faults,
+    intensity,
     crash: async (): Promise<never> => {
       deps.logger.error('injected crash: the process dies now, as if killed');
       await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
@@ -146,6 +154,7 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
     },
     closeAll: async () => {
       faults.close();
+      intensity.close();
       await workload.close();
       await bus.close();
       redis.disconnect();
@@ -231,7 +240,7 @@ async function startConsumer(
   adapters: Adapters,
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
-  const { redis, shared, bus, store, workload, faults, crash, closeAll } = adapters;
+  const { redis, shared, bus, store, workload, faults, intensity, crash, closeAll } = adapters;
   const consumer = consumerName(def.serviceName, config.replica, config.runId);
   let cutShort = false;
   const handlerDeps: ConsumerDeps = {
@@ -271,6 +280,7 @@ async function startConsumer(
         // The bus would wait for the handlers still running: drop the connections instead;
         // what they held stays pending.
         faults.close();
+        intensity.close();
         redis.disconnect();
         shared.disconnect();
         return;

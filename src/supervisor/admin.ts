@@ -1,4 +1,4 @@
-import { createServer, STATUS_CODES } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,86 +9,66 @@ import {
 } from '../faults/index.js';
 import type { FaultSet, FaultSetting } from '../faults/index.js';
 import type { FaultState } from '../faults/index.js';
+import type { ForcedIntensities, IntensityState } from '../workload/index.js';
 import { checkAdminRequest } from './admin-guard.js';
+import { AdminRefusal, fail, readJson, send } from './admin-http.js';
+import { intensitiesView, parseIntensityRequest, parseReplicasRequest } from './run-controls.js';
+import type { ReplicaControl } from './scale.js';
 
 /**
- * `tracelab up`'s admin endpoint, on 127.0.0.1 only: faults switched while the lab runs.
+ * `tracelab up`'s admin endpoint, on 127.0.0.1 only: what is switched while the lab runs.
  *   GET /faults            → { flags, runtime, effective }
  *   POST /faults {"set": ["processing.crash=0.1", "notification.latency=off"]}
  *   DELETE /faults         → back to what the flags say
  *   DELETE /faults?all=1   → every fault off, the flags' too (each stored as 0)
+ *   GET /intensities       → { intensities, flags, runtime }: per service, an intensity or null
+ *   POST /intensities {"service": "processing", "intensity": "heavy"} (null: the flags' value)
+ *   DELETE /intensities    → every service back to its flags' value
+ *   GET /replicas          → { replicas }: per service, its replica count
+ *   POST /replicas {"service": "notification", "replicas": 3} → once they run (or have stopped)
  */
 export interface AdminServer {
   readonly url: string;
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
+export interface AdminDeps {
+  readonly flags: FaultSet;
+  readonly state: FaultState;
+  readonly intensities: { readonly flags: ForcedIntensities; readonly state: IntensityState };
+  /** Undefined until the services run. */
+  readonly replicas: () => ReplicaControl | undefined;
+}
 
-export async function startAdminServer(
-  port: number,
-  deps: { readonly flags: FaultSet; readonly state: FaultState },
-): Promise<AdminServer> {
-  const view = async () => {
-    const runtime = await deps.state.read();
-    return {
-      flags: describeFaults(deps.flags),
-      runtime: runtime.map((s) =>
-        s.value === 0
-          ? `${s.service}.${s.kind}=off`
-          : describeFaults(applyFaultSettings({}, [s]))[0]!,
-      ),
-      effective: describeFaults(applyFaultSettings(deps.flags, runtime)),
-    };
+type Route = (req: IncomingMessage, url: URL) => Promise<unknown>;
+
+export async function startAdminServer(port: number, deps: AdminDeps): Promise<AdminServer> {
+  const routes: Record<string, Route> = {
+    '/faults': faultRoute(deps),
+    '/intensities': intensityRoute(deps.intensities),
+    '/replicas': replicaRoute(deps.replicas),
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
-      fail(res, 503, 'ERR_UNAVAILABLE', (err as Error).message),
+      err instanceof AdminRefusal
+        ? fail(res, err.statusCode, err.code, err.message)
+        : fail(res, 503, 'ERR_UNAVAILABLE', (err as Error).message),
     );
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const refused = checkAdminRequest(req);
     if (refused) return send(res.setHeader('connection', 'close'), refused.statusCode, refused);
     const url = new URL(req.url ?? '/', 'http://admin');
-    if (url.pathname !== '/faults')
-      return fail(res, 404, 'ERR_NOT_FOUND', 'the admin endpoint serves /faults');
-    if (req.method === 'GET') return send(res, 200, await view());
-    if (req.method === 'DELETE') {
-      await deps.state.clear();
-      if (url.searchParams.get('all') === '1') await deps.state.set(flagsOff(deps.flags));
-      return send(res, 200, await view());
-    }
-    if (req.method !== 'POST')
-      return fail(res, 405, 'ERR_METHOD_NOT_ALLOWED', 'GET, POST or DELETE /faults');
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch (err) {
+    const route = routes[url.pathname];
+    if (!route) {
       return fail(
         res,
-        400,
-        'ERR_BAD_REQUEST',
-        `body must be JSON {"set": ["<service>.<kind>=<value>", …]}: ${(err as Error).message}`,
+        404,
+        'ERR_NOT_FOUND',
+        `the admin endpoint serves ${Object.keys(routes).join(', ')}`,
       );
     }
-    const set = (body as { set?: unknown })?.set;
-    if (!Array.isArray(set) || set.length === 0 || !set.every((v) => typeof v === 'string')) {
-      return fail(
-        res,
-        400,
-        'ERR_BAD_REQUEST',
-        'body must be {"set": ["<service>.<kind>=<value>", …]}',
-      );
-    }
-    let settings;
-    try {
-      settings = set.map(parseFaultSetting);
-    } catch (err) {
-      if (err instanceof FaultSpecError) return fail(res, 400, 'ERR_BAD_FAULT', err.message);
-      throw err;
-    }
-    await deps.state.set(settings);
-    return send(res, 200, await view());
+    return send(res, 200, await route(req, url));
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -101,6 +81,79 @@ export async function startAdminServer(
   };
 }
 
+function methodNotAllowed(allowed: string): AdminRefusal {
+  return new AdminRefusal(405, 'ERR_METHOD_NOT_ALLOWED', allowed);
+}
+
+function faultRoute(deps: AdminDeps): Route {
+  const view = async () => {
+    const runtime = await deps.state.read();
+    return {
+      flags: describeFaults(deps.flags),
+      runtime: runtime.map((s) =>
+        s.value === 0
+          ? `${s.service}.${s.kind}=off`
+          : describeFaults(applyFaultSettings({}, [s]))[0]!,
+      ),
+      effective: describeFaults(applyFaultSettings(deps.flags, runtime)),
+    };
+  };
+  const expected = '{"set": ["<service>.<kind>=<value>", …]}';
+  return async (req, url) => {
+    if (req.method === 'GET') return view();
+    if (req.method === 'DELETE') {
+      await deps.state.clear();
+      if (url.searchParams.get('all') === '1') await deps.state.set(flagsOff(deps.flags));
+      return view();
+    }
+    if (req.method !== 'POST') throw methodNotAllowed('GET, POST or DELETE /faults');
+    const set = ((await readJson(req, expected)) as { set?: unknown } | null)?.set;
+    if (!Array.isArray(set) || set.length === 0 || !set.every((v) => typeof v === 'string')) {
+      throw new AdminRefusal(400, 'ERR_BAD_REQUEST', `body must be ${expected}`);
+    }
+    let settings;
+    try {
+      settings = set.map(parseFaultSetting);
+    } catch (err) {
+      if (err instanceof FaultSpecError) throw new AdminRefusal(400, 'ERR_BAD_FAULT', err.message);
+      throw err;
+    }
+    await deps.state.set(settings);
+    return view();
+  };
+}
+
+function intensityRoute(deps: AdminDeps['intensities']): Route {
+  const view = async () => intensitiesView(deps.flags, await deps.state.read());
+  return async (req) => {
+    if (req.method === 'GET') return view();
+    if (req.method === 'DELETE') {
+      await deps.state.clear();
+      return view();
+    }
+    if (req.method !== 'POST') throw methodNotAllowed('GET, POST or DELETE /intensities');
+    const body = await readJson(req, '{"service": "<service>", "intensity": "<intensity>"}');
+    const { service, intensity } = parseIntensityRequest(body);
+    await deps.state.set(service, intensity);
+    return view();
+  };
+}
+
+function replicaRoute(control: AdminDeps['replicas']): Route {
+  const running = () => {
+    const c = control();
+    if (!c) throw new AdminRefusal(503, 'ERR_NOT_READY', 'the services are still starting');
+    return c;
+  };
+  return async (req) => {
+    if (req.method === 'GET') return { replicas: running().current() };
+    if (req.method !== 'POST') throw methodNotAllowed('GET or POST /replicas');
+    const body = await readJson(req, '{"service": "<service>", "replicas": <n>}');
+    const { service, replicas } = parseReplicasRequest(body);
+    return { replicas: await running().scale(service, replicas) };
+  };
+}
+
 /** A 0 for each fault the flags switch on: a 0 switches a flag's fault off. */
 function flagsOff(flags: FaultSet): FaultSetting[] {
   return Object.entries(flags).flatMap(([service, faults]) =>
@@ -108,35 +161,6 @@ function flagsOff(flags: FaultSet): FaultSetting[] {
       .filter(([, value]) => value !== undefined)
       .map(([kind]) => ({ service, kind, value: 0 }) as FaultSetting),
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** An error in the lab's one JSON shape: {statusCode, code, error, message}. */
-function fail(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(`${JSON.stringify(body)}\n`);
 }
 
 function closeServer(server: Server): Promise<void> {

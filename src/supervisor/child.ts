@@ -132,9 +132,13 @@ export function startChild(
       });
     };
 
+    // Once: a second SIGTERM tells a service to skip its graceful stop (a replica scaled
+    // away, then the whole lab stopping, asks twice).
+    let stopped: Promise<void> | undefined;
     const stopCurrent = (graceMs = 20_000): Promise<void> => {
       stopping = true;
-      return current ? stopProcess(current, graceMs) : Promise.resolve();
+      stopped ??= current ? stopProcess(current, graceMs) : Promise.resolve();
+      return stopped;
     };
 
     launch();

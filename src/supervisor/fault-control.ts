@@ -4,6 +4,9 @@ import { faultSchedule, parseScheduleSpec } from './fault-schedule.js';
 import { describeFaults } from '../faults/index.js';
 import type { FaultSet, FaultSetting } from '../faults/index.js';
 import { redisFaultState } from '../faults/index.js';
+import { redisIntensityState } from '../workload/index.js';
+import type { ForcedIntensities } from '../workload/index.js';
+import type { ReplicaControl } from './scale.js';
 
 export interface FaultControl {
   readonly adminUrl: string;
@@ -13,13 +16,18 @@ export interface FaultControl {
 }
 
 /**
- * What `up` does for faults: forgets the run-time switches of an earlier run, serves the
- * admin endpoint, and plays a game-day schedule when one is asked for.
+ * What `up` does for what is switched at run time (faults, intensities, replica counts):
+ * forgets the switches of an earlier run, serves the admin endpoint, and plays a game-day
+ * schedule when one is asked for.
  */
 export async function startFaultControl(options: {
   readonly redisUrl: string;
   readonly keyPrefix: string;
   readonly flags: FaultSet;
+  /** `--intensity` flags: what a service runs when no run-time switch says otherwise. */
+  readonly intensityFlags: ForcedIntensities;
+  /** Undefined until the services run. */
+  readonly replicas: () => ReplicaControl | undefined;
   readonly adminPort: number;
   readonly schedule?: string;
   readonly log: (line: string) => void;
@@ -27,10 +35,16 @@ export async function startFaultControl(options: {
   const schedule = options.schedule ? parseScheduleSpec(options.schedule) : undefined;
   const redis = await connectRedis(options.redisUrl);
   const state = redisFaultState(redis, options.keyPrefix);
-  await state.clear();
+  const intensities = redisIntensityState(redis, options.keyPrefix);
+  await Promise.all([state.clear(), intensities.clear()]);
   let admin;
   try {
-    admin = await startAdminServer(options.adminPort, { flags: options.flags, state });
+    admin = await startAdminServer(options.adminPort, {
+      flags: options.flags,
+      state,
+      intensities: { flags: options.intensityFlags, state: intensities },
+      replicas: options.replicas,
+    });
   } catch (err) {
     redis.disconnect();
     throw new Error(
@@ -71,7 +85,7 @@ export async function startFaultControl(options: {
     async stop() {
       if (timer) clearTimeout(timer);
       await admin.close();
-      await state.clear().catch(() => undefined);
+      await Promise.all([state.clear(), intensities.clear()]).catch(() => undefined);
       redis.disconnect();
     },
   };

@@ -1,9 +1,16 @@
-import { busOptions, connectRedis, handOverPending } from '../bus/index.js';
+import {
+  busOptions,
+  connectRedis,
+  consumerName,
+  handOverPending,
+  handOverStopped,
+} from '../bus/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { FaultSet } from '../faults/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
+import { parseIntensityList } from '../workload/index.js';
 import { startChild } from './child.js';
 import type { LineWriter, SupervisedChild } from './child.js';
 import { watchDroppedSpans } from './dropped-spans-watch.js';
@@ -13,7 +20,8 @@ import { toFlags } from './flags.js';
 import { takeLease } from './lease.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
-import type { Replicas } from './scale.js';
+import { createReplicaControl } from './replicas.js';
+import type { ReplicaControl, Replicas } from './scale.js';
 import { spawnTethered } from './tether.js';
 
 /**
@@ -112,8 +120,11 @@ export function createLab(options: LabOptions): Lab {
   const supervise = async (kind: Part, spec: Parameters<typeof startChild>[0]) => {
     const child = await startChild(spec, options.write, onGiveUp);
     children.push({ kind, child });
+    // Started by a run-time scale while the lab began to stop: stopped with the rest.
+    if (stopping) await child.stop();
     return child;
   };
+  let replicaControl: ReplicaControl | undefined;
 
   return {
     stopped,
@@ -137,6 +148,8 @@ export function createLab(options: LabOptions): Lab {
         redisUrl: redis.url,
         keyPrefix: options.keyPrefix,
         flags: options.faults,
+        intensityFlags: parseIntensityList(opt.list(options.values, 'intensity')),
+        replicas: () => replicaControl,
         adminPort: options.adminPort,
         schedule: options.faultSchedule,
         log: (line) => options.write('faults', line, 'out'),
@@ -153,7 +166,21 @@ export function createLab(options: LabOptions): Lab {
       if (opt.str(options.values, 'bus') !== 'kafka') {
         await handOverEarlierRuns(redis.url, options, lease.runId);
       }
-      const api = await startServices(options, childValues, otlpUrl, supervise, lease.runId);
+      const startService = serviceStarter(options, childValues, otlpUrl, supervise, lease.runId);
+      const running = new Map<ServiceKind, SupervisedChild[]>();
+      const api = await startServices(options.replicas, startService, running);
+      replicaControl = createReplicaControl({
+        running,
+        start: startService,
+        isStopping: () => stopping !== undefined,
+        retired: async (kind, replica, child) => {
+          const at = children.findIndex((c) => c.child === child);
+          if (at >= 0) children.splice(at, 1);
+          if (opt.str(options.values, 'bus') !== 'kafka') {
+            await handOverRetired(redis.url, options, lease.runId, kind, replica);
+          }
+        },
+      });
       await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
       return describeLab(options.replicas, {
         apiUrl: api.ready.urls.api!,
@@ -262,20 +289,23 @@ function startCollector(
   });
 }
 
-/** Every replica of every service; resolves with the API's child. */
-async function startServices(
+type StartService = (kind: ServiceKind, replica: number) => Promise<SupervisedChild>;
+
+/** How one replica of a service starts, at the lab's start or when it is scaled up. */
+function serviceStarter(
   options: LabOptions,
   childValues: OptionValues,
   otlpUrl: string,
   supervise: Supervise,
   runId: string,
-): Promise<SupervisedChild> {
+): StartService {
   const { replicas } = options;
   const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
   const flags = toFlags(options.serviceFlags, childValues);
-  const startService = (kind: ServiceKind, replica: number) => {
+  return (kind, replica) => {
     const def = SERVICES[kind];
-    const label = replicas[kind] > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
+    const label =
+      replicas[kind] > 1 || replica > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
     const args = [
       ...NODE_FLAGS,
       options.main,
@@ -300,13 +330,61 @@ async function startServices(
       restart: true,
     });
   };
+}
+
+/** Every replica of every service, noted in `running`; resolves with the API's child. */
+async function startServices(
+  replicas: Replicas,
+  startService: StartService,
+  running: Map<ServiceKind, SupervisedChild[]>,
+): Promise<SupervisedChild> {
   // Consumers first, downstream to upstream, so the API never accepts into a void.
   await Promise.all(
-    PIPELINE_ORDER.filter((k) => k !== 'api').flatMap((kind) =>
-      Array.from({ length: replicas[kind] }, (_, i) => startService(kind, i + 1)),
-    ),
+    PIPELINE_ORDER.filter((k) => k !== 'api').map(async (kind) => {
+      running.set(
+        kind,
+        await Promise.all(
+          Array.from({ length: replicas[kind] }, (_, i) => startService(kind, i + 1)),
+        ),
+      );
+    }),
   );
-  return startService('api', 1);
+  const api = await startService('api', 1);
+  running.set('api', [api]);
+  return api;
+}
+
+/**
+ * A replica scaled away has stopped: what it left pending goes to replica 1, which runs
+ * while its service does, for the next claim pass of a live replica to take.
+ */
+async function handOverRetired(
+  redisUrl: string,
+  options: LabOptions,
+  runId: string,
+  kind: ServiceKind,
+  replica: number,
+): Promise<void> {
+  const def = SERVICES[kind];
+  if (!def.consumes) return;
+  const redis = await connectRedis(redisUrl);
+  try {
+    const moved = await handOverStopped(redis, options.keyPrefix, {
+      topic: def.consumes,
+      group: def.serviceName,
+      from: consumerName(def.serviceName, replica, runId),
+      to: consumerName(def.serviceName, 1, runId),
+    });
+    if (moved > 0) {
+      options.write(
+        'tracelab',
+        `${moved} message(s) left pending by ${def.serviceName}#${replica} go to the replicas still running`,
+        'out',
+      );
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function describeLab(

@@ -4,6 +4,16 @@ import type { ServiceKind } from '../model/index.js';
 
 export type Replicas = Readonly<Record<ServiceKind, number>>;
 
+/** The most replicas of one consumer service `up` runs, at start or at run time. */
+export const MAX_REPLICAS = 32;
+
+/** Replica counts switched while the lab runs (up's admin endpoint, `tracelab scale`). */
+export interface ReplicaControl {
+  current(): Replicas;
+  /** Starts or gracefully stops replicas of a consumer service; resolves with the counts after. */
+  scale(kind: ServiceKind, replicas: number): Promise<Replicas>;
+}
+
 /** Parses `--scale processing=3` entries into replica counts (1 each by default). */
 export function parseScale(entries: readonly string[]): Replicas {
   const replicas: Record<ServiceKind, number> = {
@@ -33,10 +43,10 @@ export function parseScale(entries: readonly string[]): Replicas {
         '--scale: the API runs once here (one port); scale the consumers, or use docker compose for more',
       );
     }
-    if (n < 1 || n > 32)
+    if (n < 1 || n > MAX_REPLICAS)
       throw new SupervisorError(
         'SUP_ERR_BAD_SCALE',
-        `--scale: ${kind} replicas must be from 1 to 32, got ${n}`,
+        `--scale: ${kind} replicas must be from 1 to ${MAX_REPLICAS}, got ${n}`,
       );
     replicas[kind] = n;
   }

@@ -1,6 +1,6 @@
 export { createWorkload } from './runner.js';
 export type { RunOptions, Workload, WorkloadDeps } from './runner.js';
-export { workloadOptions, workloadSettingsFrom } from './settings.js';
+export { parseIntensityList, workloadOptions, workloadSettingsFrom } from './settings.js';
 export { WorkloadError } from './errors.js';
 export type { WorkloadErrorCode } from './errors.js';
 export {
@@ -19,4 +19,6 @@ export type {
   WorkloadSettings,
   WorkloadType,
 } from './types.js';
-export { mulberry32 } from './plan.js';
+export { isIntensity, mulberry32 } from './plan.js';
+export { redisIntensityState, watchIntensity } from './intensity-state.js';
+export type { ForcedIntensities, IntensityState, IntensityWatch } from './intensity-state.js';

@@ -93,14 +93,16 @@ export interface IntensitySources {
   readonly requested?: Intensity;
   /** Raw baggage value of INTENSITY_BAGGAGE_KEY; ignored unless it names an intensity. */
   readonly baggage?: string;
+  /** Switched while the lab runs (`tracelab intensity`, up's admin endpoint). */
+  readonly runtime?: Intensity;
   /** `--intensity <service>=<intensity>`. */
   readonly fixed?: Intensity;
 }
 
-/** requested > baggage > fixed for the service > (undefined: draw from the mix). */
+/** requested > baggage > run-time switch > fixed for the service > (undefined: the mix). */
 export function forcedIntensity(sources: IntensitySources): Intensity | undefined {
   if (sources.requested) return sources.requested;
   const baggage = sources.baggage?.trim().toLowerCase();
   if (isIntensity(baggage)) return baggage;
-  return sources.fixed;
+  return sources.runtime ?? sources.fixed;
 }

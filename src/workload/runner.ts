@@ -38,6 +38,8 @@ export interface WorkloadDeps {
   readonly keyPrefix?: string;
   /** Shared monitor; the caller closes it. Without one, the runner makes (and closes) its own. */
   readonly monitor?: ResourceMonitor;
+  /** The intensity switched on this service at run time, asked at each run (see intensity-state.ts). */
+  readonly runtimeIntensity?: () => Intensity | undefined;
   /** TTL of every Redis key the I/O operations write (default 60 s). */
   readonly ttlSeconds?: number;
   /** Folder for the I/O operations' `tracelab-*` temp folders (default: the OS temp folder). */
@@ -106,6 +108,7 @@ export function createWorkload(deps: WorkloadDeps): Workload {
         intensity: forcedIntensity({
           requested: options.intensity,
           baggage: propagation.getBaggage(active)?.getEntry(INTENSITY_BAGGAGE_KEY)?.value,
+          runtime: deps.runtimeIntensity?.(),
           fixed: settings.fixedIntensities[service],
         }),
         ...(options.type ? { type: options.type } : {}),

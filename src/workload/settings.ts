@@ -114,7 +114,9 @@ const VALID_SERVICES = SERVICE_KINDS.join(', ');
 const VALID_INTENSITIES = INTENSITIES.join(', ');
 
 /** `["processing=heavy", "api=light"]` → `{ processing: 'heavy', api: 'light' }`; the last one wins. */
-function parseIntensityList(entries: readonly string[]): Partial<Record<ServiceKind, Intensity>> {
+export function parseIntensityList(
+  entries: readonly string[],
+): Partial<Record<ServiceKind, Intensity>> {
   const fixed: Partial<Record<ServiceKind, Intensity>> = {};
   for (const entry of entries) {
     const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(entry);

@@ -229,9 +229,43 @@ POST /order           | api-service        | server   |[=]  order.id=o6
   const broken = report.findings.find((f) => f.kind === 'propagation')!;
   assert.equal(
     broken.text,
-    'Broken propagation: 1 order(s) appear as several traces (up to 2), so trace context was lost between services; 1 span(s) point to a parent that is not in their trace.',
+    'Broken propagation: 1 order(s) appear as several traces (up to 2), so trace context was lost between services: at api-service → processing-service (1 order(s)); 1 span(s) point to a parent that is not in their trace.',
   );
+  assert.deepEqual(report.propagation.brokenHops, [
+    { from: 'api-service', to: 'processing-service', orders: 1 },
+  ]);
   assert.equal(report.warnings.byCode['missing-parent'], 1);
+});
+
+test('an order whose context a middle service dropped: the hop named is that service to the next', () => {
+  const traces = drawTraces(`
+trace first
+POST /order             | api-service          | server   |[=]  order.id=o8
+  send orders           | api-service          | producer | []
+    process orders      | processing-service   | consumer |  [==]
+      process_order     | processing-service   |          |  [==]  order.id=o8
+        send processed  | processing-service   | producer |    []
+trace second
+process processed       | notification-service | consumer |      [==]
+  notify_order          | notification-service |          |      [==]  order.id=o8
+    send notified       | notification-service | producer |        []
+      process notified  | analytics-service    | consumer |         [=]
+trace whole
+POST /order             | api-service          | server   |[=]  order.id=o9
+  send orders           | api-service          | producer | []
+    process orders      | processing-service   | consumer |  [==]
+      process_order     | processing-service   |          |  [==]  order.id=o9
+        send processed  | processing-service   | producer |    []
+          process processed | notification-service | consumer | [==]
+`);
+  const report = analyzeTraces(traces);
+  assert.deepEqual(report.propagation.brokenHops, [
+    { from: 'processing-service', to: 'notification-service', orders: 1 },
+  ]);
+  const broken = report.findings.find((f) => f.text.startsWith('Broken propagation'))!;
+  assert.match(broken.text, /at processing-service → notification-service \(1 order\(s\)\)/);
+  assert.equal(broken.figures.brokenHopFrom, 'processing-service');
+  assert.equal(broken.figures.brokenHopTo, 'notification-service');
 });
 
 test('a GET /order poll that reads the order is not another trace of that order', () => {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { consumerName, handOverPending } from '../../src/bus/index.js';
+import { consumerName, handOverPending, handOverStopped } from '../../src/bus/index.js';
+import { createRedisStreamsBus } from '../../src/bus/redis-streams.js';
 import { deleteKeys, REDIS_URL } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = `tltest-handover-${randomUUID().slice(0, 8)}:`;
 const stream = `${prefix}orders`;
@@ -90,4 +92,63 @@ test("an earlier run's pending entries go to this run's consumer of the same rep
     counts.every(([, , , n]) => n === 1),
     JSON.stringify(counts),
   );
+});
+
+test('a replica scaled away: what it left pending is delivered again by a replica still running, at its next claim pass', async () => {
+  const topic = 'handover-stopped';
+  const key = `${prefix}${topic}`;
+  const group = 'notification-service';
+  await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+  // The replica that stopped held one entry it never finished.
+  await redis.xadd(key, '*', 'value', 'left-behind');
+  await redis.xreadgroup(
+    'GROUP',
+    group,
+    'notification-service-2-cccccccc',
+    'COUNT',
+    1,
+    'STREAMS',
+    key,
+    '>',
+  );
+  // A running replica, claiming every 100 ms what has been idle for 30 s.
+  const bus = await createRedisStreamsBus({
+    redisUrl: REDIS_URL,
+    keyPrefix: prefix,
+    claimIdleMs: 30_000,
+    claimIntervalMs: 100,
+  });
+  const seen: { value: string; deliveryCount: number }[] = [];
+  const sub = await bus.consume(
+    topic,
+    { group, consumer: 'notification-service-1-cccccccc' },
+    (m) => {
+      seen.push({ value: m.value, deliveryCount: m.deliveryCount });
+      return Promise.resolve();
+    },
+  );
+  try {
+    const moved = await handOverStopped(redis, prefix, {
+      topic,
+      group,
+      from: 'notification-service-2-cccccccc',
+      to: 'notification-service-1-cccccccc',
+    });
+    assert.equal(moved, 1);
+    const names = ((await redis.call('XINFO', 'CONSUMERS', key, group)) as unknown[][]).map((c) =>
+      String(c[1]),
+    );
+    assert.deepEqual(names, ['notification-service-1-cccccccc']);
+    const again = await waitFor('the entry delivered again', () => seen[0], 10_000);
+    assert.equal(again.value, 'left-behind');
+    assert.equal(again.deliveryCount, 2);
+    // Nothing to hand over from a group or stream that does not exist.
+    assert.equal(
+      await handOverStopped(redis, prefix, { topic: 'nowhere', group, from: 'a', to: 'b' }),
+      0,
+    );
+  } finally {
+    await sub.stop();
+    await bus.close();
+  }
 });

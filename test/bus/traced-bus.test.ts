@@ -5,6 +5,7 @@ import type { HrTime } from '@opentelemetry/api';
 import { toDeadLetter, toReplay } from '../../src/bus/dead-letter.js';
 import { queueWaitUs, sentAtStamp, withTracing } from '../../src/bus/traced-bus.js';
 import { SENT_AT_HEADER } from '../../src/bus/types.js';
+import { createFaultInjector } from '../../src/faults/index.js';
 import type { Bus, IncomingMessage } from '../../src/bus/types.js';
 import { clockNow, hrTimeToMicros } from '../../src/telemetry/clock.js';
 import { sleep } from '../helpers/bus.js';
@@ -48,6 +49,35 @@ test('a send span ends at the hand-off its header stamps; a failed one when the 
     hrTimeToMicros(failed!.endTime) >= hrTimeToMicros(failing.seen[0]!.afterHandOff),
     'a failed send ends after the attempt, not at the hand-off',
   );
+  exporter.reset();
+});
+
+test('a service that breaks propagation publishes with no traceparent; the fault injector marks the send span', async () => {
+  const tracer = trace.getTracer('tracelab-test');
+  const faults = createFaultInjector({
+    service: 'processing',
+    base: { processing: { propagation: 1 } },
+  });
+  const broken = handOffBus(false);
+  await withTracing(broken.bus, { tracer, propagates: (span) => faults.propagates(span) }).publish(
+    't-dropped',
+    { value: 'v', headers: { mine: 'kept' } },
+  );
+  const headers = broken.seen[0]!.headers;
+  assert.equal(headers.traceparent, undefined);
+  assert.equal(headers.mine, 'kept');
+  assert.ok(headers[SENT_AT_HEADER], 'the hand-off is still stamped');
+  const [dropped] = spanNamed('send t-dropped');
+  assert.equal(dropped!.attributes['tracelab.fault'], 'propagation');
+
+  const whole = handOffBus(false);
+  const passing = createFaultInjector({ service: 'processing', base: {} });
+  await withTracing(whole.bus, { tracer, propagates: (span) => passing.propagates(span) }).publish(
+    't-whole',
+    { value: 'v' },
+  );
+  assert.match(whole.seen[0]!.headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  assert.equal(spanNamed('send t-whole')[0]!.attributes['tracelab.fault'], undefined);
   exporter.reset();
 });
 

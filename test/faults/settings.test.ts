@@ -12,6 +12,8 @@ test('fault settings read as a user writes them', () => {
     ['processing.leak=1MB', { service: 'processing', kind: 'leak', value: 1024 ** 2 }],
     ['api.duplicate=10', { service: 'api', kind: 'duplicate', value: 10 }],
     ['processing.crash=off', { service: 'processing', kind: 'crash', value: 0 }],
+    ['processing.propagation=drop', { service: 'processing', kind: 'propagation', value: 1 }],
+    ['api.propagation=off', { service: 'api', kind: 'propagation', value: 0 }],
   ];
   for (const [text, want] of cases) assert.deepEqual(parseFaultSetting(text), want, text);
 });
@@ -26,6 +28,8 @@ test('a fault that cannot be read says what was expected', () => {
     ['processing.leak=1XB', /leak takes a size/],
     ['processing.duplicate=3', /use api\.duplicate/],
     ['api.duplicate=2.5', /duplicate takes a whole number/],
+    ['processing.propagation=0.5', /propagation takes drop or off/],
+    ['processing.propagation=keep', /propagation takes drop or off/],
   ];
   for (const [text, message] of cases) assert.throws(() => parseFaultSetting(text), message, text);
 });
@@ -62,4 +66,17 @@ test('a game-day schedule is repeatable by seed and switches the last fault off'
   assert.deepEqual(parseScheduleSpec('seed=3'), { seed: 3, everyMs: 30_000 });
   assert.throws(() => parseScheduleSpec('every=10s'), /seed=<whole number>/);
   assert.throws(() => parseScheduleSpec('seed=1,every=10ms'), /1s or more/);
+});
+
+test('propagation=drop reads back from the run-time state (stored as 1) and shows as drop', () => {
+  const dropped = parseFaultSetting('notification.propagation=drop');
+  // The Redis state stores String(value) and parses `<field>=<value>` back.
+  assert.deepEqual(parseFaultSetting(`notification.propagation=${dropped.value}`), dropped);
+  const set = applyFaultSettings({}, [dropped]);
+  assert.deepEqual(set, { notification: { propagation: 1 } });
+  assert.deepEqual(describeFaults(set), ['notification.propagation=drop']);
+  assert.deepEqual(
+    applyFaultSettings(set, [parseFaultSetting('notification.propagation=off')]),
+    {},
+  );
 });

@@ -10,6 +10,7 @@ import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
 import { parseFaultSetting, redisFaultState } from '../../src/faults/index.js';
 import { startAdminServer } from '../../src/supervisor/admin.js';
+import { redisIntensityState } from '../../src/workload/index.js';
 import type { AdminServer } from '../../src/supervisor/admin.js';
 import { launchChromium } from '../helpers/browser.js';
 import { deleteKeys, REDIS_URL } from '../helpers/redis.js';
@@ -27,6 +28,8 @@ let admin: AdminServer;
 let collector: RunningCollector;
 let attacker: Server;
 let browser: Browser;
+/** Scale requests that reached the lab. */
+const scaled: string[] = [];
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -53,6 +56,14 @@ window.attack = async () => {
   await attempt('no-cors form POST', () => fetch(${JSON.stringify(faults)}, {
     method: 'POST', mode: 'no-cors', body: new URLSearchParams({ set: 'processing.crash=1' }),
   }));
+  await attempt('no-cors text/plain intensity', () => fetch(${JSON.stringify(`${adminUrl}/intensities`)}, {
+    method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ service: 'processing', intensity: 'severe' }),
+  }));
+  await attempt('no-cors text/plain replicas', () => fetch(${JSON.stringify(`${adminUrl}/replicas`)}, {
+    method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ service: 'notification', replicas: 32 }),
+  }));
   await attempt('cors DELETE', () => fetch(${JSON.stringify(faults)}, { method: 'DELETE' }));
   await attempt('cors JSON POST', () => fetch(${JSON.stringify(faults)}, {
     method: 'POST', headers: { 'content-type': 'application/json' },
@@ -66,7 +77,18 @@ window.attack = async () => {
 before(async () => {
   redis = new Redis(REDIS_URL);
   const state = redisFaultState(redis, prefix);
-  admin = await startAdminServer(0, { flags: {}, state });
+  admin = await startAdminServer(0, {
+    flags: {},
+    state,
+    intensities: { flags: {}, state: redisIntensityState(redis, prefix) },
+    replicas: () => ({
+      current: () => ({ api: 1, processing: 1, notification: 1, analytics: 1 }),
+      scale: (service, replicas) => {
+        scaled.push(`${service}=${replicas}`);
+        return Promise.reject(new Error('not here'));
+      },
+    }),
+  });
   await state.set([parseFaultSetting('notification.latency=5ms')]);
   collector = await startCollector({ otlpPort: 0, httpPort: 0, onWarning: () => undefined });
   await send(collector.otlpUrl, [
@@ -89,7 +111,7 @@ after(async () => {
   await deleteKeys(prefix);
 });
 
-test('a page on another site cannot switch or clear the lab’s faults', async () => {
+test('a page on another site cannot switch or clear the lab’s faults, intensities or replicas', async () => {
   const before = await redis.hgetall(`${prefix}faults`);
   const viewBefore = await (await fetch(`${admin.url}/faults`)).json();
   assert.ok(Object.keys(before).length > 0, 'a run-time fault to protect');
@@ -116,6 +138,10 @@ test('a page on another site cannot switch or clear the lab’s faults', async (
   assert.match(results['cors JSON POST']!, /^blocked/);
   assert.equal(results['no-cors text/plain POST'], 'sent');
   assert.equal(results['no-cors form POST'], 'sent');
+  assert.equal(results['no-cors text/plain intensity'], 'sent');
+  assert.equal(results['no-cors text/plain replicas'], 'sent');
+  assert.deepEqual(await redis.hgetall(`${prefix}intensities`), {}, 'no intensity switched');
+  assert.deepEqual(scaled, [], 'no replica started');
 
   assert.deepEqual(await redis.hgetall(`${prefix}faults`), before, 'faults unchanged in Redis');
   assert.deepEqual(await (await fetch(`${admin.url}/faults`)).json(), viewBefore);

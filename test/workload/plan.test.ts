@@ -115,6 +115,14 @@ test('precedence: requested > baggage > fixed for the service > mix; bad baggage
   assert.equal(forcedIntensity({}), undefined);
 });
 
+test('an intensity switched at run time comes after the order’s own and before the flags’', () => {
+  assert.equal(forcedIntensity({ runtime: 'heavy', fixed: 'light' }), 'heavy');
+  assert.equal(forcedIntensity({ runtime: 'heavy' }), 'heavy');
+  assert.equal(forcedIntensity({ baggage: 'severe', runtime: 'heavy', fixed: 'light' }), 'severe');
+  assert.equal(forcedIntensity({ requested: 'light', runtime: 'heavy' }), 'light');
+  assert.equal(forcedIntensity({ fixed: 'light' }), 'light');
+});
+
 test('a forced intensity runs even outside the mix, and does not shift later draws', () => {
   const mix = SPEC_MIXES.api; // light, medium only
   const a = mulberry32(5);

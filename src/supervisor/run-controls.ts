@@ -1,0 +1,95 @@
+import { INTENSITIES, isIntensity } from '../workload/index.js';
+import type { ForcedIntensities, Intensity } from '../workload/index.js';
+import { isServiceKind, SERVICE_KINDS } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import { AdminRefusal } from './admin-http.js';
+import { MAX_REPLICAS } from './scale.js';
+
+/**
+ * What the admin endpoint's run-time controls accept, as pure checks of a parsed JSON body:
+ * each refusal is a 400 with a code and a message that says what would be accepted.
+ */
+export interface IntensityRequest {
+  readonly service: ServiceKind;
+  /** `null`: back to the flags' value. */
+  readonly intensity: Intensity | null;
+}
+
+export interface ReplicasRequest {
+  readonly service: ServiceKind;
+  readonly replicas: number;
+}
+
+const INTENSITY_BODY = '{"service": "<service>", "intensity": "<intensity>" or null}';
+const REPLICAS_BODY = '{"service": "<service>", "replicas": <1 to 32>}';
+
+export function parseIntensityRequest(body: unknown): IntensityRequest {
+  const { service, value } = serviceAnd(body, 'intensity', INTENSITY_BODY);
+  if (value !== null && !isIntensity(value)) {
+    throw new AdminRefusal(
+      400,
+      'ERR_BAD_INTENSITY',
+      `no intensity ${JSON.stringify(value)}: one of ${INTENSITIES.join(', ')}, or null for the flags' value`,
+    );
+  }
+  return { service, intensity: value };
+}
+
+export function parseReplicasRequest(body: unknown): ReplicasRequest {
+  const { service, value } = serviceAnd(body, 'replicas', REPLICAS_BODY);
+  if (service === 'api') {
+    throw new AdminRefusal(
+      400,
+      'ERR_NOT_SCALABLE',
+      'the API runs once here (one port); scale a consumer: processing, notification or analytics',
+    );
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new AdminRefusal(
+      400,
+      'ERR_BAD_REPLICAS',
+      `replicas must be a whole number from 1 to ${MAX_REPLICAS}, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (value < 1 || value > MAX_REPLICAS) {
+    throw new AdminRefusal(
+      400,
+      'ERR_REPLICAS_OUT_OF_RANGE',
+      `${service} replicas must be from 1 to ${MAX_REPLICAS}, got ${value}`,
+    );
+  }
+  return { service, replicas: value };
+}
+
+function serviceAnd(
+  body: unknown,
+  field: string,
+  expected: string,
+): { service: ServiceKind; value: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !(field in body)) {
+    throw new AdminRefusal(400, 'ERR_BAD_REQUEST', `body must be ${expected}`);
+  }
+  const { service, [field]: value } = body as Record<string, unknown>;
+  if (typeof service !== 'string' || !isServiceKind(service)) {
+    throw new AdminRefusal(
+      400,
+      'ERR_UNKNOWN_SERVICE',
+      `no service ${JSON.stringify(service)}: one of ${SERVICE_KINDS.join(', ')}`,
+    );
+  }
+  return { service, value };
+}
+
+/** Every service's forced intensity: the run-time switch, else the flags', else null (its mix). */
+export function intensitiesView(flags: ForcedIntensities, runtime: ForcedIntensities) {
+  const each = (pick: (s: ServiceKind) => Intensity | undefined) =>
+    Object.fromEntries(SERVICE_KINDS.map((s) => [s, pick(s) ?? null])) as Record<
+      ServiceKind,
+      Intensity | null
+    >;
+  return {
+    intensities: each((s) => runtime[s] ?? flags[s]),
+    flags: each((s) => flags[s]),
+    runtime: each((s) => runtime[s]),
+  };
+}
