@@ -268,20 +268,16 @@ function tag(key: string, value: Value): JaegerTag {
 
 function build(traceID: string, specs: readonly SpanSpec[]): JaegerTrace {
   const services = [...new Set(specs.map((s) => s.service))];
+  // Hex span ids, as OTLP has them: the trace's last 8 digits, then the span's number.
+  const hex = new Map(
+    specs.map((s, i) => [s.id, `${traceID.slice(-8)}${(i + 1).toString(16).padStart(8, '0')}`]),
+  );
   const spans: JaegerSpan[] = specs.map((s) => ({
     traceID,
-    spanID: `${traceID.slice(-8)}${s.id.padStart(8, '0')}`,
+    spanID: hex.get(s.id)!,
     flags: 1,
     operationName: s.name,
-    references: s.parent
-      ? [
-          {
-            refType: 'CHILD_OF',
-            traceID,
-            spanID: `${traceID.slice(-8)}${s.parent.padStart(8, '0')}`,
-          },
-        ]
-      : [],
+    references: s.parent ? [{ refType: 'CHILD_OF', traceID, spanID: hex.get(s.parent)! }] : [],
     startTime: s.startUs,
     duration: s.durationUs,
     tags: [
@@ -310,4 +306,47 @@ export function orders(
   return Array.from({ length: count }, (_, k) =>
     orderTrace(first + k, { atUs: startUs + k * gapUs, ...shape(k) }),
   );
+}
+
+const OTLP_KIND: Record<string, number> = { server: 2, client: 3, producer: 4, consumer: 5 };
+
+/** Traces as one OTLP/JSON export request, moved by `shiftUs`. */
+export function otlpOf(traces: readonly JaegerTrace[], shiftUs: number): string {
+  const byService = new Map<string, unknown[]>();
+  for (const trace of traces) {
+    for (const s of trace.spans) {
+      const service = trace.processes[s.processID]!.serviceName;
+      if (!byService.has(service)) byService.set(service, []);
+      const kind = s.tags.find((t) => t.key === 'span.kind')?.value;
+      const startUs = s.startTime + shiftUs;
+      byService.get(service)!.push({
+        traceId: trace.traceID,
+        spanId: s.spanID,
+        parentSpanId: s.references[0]?.spanID ?? '',
+        name: s.operationName,
+        kind: OTLP_KIND[String(kind)] ?? 1,
+        startTimeUnixNano: `${startUs}000`,
+        endTimeUnixNano: `${startUs + s.duration}000`,
+        attributes: s.tags
+          .filter((t) => t.key !== 'span.kind')
+          .map((t) => ({
+            key: t.key,
+            value:
+              t.type === 'int64'
+                ? { intValue: t.value }
+                : t.type === 'float64'
+                  ? { doubleValue: t.value }
+                  : t.type === 'bool'
+                    ? { boolValue: t.value }
+                    : { stringValue: t.value },
+          })),
+      });
+    }
+  }
+  return JSON.stringify({
+    resourceSpans: [...byService].map(([service, spans]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+      scopeSpans: [{ scope: { name: 'fixture' }, spans }],
+    })),
+  });
 }
