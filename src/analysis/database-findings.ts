@@ -14,7 +14,10 @@ const MAX_PER_KIND = 3;
 const QUOTE_MAX = 110;
 /** Waiting for a pooled connection is named from this share of the calls' time… */
 const POOL_SHARE_MIN = 0.05;
-/** …and a wait this long at least. */
+/**
+ * …and at least a tenth of the connects waited this long: the pool's first connects open its
+ * connections (a cold start, not a queue for them).
+ */
 const POOL_WAIT_MIN_US = 1000;
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
@@ -30,7 +33,7 @@ export function databaseFindings(db: DatabaseReport): Finding[] {
   return [
     ...db.nPlusOne.slice(0, MAX_PER_KIND).map(nPlusOne),
     ...db.poolWaits
-      .filter((p) => p.share >= POOL_SHARE_MIN && p.wait.maxUs >= POOL_WAIT_MIN_US)
+      .filter((p) => p.share >= POOL_SHARE_MIN && p.wait.p90Us >= POOL_WAIT_MIN_US)
       .slice(0, MAX_PER_KIND)
       .map(poolWait),
     ...db.lockWaits.slice(0, MAX_PER_KIND).map(lockWait),
@@ -114,7 +117,7 @@ function slowStatement(s: SlowStatement): Finding {
   const against =
     s.kind === 'slower-than-others'
       ? `takes p50 ${fmt(s.p50Us)} against p50 ${fmt(s.othersP50Us ?? 0)} for the other ${s.system} statements of ${s.service} (the slowest ${fmt(s.slowest.durationUs)}, ${s.count} calls): read its plan (EXPLAIN ANALYZE); a scan where an index should serve is the usual cause.`
-      : `usually takes p50 ${fmt(s.p50Us)}, but 1 % of its calls took ${fmt(s.p99Us)} or more (the slowest ${fmt(s.slowest.durationUs)}, ${s.count} calls).`;
+      : `usually takes p50 ${fmt(s.p50Us)}, but ${s.slowCalls} of its ${s.count} calls took ${fmt(s.slowThresholdUs)} or more (the slowest ${fmt(s.slowest.durationUs)}).`;
   return {
     severity: 'warning',
     kind: 'slow-statement',
@@ -128,6 +131,7 @@ function slowStatement(s: SlowStatement): Finding {
       p50Us: s.p50Us,
       p99Us: s.p99Us,
       othersP50Us: s.othersP50Us,
+      slowCalls: s.slowCalls,
       slowestUs: s.slowest.durationUs,
       traceID: s.slowest.traceID,
       spanID: s.slowest.spanID,

@@ -25,7 +25,14 @@ const FOR_UPDATE = /\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b/i;
 const SLOW_RATIO = 10;
 const SLOW_MIN_US = 1000;
 const SLOW_USUAL_MIN_US = 10_000;
-const SLOW_USUAL_MIN_CALLS = 10;
+/**
+ * Calls that slow, at least, for a statement to be slower than its usual: one cold start (the
+ * first connection, a plan, a page read from disk) or a stall of the machine is not a pattern.
+ */
+const SLOW_USUAL_MIN_CALLS = 3;
+const SLOW_USUAL_MIN_SHARE = 0.05;
+/** …and that share at least this many times the share of the others' calls slow to theirs. */
+const SLOW_USUAL_OVER_OTHERS = 3;
 
 /** A label counted by how often it comes up, to name the most frequent. */
 class Tally {
@@ -165,9 +172,16 @@ export class DatabaseUse {
       const i = t.order[k]!;
       const service = t.service[i]!;
       if (only !== undefined && service !== only) continue;
-      const system = t.dbSystem[i];
-      if (system !== undefined) this.addStatement(t, i, service, system);
-      else if (POOL_CONNECT.test(t.operation[i]!)) this.addConnect(t, i, service);
+      // The pool's connect spans carry the database's attributes too (pg's are CLIENT spans
+      // with db.system.name), as does opening a connection (`pg.connect`): neither is a
+      // statement, and only the first is waiting.
+      if (POOL_CONNECT.test(t.operation[i]!)) this.addConnect(t, i, service);
+      else {
+        const system = t.dbSystem[i];
+        if (system !== undefined && (t.dbStatement[i] ?? t.dbOperation[i]) !== undefined) {
+          this.addStatement(t, i, service, system);
+        }
+      }
     }
     for (const [parent, byStatement] of this.underParent) {
       for (const [s, calls] of byStatement) {
@@ -265,6 +279,7 @@ export class DatabaseUse {
       slowStatements: slowStatements(
         statements.filter((s) => !locked.has(`${s.service}\u0000${s.statement}`)),
         statements,
+        new Map(figures.map((f, k) => [statements[k]!, f.durations.values()])),
       ),
       lockWaits: lockWaits.sort((a, b) => b.totalWaitUs - a.totalWaitUs),
     };
@@ -303,12 +318,22 @@ function poolWaitOf(p: PoolFigures): PoolWait {
 
 /**
  * Statements far slower than the others of their service and database, or than their own
- * usual time. `candidates` are judged against every statement of `all`.
+ * usual time. `candidates` are judged against every statement of `all`; `durations` holds
+ * each statement's calls.
  */
 function slowStatements(
   candidates: readonly StatementStats[],
   all: readonly StatementStats[],
+  durations: ReadonlyMap<StatementStats, readonly number[]>,
 ): SlowStatement[] {
+  const threshold = (s: StatementStats) =>
+    Math.max(SLOW_RATIO * s.duration.p50Us, SLOW_USUAL_MIN_US);
+  const slowCallsOf = new Map<StatementStats, number>();
+  for (const s of all) {
+    let n = 0;
+    for (const us of durations.get(s) ?? []) if (us >= threshold(s)) n++;
+    slowCallsOf.set(s, n);
+  }
   const out: SlowStatement[] = [];
   for (const s of candidates) {
     const others = all
@@ -317,13 +342,25 @@ function slowStatements(
       .sort((a, b) => a - b);
     const othersP50Us = others.length ? percentile(others, 50) : null;
     const d = s.duration;
+    const thresholdUs = threshold(s);
+    const slowCalls = slowCallsOf.get(s)!;
+    // A stall of the caller or the machine slows every statement in flight alike: this one's
+    // slow calls count only when they are far more frequent than the others'.
+    let othersSlow = 0;
+    let othersCalls = 0;
+    for (const o of all) {
+      if (o === s || o.service !== s.service || o.system !== s.system) continue;
+      othersSlow += slowCallsOf.get(o)!;
+      othersCalls += o.duration.count;
+    }
+    const share = slowCalls / d.count;
     let kind: SlowStatement['kind'] | undefined;
     if (othersP50Us !== null && d.p50Us >= SLOW_MIN_US && d.p50Us >= SLOW_RATIO * othersP50Us) {
       kind = 'slower-than-others';
     } else if (
-      d.count >= SLOW_USUAL_MIN_CALLS &&
-      d.p99Us >= SLOW_USUAL_MIN_US &&
-      d.p99Us >= SLOW_RATIO * d.p50Us
+      slowCalls >= SLOW_USUAL_MIN_CALLS &&
+      share >= SLOW_USUAL_MIN_SHARE &&
+      share >= SLOW_USUAL_OVER_OTHERS * (othersCalls ? othersSlow / othersCalls : 0)
     ) {
       kind = 'slower-than-usual';
     }
@@ -338,6 +375,8 @@ function slowStatements(
       p50Us: d.p50Us,
       p99Us: d.p99Us,
       othersP50Us,
+      slowCalls,
+      slowThresholdUs: thresholdUs,
       slowest: s.slowest,
     });
   }

@@ -348,8 +348,10 @@ export interface PoolWait {
 
 /**
  * A statement far slower than the others of its service and database (`slower-than-others`:
- * its p50 at least 10× theirs), or than its own usual time (`slower-than-usual`: its p99 at
- * least 10× its p50), and at least 1 ms (10 ms for the second).
+ * its p50 at least 10× theirs, and 1 ms at least), or than its own usual time
+ * (`slower-than-usual`: at least 3 of its calls, and 5 % of them, took 10× its p50 and 10 ms
+ * or more, a share at least 3× the share of the other statements' calls as slow to their own
+ * p50: a stall of the machine slows them all alike).
  */
 export interface SlowStatement {
   readonly service: string;
@@ -362,6 +364,9 @@ export interface SlowStatement {
   readonly p99Us: Microseconds;
   /** The median of the other statements' p50s; null when it is the only one. */
   readonly othersP50Us: Microseconds | null;
+  /** Its calls that took slowThresholdUs or more: 10× its p50, and 10 ms at least. */
+  readonly slowCalls: number;
+  readonly slowThresholdUs: Microseconds;
   readonly slowest: SpanRef & { readonly durationUs: Microseconds };
 }
 

@@ -122,12 +122,12 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   let at = t + 3300;
   const statements: SpanSpec[] = [];
   let s = 0;
-  const statement = (text: string, us: number, rows?: number, name?: string) => {
+  const statement = (text: string, us: number, rows?: number) => {
     statements.push({
       id: `d${++s}`,
       parent: 'r1',
       service: inventory,
-      name: name ?? `${/^\s*(\w+)/.exec(text)![1]!.toUpperCase()} ${schema.database}`,
+      name: `pg.query:${/^\s*(\w+)/.exec(text)![1]!.toUpperCase()} ${schema.database}`,
       kind: 'client',
       startUs: at,
       durationUs: us,
@@ -137,13 +137,22 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   };
   const poolWait = shape.poolWaitUs ?? 0;
   const connectUs = shape.newConnection ? 1500 : 0;
+  // As pg's instrumentation makes them: CLIENT spans with the database's attributes, no statement.
+  const connection = {
+    'db.system.name': 'postgresql',
+    'db.namespace': schema.database,
+    'server.address': '127.0.0.1',
+    'server.port': 5432,
+  };
   statements.push({
     id: 'c1',
     parent: 'r1',
     service: inventory,
     name: 'pg-pool.connect',
+    kind: 'client',
     startUs: at,
     durationUs: poolWait + connectUs + 30,
+    tags: connection,
   });
   if (shape.newConnection) {
     statements.push({
@@ -154,11 +163,11 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
       kind: 'client',
       startUs: at + 15,
       durationUs: connectUs,
-      tags: { 'db.system.name': 'postgresql', 'server.address': '127.0.0.1', 'server.port': 5432 },
+      tags: connection,
     });
   }
   at += poolWait + connectUs + 50;
-  statement('BEGIN', 80, undefined, 'pg.query:BEGIN');
+  statement('BEGIN', 80);
   statement(schema.insert, STATEMENT_US, 0);
   if (shape.hotRowUs !== undefined) statement(schema.hotRow, shape.hotRowUs, 0);
   if (shape.nPlusOne) {
@@ -166,7 +175,7 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   } else statement(schema.readRows, STATEMENT_US, 8);
   statement(schema.lookup, shape.lookupUs ?? STATEMENT_US, 1);
   statement(schema.update, STATEMENT_US, 1);
-  statement('COMMIT', 80, undefined, 'pg.query:COMMIT');
+  statement('COMMIT', 80);
   const reserveEnd = at + 100;
   const reserveUs = reserveEnd - (t + 3300);
 

@@ -73,9 +73,9 @@ describe('database work in the trace page', () => {
   });
 
   test('a statement row is labelled with its statement, cut short', () => {
-    assert.equal(dbLabelOf(byName('pg.query:BEGIN')), 'BEGIN');
+    assert.equal(dbLabelOf(byName('pg.query:BEGIN tracelab')), 'BEGIN');
     assert.equal(
-      dbLabelOf(byName('INSERT tracelab')),
+      dbLabelOf(byName('pg.query:INSERT tracelab')),
       'INSERT INTO reservations (order_id, item_id, qu…',
     );
     assert.equal(dbLabelOf(byName('pg-pool.connect')), 'waited 4 ms for a connection');

@@ -26,6 +26,8 @@ const text = (span: JaegerSpan, key: string) => {
 export function dbCallOf(span: JaegerSpan): DbCall | undefined {
   const system = dbSystemOf(span);
   if (system === undefined || tagValue(span.tags, 'span.kind') !== 'client') return undefined;
+  // A pool's connect span carries the database's attributes too, but runs no statement.
+  if (POOL_CONNECT.test(span.operationName)) return undefined;
   const host = text(span, 'server.address') ?? text(span, 'net.peer.name');
   const port = text(span, 'server.port') ?? text(span, 'net.peer.port');
   const rows = Number(tagValue(span.tags, 'db.response.returned_rows'));
