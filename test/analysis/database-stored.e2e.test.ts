@@ -4,7 +4,7 @@ import { analyzeTraces } from '../../src/analysis/index.js';
 import type { AnalysisReport } from '../../src/analysis/index.js';
 import { startCollector, storedTraceReader } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
-import { DB_T0, orders, otlpOf } from '../helpers/db-traces.js';
+import { DB_T0, allFourProblems, otlpOf } from '../helpers/db-traces.js';
 
 // The collector analyses its stored spans itself (`tracelab collector`, `analyze --url`): the
 // database attributes must reach the analysis through its reader as through Jaeger's JSON.
@@ -19,15 +19,7 @@ before(async () => {
 after(() => collector?.close());
 
 test('the collector names the database problems from its stored spans, as from a file', async () => {
-  const traces = [
-    ...orders(1, 6, 1000, (k) => ({
-      nPlusOne: 8,
-      poolWaitUs: 5000,
-      lookupUs: 40_000,
-      hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
-    })),
-    ...orders(20, 4, 200_000, () => ({ hotRowUs: 300, lookupUs: 40_000 }), 1_000_000),
-  ];
+  const traces = allFourProblems();
   const res = await fetch(collector.otlpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
