@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { callsOf } from '../../src/ui/model/calls.js';
-import { dbLabelOf, dbWorkUnder, poolConnectOf } from '../../src/ui/model/db-span.js';
+import { dbLabelOf, dbWorkUnder, poolConnectOf, traceDbWork } from '../../src/ui/model/db-span.js';
 import { buildServiceMap } from '../../src/ui/model/service-map.js';
 import { buildTraceModel } from '../../src/ui/model/trace.js';
 import { STOCK_SCHEMA, orderTrace, orders } from '../helpers/db-traces.js';
@@ -70,6 +70,12 @@ describe('database work in the trace page', () => {
     assert.equal(work.poolWaitUs, 4030);
     assert.deepEqual(work.repeated, { statement: STOCK_SCHEMA.readRow, count: 6 });
     assert.equal(dbWorkUnder(byName('process_order')), undefined);
+    // BEGIN, INSERT, 6 reads, lookup, UPDATE, COMMIT.
+    assert.deepEqual(traceDbWork(model.ordered), {
+      statements: 11,
+      statementsUs: 80 + 300 + 6 * 250 + 300 + 300 + 80,
+      poolWaitUs: 4030,
+    });
   });
 
   test('a statement row is labelled with its statement, cut short', () => {

@@ -117,6 +117,10 @@ describe('web UI: a synchronous call and a database on the service map, statemen
     await page.setViewportSize({ width: 1400, height: 1400 });
     await page.goto(`${collector.queryUrl}/trace/${trace.traceID}`);
     await page.locator('.span-row').first().waitFor();
+    assert.match(
+      await page.locator('.trace-header .db-facts-header dd').innerText(),
+      /^14 statements, \S+ \S+ \(6 ms waiting for a connection\)$/,
+    );
 
     const read = trace.spans.find((s) =>
       s.tags.some((t) => t.key === 'db.query.text' && t.value === STOCK_SCHEMA.readRow),

@@ -114,3 +114,25 @@ export function dbLabelOf(node: SpanNode): string | undefined {
     ? `${statement.slice(0, LABEL_STATEMENT_MAX - 1)}…`
     : statement;
 }
+
+/** The database work of a whole trace: its statements and their time, and the pool waits. */
+export interface TraceDbWork {
+  readonly statements: number;
+  readonly statementsUs: number;
+  readonly poolWaitUs: number;
+}
+
+export function traceDbWork(nodes: readonly SpanNode[]): TraceDbWork {
+  let statements = 0;
+  let statementsUs = 0;
+  let poolWaitUs = 0;
+  for (const n of nodes) {
+    const pool = poolConnectOf(n);
+    if (pool) poolWaitUs += pool.waitUs;
+    else if (dbCallOf(n.span)?.statement !== undefined) {
+      statements++;
+      statementsUs += n.span.duration;
+    }
+  }
+  return { statements, statementsUs, poolWaitUs };
+}
