@@ -1,4 +1,5 @@
 import { round } from '../errors/index.js';
+import { databaseFindings } from './database-findings.js';
 import { formatDuration as fmt, ordinal } from './format.js';
 import type {
   AnalysisReport,
@@ -33,7 +34,7 @@ export function findingsOf(report: ReportParts): Finding[] {
       },
     ];
   }
-  const out: Finding[] = [...verdictFindings(report)];
+  const out: Finding[] = [...verdictFindings(report), ...databaseFindings(report.database)];
   for (const finding of [
     brokenPropagation(report.propagation),
     missingServices(report.propagation),

@@ -17,7 +17,13 @@ export type {
 export type {
   AnalysisReport,
   AnalyzeOptions,
+  DatabaseReport,
   Finding,
+  LockWait,
+  NPlusOne,
+  PoolWait,
+  SlowStatement,
+  StatementStats,
   HopStats,
   ReportComparison,
   ResourceStats,

@@ -43,7 +43,11 @@ export type FindingKind =
   | 'propagation'
   | 'partial-traces'
   | 'no-data'
-  | 'compare';
+  | 'compare'
+  | 'n-plus-one'
+  | 'pool-wait'
+  | 'slow-statement'
+  | 'lock-wait';
 
 /** Per service and stage (operation name). */
 export interface StageStats {
@@ -269,6 +273,138 @@ export interface ResourceStats {
   readonly cpuBoundShare: number | null;
 }
 
+/** Where in a trace a figure comes from: a span to open. */
+export interface SpanRef {
+  readonly traceID: string;
+  readonly spanID: string;
+}
+
+/**
+ * One database statement as one service runs it: CLIENT spans with `db.system.name` (or the
+ * older `db.system`), keyed by their parameterised `db.query.text` (else the span's name).
+ */
+export interface StatementStats {
+  readonly service: string;
+  /** `db.system.name`: postgresql, redis, … */
+  readonly system: string;
+  /** `db.operation.name`, else the statement's first word; '' when neither says. */
+  readonly operation: string;
+  /** The statement with its whitespace collapsed. */
+  readonly statement: string;
+  readonly duration: Distribution;
+  readonly totalUs: Microseconds;
+  /** Mean `db.response.returned_rows` over the calls that carry it; null when none does. */
+  readonly rowsMean: number | null;
+  /** Its longest call. */
+  readonly slowest: SpanRef & { readonly durationUs: Microseconds };
+}
+
+/**
+ * N+1: one statement run many times under one parent span (at least 5), where one statement
+ * for all the rows would do. Over the statement's parents that ran it that often.
+ */
+export interface NPlusOne {
+  readonly service: string;
+  readonly system: string;
+  readonly statement: string;
+  /** The parent spans' operation (the most frequent, when they differ). */
+  readonly parentOperation: string;
+  /** Parents that ran it at least 5 times, and how many times on average. */
+  readonly parents: number;
+  readonly meanCount: number;
+  /** The parent that ran it most: how often, its time in those calls, the parent's duration. */
+  readonly worst: SpanRef & {
+    readonly count: number;
+    readonly totalUs: Microseconds;
+    readonly parentUs: Microseconds;
+  };
+  /** Time in the repeated statement over all those parents, and the parents' time. */
+  readonly totalUs: Microseconds;
+  readonly parentsUs: Microseconds;
+}
+
+/**
+ * Waiting for a pooled connection: the pool's connect spans (`pg-pool.connect`, any
+ * `….pool.connect`) less the new connections made inside them (their child spans), against the
+ * time of the calls (their parent spans) that asked for a connection.
+ */
+export interface PoolWait {
+  readonly service: string;
+  /** The connect span's name. */
+  readonly operation: string;
+  readonly connects: number;
+  /** Connects that opened a new connection (a child span) instead of waiting for one. */
+  readonly newConnections: number;
+  readonly wait: Distribution;
+  readonly totalWaitUs: Microseconds;
+  /** The calls that asked: their operation (the most frequent), count and summed duration. */
+  readonly callOperation: string;
+  readonly calls: number;
+  readonly callsUs: Microseconds;
+  /** totalWaitUs / callsUs, 0–1. */
+  readonly share: number;
+  readonly worst: SpanRef & { readonly waitUs: Microseconds };
+}
+
+/**
+ * A statement far slower than the others of its service and database (`slower-than-others`:
+ * its p50 at least 10× theirs, and 1 ms at least), or than its own usual time
+ * (`slower-than-usual`: at least 3 of its calls, and 5 % of them, took 10× its p50 and 10 ms
+ * or more, a share at least 3× the share of the other statements' calls as slow to their own
+ * p50: a stall of the machine slows them all alike).
+ */
+export interface SlowStatement {
+  readonly service: string;
+  readonly system: string;
+  readonly operation: string;
+  readonly statement: string;
+  readonly kind: 'slower-than-others' | 'slower-than-usual';
+  readonly count: number;
+  readonly p50Us: Microseconds;
+  readonly p99Us: Microseconds;
+  /** The median of the other statements' p50s; null when it is the only one. */
+  readonly othersP50Us: Microseconds | null;
+  /** Its calls that took slowThresholdUs or more: 10× its p50, and 10 ms at least. */
+  readonly slowCalls: number;
+  readonly slowThresholdUs: Microseconds;
+  readonly slowest: SpanRef & { readonly durationUs: Microseconds };
+}
+
+/**
+ * Lock waits: executions of one row-locking statement (UPDATE, DELETE, SELECT … FOR UPDATE)
+ * that overlapped another execution of it and took far longer (at least 5× and 2 ms more than
+ * it takes alone): each waits for the row lock the one before holds until its transaction ends.
+ */
+export interface LockWait {
+  readonly service: string;
+  readonly system: string;
+  readonly operation: string;
+  readonly statement: string;
+  readonly executions: number;
+  /** Executions that overlapped another of the same statement. */
+  readonly overlapping: number;
+  /** Of those, the ones that stretched. */
+  readonly stretched: number;
+  /** p50 of the executions that overlapped none (else the fastest execution). */
+  readonly aloneP50Us: Microseconds;
+  readonly stretchedP50Us: Microseconds;
+  /** Time the stretched ones took beyond aloneP50Us, summed. */
+  readonly totalWaitUs: Microseconds;
+  /** Most executions of it in flight at once. */
+  readonly maxInFlight: number;
+  readonly slowest: SpanRef & { readonly durationUs: Microseconds };
+}
+
+/** Database calls and what is wrong with them. */
+export interface DatabaseReport {
+  /** Every statement, the most time in all first. */
+  readonly statements: readonly StatementStats[];
+  readonly nPlusOne: readonly NPlusOne[];
+  readonly poolWaits: readonly PoolWait[];
+  readonly slowStatements: readonly SlowStatement[];
+  readonly lockWaits: readonly LockWait[];
+}
+
 export interface PropagationReport {
   /** Traces that carry an order id (order traces; GET /order polls are not). */
   readonly orderTraces: number;
@@ -327,6 +463,8 @@ export interface AnalysisReport {
     readonly byIntensity: readonly ResourceStats[];
   };
   readonly propagation: PropagationReport;
+  /** Database statements (CLIENT spans with a database system), N+1, pool and lock waits. */
+  readonly database: DatabaseReport;
   readonly warnings: {
     readonly total: number;
     readonly byCode: Readonly<Record<string, number>>;

@@ -1,6 +1,7 @@
 import type { JaegerTrace, TraceReader } from '../model/index.js';
 import type { Progress } from './column.js';
 import { CriticalPathStages } from './critical-path-stages.js';
+import { DatabaseUse } from './database.js';
 import { findingsOf } from './findings.js';
 import { HopMessages } from './hop-messages.js';
 import { jaegerTraceReader } from './jaeger-reader.js';
@@ -19,7 +20,7 @@ import { WarningTally } from './warning-tally.js';
  * hop and its growth with the bus's order of the messages, each consumer as a queue judged
  * inside its busy periods (saturated or not), the critical path of each trace and what
  * dominates it, the one bottleneck (report.bottleneck), resource cost per operation and
- * intensity, broken propagation; then findings in words, the headline first. Pure; odd
+ * intensity, broken propagation, database calls (N+1, pool and lock waits, slow statements); then findings in words, the headline first. Pure; odd
  * traces are counted in `warnings`, never thrown on. Traces are Jaeger's JSON, or whatever
  * `reader` reads (the collector's stored spans).
  */
@@ -44,6 +45,7 @@ export function analyzeTraces<T>(
   const traceWindow = new TraceWindow(progress);
   const stages = new StageDurations(progress, only);
   const resources = new ResourceUse(progress, only);
+  const database = new DatabaseUse(progress, only);
   const propagation = new Propagation(traces.length);
   const hops = new HopMessages(traces.length, progress, only, options.maxArrivalPoints ?? 2000);
   const paths = new CriticalPathStages(t, traces.length <= (options.keepPathsUpTo ?? 200));
@@ -58,6 +60,7 @@ export function analyzeTraces<T>(
     const stageOf = stageIds.number(t);
     stages.add(t, stageOf);
     resources.add(t);
+    database.add(t);
     if (orderId !== undefined) propagation.add(t, orderId);
     // Both warn into t.warnings: hops of clock skew, the critical path of odd shapes.
     hops.add(t, traceNo, orderId, reader, trace);
@@ -78,6 +81,7 @@ export function analyzeTraces<T>(
     criticalPath,
     resources: resources.result(),
     propagation: propagation.result(warnings.orphanSpans, options.expectedServices),
+    database: database.result(),
     warnings: warnings.result(),
   };
   const findings = findingsOf(partial);

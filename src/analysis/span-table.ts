@@ -8,6 +8,9 @@ export const PRODUCER = 1;
 export const CONSUMER = 2;
 export const CLIENT = 3;
 
+/** A statement's verb: its first word (`SELECT`, `UPDATE`, `HGETALL`). */
+const FIRST_WORD = /^\s*([A-Za-z]+)/;
+
 const MESSAGING_NAME = /^(?:send|publish|process|receive) (.+)$/;
 
 function num(v: string | number | boolean): number {
@@ -93,6 +96,15 @@ export class SpanTable implements SpanSink {
   memoryMaxMb = new Float64Array(64);
   /** resource.cpu_bound: 1, 0, or −1 where absent. */
   cpuBound = new Int8Array(64);
+  /**
+   * Database calls, by the OpenTelemetry database conventions (the stable names, else the
+   * older ones): `db.system.name`, `db.query.text`, `db.operation.name` (else the query's first
+   * word), `db.response.returned_rows` (NaN where absent). Undefined on other spans.
+   */
+  readonly dbSystem: Array<string | undefined> = [];
+  readonly dbStatement: Array<string | undefined> = [];
+  readonly dbOperation: Array<string | undefined> = [];
+  dbRows = new Float64Array(64);
   /** The parent id the span names, in the trace or not. */
   readonly parentRef: Array<string | undefined> = [];
   /** The parent's slot, −1 for none. */
@@ -183,8 +195,12 @@ export class SpanTable implements SpanSink {
     let messageId: string | undefined;
     let partitionId: string | undefined;
     let offset: string | number | undefined;
+    let dbSystem: string | undefined;
+    let dbStatement: string | undefined;
+    let dbOperation: string | undefined;
+    let dbRows = NaN;
     // By length first: one jump, then at most three comparisons, instead of comparing each
-    // tag's key with all fourteen names (most keys are none of them).
+    // tag's key with every name (most keys are none of them).
     for (const t of f.tags) {
       const key = t.key;
       switch (key.length) {
@@ -193,13 +209,25 @@ export class SpanTable implements SpanSink {
           break;
         case 9:
           if (key === 'span.kind') kind = String(t.value);
+          else if (key === 'db.system') dbSystem ??= String(t.value);
+          break;
+        case 12:
+          if (key === 'db.statement') dbStatement ??= String(t.value);
+          else if (key === 'db.operation') dbOperation ??= String(t.value);
           break;
         case 13:
           if (key === 'workload.type') type = String(t.value);
+          else if (key === 'db.query.text') dbStatement = String(t.value);
+          break;
+        case 14:
+          if (key === 'db.system.name') dbSystem = String(t.value);
           break;
         case 16:
           if (key === 'resource.cpu.avg') cpuAvg = num(t.value);
           else if (key === 'resource.cpu.max') cpuMax = num(t.value);
+          break;
+        case 17:
+          if (key === 'db.operation.name') dbOperation = String(t.value);
           break;
         case 18:
           if (key === 'workload.operation') operation = String(t.value);
@@ -215,6 +243,9 @@ export class SpanTable implements SpanSink {
           else if (key === 'messaging.kafka.offset' && typeof t.value !== 'boolean') {
             offset = t.value;
           }
+          break;
+        case 25:
+          if (key === 'db.response.returned_rows') dbRows = num(t.value);
           break;
         case 26:
           if (key === 'messaging.destination.name') topic = String(t.value);
@@ -237,6 +268,16 @@ export class SpanTable implements SpanSink {
     // A client call about an order (GET /order/:id reading its record) does not make the trace
     // that order's: only the order's own spans (its stages) say which order a trace carries.
     this.orderId[i] = k === CLIENT ? undefined : orderId;
+    if (k === CLIENT && (dbSystem !== undefined || dbStatement !== undefined)) {
+      this.dbSystem[i] = dbSystem ?? 'database';
+      this.dbStatement[i] = dbStatement;
+      this.dbOperation[i] = (dbOperation ?? FIRST_WORD.exec(dbStatement ?? '')?.[1])?.toUpperCase();
+      this.dbRows[i] = dbRows;
+    } else {
+      this.dbSystem[i] = undefined;
+      this.dbStatement[i] = undefined;
+      this.dbOperation[i] = undefined;
+    }
     this.workload[i] = operation;
     if (operation !== undefined) {
       this.workloadType[i] = type;
@@ -262,6 +303,7 @@ export class SpanTable implements SpanSink {
     this.cpuMax = f64(this.cpuMax);
     this.memoryAvgMb = f64(this.memoryAvgMb);
     this.memoryMaxMb = f64(this.memoryMaxMb);
+    this.dbRows = f64(this.dbRows);
     const kind = new Uint8Array(cap);
     kind.set(this.kind);
     this.kind = kind;

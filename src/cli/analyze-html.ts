@@ -7,6 +7,7 @@ import {
   resourcesTable,
   stageChangesTable,
   stagesTable,
+  statementsTable,
 } from './analyze-tables.js';
 import type { ReportTable } from './analyze-tables.js';
 import type {
@@ -231,6 +232,13 @@ export function renderHtmlReport(report: AnalysisReport, opts: HtmlOptions): str
       ) +
       table(stagesTable(report)),
   );
+
+  if (report.database.statements.length) {
+    parts.push(
+      `<h2>Database statements</h2><p>Each statement (its parameterised text) as one service runs it, the most time in all first; rows: the mean number returned.</p>` +
+        table(statementsTable(report, 400, 50)),
+    );
+  }
 
   parts.push(...resourcesParts(report));
 

@@ -94,6 +94,28 @@ export function stagesTable(report: AnalysisReport): ReportTable {
   };
 }
 
+/** Database statements, the most time in all first; long statements cut to `width`. */
+export function statementsTable(report: AnalysisReport, width = 72, top = 15): ReportTable {
+  const cut = (t: string) => (t.length > width ? `${t.slice(0, width - 1)}…` : t);
+  return {
+    head: ['SERVICE', 'DATABASE', 'STATEMENT', 'CALLS', 'P50', 'P99', 'MAX', 'TOTAL', 'ROWS'],
+    rows: report.database.statements
+      .slice(0, top)
+      .map((s) => [
+        s.service,
+        s.system,
+        cut(s.statement),
+        String(s.duration.count),
+        formatDuration(s.duration.p50Us),
+        formatDuration(s.duration.p99Us),
+        formatDuration(s.duration.maxUs),
+        formatDuration(s.totalUs),
+        s.rowsMean === null ? '-' : String(s.rowsMean),
+      ]),
+    numeric: [3, 8],
+  };
+}
+
 export function criticalPathTable(report: AnalysisReport, top = 12): ReportTable {
   const n = report.criticalPath.traces.length;
   return {

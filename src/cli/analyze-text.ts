@@ -10,6 +10,7 @@ import {
   resourcesTable,
   stageChangesTable,
   stagesTable,
+  statementsTable,
 } from './analyze-tables.js';
 import type { ReportTable } from './analyze-tables.js';
 import { columns, formatTable } from './table.js';
@@ -56,6 +57,15 @@ export function formatReport(report: AnalysisReport): string {
     out.push(...waitByArrivalSections(report));
   }
   out.push(section('Stages (duration)', text(stagesTable(report))));
+  const db = report.database.statements;
+  if (db.length) {
+    out.push(
+      section(
+        `Database statements (${db.length}; the most time in all first${db.length > 15 ? ', 15 shown, all in --json' : ''})`,
+        text(statementsTable(report)),
+      ),
+    );
+  }
   const cp = report.criticalPath;
   if (cp.byStage.length) {
     out.push(

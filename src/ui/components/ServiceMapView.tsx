@@ -8,6 +8,13 @@ const SERVICE_W = 190;
 const SERVICE_H = 48;
 const TOPIC_W = 210;
 const TOPIC_H = 76;
+const CALL_W = 210;
+const CALL_H = 76;
+const DB_W = 150;
+const DB_H = 62;
+
+/** How an edge's line is drawn: dashed through a queue, solid for a synchronous call. */
+type EdgeKind = 'queue' | 'sync' | 'database';
 
 interface Placed {
   readonly x: number;
@@ -22,19 +29,108 @@ export interface MapBottleneck {
 
 type MapGraph = InstanceType<typeof dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>>;
 
-/** Services and topics placed by dagre, top to bottom. */
-function layOut(map: ServiceMap): MapGraph {
+/**
+ * Services, databases, topics and calls placed by dagre, top to bottom; each topic and each
+ * call is a node between its two ends, so its figures sit on the way. Also the kind of each
+ * edge, by `v->w`.
+ */
+function layOut(map: ServiceMap): { g: MapGraph; kinds: Map<string, EdgeKind> } {
   const g: MapGraph = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 34, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
+  const kinds = new Map<string, EdgeKind>();
+  const edge = (v: string, w: string, kind: EdgeKind) => {
+    g.setEdge(v, w);
+    kinds.set(`${v}->${w}`, kind);
+  };
   for (const s of map.services) g.setNode(`s:${s}`, { width: SERVICE_W, height: SERVICE_H });
+  for (const d of map.databases) g.setNode(`d:${d}`, { width: DB_W, height: DB_H });
   map.edges.forEach((e, i) => {
     g.setNode(`t:${i}`, { width: TOPIC_W, height: TOPIC_H });
-    g.setEdge(`s:${e.fromService}`, `t:${i}`);
-    g.setEdge(`t:${i}`, `s:${e.toService}`);
+    edge(`s:${e.fromService}`, `t:${i}`, 'queue');
+    edge(`t:${i}`, `s:${e.toService}`, 'queue');
+  });
+  map.calls.forEach((c, i) => {
+    const kind = c.kind === 'http' ? 'sync' : 'database';
+    g.setNode(`c:${i}`, { width: CALL_W, height: CALL_H });
+    edge(`s:${c.fromService}`, `c:${i}`, kind);
+    edge(`c:${i}`, `${c.kind === 'http' ? 's' : 'd'}:${c.to}`, kind);
   });
   dagre.layout(g);
-  return g;
+  return { g, kinds };
+}
+
+/** A database as a cylinder. */
+function DatabaseNode({ system, at }: { system: string; at: Placed }) {
+  const ry = 7;
+  return (
+    <g
+      class="map-node database"
+      data-database={system}
+      transform={`translate(${at.x - DB_W / 2},${at.y - DB_H / 2})`}
+    >
+      <path
+        d={`M 0 ${ry} A ${DB_W / 2} ${ry} 0 0 1 ${DB_W} ${ry} L ${DB_W} ${DB_H - ry} A ${DB_W / 2} ${ry} 0 0 1 0 ${DB_H - ry} Z`}
+      />
+      <path class="rim" d={`M 0 ${ry} A ${DB_W / 2} ${ry} 0 0 0 ${DB_W} ${ry}`} />
+      <text x={DB_W / 2} y={DB_H / 2 + 4} text-anchor="middle">
+        {system}
+      </text>
+      <text class="sub" x={DB_W / 2} y={DB_H / 2 + 19} text-anchor="middle">
+        database
+      </text>
+    </g>
+  );
+}
+
+/** The three lines of figures under a topic's or a call's name: rate, time, errors. */
+function Figures(p: { width: number; rate: string; time: string; errorRate: number }) {
+  const e = p.errorRate;
+  return (
+    <>
+      <text x={p.width / 2} y="35" text-anchor="middle">
+        {p.rate}
+      </text>
+      <text x={p.width / 2} y="51" text-anchor="middle">
+        {p.time}
+      </text>
+      <text x={p.width / 2} y="67" text-anchor="middle" class={e > 0 ? 'error-mark' : ''}>
+        errors {(e * 100).toFixed(e > 0 && e < 0.1 ? 1 : 0)} %
+      </text>
+    </>
+  );
+}
+
+/** A synchronous call's box on its solid edge: what is called, its rate and latency. */
+function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Placed }) {
+  const sync = c.kind === 'http';
+  const what = sync
+    ? c.operations.slice(0, 1).join('') +
+      (c.operations.length > 1 ? ` +${c.operations.length - 1}` : '')
+    : c.operations.slice(0, 3).join(', ') + (c.operations.length > 3 ? '…' : '');
+  return (
+    <g
+      class={`map-edge call ${sync ? 'sync' : 'database'}`}
+      data-from={c.fromService}
+      data-to={c.to}
+      transform={`translate(${at.x - CALL_W / 2},${at.y - CALL_H / 2})`}
+    >
+      <title>
+        {sync ? `synchronous call: ${c.fromService} → ${c.to}` : `${c.fromService} → ${c.to}`}:{' '}
+        {c.operations.join(', ')}
+      </title>
+      <rect width={CALL_W} height={CALL_H} rx="4" />
+      <text class="call-name" x={CALL_W / 2} y="17" text-anchor="middle">
+        {sync ? `HTTP ${what}` : what}
+      </text>
+      <Figures
+        width={CALL_W}
+        rate={`${c.perMinute.toFixed(1)}/min · ${c.count} ${sync ? 'calls' : 'statements'}`}
+        time={`latency p50 ${formatDuration(c.latencyP50Us)} · p95 ${formatDuration(c.latencyP95Us)}`}
+        errorRate={c.errorRate}
+      />
+    </g>
+  );
 }
 
 function ServiceNode({ service, at }: { service: string; at: Placed }) {
@@ -85,20 +181,26 @@ function TopicNode({
       <text class="topic-name" x={TOPIC_W / 2} y="17" text-anchor="middle">
         {isBottleneck ? `${e.topic} · bottleneck` : e.topic}
       </text>
-      <text x={TOPIC_W / 2} y="35" text-anchor="middle">
-        {e.perMinute.toFixed(1)}/min · {e.count} msgs
-      </text>
-      <text x={TOPIC_W / 2} y="51" text-anchor="middle">
-        wait p50 {formatDuration(e.waitP50Us)} · p95 {formatDuration(e.waitP95Us)}
-      </text>
-      <text x={TOPIC_W / 2} y="67" text-anchor="middle" class={e.errorRate > 0 ? 'error-mark' : ''}>
-        errors {(e.errorRate * 100).toFixed(e.errorRate > 0 && e.errorRate < 0.1 ? 1 : 0)} %
-      </text>
+      <Figures
+        width={TOPIC_W}
+        rate={`${e.perMinute.toFixed(1)}/min · ${e.count} msgs`}
+        time={`wait p50 ${formatDuration(e.waitP50Us)} · p95 ${formatDuration(e.waitP95Us)}`}
+        errorRate={e.errorRate}
+      />
     </g>
   );
 }
 
-/** Services as boxes, each topic as a node between its sender and its handler, laid out by dagre. */
+const ARROW_COLOURS: Record<EdgeKind, string> = {
+  queue: '#f97316',
+  sync: '#1d4ed8',
+  database: '#0f766e',
+};
+
+/**
+ * Services as boxes, databases as cylinders; each topic a node between its sender and its
+ * handler on dashed lines, each synchronous call a node on solid lines; laid out by dagre.
+ */
 export function ServiceMapView({
   map,
   bottleneck,
@@ -106,7 +208,7 @@ export function ServiceMapView({
   map: ServiceMap;
   bottleneck?: MapBottleneck | null;
 }) {
-  const g = layOut(map);
+  const { g, kinds } = layOut(map);
   const graph = g.graph();
   const width = Math.ceil(graph.width ?? 600);
   const height = Math.ceil(graph.height ?? 200);
@@ -123,29 +225,39 @@ export function ServiceMapView({
       aria-label="service map"
     >
       <defs>
-        <marker
-          id="arrow"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto-start-reverse"
-        >
-          <path d="M 0 0 L 10 5 L 0 10 z" fill="#94a3b8" />
-        </marker>
+        {Object.entries(ARROW_COLOURS).map(([kind, colour]) => (
+          <marker
+            key={kind}
+            id={`arrow-${kind}`}
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
+            <path d="M 0 0 L 10 5 L 0 10 z" fill={colour} />
+          </marker>
+        ))}
       </defs>
       {g.edges().map((e) => {
         const pts = g.edge(e).points ?? [];
         const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x} ${p.y}`).join(' ');
+        const kind = kinds.get(`${e.v}->${e.w}`) ?? 'queue';
         return (
-          <g key={`${e.v}-${e.w}`} class="map-edge">
-            <path d={d} marker-end="url(#arrow)" />
+          <g key={`${e.v}-${e.w}`} class={`map-line ${kind}`} data-kind={kind}>
+            <path d={d} marker-end={`url(#arrow-${kind})`} />
           </g>
         );
       })}
       {map.services.map((s) => (
         <ServiceNode key={s} service={s} at={at(`s:${s}`)} />
+      ))}
+      {map.databases.map((d) => (
+        <DatabaseNode key={d} system={d} at={at(`d:${d}`)} />
+      ))}
+      {map.calls.map((c, i) => (
+        <CallNode key={`${c.kind}/${c.fromService}/${c.to}`} call={c} at={at(`c:${i}`)} />
       ))}
       {map.edges.map((e, i) => (
         <TopicNode
@@ -156,5 +268,38 @@ export function ServiceMapView({
         />
       ))}
     </svg>
+  );
+}
+
+/** What the lines and shapes of the map mean. */
+export function ServiceMapLegend() {
+  return (
+    <div class="map-legend">
+      <span class="legend-item">
+        <svg width="34" height="10" aria-hidden="true">
+          <line class="legend-line sync" x1="0" y1="5" x2="34" y2="5" />
+        </svg>
+        synchronous call (HTTP request/reply): calls per minute, latency p50 · p95 as the caller
+        waited
+      </span>
+      <span class="legend-item">
+        <svg width="34" height="10" aria-hidden="true">
+          <line class="legend-line queue" x1="0" y1="5" x2="34" y2="5" />
+        </svg>
+        through a queue (a topic): messages per minute, wait in the topic p50 · p95
+      </span>
+      <span class="legend-item">
+        <svg width="34" height="10" aria-hidden="true">
+          <line class="legend-line database" x1="0" y1="5" x2="34" y2="5" />
+        </svg>
+        database statements: statements per minute, latency p50 · p95
+      </span>
+      <span class="legend-item">
+        <svg width="14" height="16" aria-hidden="true" class="legend-cylinder">
+          <path d="M 1 3 A 6 2.5 0 0 1 13 3 L 13 13 A 6 2.5 0 0 1 1 13 Z" />
+        </svg>
+        a database, named by the calls' db.system.name
+      </span>
+    </div>
   );
 }

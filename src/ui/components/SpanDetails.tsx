@@ -1,5 +1,6 @@
 import type { JaegerTag } from '../../model/index.js';
 import { serviceColor } from '../model/colors.js';
+import { dbCallOf, dbWorkUnder, poolConnectOf } from '../model/db-span.js';
 import { formatAttribute, formatDuration } from '../model/format.js';
 import type { QueueGap } from '../model/overlay.js';
 import type { SpanNode, TraceModel } from '../model/trace.js';
@@ -83,6 +84,85 @@ function SpanReferences({
   );
 }
 
+/** A database statement span: the statement itself, where it ran, the rows it returned. */
+function DatabaseCall({ node }: { node: SpanNode }) {
+  const db = dbCallOf(node.span);
+  if (!db) return null;
+  return (
+    <div class="db-call">
+      <h4>
+        Database statement <span class="muted">· {db.system}</span>
+        {db.namespace && <span class="muted"> · database {db.namespace}</span>}
+        {db.server && <span class="muted"> · {db.server}</span>}
+      </h4>
+      {db.statement !== undefined ? (
+        <pre class="statement">{db.statement}</pre>
+      ) : (
+        <p class="muted">No statement recorded (connecting, or a call without one).</p>
+      )}
+      <p class="db-facts">
+        {db.operation && (
+          <span>
+            Operation <b>{db.operation}</b>
+          </span>
+        )}
+        <span>
+          Took <b>{formatDuration(node.span.duration)}</b>
+        </span>
+        {db.rows !== undefined && (
+          <span class="db-rows">
+            Rows returned <b>{db.rows}</b>
+          </span>
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** A pool's connect span: how long it waited for a free connection, apart from opening one. */
+function PoolWaitNote({ node }: { node: SpanNode }) {
+  const pool = poolConnectOf(node);
+  if (!pool) return null;
+  return (
+    <p class={pool.waitUs >= 1000 ? 'pool-wait waited' : 'pool-wait'}>
+      Waited <b>{formatDuration(pool.waitUs)}</b> for a pooled connection
+      {pool.openingUs > 0 ? (
+        <>
+          , and <b>{formatDuration(pool.openingUs)}</b> opening a new one
+        </>
+      ) : (
+        ''
+      )}
+      . {pool.waitUs >= 1000 && 'Every connection of the pool was in use by other calls.'}
+    </p>
+  );
+}
+
+/** The database work under a span: statements, time in them, waiting for connections. */
+function DatabaseWork({ node }: { node: SpanNode }) {
+  const work = dbWorkUnder(node);
+  if (!work) return null;
+  return (
+    <p class="db-work">
+      Under this span: <b>{work.statements}</b> database statement(s) taking{' '}
+      <b>{formatDuration(work.statementsUs)}</b>
+      {work.connects > 0 && (
+        <>
+          ; waited <b class="pool-wait-total">{formatDuration(work.poolWaitUs)}</b> for a pooled
+          connection ({work.connects} connect{work.connects > 1 ? 's' : ''})
+        </>
+      )}
+      {work.repeated && (
+        <>
+          ; the same statement ran <b>{work.repeated.count} times</b>:{' '}
+          <code>{work.repeated.statement}</code>
+        </>
+      )}
+      .
+    </p>
+  );
+}
+
 /** Everything about one span: attributes (resource figures in their units), events, links. */
 export function SpanDetails({
   node,
@@ -123,6 +203,9 @@ export function SpanDetails({
           end of its <code>send {gap.topic}</code> span and the start of this one.
         </p>
       )}
+      <DatabaseCall node={node} />
+      <PoolWaitNote node={node} />
+      <DatabaseWork node={node} />
       {resource.length > 0 && (
         <>
           <h4>Resources while it ran</h4>

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { serviceColor } from '../model/colors.js';
 import { formatDuration } from '../model/format.js';
+import { dbCallOf, dbLabelOf } from '../model/db-span.js';
 import type { TraceOverlay } from '../model/overlay.js';
 import type { SpanNode, TraceModel } from '../model/trace.js';
 import { visibleRows } from '../model/trace.js';
@@ -145,10 +146,13 @@ function Row({ node, top, pct, overlay, selected, collapsed, onToggle, onSelect 
   const left = pct(node.startUs);
   const width = Math.max(pct(node.endUs) - left, 0.15);
   // One label per row, beside the bar (or beside its queue gap), where there is room for it.
+  const db = gap ? undefined : dbLabelOf(node);
   const label = gap
     ? `${formatDuration(node.span.duration)} · waited ${formatDuration(gap.waitUs)} in ${gap.topic}`
-    : formatDuration(node.span.duration);
-  const room = gap ? 30 : 12;
+    : db
+      ? `${formatDuration(node.span.duration)} · ${db}`
+      : formatDuration(node.span.duration);
+  const room = gap || db ? 30 : 12;
   const leftEdge = gap ? Math.min(pct(gap.fromUs), left) : left;
   // A wide queue gap holds the label; else it goes where the row has room.
   const gapWidth = gap ? pct(gap.toUs) - pct(gap.fromUs) : 0;
@@ -224,7 +228,8 @@ function Row({ node, top, pct, overlay, selected, collapsed, onToggle, onSelect 
             ))}
         </div>
         <span
-          class={`bar-label ${labelAt}${gap ? ' with-gap' : ''}`}
+          class={`bar-label ${labelAt}${gap ? ' with-gap' : ''}${db ? ' db' : ''}`}
+          title={db ? dbCallOf(node.span)?.statement : undefined}
           style={
             labelAt === 'right'
               ? { left: `calc(${left + width}% + 4px)` }

@@ -25,28 +25,104 @@ export interface MapEdge {
   readonly errorRate: number;
 }
 
+/**
+ * One synchronous call seen in a trace: an HTTP CLIENT span whose child SERVER span is in
+ * another service (`http`), or a database statement, a CLIENT span with a database system
+ * (`database`, to that system).
+ */
+export interface Call {
+  readonly kind: 'http' | 'database';
+  readonly fromService: string;
+  /** The called service, or for a database its system (postgresql, redis). */
+  readonly to: string;
+  /** What was called: the server span's route (`POST /reservations`), or the statement's verb. */
+  readonly operation: string;
+  readonly startUs: number;
+  /** The client span's duration: what the caller waited. */
+  readonly durationUs: number;
+  readonly error: boolean;
+}
+
+/** Synchronous calls from one service to another service or a database, over the window. */
+export interface CallEdge {
+  readonly kind: Call['kind'];
+  readonly fromService: string;
+  readonly to: string;
+  /** What was called, the most frequent first. */
+  readonly operations: readonly string[];
+  readonly count: number;
+  readonly perMinute: number;
+  readonly latencyP50Us: number;
+  readonly latencyP95Us: number;
+  readonly errorRate: number;
+}
+
 export interface ServiceMap {
   readonly services: readonly string[];
+  /** Database systems the services call, as nodes of their own. */
+  readonly databases: readonly string[];
   readonly edges: readonly MapEdge[];
+  readonly calls: readonly CallEdge[];
   readonly windowUs: number;
 }
 
-/** Folds the hops of many traces into one edge per (sender, topic, handler). Pure. */
-export function buildServiceMap(hops: readonly Hop[], services: readonly string[]): ServiceMap {
-  const groups = new Map<string, Hop[]>();
+/** Groups items by a key, in the order first met. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
+}
+
+/** The labels of a list, the most frequent first. */
+function byFrequency(labels: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([l]) => l);
+}
+
+/** Folds the calls of many traces into one edge per (caller, callee). */
+function callEdges(calls: readonly Call[], windowUs: number): CallEdge[] {
+  return groupBy(calls, (c) => `${c.kind}\u0000${c.fromService}\u0000${c.to}`).map((list) => {
+    const durations = list.map((c) => c.durationUs).sort((a, b) => a - b);
+    const c = list[0]!;
+    return {
+      kind: c.kind,
+      fromService: c.fromService,
+      to: c.to,
+      operations: byFrequency(list.map((x) => x.operation)),
+      count: list.length,
+      perMinute: (list.length / windowUs) * 60_000_000,
+      latencyP50Us: percentile(durations, 50),
+      latencyP95Us: percentile(durations, 95),
+      errorRate: list.filter((x) => x.error).length / list.length,
+    };
+  });
+}
+
+/**
+ * Folds the hops and calls of many traces into one edge per (sender, topic, handler) and one
+ * per (caller, callee). Pure.
+ */
+export function buildServiceMap(
+  hops: readonly Hop[],
+  services: readonly string[],
+  calls: readonly Call[] = [],
+): ServiceMap {
   let first = Infinity;
   let last = -Infinity;
-  for (const h of hops) {
-    const key = `${h.fromService}\u0000${h.topic}\u0000${h.toService}`;
-    const list = groups.get(key) ?? [];
-    list.push(h);
-    groups.set(key, list);
-    first = Math.min(first, h.publishedUs);
-    last = Math.max(last, h.publishedUs);
+  for (const t of [...hops.map((h) => h.publishedUs), ...calls.map((c) => c.startUs)]) {
+    first = Math.min(first, t);
+    last = Math.max(last, t);
   }
   // One minute at least, so a handful of hops sent at once does not read as a huge rate.
-  const windowUs = hops.length === 0 ? 0 : Math.max(60_000_000, last - first);
-  const edges: MapEdge[] = [...groups.values()].map((list) => {
+  const windowUs = hops.length + calls.length === 0 ? 0 : Math.max(60_000_000, last - first);
+  const groups = groupBy(hops, (h) => `${h.fromService}\u0000${h.topic}\u0000${h.toService}`);
+  const edges: MapEdge[] = groups.map((list) => {
     const waits = list.map((h) => h.waitUs).sort((a, b) => a - b);
     const h = list[0]!;
     return {
@@ -60,10 +136,16 @@ export function buildServiceMap(hops: readonly Hop[], services: readonly string[
       errorRate: list.filter((x) => x.error).length / list.length,
     };
   });
+  const callList = callEdges(calls, windowUs);
   const all = new Set(services);
   for (const e of edges) {
     all.add(e.fromService);
     all.add(e.toService);
   }
-  return { services: [...all], edges, windowUs };
+  for (const c of callList) {
+    all.add(c.fromService);
+    if (c.kind === 'http') all.add(c.to);
+  }
+  const databases = [...new Set(callList.filter((c) => c.kind === 'database').map((c) => c.to))];
+  return { services: [...all], databases, edges, calls: callList, windowUs };
 }

@@ -4,9 +4,10 @@ import type { AnalysisReport } from '../../analysis/index.js';
 import type { JaegerTrace } from '../../model/index.js';
 import { fetchLag, fetchServices, findTraces } from '../api.js';
 import type { Capabilities } from '../api.js';
-import { ServiceMapView } from '../components/ServiceMapView.js';
+import { ServiceMapLegend, ServiceMapView } from '../components/ServiceMapView.js';
 import { useLoad } from '../hooks.js';
 import { formatDuration } from '../model/format.js';
+import { callsOf } from '../model/calls.js';
 import { buildServiceMap } from '../model/service-map.js';
 import type { Hop } from '../model/service-map.js';
 import { isErrorSpan } from '../model/trace.js';
@@ -111,7 +112,12 @@ export function SystemView({ caps }: { caps: Capabilities }) {
   const services = useLoad((s) => fetchServices(s), [], 10_000);
   const traces = useLoad((s) => findTraces(MAP_SEARCH, s), [], MAP_POLL_MS);
   const map = useMemo(
-    () => buildServiceMap((traces.value ?? []).flatMap(hopsOf), services.value ?? []),
+    () =>
+      buildServiceMap(
+        (traces.value ?? []).flatMap(hopsOf),
+        services.value ?? [],
+        (traces.value ?? []).flatMap(callsOf),
+      ),
     [traces.value, services.value],
   );
   const report = useMemo(
@@ -134,11 +140,14 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         ) : (
           <ServiceMapView map={map} bottleneck={report?.bottleneck} />
         )}
+        <ServiceMapLegend />
         <p class="muted">
           Each topic box: messages per minute, the time a message waited in the topic (p50, p95),
-          and the share of messages whose handling failed. The bottleneck the analysis names, if
-          any, is the red box: the queue whose consumer fell behind in a busy period (Findings says
-          why).
+          and the share of messages whose handling failed. Each call box: calls per minute, the time
+          the caller waited for the answer (p50, p95), and the share that failed; a caller waits for
+          a synchronous call, so its latency adds to the order's own. The bottleneck the analysis
+          names, if any, is the red box: the queue whose consumer fell behind in a busy period
+          (Findings says why).
         </p>
       </section>
       <div class="system-side">

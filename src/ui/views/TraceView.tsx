@@ -7,6 +7,7 @@ import { SpanDetails } from '../components/SpanDetails.js';
 import { Waterfall } from '../components/Waterfall.js';
 import { useLoad } from '../hooks.js';
 import { serviceColor } from '../model/colors.js';
+import { traceDbWork } from '../model/db-span.js';
 import { formatDateTime, formatDuration } from '../model/format.js';
 import { traceOverlay } from '../model/trace-analysis.js';
 import { buildTraceModel } from '../model/trace.js';
@@ -59,6 +60,7 @@ function TraceLoaded({
 }) {
   const model = useMemo(() => buildTraceModel(trace), [trace]);
   const overlay = useMemo(() => traceOverlay(trace), [trace]);
+  const db = useMemo(() => traceDbWork(model.ordered), [model]);
   const [selected, setSelected] = useState<string>();
   const node = selected ? model.byId.get(selected) : undefined;
   const root = model.roots[0];
@@ -107,6 +109,21 @@ function TraceLoaded({
             <div>
               <dt>Waiting in queues</dt>
               <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
+            </div>
+          )}
+          {db.statements > 0 && (
+            <div class="db-facts-header">
+              <dt>Database</dt>
+              <dd>
+                {db.statements} statement{db.statements > 1 ? 's' : ''},{' '}
+                {formatDuration(db.statementsUs)}
+                {db.poolWaitUs > 0 && (
+                  <span class="muted">
+                    {' '}
+                    ({formatDuration(db.poolWaitUs)} waiting for a connection)
+                  </span>
+                )}
+              </dd>
             </div>
           )}
           {overlay.criticalUs > 0 && (

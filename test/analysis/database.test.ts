@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { analyzeTraces } from '../../src/analysis/index.js';
+import type { AnalysisReport, Finding } from '../../src/analysis/index.js';
+import { BLOG_SCHEMA, STOCK_SCHEMA, orders } from '../helpers/db-traces.js';
+import { snapshot } from '../helpers/draw-trace.js';
+
+const kinds = (r: AnalysisReport) => r.findings.map((f) => f.kind);
+const one = (r: AnalysisReport, kind: Finding['kind']): Finding => {
+  const found = r.findings.filter((f) => f.kind === kind);
+  assert.equal(found.length, 1, `one ${kind} finding in ${JSON.stringify(kinds(r))}`);
+  return found[0]!;
+};
+const DB_KINDS = ['n-plus-one', 'pool-wait', 'slow-statement', 'lock-wait'];
+
+describe('database calls of healthy orders', () => {
+  const traces = orders(1, 12, 50_000);
+  const before = snapshot(traces);
+  const report = analyzeTraces(traces);
+
+  test('every statement is counted with its time and rows, none named as a problem', () => {
+    assert.deepEqual(traces, before);
+    assert.deepEqual(
+      report.findings.filter((f) => DB_KINDS.includes(f.kind)),
+      [],
+    );
+    const lookup = report.database.statements.find((s) => s.statement === STOCK_SCHEMA.lookup)!;
+    assert.equal(lookup.service, 'inventory-service');
+    assert.equal(lookup.system, 'postgresql');
+    assert.equal(lookup.operation, 'SELECT');
+    assert.equal(lookup.duration.count, 12);
+    assert.equal(lookup.duration.p50Us, 300);
+    assert.equal(lookup.totalUs, 12 * 300);
+    assert.equal(lookup.rowsMean, 1);
+    const read = report.database.statements.find((s) => s.statement === STOCK_SCHEMA.readRows)!;
+    assert.equal(read.rowsMean, 8);
+    // BEGIN and COMMIT are statements too; their operation is their first word.
+    assert.deepEqual(
+      report.database.statements
+        .map((s) => s.operation)
+        .sort()
+        .filter((o, i, a) => a.indexOf(o) === i),
+      ['BEGIN', 'COMMIT', 'INSERT', 'SELECT', 'UPDATE'],
+    );
+    // The pool handed a connection at once: 30 µs of 12 connects, no finding.
+    const pool = report.database.poolWaits[0]!;
+    assert.equal(pool.operation, 'pg-pool.connect');
+    assert.equal(pool.connects, 12);
+    assert.equal(pool.wait.maxUs, 30);
+    assert.equal(pool.callOperation, 'reserve_stock');
+  });
+});
+
+describe('N+1: one statement per row under one parent', () => {
+  const report = analyzeTraces(orders(1, 6, 50_000, () => ({ nPlusOne: 8 })));
+
+  test('is named with the statement, the count under one span and the time it took', () => {
+    const f = one(report, 'n-plus-one');
+    assert.equal(f.service, 'inventory-service');
+    assert.equal(f.figures.statement, STOCK_SCHEMA.readRow);
+    assert.equal(f.figures.count, 8);
+    assert.equal(f.figures.parentOperation, 'reserve_stock');
+    assert.equal(f.figures.parents, 6);
+    // 8 statements of 250 µs.
+    assert.equal(f.figures.totalUs, 2000);
+    assert.equal(
+      f.text,
+      `N+1 queries in inventory-service: \`${STOCK_SCHEMA.readRow}\` ran 8 times under one \`reserve_stock\` span (6 such spans, 8 times each on average), 2 ms of that span's 3.5 ms (58 %), one round trip to postgresql each; one statement for all the rows would make it one.`,
+    );
+    // No bottleneck among the queues: the N+1 is what the report leads with.
+    assert.equal(report.headline.kind, 'n-plus-one');
+  });
+
+  test('four reads under one parent are not N+1', () => {
+    const r = analyzeTraces(orders(1, 6, 50_000, () => ({ nPlusOne: 4 })));
+    assert.ok(!kinds(r).includes('n-plus-one'), JSON.stringify(kinds(r)));
+  });
+});
+
+describe('waiting for a pooled connection', () => {
+  const report = analyzeTraces(
+    orders(1, 10, 20_000, (k) => ({
+      poolWaitUs: k < 2 ? 0 : 4000 + k * 1000,
+      newConnection: k < 2,
+    })),
+  );
+
+  test('is named with the wait and its share of the calls that asked, new connections apart', () => {
+    const f = one(report, 'pool-wait');
+    assert.equal(f.service, 'inventory-service');
+    assert.equal(f.figures.connects, 10);
+    assert.equal(f.figures.newConnections, 2);
+    // Opening a new connection (1.5 ms of pg.connect) is not waiting: those two waited 30 µs.
+    assert.equal(f.figures.waitMaxUs, 13_030);
+    assert.equal(f.figures.callOperation, 'reserve_stock');
+    // 76.3 ms waited of 95.3 ms in reserve_stock.
+    assert.equal(f.figures.totalWaitUs, 76_300);
+    assert.equal(f.figures.callsUs, 95_300);
+    assert.equal(f.figures.share, 0.801);
+    assert.match(
+      f.text,
+      /^inventory-service waits for a pooled database connection: 10 `pg-pool\.connect` calls waited p50 8 ms, p90 12 ms, up to 13 ms for a free connection, 76 ms in all: 80 % of the time of the `reserve_stock` calls that asked for one\./,
+    );
+  });
+});
+
+describe('a slow statement', () => {
+  test('a statement far slower than the others is named with its p50 and the slowest call', () => {
+    const report = analyzeTraces(orders(1, 8, 100_000, (k) => ({ lookupUs: 60_000 + k * 2000 })));
+    const f = one(report, 'slow-statement');
+    assert.equal(f.figures.statement, STOCK_SCHEMA.lookup);
+    assert.equal(f.figures.slowKind, 'slower-than-others');
+    assert.equal(f.figures.p50Us, 66_000);
+    assert.equal(f.figures.othersP50Us, 300);
+    assert.equal(f.figures.slowestUs, 74_000);
+    assert.match(
+      f.text,
+      /takes p50 66 ms against p50 300 µs for the other postgresql statements of inventory-service \(the slowest 74 ms, 8 calls\)/,
+    );
+  });
+
+  test('a statement far slower than its usual time, now and then, is named too', () => {
+    const report = analyzeTraces(
+      orders(1, 40, 100_000, (k) => ({ lookupUs: k % 10 === 9 ? 50_000 : 300 })),
+    );
+    const f = one(report, 'slow-statement');
+    assert.equal(f.figures.slowKind, 'slower-than-usual');
+    assert.equal(f.figures.p50Us, 300);
+    assert.equal(f.figures.slowestUs, 50_000);
+  });
+});
+
+describe('lock waits on a hot row', () => {
+  // Six orders 1 ms apart each update the hot row first: each UPDATE waits for the one before
+  // to commit, so they overlap and stretch; four orders far apart update it alone.
+  const burst = orders(1, 6, 1000, (k) => ({ hotRowUs: k === 0 ? 300 : 4000 + k * 3000 }));
+  const alone = orders(20, 4, 200_000, () => ({ hotRowUs: 300 }), 1_000_000);
+  const report = analyzeTraces([...alone, ...burst]);
+
+  test('name the statement, how far the overlapping executions stretched, and the wait', () => {
+    const f = one(report, 'lock-wait');
+    assert.equal(f.figures.statement, STOCK_SCHEMA.hotRow);
+    assert.equal(f.figures.executions, 10);
+    assert.equal(f.figures.stretched, 5);
+    assert.equal(f.figures.aloneP50Us, 300);
+    assert.equal(f.figures.slowestUs, 19_000);
+    // (7 + 10 + 13 + 16 + 19 ms) − 5 × 300 µs
+    assert.equal(f.figures.totalWaitUs, 63_500);
+    assert.ok((f.figures.maxInFlight as number) >= 5);
+    assert.match(
+      f.text,
+      /^Lock waits in inventory-service: `UPDATE counters SET value = value \+ 1 WHERE name = \$1` ran 10 times/,
+    );
+    // The stretch is explained by the lock: not named as a slow statement as well.
+    assert.ok(!kinds(report).includes('slow-statement'), JSON.stringify(kinds(report)));
+  });
+
+  test('overlapping UPDATEs that do not stretch are no lock wait', () => {
+    const r = analyzeTraces(orders(1, 6, 100, () => ({ hotRowUs: 400 })));
+    assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(kinds(r)));
+  });
+});
+
+describe('detection reads the database conventions, not table names', () => {
+  test('another schema, another service: the same four problems named', () => {
+    const schema = BLOG_SCHEMA;
+    const service = 'blog-service';
+    const report = analyzeTraces([
+      ...orders(1, 6, 1000, (k) => ({
+        schema,
+        service,
+        nPlusOne: 7,
+        poolWaitUs: 5000,
+        hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
+        lookupUs: 40_000,
+      })),
+      ...orders(20, 4, 200_000, () => ({ schema, service, hotRowUs: 300, lookupUs: 40_000 }), 1e6),
+    ]);
+    for (const kind of DB_KINDS) {
+      const f = one(report, kind as Finding['kind']);
+      assert.equal(f.service, service, kind);
+    }
+    assert.equal(one(report, 'n-plus-one').figures.statement, schema.readRow);
+    assert.equal(one(report, 'lock-wait').figures.statement, schema.hotRow);
+    assert.equal(one(report, 'slow-statement').figures.statement, schema.lookup);
+  });
+
+  test('--service keeps the database findings of that service only', () => {
+    const traces = orders(1, 6, 50_000, () => ({ nPlusOne: 8 }));
+    assert.ok(
+      kinds(analyzeTraces(traces, { service: 'inventory-service' })).includes('n-plus-one'),
+    );
+    const other = analyzeTraces(traces, { service: 'processing-service' });
+    assert.ok(!kinds(other).includes('n-plus-one'));
+    assert.deepEqual(other.database.statements, []);
+  });
+});
