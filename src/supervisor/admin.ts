@@ -10,6 +10,7 @@ import {
 import type { FaultSet, FaultSetting } from '../faults/index.js';
 import type { FaultState } from '../faults/index.js';
 import { checkAdminRequest } from './admin-guard.js';
+import { scenarioSlot, serveScenario } from './scenario-slot.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: faults switched while the lab runs.
@@ -17,6 +18,7 @@ import { checkAdminRequest } from './admin-guard.js';
  *   POST /faults {"set": ["processing.crash=0.1", "notification.latency=off"]}
  *   DELETE /faults         → back to what the flags say
  *   DELETE /faults?all=1   → every fault off, the flags' too (each stored as 0)
+ *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
  */
 export interface AdminServer {
   readonly url: string;
@@ -41,6 +43,7 @@ export async function startAdminServer(
       effective: describeFaults(applyFaultSettings(deps.flags, runtime)),
     };
   };
+  const scenario = scenarioSlot();
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
       fail(res, 503, 'ERR_UNAVAILABLE', (err as Error).message),
@@ -50,8 +53,10 @@ export async function startAdminServer(
     const refused = checkAdminRequest(req);
     if (refused) return send(res.setHeader('connection', 'close'), refused.statusCode, refused);
     const url = new URL(req.url ?? '/', 'http://admin');
+    if (url.pathname === '/scenario')
+      return serveScenario(req, res, scenario, { send, fail, readBody });
     if (url.pathname !== '/faults')
-      return fail(res, 404, 'ERR_NOT_FOUND', 'the admin endpoint serves /faults');
+      return fail(res, 404, 'ERR_NOT_FOUND', 'the admin endpoint serves /faults and /scenario');
     if (req.method === 'GET') return send(res, 200, await view());
     if (req.method === 'DELETE') {
       await deps.state.clear();
