@@ -30,6 +30,7 @@ import type {
   Scenario,
   ScenarioRecord,
   ScenarioTraceSource,
+  ScenarioView,
 } from '../scenarios/index.js';
 import { SERVICE_KINDS } from '../model/index.js';
 import { CliError } from './errors.js';
@@ -110,6 +111,7 @@ export async function startAndAsk(
 ): Promise<ScenarioRecord> {
   const status = createStatusLine();
   let record: ScenarioRecord;
+  let summary = '';
   try {
     record = await startScenario({
       admin: adminOf(values),
@@ -120,14 +122,27 @@ export async function startAndAsk(
       settleMs: opt.ms(values, 'settle'),
       progress: (t) => status.update(t),
     });
+    summary = `${record.traceIds.length} orders sent and finished; their traces are in`;
   } finally {
-    status.done('');
+    status.done(summary);
   }
   process.stdout.write(formatQuestion(scenario, record, opt.str(values, 'url')));
   return record;
 }
 
+/** A mystery's views would name its service: it gets the pages every investigation starts from. */
+const MYSTERY_VIEWS: readonly ScenarioView[] = [
+  {
+    page: 'search',
+    query: { service: 'api-service', operation: 'POST /order', lookback: '15m' },
+    look: 'the orders: open one and read its spans',
+  },
+  { page: 'system', look: 'the service map, queue waits and findings' },
+];
+
 export function formatQuestion(s: Scenario, r: ScenarioRecord, queryUrl: string): string {
+  const views = r.mystery ? MYSTERY_VIEWS : s.views;
+  const causes = r.mystery ? Object.keys(CAUSES) : s.causes;
   const head = r.mystery
     ? `Mystery scenario (seed ${r.seed})`
     : `Scenario ${s.id}: ${s.title} (${s.level})`;
@@ -137,9 +152,9 @@ export function formatQuestion(s: Scenario, r: ScenarioRecord, queryUrl: string)
     s.question,
     '',
     'Look here:',
-    ...viewLinks(queryUrl, s.views).map((l) => `  ${l.url}\n      ${l.label}`),
+    ...viewLinks(queryUrl, views).map((l) => `  ${l.url}\n      ${l.label}`),
     '',
-    `Causes to choose from: ${s.causes.join(', ')}`,
+    `Causes to choose from: ${causes.join(', ')}`,
     'Answer: tracelab scenario answer <service> [--cause <cause>]   (a hint: tracelab scenario hint)',
     '',
   ].join('\n');

@@ -177,13 +177,14 @@ export const command = defineCommand({
       }
       default: {
         words0(0);
-        const stopped = await stopScenario(adminOf(values));
+        const { record: stopped, problems } = await stopScenario(adminOf(values));
+        for (const p of problems) process.stderr.write(`tracelab: could not switch back: ${p}\n`);
         out(
           json
             ? `${JSON.stringify({ stopped: stopped.id }, null, 2)}\n`
             : `stopped scenario ${stopped.id}; its faults, intensities and replicas are switched back\n`,
         );
-        return 0;
+        return problems.length ? 1 : 0;
       }
     }
   },

@@ -22,6 +22,7 @@ const num = (s: JaegerSpan, key: string): number | undefined => {
   const v = tag(s, key);
   return typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
 };
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const pct = (share: number) => `${round(share * 100, 1)} %`;
 const isError = (s: JaegerSpan) =>
   tag(s, 'error') === true || tag(s, 'otel.status_code') === 'ERROR';
@@ -72,6 +73,12 @@ export function evidenceFor(
     num(s, 'resource.cpu.avg') === undefined ? [] : [num(s, 'resource.cpu.avg')!],
   );
   const orders = report.propagation.orderTraces;
+  // What the next stage received per order: a publisher's copies show downstream.
+  const next = Object.values(SERVICES).find((d) => d.consumes && def.publishes === d.consumes);
+  const handledNext = next
+    ? traces.flatMap((t) => t.spans).filter((s) => s.operationName === `process ${next.consumes}`)
+        .length
+    : 0;
   const figures: Record<string, EvidenceFigure> = {
     traces: report.traces.count,
     stageP50Us: stage ? stage.duration.p50Us : null,
@@ -84,6 +91,7 @@ export function evidenceFor(
     consumerSpans: consumerSpans.length,
     consumerSpansPerOrder:
       orders > 0 && def.consumes ? round(consumerSpans.length / orders, 2) : null,
+    nextStagePerOrder: next && orders > 0 ? round(handledNext / orders, 2) : null,
     redeliveries: redeliveries.length,
     deadLetters: deadLetters.length,
     errorSpans: errors.length,
@@ -119,11 +127,20 @@ export function evidenceFor(
       `${consumerSpans.length} consumer spans for ${orders} orders (${figures.consumerSpansPerOrder} per order)`,
     );
   }
+  if (next && orders > 0 && handledNext > orders) {
+    lines.push(
+      `${handledNext} messages handled by ${next.serviceName} for ${orders} orders (${figures.nextStagePerOrder} per order)`,
+    );
+  }
   if (redeliveries.length > 0)
-    lines.push(`${redeliveries.length} redeliveries (tracelab.delivery_count ≥ 2)`);
+    lines.push(
+      `${plural(redeliveries.length, 'redelivery', 'redeliveries')} (tracelab.delivery_count ≥ 2)`,
+    );
   if (deadLetters.length > 0)
-    lines.push(`${deadLetters.length} deliveries dead-lettered (tracelab.dead_letter=true)`);
-  if (errors.length > 0) lines.push(`${errors.length} spans in error`);
+    lines.push(
+      `${plural(deadLetters.length, 'delivery', 'deliveries')} dead-lettered (tracelab.dead_letter=true)`,
+    );
+  if (errors.length > 0) lines.push(`${plural(errors.length, 'span', 'spans')} in error`);
   if (figures.faults) lines.push(`injected faults on its spans: ${figures.faults}`);
   if (figures.latencyFaultMs !== null)
     lines.push(`added latency: ${figures.latencyFaultMs} ms per order`);
@@ -138,7 +155,9 @@ export function evidenceFor(
   if (figures.cpuAvgPct !== null)
     lines.push(`CPU on its workload spans: ${figures.cpuAvgPct} % of one core on average`);
   if (report.propagation.splitOrders.length > 0) {
-    lines.push(`${report.propagation.splitOrders.length} orders split over more than one trace`);
+    lines.push(
+      `${plural(report.propagation.splitOrders.length, 'order', 'orders')} split over more than one trace`,
+    );
   }
   const slowest = [...report.criticalPath.traces].sort((a, b) => b.durationUs - a.durationUs)[0];
   const links: Link[] = [
@@ -161,5 +180,6 @@ export function evidenceFor(
         ]
       : []),
   ];
-  return { service: name, traces: report.traces.count, figures, lines, links };
+  const unique = links.filter((l, i) => links.findIndex((m) => m.url === l.url) === i);
+  return { service: name, traces: report.traces.count, figures, lines, links: unique };
 }

@@ -59,18 +59,24 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
       },
     );
   }
-  const running = await admin.scenario();
-  if (running) {
-    progress(`switching back the running scenario first`);
-    await stopScenario(admin);
-  }
-  // Everything the lab cannot do is found before anything is changed.
+  // What the lab cannot do is found before anything is changed, the running scenario included.
   const intensityNames = Object.keys(setup.intensities);
   const replicaNames = Object.keys(setup.replicas);
-  const intensities = intensityNames.length ? await admin.intensities() : {};
-  if (!intensities) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_INTENSITIES);
-  const replicas = replicaNames.length ? await admin.replicas() : {};
-  if (!replicas) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_REPLICAS);
+  const read = async () => ({
+    intensities: intensityNames.length ? await admin.intensities() : {},
+    replicas: replicaNames.length ? await admin.replicas() : {},
+  });
+  let now = await read();
+  if (!now.intensities) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_INTENSITIES);
+  if (!now.replicas) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_REPLICAS);
+  if (await admin.scenario()) {
+    progress(`switching back the running scenario first`);
+    const { problems } = await stopScenario(admin);
+    for (const p of problems) progress(`could not switch back: ${p}`);
+    now = await read();
+  }
+  const intensities = now.intensities ?? {};
+  const replicas = now.replicas ?? {};
   const faults = await admin.faults();
   const restore: Restore = {
     faults: setup.faults.map((f) => previousFault(f, faults.runtime, faults.flags)),
@@ -86,14 +92,23 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
     traceIds: [],
     restore,
   };
-  // Held first, so `scenario stop` switches back whatever got set should a step below fail.
+  // Held first, so `scenario stop` can switch back what got set even if this command dies;
+  // a step refused here switches back at once.
   await admin.putScenario(record);
   progress('setting the scenario up');
-  await admin.setFaults(setup.faults);
-  for (const [service, intensity] of Object.entries(setup.intensities)) {
-    await admin.setIntensity(service, intensity ?? null);
+  try {
+    await admin.setFaults(setup.faults);
+    for (const [service, intensity] of Object.entries(setup.intensities)) {
+      await admin.setIntensity(service, intensity ?? null);
+    }
+    for (const [service, n] of Object.entries(setup.replicas)) await admin.setReplicas(service, n);
+  } catch (err) {
+    await switchBack(admin, restore);
+    await admin.clearScenario().catch(() => undefined);
+    throw err;
   }
-  for (const [service, n] of Object.entries(setup.replicas)) await admin.setReplicas(service, n);
+  // The services read the run-time switches every second: no order goes before they have.
+  await sleep(SWITCH_SETTLE_MS);
   const run = await runLoad({
     url: o.apiUrl,
     plan: loadPlan(setup.load),
@@ -132,20 +147,48 @@ function previousFault(spec: string, runtime: readonly string[], flags: readonly
   return runtime.find(same) ?? flags.find(same) ?? `${key}=off`;
 }
 
-/** Switches back what the running scenario changed, and clears it; the record it cleared. */
-export async function stopScenario(admin: AdminClient): Promise<ScenarioRecord> {
+/** How long the services take to read switched faults (they read them every second). */
+const SWITCH_SETTLE_MS = 2000;
+
+/**
+ * Switches back what a scenario changed, each part on its own (one the lab refuses does not
+ * keep the others set); what could not be switched back, in words.
+ */
+async function switchBack(admin: AdminClient, restore: Restore): Promise<string[]> {
+  const problems: string[] = [];
+  const attempt = async (step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  };
+  for (const f of restore.faults) await attempt(() => admin.setFaults([f]));
+  for (const [s, v] of Object.entries(restore.intensities)) {
+    await attempt(() => admin.setIntensity(s, v));
+  }
+  for (const [s, n] of Object.entries(restore.replicas)) {
+    await attempt(() => admin.setReplicas(s, n));
+  }
+  return problems;
+}
+
+/**
+ * Switches back what the running scenario changed and clears it: the record it cleared, and
+ * what could not be switched back.
+ */
+export async function stopScenario(
+  admin: AdminClient,
+): Promise<{ record: ScenarioRecord; problems: string[] }> {
   const running = await admin.scenario();
   if (!running) {
     throw new ScenarioError('SCN_ERR_NONE', 'no scenario is running', {
       hint: 'start one with tracelab scenario start <id> (tracelab scenario list)',
     });
   }
-  const { restore } = running;
-  await admin.setFaults(restore.faults);
-  for (const [s, v] of Object.entries(restore.intensities)) await admin.setIntensity(s, v);
-  for (const [s, n] of Object.entries(restore.replicas)) await admin.setReplicas(s, n);
+  const problems = await switchBack(admin, running.restore);
   await admin.clearScenario();
-  return running;
+  return { record: running, problems };
 }
 
 /** Waits until each order completed or was dead-lettered. */

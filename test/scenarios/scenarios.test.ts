@@ -221,7 +221,7 @@ POST /order                   | api-service          | server   | []  order.id=o
       e.lines.join('\n'),
     );
     assert.ok(e.lines.includes('added latency: 800 ms per order'));
-    assert.ok(e.lines.includes('1 redeliveries (tracelab.delivery_count ≥ 2)'));
+    assert.ok(e.lines.includes('1 redelivery (tracelab.delivery_count ≥ 2)'));
     assert.deepEqual(
       e.links.slice(0, 2).map((l) => l.url),
       [
