@@ -348,7 +348,7 @@ export const SCENARIOS: readonly Scenario[] = [
     views: [searchOf('notification', 'memory on its spans, first to last', 'tracelab.fault=leak')],
     causes: ALL_FAULTY,
     setup: {
-      faults: ['notification.leak=8MB'],
+      faults: ['notification.leak=16MB'],
       intensities: {},
       replicas: {},
       load: { orders: 12, ratePerSec: 3 },
@@ -357,7 +357,7 @@ export const SCENARIOS: readonly Scenario[] = [
       service: 'notification',
       cause: 'memory_leak',
       explanation:
-        'notification.leak=8MB keeps 8 MB for good for every order notification handles: its memory grows order after order (tracelab.fault.leaked_mb is the total so far).',
+        'notification.leak=16MB keeps 16 MB for good for every order notification handles: its memory grows order after order (tracelab.fault.leaked_mb is the total so far).',
     },
   },
   {
