@@ -40,6 +40,10 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./exercise.js')).command,
   },
   {
+    name: 'scenario',
+    load: async () => (await import('./scenario.js')).command,
+  },
+  {
     name: 'lag',
     load: async () => (await import('./lag.js')).command,
   },

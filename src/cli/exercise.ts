@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
 import { httpTraceSource } from '../collector/index.js';
-import { DEFAULT_API_URL, DEFAULT_QUERY_URL, opt } from '../config/index.js';
+import { opt } from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { checkLab, EXERCISES } from '../exercises/index.js';
 import type { ExerciseAnswer, Lab } from '../exercises/index.js';
@@ -10,6 +10,8 @@ import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { startLabProcess } from './lab-process.js';
+import { askOnTerminal, labOptions, startAndAsk } from './scenario-run.js';
+import { SCENARIOS } from '../scenarios/index.js';
 import { createStatusLine } from './status-line.js';
 
 // What exercise 6 passes on to the labs it starts, when given.
@@ -19,20 +21,7 @@ const forwarded = [
 ].map((o): OptionSpec => ({ ...o, description: `exercise 6's labs: ${o.description}` }));
 
 const options: readonly OptionSpec[] = [
-  {
-    name: 'api-url',
-    type: 'string',
-    env: 'TRACELAB_API_URL',
-    default: DEFAULT_API_URL,
-    description: "the running lab's API",
-  },
-  {
-    name: 'url',
-    type: 'string',
-    env: 'TRACELAB_QUERY_URL',
-    default: DEFAULT_QUERY_URL,
-    description: 'the trace query API (the collector, or a Jaeger)',
-  },
+  ...labOptions.filter((o) => o.name === 'api-url' || o.name === 'url'),
   {
     name: 'settle',
     type: 'duration',
@@ -47,6 +36,14 @@ const options: readonly OptionSpec[] = [
     type: 'string',
     description: 'write the traces read to DIR as Jaeger JSON (exercise-N[-set].json)',
   },
+  {
+    name: 'try',
+    type: 'boolean',
+    default: false,
+    description:
+      'set the exercise up as a scenario and ask for your answer instead of printing ours',
+  },
+  ...labOptions.filter((o) => o.name === 'admin-url' || o.name === 'progress-file'),
   ...forwarded,
 ];
 
@@ -83,6 +80,11 @@ export const command = defineCommand({
       throw new CliError(
         `${positionals.length === 0 ? 'which exercise?' : `no exercise "${positionals.join(' ')}"`}: give a number from 1 to 6 (tracelab exercise --list)`,
       );
+    }
+    if (opt.bool(values, 'try')) {
+      const scenario = SCENARIOS.find((s) => s.exercise === exercise.number)!;
+      await startAndAsk(values, scenario, { seed: null, mystery: false });
+      return askOnTerminal(values);
     }
     const status = createStatusLine();
     const settleMs = opt.ms(values, 'settle');

@@ -15,7 +15,7 @@ export type {
   ParsedCommandLine,
 } from './options.js';
 export { parseDurationUs } from './duration.js';
-export { colorWanted } from './env.js';
+export { colorWanted, userConfigDir } from './env.js';
 export { ConfigError, CONFIG_ERRORS } from './errors.js';
 export type { ConfigErrorCode } from './errors.js';
 export {

@@ -14,6 +14,7 @@ import { checkAdminRequest } from './admin-guard.js';
 import { AdminRefusal, fail, readJson, send } from './admin-http.js';
 import { intensitiesView, parseIntensityRequest, parseReplicasRequest } from './run-controls.js';
 import type { ReplicaControl } from './scale.js';
+import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: what is switched while the lab runs.
@@ -26,6 +27,7 @@ import type { ReplicaControl } from './scale.js';
  *   DELETE /intensities    → every service back to its flags' value
  *   GET /replicas          → { replicas }: per service, its replica count
  *   POST /replicas {"service": "notification", "replicas": 3} → once they run (or have stopped)
+ *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
  */
 export interface AdminServer {
   readonly url: string;
@@ -47,6 +49,7 @@ export async function startAdminServer(port: number, deps: AdminDeps): Promise<A
     '/faults': faultRoute(deps),
     '/intensities': intensityRoute(deps.intensities),
     '/replicas': replicaRoute(deps.replicas),
+    '/scenario': scenarioRoute(scenarioSlot()),
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
