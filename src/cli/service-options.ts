@@ -1,5 +1,11 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
-import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_HOST,
+  DEFAULT_INVENTORY_PORT,
+  DEFAULT_OTLP_URL,
+  portOption,
+} from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { LOG_LEVELS } from '../telemetry/index.js';
 
@@ -125,4 +131,64 @@ export const serviceOptions: readonly OptionSpec[] = [
     default: DEFAULT_OTLP_URL,
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
+  ...inventoryOptions(),
 ];
+
+/**
+ * Inventory's options and processing's call to it. `up` decides the ports, the URLs and the
+ * database itself, so it hands these down per service rather than passing them through.
+ */
+function inventoryOptions(): OptionSpec[] {
+  return [
+    {
+      name: 'inventory-host',
+      type: 'string',
+      env: 'TRACELAB_INVENTORY_HOST',
+      default: DEFAULT_HOST,
+      description: `address the inventory service binds to; beyond ${DEFAULT_HOST} anyone who can reach it may reserve stock`,
+    },
+    portOption({
+      name: 'inventory-port',
+      env: 'TRACELAB_INVENTORY_PORT',
+      default: DEFAULT_INVENTORY_PORT,
+      description: 'inventory service HTTP port (0: any free port)',
+    }),
+    {
+      name: 'inventory-url',
+      type: 'list',
+      env: 'INVENTORY_URL',
+      default: [],
+      description:
+        'processing: the inventory replicas it reserves each order with, round-robin (repeat or comma-separate; none: no reservation)',
+    },
+    {
+      name: 'inventory-timeout-ms',
+      type: 'number',
+      env: 'TRACELAB_INVENTORY_TIMEOUT_MS',
+      default: 2000,
+      integer: true,
+      min: 50,
+      max: 60_000,
+      description:
+        "processing: how long a call to inventory may take in all; past it the order's delivery fails and it is delivered again",
+    },
+    {
+      name: 'database-url',
+      type: 'string',
+      env: 'DATABASE_URL',
+      description:
+        'inventory: the PostgreSQL it keeps stock in, e.g. postgres://postgres@127.0.0.1:5432/tracelab (tracelab up starts one when none is named)',
+    },
+    {
+      name: 'database-pool',
+      type: 'number',
+      env: 'TRACELAB_DATABASE_POOL',
+      default: 10,
+      integer: true,
+      min: 1,
+      max: 100,
+      description:
+        'inventory: connections in its database pool (inventory.db_pool=N changes it at run time)',
+    },
+  ];
+}

@@ -12,26 +12,24 @@ import {
 } from '../bus/index.js';
 import type { Bus, BusConfig } from '../bus/index.js';
 import { DEFAULT_REDIS_URL } from '../config/index.js';
-import { finishedWithin, withTimeout } from '../errors/index.js';
+import { withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { createFaultInjector } from '../faults/index.js';
 import type { FaultInjector, FaultSet } from '../faults/index.js';
-import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
 import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
-import { createWorkload } from '../workload/index.js';
 import type { Workload, WorkloadSettings } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
 import { createNotificationHandler } from './notification/index.js';
-import { createProcessingHandler } from './processing/index.js';
+import { createInventoryClient, createProcessingHandler } from './processing/index.js';
 import { ServiceError } from './errors.js';
+import { crashProcess, workloadAndFaults } from './process-parts.js';
 
 /** How long /health waits for Redis's PONG: under the app's own 1 s cut-off, so it says why. */
 const PING_TIMEOUT_MS = 800;
@@ -55,6 +53,15 @@ export interface ServiceRunConfig {
   readonly runId?: string | undefined;
   /** On stop, how long a consumer may finish the work in hand before it is cut short. */
   readonly stopGraceMs: number;
+  /** Inventory: where it listens. */
+  readonly inventoryHost?: string;
+  readonly inventoryPort?: number;
+  /** Inventory: its PostgreSQL, and the size of its pool. */
+  readonly databaseUrl?: string | undefined;
+  readonly databasePool?: number;
+  /** Processing: the inventory replicas it reserves each order with (none: no call). */
+  readonly inventoryUrls?: readonly string[];
+  readonly inventoryTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -84,8 +91,11 @@ export async function runService(
   config: ServiceRunConfig,
   deps: ServiceRunDeps,
 ): Promise<RunningService> {
-  const adapters = await connectAdapters(config, deps);
   const { kind } = config;
+  // Inventory answers over HTTP and keeps its stock in PostgreSQL: no bus, no order store.
+  if (kind === 'inventory')
+    return (await import('./inventory/start.js')).startInventory(config, deps);
+  const adapters = await connectAdapters({ ...config, kind }, deps);
   return kind === 'api'
     ? startApi(config, deps, adapters)
     : startConsumer({ ...config, kind }, deps, adapters);
@@ -106,7 +116,10 @@ interface Adapters {
   readonly closeAll: () => Promise<void>;
 }
 
-async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): Promise<Adapters> {
+async function connectAdapters(
+  config: ServiceRunConfig & { readonly kind: Exclude<ServiceKind, 'inventory'> },
+  deps: ServiceRunDeps,
+): Promise<Adapters> {
   // Orders and workload keys live in Redis whichever bus carries the messages.
   const redisUrl = config.bus.redisUrl ?? DEFAULT_REDIS_URL;
   const redis = await connectRedis(redisUrl);
@@ -117,20 +130,7 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
   const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const bus = withTracing(await createBus(config.bus, { redis: shared }), { tracer: deps.tracer });
   const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
-  const workload = createWorkload({
-    service: config.kind,
-    settings: config.workload,
-    redis,
-    tracer: deps.tracer,
-    keyPrefix,
-    // The process's one monitor: the same samples go on spans and out as metrics.
-    ...(deps.monitor ? { monitor: deps.monitor } : {}),
-  });
-  const faults = createFaultInjector({
-    service: config.kind,
-    base: config.faults,
-    state: redisFaultState(redis, keyPrefix),
-  });
+  const { workload, faults } = workloadAndFaults(config.kind, config, deps, redis, keyPrefix);
   return {
     redis,
     shared,
@@ -138,12 +138,7 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
     store,
     workload,
     faults,
-    crash: async (): Promise<never> => {
-      deps.logger.error('injected crash: the process dies now, as if killed');
-      await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
-      process.kill(process.pid, 'SIGKILL');
-      return new Promise<never>(() => undefined);
-    },
+    crash: crashProcess(deps),
     closeAll: async () => {
       faults.close();
       await workload.close();
@@ -244,7 +239,12 @@ async function startConsumer(
     faults,
     crash,
   };
-  const handler = HANDLERS[config.kind](handlerDeps);
+  const urls = config.kind === 'processing' ? (config.inventoryUrls ?? []) : [];
+  const inventory =
+    urls.length > 0
+      ? createInventoryClient({ urls, timeoutMs: config.inventoryTimeoutMs ?? 2000 })
+      : undefined;
+  const handler = HANDLERS[config.kind]({ ...handlerDeps, ...(inventory ? { inventory } : {}) });
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,
@@ -262,11 +262,13 @@ async function startConsumer(
     },
   });
   await service.start();
+  const calls = inventory ? `, reserving with inventory at ${urls.join(', ')}` : '';
   return {
-    ready: `${def.serviceName}: consuming ${def.consumes} as ${consumer} (concurrency ${config.concurrency})`,
+    ready: `${def.serviceName}: consuming ${def.consumes} as ${consumer} (concurrency ${config.concurrency})${calls}`,
     urls: {},
     async stop() {
       await service.stop();
+      inventory?.close();
       if (cutShort) {
         // The bus would wait for the handlers still running: drop the connections instead;
         // what they held stays pending.

@@ -8,6 +8,7 @@ export const SUPERVISOR_ERRORS = {
   SUP_ERR_REDIS_START: 'a private redis-server did not answer',
   SUP_ERR_CHILD_NOT_READY: 'a child process stopped before it said it was ready',
   SUP_ERR_PREFIX_HELD: 'another tracelab up holds the key prefix',
+  SUP_ERR_NO_DATABASE: 'no database for inventory',
 } as const;
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;
 

@@ -2,6 +2,7 @@ import type { Lab, LabOptions } from './lab.js';
 
 export type { Lab, LabOptions, LabUp } from './lab.js';
 export type { LineWriter } from './child.js';
+export type { DatabaseMode } from './lab.js';
 export { parseScale } from './scale.js';
 export type { Replicas } from './scale.js';
 export { tellReady, watchParent } from './parent-link.js';

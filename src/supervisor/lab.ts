@@ -2,6 +2,7 @@ import { busOptions, connectRedis, handOverPending } from '../bus/index.js';
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { FaultSet } from '../faults/index.js';
+import { connectDatabase, migrate } from '../database/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { startChild } from './child.js';
@@ -11,6 +12,7 @@ import { startFaultControl } from './fault-control.js';
 import type { FaultControl } from './fault-control.js';
 import { toFlags } from './flags.js';
 import { takeLease } from './lease.js';
+import { SupervisorError } from './errors.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import type { Replicas } from './scale.js';
@@ -21,6 +23,9 @@ import { spawnTethered } from './tether.js';
  * back once the process is quiet again (see src/monitor/idle-gc.ts).
  */
 const NODE_FLAGS = ['--expose-gc'];
+
+/** Service flags `up` sets per service instead of handing the user's value to every child. */
+const PER_SERVICE_FLAGS = new Set(['database-url', 'inventory-port', 'inventory-url']);
 
 export interface LabOptions {
   /** The `tracelab` entry every child runs as `node <main> collector|service …`. */
@@ -34,6 +39,9 @@ export interface LabOptions {
   /** The Redis URL was given (flag, env or file): never start a private one in its place. */
   readonly redisUrlNamed: boolean;
   readonly keyPrefix: string;
+  /** Inventory's PostgreSQL, when named (`--database-url`); else `databaseMode` says which. */
+  readonly databaseUrl?: string | undefined;
+  readonly databaseMode: DatabaseMode;
   readonly faults: FaultSet;
   /** `seed=<n>[,every=<duration>]`: a game day of faults switched on and off. */
   readonly faultSchedule?: string | undefined;
@@ -57,6 +65,8 @@ export interface LabUp {
   readonly redisPrivate: boolean;
   readonly adminUrl: string;
   readonly bus: string;
+  /** Which PostgreSQL inventory keeps its stock in, in words. */
+  readonly database: string;
   /** Service names in pipeline order, `×n` when scaled. */
   readonly services: readonly string[];
   readonly processes: readonly { readonly label: string; readonly pid: number | undefined }[];
@@ -92,7 +102,14 @@ export function createLab(options: LabOptions): Lab {
     // (what one publishes while the next stops waits in the bus for the next start: an
     // idle system stops in a read's wait, not one per stage); then the collector, which
     // receives their last spans; then Redis/Kafka.
-    for (const stages of [['api'], ['processing', 'notification', 'analytics'], ['collector']]) {
+    // Inventory after the consumers: processing's last calls are answered.
+    const order = [
+      ['api'],
+      ['processing', 'notification', 'analytics'],
+      ['inventory'],
+      ['collector'],
+    ];
+    for (const stages of order) {
       await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
     }
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -153,7 +170,16 @@ export function createLab(options: LabOptions): Lab {
       if (opt.str(options.values, 'bus') !== 'kafka') {
         await handOverEarlierRuns(redis.url, options, lease.runId);
       }
-      const api = await startServices(options, childValues, otlpUrl, supervise, lease.runId);
+      const database = await startDatabase(options);
+      cleanups.push(() => database.stop());
+      const api = await startServices(
+        options,
+        childValues,
+        otlpUrl,
+        supervise,
+        lease.runId,
+        database.url,
+      );
       await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
       return describeLab(options.replicas, {
         apiUrl: api.ready.urls.api!,
@@ -162,6 +188,7 @@ export function createLab(options: LabOptions): Lab {
         redis,
         faults,
         bus,
+        database: database.describe,
         children: children.map((c) => c.child),
       });
     },
@@ -205,6 +232,49 @@ async function handOverEarlierRuns(
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Inventory's PostgreSQL (the one named, a private server, or PGlite), migrated once here
+ * before any replica starts: replicas then find the schema and the catalogue in place.
+ */
+export type DatabaseMode = 'auto' | 'postgres' | 'pglite';
+interface DatabaseHandle {
+  url: string;
+  describe: string;
+  stop(): Promise<void>;
+}
+// Until the private server and PGlite land: a named server only.
+function ensureDatabase(o: { url?: string; mode: DatabaseMode }): Promise<DatabaseHandle> {
+  if (!o.url) {
+    return Promise.reject(
+      new SupervisorError('SUP_ERR_NO_DATABASE', 'name one with --database-url'),
+    );
+  }
+  return Promise.resolve({
+    url: o.url,
+    describe: `PostgreSQL at ${o.url}`,
+    stop: () => Promise.resolve(),
+  });
+}
+
+async function startDatabase(options: LabOptions): Promise<DatabaseHandle> {
+  const database = await ensureDatabase({
+    ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
+    mode: options.databaseMode,
+  });
+  try {
+    const db = await connectDatabase({ url: database.url, poolSize: 1 });
+    try {
+      await migrate(db);
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
+  return database;
 }
 
 type Supervise = (kind: Part, spec: Parameters<typeof startChild>[0]) => Promise<SupervisedChild>;
@@ -269,10 +339,29 @@ async function startServices(
   otlpUrl: string,
   supervise: Supervise,
   runId: string,
+  databaseUrl: string,
 ): Promise<SupervisedChild> {
   const { replicas } = options;
   const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
-  const flags = toFlags(options.serviceFlags, childValues);
+  // Decided here per service, not passed through: the database, inventory's ports, its URLs.
+  const flags = toFlags(
+    options.serviceFlags.filter((s) => !PER_SERVICE_FLAGS.has(s.name)),
+    childValues,
+  );
+  const inventoryPort = opt.num(options.values, 'inventory-port');
+  const ownFlags = (kind: ServiceKind, replica: number, inventoryUrls: readonly string[]) =>
+    kind === 'inventory'
+      ? [
+          '--database-url',
+          databaseUrl,
+          '--inventory-port',
+          // Each replica on its own port: the next ones up from the one asked for, or any.
+          String(inventoryPort === 0 ? 0 : inventoryPort + replica - 1),
+        ]
+      : kind === 'processing'
+        ? inventoryUrls.flatMap((u) => ['--inventory-url', u])
+        : [];
+  let inventoryUrls: readonly string[] = [];
   const startService = (kind: ServiceKind, replica: number) => {
     const def = SERVICES[kind];
     const label = replicas[kind] > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
@@ -282,6 +371,7 @@ async function startServices(
       'service',
       kind,
       ...flags,
+      ...ownFlags(kind, replica, inventoryUrls),
       '--replica',
       String(replica),
       '--run-id',
@@ -296,11 +386,20 @@ async function startServices(
       // The API back on the port it first got, where users and clients were told (the
       // later flag wins).
       restartArgs: (first) =>
-        first.ports.api ? [...args, '--api-port', String(first.ports.api)] : args,
+        first.ports.api
+          ? [...args, '--api-port', String(first.ports.api)]
+          : first.ports.inventory
+            ? [...args, '--inventory-port', String(first.ports.inventory)]
+            : args,
       restart: true,
     });
   };
-  // Consumers first, downstream to upstream, so the API never accepts into a void.
+  // Inventory first, where processing reserves stock; then the consumers, downstream to
+  // upstream, so the API never accepts into a void.
+  const inventories = await Promise.all(
+    Array.from({ length: replicas.inventory }, (_, i) => startService('inventory', i + 1)),
+  );
+  inventoryUrls = inventories.map((c) => c.ready.urls.inventory!);
   await Promise.all(
     PIPELINE_ORDER.filter((k) => k !== 'api').flatMap((kind) =>
       Array.from({ length: replicas[kind] }, (_, i) => startService(kind, i + 1)),
@@ -318,6 +417,7 @@ function describeLab(
     redis: RedisHandle;
     faults: FaultControl;
     bus: string;
+    database: string;
     children: readonly SupervisedChild[];
   },
 ): LabUp {
@@ -329,7 +429,8 @@ function describeLab(
     redisPrivate: parts.redis.private,
     adminUrl: parts.faults.adminUrl,
     bus: parts.bus,
-    services: PIPELINE_ORDER.map(
+    database: parts.database,
+    services: [...PIPELINE_ORDER, 'inventory' as const].map(
       (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
     ),
     // Process ids, to match what `top` shows with the figures on the spans.
