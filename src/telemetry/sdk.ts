@@ -119,8 +119,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const unregister = registerInstrumentations({
     instrumentations: [
       new HttpInstrumentation({
-        // The exporter's own requests would otherwise trace themselves.
-        ignoreOutgoingRequestHook: () => true,
+        // Calls made for an order (processing → inventory) are CLIENT spans; the exporters'
+        // own requests (OTLP, /v1/...) and anything outside a trace are not.
+        requireParentforOutgoingSpans: true,
+        ignoreOutgoingRequestHook: (request) => (request.path ?? '').startsWith('/v1/'),
         ignoreIncomingRequestHook: isHousekeeping,
       }),
       // PostgreSQL (`pg`, loaded by the database module after this): a CLIENT span per
