@@ -34,25 +34,33 @@ test(
   async () => {
     const handle = await ensureDatabase({ mode: 'postgres' });
     const dir = dataDirOf(handle.describe);
+    const db = await connectDatabase({ url: handle.url, poolSize: 4 }).catch(
+      async (err: unknown) => {
+        await handle.stop();
+        throw err;
+      },
+    );
     try {
       assert.equal(handle.kind, 'private');
       assert.match(handle.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
       assert.ok(existsSync(dir));
-      const db = await connectDatabase({ url: handle.url, poolSize: 4 });
-      try {
-        await migrate(db, { catalogueSize: 30, movementsPerItem: 5 });
-        const repo = createInventoryRepository(db);
-        const order = { orderId: randomUUID(), item: 'private teapot', quantity: 1 };
-        const results = await Promise.all(Array.from({ length: 4 }, () => repo.reserve(order)));
-        assert.equal(results.filter((r) => !r.repeated).length, 1);
-      } finally {
-        await db.close();
-      }
+      await migrate(db, { catalogueSize: 30, movementsPerItem: 5 });
+      const repo = createInventoryRepository(db);
+      const order = { orderId: randomUUID(), item: 'private teapot', quantity: 1 };
+      const results = await Promise.all(Array.from({ length: 4 }, () => repo.reserve(order)));
+      assert.equal(results.filter((r) => !r.repeated).length, 1);
+      await handle.stop();
+      assert.equal(existsSync(dir), false, `${dir} removed`);
+      // The server gone under an open pool: each call fails at once with a coded error.
+      await assert.rejects(repo.reserve({ ...order, orderId: randomUUID() }), {
+        code: 'DB_ERR_UNREACHABLE',
+      });
+      await assert.rejects(db.ping(), { code: 'DB_ERR_UNREACHABLE' });
+      assert.equal(await refuses(handle.url), true);
     } finally {
+      await db.close();
       await handle.stop();
     }
-    assert.equal(existsSync(dir), false, `${dir} removed`);
-    assert.equal(await refuses(handle.url), true);
   },
 );
 
