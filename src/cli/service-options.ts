@@ -16,7 +16,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_HOST',
     default: DEFAULT_HOST,
-    description: `address the API service binds to, and only it (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach it may place orders`,
+    description: `address the API and inventory services bind to, and only they (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach them may place orders and reserve stock`,
   },
   {
     name: 'public-host',
@@ -140,13 +140,6 @@ export const serviceOptions: readonly OptionSpec[] = [
  */
 function inventoryOptions(): OptionSpec[] {
   return [
-    {
-      name: 'inventory-host',
-      type: 'string',
-      env: 'TRACELAB_INVENTORY_HOST',
-      default: DEFAULT_HOST,
-      description: `address the inventory service binds to; beyond ${DEFAULT_HOST} anyone who can reach it may reserve stock`,
-    },
     portOption({
       name: 'inventory-port',
       env: 'TRACELAB_INVENTORY_PORT',

@@ -99,7 +99,6 @@ export const command = defineCommand({
           replica,
           runId,
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
-          inventoryHost: opt.str(values, 'inventory-host'),
           inventoryPort: opt.num(values, 'inventory-port'),
           inventoryUrls: opt.list(values, 'inventory-url'),
           inventoryTimeoutMs: opt.num(values, 'inventory-timeout-ms'),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
-import { createLab, parseScale } from '../supervisor/index.js';
+import { createLab, DATABASE_MODES, parseScale } from '../supervisor/index.js';
 import type { DatabaseMode, Lab } from '../supervisor/index.js';
 import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
@@ -67,7 +67,7 @@ const upOptions: readonly OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_DATABASE',
     default: 'auto',
-    choices: ['auto', 'postgres', 'pglite'],
+    choices: DATABASE_MODES,
     description:
       "inventory's PostgreSQL when --database-url names none: auto (a private postgres when its binaries are installed, else PGlite), postgres, or pglite (in-process, one connection at a time)",
   },

@@ -121,7 +121,11 @@ export function toDatabaseError(err: unknown, where: string, poolFull = false): 
     socketCode ||
     timedOut ||
     (isSqlState && unreachableSqlState(sqlState)) ||
-    errors.some((e) => /Connection terminated|connection is closed|not queryable/i.test(e.message))
+    errors.some((e) =>
+      /Connection terminated|connection is closed|not queryable|Query read timeout/i.test(
+        e.message,
+      ),
+    )
   ) {
     return new DatabaseError(
       DATABASE_ERRORS.DB_ERR_UNREACHABLE,

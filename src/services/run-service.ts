@@ -53,8 +53,7 @@ export interface ServiceRunConfig {
   readonly runId?: string | undefined;
   /** On stop, how long a consumer may finish the work in hand before it is cut short. */
   readonly stopGraceMs: number;
-  /** Inventory: where it listens. */
-  readonly inventoryHost?: string;
+  /** Inventory: its port (it binds to `host`, as the API does). */
   readonly inventoryPort?: number;
   /** Inventory: its PostgreSQL, and the size of its pool. */
   readonly databaseUrl?: string | undefined;

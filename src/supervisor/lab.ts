@@ -12,7 +12,8 @@ import { startFaultControl } from './fault-control.js';
 import type { FaultControl } from './fault-control.js';
 import { toFlags } from './flags.js';
 import { takeLease } from './lease.js';
-import { SupervisorError } from './errors.js';
+import { ensureDatabase } from './postgres.js';
+import type { DatabaseHandle, DatabaseMode } from './postgres.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import type { Replicas } from './scale.js';
@@ -238,26 +239,6 @@ async function handOverEarlierRuns(
  * Inventory's PostgreSQL (the one named, a private server, or PGlite), migrated once here
  * before any replica starts: replicas then find the schema and the catalogue in place.
  */
-export type DatabaseMode = 'auto' | 'postgres' | 'pglite';
-interface DatabaseHandle {
-  url: string;
-  describe: string;
-  stop(): Promise<void>;
-}
-// Until the private server and PGlite land: a named server only.
-function ensureDatabase(o: { url?: string; mode: DatabaseMode }): Promise<DatabaseHandle> {
-  if (!o.url) {
-    return Promise.reject(
-      new SupervisorError('SUP_ERR_NO_DATABASE', 'name one with --database-url'),
-    );
-  }
-  return Promise.resolve({
-    url: o.url,
-    describe: `PostgreSQL at ${o.url}`,
-    stop: () => Promise.resolve(),
-  });
-}
-
 async function startDatabase(options: LabOptions): Promise<DatabaseHandle> {
   const database = await ensureDatabase({
     ...(options.databaseUrl ? { url: options.databaseUrl } : {}),

@@ -128,7 +128,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       // PostgreSQL (`pg`, loaded by the database module after this): a CLIENT span per
       // statement with the stable database conventions, and `pg-pool.connect`, the wait for
       // a pooled connection. No parameter values on spans (enhancedDatabaseReporting off).
-      new PgInstrumentation({ requestHook: pgRequestHook, responseHook: pgResponseHook }),
+      // Only inside a trace: a health check's ping or the migrations at start would otherwise
+      // each be a trace of their own among the orders'.
+      new PgInstrumentation({
+        requireParentSpan: true,
+        requestHook: pgRequestHook,
+        responseHook: pgResponseHook,
+      }),
     ],
   });
   const metrics =

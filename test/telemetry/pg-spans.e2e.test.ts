@@ -41,6 +41,8 @@ after(async () => {
 test('a reservation under a stage span: a CLIENT span per statement with the database conventions, and the pool wait', async () => {
   const repo = createInventoryRepository(db);
   const orderId = randomUUID();
+  // Outside any trace (a health check's ping): no span.
+  await db.ping();
   const tracer = telemetry.tracer;
   const traceId = await tracer.startActiveSpan('reserve_stock', async (span) => {
     try {
@@ -59,6 +61,14 @@ test('a reservation under a stage span: a CLIENT span per statement with the dat
     },
     10_000,
     200,
+  );
+  // The ping and the migrations ran outside any trace: this is the only one.
+  const all = (await (
+    await fetch(`${collector.queryUrl}/api/traces?service=inventory-service&limit=50`)
+  ).json()) as { data: { traceID: string }[] };
+  assert.deepEqual(
+    all.data.map((t) => t.traceID),
+    [traceId],
   );
   const stage = trace.spans.find((s) => s.operationName === 'reserve_stock');
   assert.ok(stage);

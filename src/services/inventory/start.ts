@@ -57,7 +57,7 @@ export async function startInventory(
   await dbFaults.sync().catch((err: unknown) => {
     deps.logger.warn('database faults not applied yet', { error: err });
   });
-  const host = config.inventoryHost ?? '127.0.0.1';
+  const { host } = config;
   const port = config.inventoryPort ?? 0;
   const app = buildInventoryApp({
     backend,
@@ -73,7 +73,7 @@ export async function startInventory(
     address = await app.listen({ host, port });
   } catch (err) {
     await closeAll();
-    const where = { host, port, portFlag: '--inventory-port', hostFlag: '--inventory-host' };
+    const where = { host, port, portFlag: '--inventory-port', hostFlag: '--host' };
     throw new ServiceError(
       'SVC_ERR_LISTEN',
       listenFailure(err, where) ?? `cannot listen on ${host}:${port}: ${(err as Error).message}`,
