@@ -26,7 +26,10 @@ export function isDatabaseDown(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code === 'DB_ERR_UNREACHABLE' || SOCKET_CODES.has(code)) return true;
+    // No pooled connection in time is the database too busy to take the request: as
+    // unavailable to the caller, who tries again later.
+    if (code === 'DB_ERR_UNREACHABLE' || code === 'DB_ERR_POOL_TIMEOUT') return true;
+    if (SOCKET_CODES.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code) && serverGoing(code)) return true;
   }
   // node-postgres says these in words only.

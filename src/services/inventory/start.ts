@@ -2,14 +2,37 @@ import type { AddressInfo } from 'node:net';
 import { connectRedis, DEFAULT_KEY_PREFIX } from '../../bus/index.js';
 import { DEFAULT_REDIS_URL } from '../../config/index.js';
 import { connectDatabase, migrate } from '../../database/index.js';
+import type { Database, DatabaseOptions } from '../../database/index.js';
+import type { Logger } from '../../telemetry/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../../http-guard/index.js';
 import { SERVICES } from '../../model/index.js';
 import { ServiceError } from '../errors.js';
 import { crashProcess, workloadAndFaults } from '../process-parts.js';
 import type { RunningService, ServiceRunConfig, ServiceRunDeps } from '../run-service.js';
 import { buildInventoryApp } from './app.js';
+import { isDatabaseDown } from './database-down.js';
 import { syncDatabaseFaults } from './database-faults.js';
 import { stockBackend } from './stock-backend.js';
+
+/** How long a starting inventory waits for its database, under `up`'s 30 s to be ready. */
+const DATABASE_WAIT_MS = 20_000;
+
+/**
+ * A replica restarted while the database is away waits for it to come back, within
+ * DATABASE_WAIT_MS, rather than failing at once and again until `up` gives up on it.
+ */
+async function connectPatiently(options: DatabaseOptions, logger: Logger): Promise<Database> {
+  const deadline = Date.now() + DATABASE_WAIT_MS;
+  for (let said = false; ; said = true) {
+    try {
+      return await connectDatabase(options);
+    } catch (err) {
+      if (!isDatabaseDown(err) || Date.now() >= deadline) throw err;
+      if (!said) logger.warn('the database is unreachable: waiting for it', { error: err });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 /**
  * Inventory: its database (migrated: idempotent, so replicas and `up` may all ask), Redis for
@@ -28,11 +51,14 @@ export async function startInventory(
     );
   }
   const poolSize = config.databasePool ?? 10;
-  const db = await connectDatabase({
-    url: config.databaseUrl,
-    poolSize,
-    applicationName: `${def.serviceName}-${config.replica}`,
-  });
+  const db = await connectPatiently(
+    {
+      url: config.databaseUrl,
+      poolSize,
+      applicationName: `${def.serviceName}-${config.replica}`,
+    },
+    deps.logger,
+  );
   const redisUrl = config.bus.redisUrl ?? DEFAULT_REDIS_URL;
   const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
   let redis;
