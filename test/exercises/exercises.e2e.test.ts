@@ -133,7 +133,7 @@ describe('the exercises against a running lab (scaled-down work)', () => {
     }
     const w = workloads(ts);
     assert.equal(answer.figures.workloadSpans, w.length);
-    assert.equal(w.length, 30, 'six steps an order');
+    assert.equal(w.length, 35, 'seven steps an order, stock_check among them');
     assert.equal(
       answer.figures.cpuHeavySpans,
       w.filter((s) => tag(s, 'workload.type') === 'cpu_heavy').length,
@@ -147,7 +147,7 @@ describe('the exercises against a running lab (scaled-down work)', () => {
     const w = workloads(all);
     for (const level of ['light', 'heavy']) {
       const spans = w.filter((s) => tag(s, 'workload.intensity') === level);
-      assert.equal(spans.length, 18, `3 orders × 6 steps ${level}`);
+      assert.equal(spans.length, 21, `3 orders × 7 steps ${level}`);
       assert.equal(answer.figures[`${level}P50Us`], p50(spans.map((s) => s.duration)));
       assert.equal(answer.figures[`${level}CpuAvg`], meanCpu(spans));
     }
