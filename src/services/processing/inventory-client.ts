@@ -55,7 +55,9 @@ export function createInventoryClient(options: {
 }): InventoryClient {
   if (options.urls.length === 0) throw new Error('no inventory URL');
   const targets = options.urls.map((u) => new URL('/reservations', u));
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // Idle connections let go before inventory's own 10 s keep-alive ends them, so a request
+  // is never written into a connection the server is closing.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 5000 });
   let next = 0;
   return {
     reserve(order) {
