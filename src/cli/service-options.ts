@@ -24,7 +24,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     env: 'TRACELAB_PUBLIC_HOST',
     default: [],
     description:
-      'a host name the API and the collector answer to, besides localhost and their bind address (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
+      'a host name the API, inventory and the collector answer to, besides localhost and their bind address (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'api-port',
