@@ -37,7 +37,7 @@ import {
   parseDockerfile,
   parseKafkaListeners,
 } from './helpers/compose.js';
-import type { ComposeFile, Json } from './helpers/compose.js';
+import type { ComposeFile, Json, Service } from './helpers/compose.js';
 
 function stripIds(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripIds);
@@ -204,6 +204,65 @@ test('start order follows health: each service waits for what it talks to', () =
         `${label}: ${name} has time to finish its message on stop`,
       );
     }
+  }
+});
+
+test('inventory finds PostgreSQL where it listens, and processing finds inventory', () => {
+  for (const { label, config } of combinations()) {
+    const services = servicesOf(config);
+    const inventory = services['inventory-service'];
+    assert.ok(inventory, `${label}: inventory-service`);
+    assert.deepEqual(commandOf(inventory), ['service', 'inventory']);
+    const env = environmentOf(inventory);
+    const depsOf = (s: Service) => (isMap(s.depends_on) ? s.depends_on : {});
+
+    const url = new URL(env.DATABASE_URL ?? '');
+    assert.equal(url.protocol, 'postgres:', `${label}: DATABASE_URL is a PostgreSQL URL`);
+    const found = serviceNamed(config, url.hostname);
+    assert.ok(found, `${label}: no service answers to ${url.hostname}`);
+    const [pgName, pg] = found;
+    assert.equal(imageOf(pg), 'postgres:16', `${label}: the official PostgreSQL image`);
+    assert.equal(url.port || '5432', '5432', `${label}: PostgreSQL listens on 5432`);
+    const pgEnv = environmentOf(pg);
+    assert.equal(decodeURIComponent(url.username), pgEnv.POSTGRES_USER, `${label}: the user`);
+    assert.equal(
+      decodeURIComponent(url.password),
+      pgEnv.POSTGRES_PASSWORD,
+      `${label}: its password`,
+    );
+    assert.equal(
+      url.pathname.slice(1),
+      pgEnv.POSTGRES_DB ?? pgEnv.POSTGRES_USER,
+      `${label}: the database`,
+    );
+    assert.deepEqual(depsOf(inventory)[pgName], { condition: 'service_healthy' });
+    const check =
+      isMap(pg.healthcheck) && Array.isArray(pg.healthcheck.test) ? pg.healthcheck.test : [];
+    assert.ok(
+      check.map(textOf).includes('pg_isready'),
+      `${label}: ${pgName} is healthy when pg_isready says so`,
+    );
+    const volumes = (Array.isArray(pg.volumes) ? pg.volumes : []).map(textOf);
+    const data = volumes.find((v) => v.endsWith(':/var/lib/postgresql/data'));
+    assert.ok(data, `${label}: ${pgName} keeps its data in a volume`);
+    const named = isMap(config.volumes) ? Object.keys(config.volumes) : [];
+    assert.ok(named.includes(data.split(':')[0]!), `${label}: ${data} is a named volume`);
+
+    const processing = services['processing-service'];
+    assert.ok(processing);
+    const calls = new URL(environmentOf(processing).INVENTORY_URL ?? '');
+    assert.equal(
+      serviceNamed(config, calls.hostname)?.[0],
+      'inventory-service',
+      `${label}: INVENTORY_URL`,
+    );
+    assert.equal(
+      calls.port,
+      env.TRACELAB_INVENTORY_PORT,
+      `${label}: inventory listens where processing calls`,
+    );
+    assert.equal(env.TRACELAB_HOST, '0.0.0.0', `${label}: inventory answers other containers`);
+    assert.deepEqual(depsOf(processing)['inventory-service'], { condition: 'service_healthy' });
   }
 });
 

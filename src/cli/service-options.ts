@@ -1,5 +1,11 @@
 import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
-import { DEFAULT_API_PORT, DEFAULT_HOST, DEFAULT_OTLP_URL, portOption } from '../config/index.js';
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_HOST,
+  DEFAULT_INVENTORY_PORT,
+  DEFAULT_OTLP_URL,
+  portOption,
+} from '../config/index.js';
 import type { OptionSpec } from '../config/index.js';
 import { LOG_LEVELS } from '../telemetry/index.js';
 
@@ -10,7 +16,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_HOST',
     default: DEFAULT_HOST,
-    description: `address the API service binds to, and only it (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach it may place orders`,
+    description: `address the API and inventory services bind to, and only they (the collector stays on its own --collector-host); beyond ${DEFAULT_HOST} anyone who can reach them may place orders and reserve stock`,
   },
   {
     name: 'public-host',
@@ -18,7 +24,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     env: 'TRACELAB_PUBLIC_HOST',
     default: [],
     description:
-      'a host name the API and the collector answer to, besides localhost and their bind address (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
+      'a host name the API, inventory and the collector answer to, besides localhost and their bind address (an IP address is always answered; repeat or comma-separate): any other name in the Host header gets 421, against DNS rebinding',
   },
   portOption({
     name: 'api-port',
@@ -107,7 +113,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     env: 'TRACELAB_FAULTS',
     default: [],
     description:
-      'inject a fault, <service>.<kind>=<value>: processing.crash=0.05, notification.latency=2s, analytics.error=0.1, processing.leak=1MB, api.duplicate=10 (repeat or comma-separate; switch at run time with tracelab fault)',
+      'inject a fault, <service>.<kind>=<value>: processing.crash=0.05, notification.latency=2s, analytics.error=0.1, processing.leak=1MB, api.duplicate=10, inventory.n_plus_one=20, inventory.db_pool=1, inventory.slow_query=on, inventory.lock=on (repeat or comma-separate; switch at run time with tracelab fault)',
   },
   {
     name: 'tracing',
@@ -125,4 +131,57 @@ export const serviceOptions: readonly OptionSpec[] = [
     default: DEFAULT_OTLP_URL,
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
+  ...inventoryOptions(),
 ];
+
+/**
+ * Inventory's options and processing's call to it. `up` decides the ports, the URLs and the
+ * database itself, so it hands these down per service rather than passing them through.
+ */
+function inventoryOptions(): OptionSpec[] {
+  return [
+    portOption({
+      name: 'inventory-port',
+      env: 'TRACELAB_INVENTORY_PORT',
+      default: DEFAULT_INVENTORY_PORT,
+      description: 'inventory service HTTP port (0: any free port)',
+    }),
+    {
+      name: 'inventory-url',
+      type: 'list',
+      env: 'INVENTORY_URL',
+      default: [],
+      description:
+        'processing: the inventory replicas it reserves each order with, round-robin (repeat or comma-separate; none: no reservation)',
+    },
+    {
+      name: 'inventory-timeout-ms',
+      type: 'number',
+      env: 'TRACELAB_INVENTORY_TIMEOUT_MS',
+      default: 2000,
+      integer: true,
+      min: 50,
+      max: 60_000,
+      description:
+        "processing: how long a call to inventory may take in all; past it the order's delivery fails and it is delivered again",
+    },
+    {
+      name: 'database-url',
+      type: 'string',
+      env: 'DATABASE_URL',
+      description:
+        'inventory: the PostgreSQL it keeps stock in, e.g. postgres://postgres@127.0.0.1:5432/tracelab (tracelab up starts one when none is named)',
+    },
+    {
+      name: 'database-pool',
+      type: 'number',
+      env: 'TRACELAB_DATABASE_POOL',
+      default: 10,
+      integer: true,
+      min: 1,
+      max: 100,
+      description:
+        'inventory: connections in its database pool (inventory.db_pool=N changes it at run time)',
+    },
+  ];
+}

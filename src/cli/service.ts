@@ -46,7 +46,7 @@ export const options: readonly OptionSpec[] = [
 
 export const command = defineCommand({
   name: 'service',
-  summary: 'run one service: api, processing, notification or analytics',
+  summary: 'run one service: api, processing, notification, analytics or inventory',
   usage: `service <${SERVICE_KINDS.join('|')}> [options]`,
   options,
   async run({ values, positionals }) {
@@ -99,6 +99,11 @@ export const command = defineCommand({
           replica,
           runId,
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
+          inventoryPort: opt.num(values, 'inventory-port'),
+          inventoryUrls: opt.list(values, 'inventory-url'),
+          inventoryTimeoutMs: opt.num(values, 'inventory-timeout-ms'),
+          databaseUrl: opt.maybeStr(values, 'database-url'),
+          databasePool: opt.num(values, 'database-pool'),
         },
         {
           tracer: telemetry.tracer,

@@ -14,6 +14,8 @@ export const ON_FREE_PORTS: readonly string[] = [
   '0',
   '--admin-port',
   '0',
+  '--inventory-port',
+  '0',
 ];
 
 export interface UpBanner {
@@ -34,6 +36,8 @@ export interface UpBannerFacts extends Omit<UpBanner, 'processes'> {
   readonly processes: readonly { readonly label: string; readonly pid: number | undefined }[];
   readonly redisPrivate: boolean;
   readonly bus: string;
+  /** Which PostgreSQL inventory keeps its stock in. */
+  readonly database: string;
   readonly services: readonly string[];
   readonly faultsInForce: string;
 }
@@ -47,6 +51,7 @@ export function formatUpBanner(f: UpBannerFacts): string {
     `  OTLP/HTTP   ${f.otlpUrl}`,
     `  Redis       ${f.redisUrl}${f.redisPrivate ? '  (private redis-server: keeps nothing)' : ''}`,
     `  Bus         ${f.bus}`,
+    `  Database    ${f.database}`,
     `  Services    ${f.services.join(', ')}`,
     `  Processes   ${f.processes.map((p) => `${p.label} ${p.pid ?? '?'}`).join(', ')}`,
     `  Faults      ${f.adminUrl}  (tracelab fault set processing.crash=0.05; in force: ${f.faultsInForce})`,

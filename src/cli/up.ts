@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
-import { createLab, parseScale } from '../supervisor/index.js';
-import type { Lab } from '../supervisor/index.js';
+import { createLab, DATABASE_MODES, parseScale } from '../supervisor/index.js';
+import type { DatabaseMode, Lab } from '../supervisor/index.js';
 import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
 import { TracelabError } from '../errors/index.js';
@@ -59,7 +59,17 @@ const upOptions: readonly OptionSpec[] = [
     name: 'scale',
     type: 'list',
     default: [],
-    description: 'replicas of a consumer service in one group, e.g. processing=3',
+    description:
+      'replicas of a service: of a consumer in one group (processing=3), or of inventory, each on its own port, processing calling them in turn (inventory=2)',
+  },
+  {
+    name: 'database',
+    type: 'string',
+    env: 'TRACELAB_DATABASE',
+    default: 'auto',
+    choices: DATABASE_MODES,
+    description:
+      "inventory's PostgreSQL when --database-url names none: auto (a private postgres when its binaries are installed, else PGlite), postgres, or pglite (in-process, one connection at a time)",
   },
 ];
 
@@ -72,7 +82,7 @@ const passThrough = [
 
 export const command = defineCommand({
   name: 'up',
-  summary: 'start the whole system: Redis if needed, the collector and the four services',
+  summary: 'start the whole system: Redis and PostgreSQL if needed, the collector and the services',
   usage: 'up [options]',
   options: [...upOptions, ...passThrough],
   async run({ values, sources }) {
@@ -85,6 +95,8 @@ export const command = defineCommand({
       redisUrl: opt.str(values, 'redis-url'),
       redisUrlNamed: sources['redis-url'] !== 'default',
       keyPrefix: opt.str(values, 'key-prefix'),
+      databaseUrl: opt.maybeStr(values, 'database-url'),
+      databaseMode: opt.str(values, 'database') as DatabaseMode,
       faults: faultSetFrom(opt.list(values, 'fault')),
       faultSchedule: opt.maybeStr(values, 'fault-schedule'),
       replicas: parseScale(opt.list(values, 'scale')),

@@ -27,6 +27,9 @@ function stepsOf(trace: JaegerTrace): string[] {
   });
 }
 
+/** The steps an order passes through: the queue pipeline's, and inventory's, which processing calls. */
+const STEPS_PER_ORDER = Object.values(SERVICES).reduce((n, s) => n + s.steps.length, 0);
+
 export const basicTracing: Exercise = {
   number: 1,
   title: 'Basic tracing',
@@ -71,7 +74,9 @@ export const basicTracing: Exercise = {
       `Workloads executed: ${ops}.`,
       `By type: ${Object.entries(byType)
         .map(([k, n]) => `${k} ${n}`)
-        .join(', ')}; each of the 6 steps of an order runs one, picked by the service's mix.`,
+        .join(
+          ', ',
+        )}; each step of an order (${STEPS_PER_ORDER}, inventory's among them) runs one, picked by the service's mix.`,
     ];
     return {
       exercise: 1,

@@ -15,6 +15,6 @@ export {
   InjectedCrash,
   InjectedError,
 } from './injector.js';
-export type { FaultInjector, FaultInjectorOptions } from './injector.js';
+export type { DatabaseFaults, FaultInjector, FaultInjectorOptions } from './injector.js';
 export { redisFaultState } from './state.js';
 export type { FaultState } from './state.js';

@@ -36,7 +36,20 @@ export interface FaultInjector {
    * false under `<service>.propagation=drop`, which marks the span.
    */
   propagates(span: Span): boolean;
+  /**
+   * Inventory's database faults in force (`n_plus_one`, `db_pool`, `slow_query`, `lock`),
+   * each marked on the span: what this order's reservation runs under.
+   */
+  databaseFaults(span: Span): DatabaseFaults;
   close(): void;
+}
+
+/** Inventory's database faults in force; absent: off. */
+export interface DatabaseFaults {
+  readonly nPlusOne?: number;
+  readonly poolSize?: number;
+  readonly slowQuery?: boolean;
+  readonly hotRowLock?: boolean;
 }
 
 export interface FaultInjectorOptions {
@@ -115,6 +128,27 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
       if (!faults.propagation) return true;
       mark(span, 'propagation');
       return false;
+    },
+    databaseFaults(span) {
+      const f = faults;
+      const out: { -readonly [K in keyof DatabaseFaults]: DatabaseFaults[K] } = {};
+      if (f.n_plus_one) {
+        mark(span, 'n_plus_one');
+        out.nPlusOne = f.n_plus_one;
+      }
+      if (f.db_pool) {
+        mark(span, 'db_pool');
+        out.poolSize = f.db_pool;
+      }
+      if (f.slow_query) {
+        mark(span, 'slow_query');
+        out.slowQuery = true;
+      }
+      if (f.lock) {
+        mark(span, 'lock');
+        out.hotRowLock = true;
+      }
+      return out;
     },
     close() {
       if (timer) clearInterval(timer);

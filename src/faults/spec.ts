@@ -6,8 +6,10 @@ import type { ServiceKind } from '../model/index.js';
  * Faults a learner can switch on, per service, to see in traces what failure looks like:
  * `<service>.<kind>=<value>`, e.g. `processing.crash=0.05`, `notification.latency=2s`,
  * `analytics.error=0.1`, `processing.leak=1MB`, `api.duplicate=10`,
- * `processing.propagation=drop`. Pure: parsing and
- * describing; the services apply them (see injector.ts).
+ * `processing.propagation=drop`, and inventory's database faults, `inventory.n_plus_one=20`,
+ * `inventory.db_pool=1`, `inventory.slow_query=on`, `inventory.lock=on`. Pure: parsing and
+ * describing; the services apply them (see injector.ts; inventory's database faults are
+ * applied by inventory itself).
  */
 export const FAULT_KINDS = [
   'crash',
@@ -16,8 +18,17 @@ export const FAULT_KINDS = [
   'leak',
   'duplicate',
   'propagation',
+  'n_plus_one',
+  'db_pool',
+  'slow_query',
+  'lock',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Faults of inventory's database work: only inventory takes them. */
+const DATABASE_FAULTS: readonly FaultKind[] = ['n_plus_one', 'db_pool', 'slow_query', 'lock'];
+/** Faults switched on or off rather than given an amount: `on` is 1. */
+const SWITCHES: readonly FaultKind[] = ['slow_query', 'lock'];
 
 export interface ServiceFaults {
   /** Probability that handling an order kills the process (0 to 1). */
@@ -32,6 +43,14 @@ export interface ServiceFaults {
   readonly duplicate?: number;
   /** 1: the service passes no trace context on (its messages carry no traceparent). */
   readonly propagation?: number;
+  /** Inventory reads this many stock rows one query each instead of one query (N+1). */
+  readonly n_plus_one?: number;
+  /** Inventory's pool of database connections shrunk (or grown) to this many. */
+  readonly db_pool?: number;
+  /** 1: the lookup's index is dropped, so it scans (recreated when switched off). */
+  readonly slow_query?: number;
+  /** 1: every reservation updates one hot row inside its transaction, held to commit. */
+  readonly lock?: number;
 }
 
 export type FaultSet = Partial<Record<ServiceKind, ServiceFaults>>;
@@ -68,6 +87,10 @@ const EXPECTED: Record<FaultKind, string> = {
   leak: 'a size per order, e.g. processing.leak=1MB or 512KB',
   duplicate: 'a whole number of extra copies from 0 to 1000, e.g. api.duplicate=10',
   propagation: 'drop or off, e.g. processing.propagation=drop',
+  n_plus_one: 'a whole number of single-row queries from 0 to 1000, e.g. inventory.n_plus_one=20',
+  db_pool: 'a whole number of pooled connections from 1 to 100, e.g. inventory.db_pool=1',
+  slow_query: 'on or off, e.g. inventory.slow_query=on',
+  lock: 'on or off, e.g. inventory.lock=on',
 };
 
 /** `drop` is stored as 1 (the run-time state keeps numbers): both read back as a drop. */
@@ -75,7 +98,7 @@ const PROPAGATION_VALUES: Record<string, number> = { drop: 1, '1': 1, off: 0, '0
 
 /** Parses one `<service>.<kind>=<value>`. */
 export function parseFaultSetting(text: string): FaultSetting {
-  const m = /^\s*([a-z]+)\.([a-z]+)\s*=\s*(.+?)\s*$/.exec(text);
+  const m = /^\s*([a-z]+)\.([a-z_]+)\s*=\s*(.+?)\s*$/.exec(text);
   if (!m) {
     throw new FaultSpecError(
       `"${text}" is not a fault: write <service>.<kind>=<value>, e.g. processing.crash=0.05`,
@@ -94,23 +117,33 @@ export function parseFaultSetting(text: string): FaultSetting {
       `"${text}": duplicate floods the queue from the API: use api.duplicate`,
     );
   }
+  if (DATABASE_FAULTS.includes(k) && service !== 'inventory') {
+    throw new FaultSpecError(
+      `"${text}": ${k} is a fault of inventory's database work: use inventory.${k}`,
+    );
+  }
   const value =
     raw === 'off'
       ? 0
-      : k === 'latency'
-        ? parseAmount(raw, UNITS_MS, 1)
-        : k === 'leak'
-          ? parseAmount(raw, UNITS_BYTES, 1)
-          : k === 'propagation'
-            ? (PROPAGATION_VALUES[raw] ?? NaN)
-            : Number(raw);
+      : raw === 'on' && SWITCHES.includes(k)
+        ? 1
+        : k === 'latency'
+          ? parseAmount(raw, UNITS_MS, 1)
+          : k === 'leak'
+            ? parseAmount(raw, UNITS_BYTES, 1)
+            : k === 'propagation'
+              ? (PROPAGATION_VALUES[raw] ?? NaN)
+              : Number(raw);
   const ok =
     Number.isFinite(value) &&
     value >= 0 &&
     (k === 'crash' || k === 'error' ? value <= 1 : true) &&
     (k === 'duplicate' ? Number.isInteger(value) && value <= 1000 : true) &&
     (k === 'latency' ? value <= 600_000 : true) &&
-    (k === 'leak' ? value <= 1024 ** 3 : true);
+    (k === 'leak' ? value <= 1024 ** 3 : true) &&
+    (SWITCHES.includes(k) ? value === 0 || value === 1 : true) &&
+    (k === 'n_plus_one' ? Number.isInteger(value) && value <= 1000 : true) &&
+    (k === 'db_pool' ? Number.isInteger(value) && value <= 100 : true);
   if (!ok) throw new FaultSpecError(`"${text}": ${k} takes ${EXPECTED[k]}`);
   return { service: service as ServiceKind, kind: k, value };
 }
@@ -148,7 +181,9 @@ export function describeFaults(set: FaultSet): string[] {
               : `${v}B`
             : kind === 'propagation'
               ? 'drop'
-              : String(v);
+              : SWITCHES.includes(kind)
+                ? 'on'
+                : String(v);
       out.push(`${service}.${kind}=${shown}`);
     }
   }

@@ -12,7 +12,7 @@ export {
 export type { Order, OrderRequest } from './order.js';
 export { describeSchemaErrors, graphemeCount, validatorFor } from './schema.js';
 export { PIPELINE_ORDER, SERVICES, SERVICE_KINDS, isServiceKind } from './services.js';
-export type { ServiceDefinition, ServiceKind } from './services.js';
+export type { PipelineKind, ServiceDefinition, ServiceKind } from './services.js';
 export { TOPICS } from './topics.js';
 export type { TopicName } from './topics.js';
 export type { LagEntry } from './lag.js';

@@ -1,8 +1,17 @@
 import { TOPICS } from './topics.js';
 import type { TopicName } from './topics.js';
 
-/** The four services, from the spec's "End-to-End Trace Flow". */
-export const SERVICE_KINDS = ['api', 'processing', 'notification', 'analytics'] as const;
+/**
+ * The four services of the spec's "End-to-End Trace Flow", then inventory, which processing
+ * calls synchronously over HTTP. Appended, never inserted: seeds derive from the index.
+ */
+export const SERVICE_KINDS = [
+  'api',
+  'processing',
+  'notification',
+  'analytics',
+  'inventory',
+] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 export function isServiceKind(value: string): value is ServiceKind {
@@ -53,7 +62,21 @@ export const SERVICES: Readonly<Record<ServiceKind, ServiceDefinition>> = {
     steps: ['data_analysis'],
     consumes: TOPICS.notified,
   },
+  // No topic: processing calls it over HTTP (`POST /reservations`) for every order.
+  inventory: {
+    kind: 'inventory',
+    serviceName: 'inventory-service',
+    stageSpan: 'reserve_stock',
+    steps: ['stock_check'],
+  },
 };
 
-/** Services in the order an order passes through them. */
-export const PIPELINE_ORDER: readonly ServiceKind[] = SERVICE_KINDS;
+/** The queue pipeline: the services in the order an order passes through them by topic. */
+export const PIPELINE_ORDER = [
+  'api',
+  'processing',
+  'notification',
+  'analytics',
+] as const satisfies readonly ServiceKind[];
+/** A service of the queue pipeline: one stage of an order's record. */
+export type PipelineKind = (typeof PIPELINE_ORDER)[number];

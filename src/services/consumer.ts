@@ -11,6 +11,7 @@ import type { OrderStore } from '../store/index.js';
 import { finishedWithin } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { ATTR_DEAD_LETTER, ATTR_DEAD_LETTER_REASON, recordError } from '../telemetry/index.js';
+import { DependencyUnavailableError } from './errors.js';
 import { runStage } from './stage.js';
 import type { StepWorkload } from './stage.js';
 
@@ -104,8 +105,18 @@ export function createOrderHandler(
     });
   };
 
+  // Deliveries that failed only because a dependency was down, per message: not the
+  // message's fault, so not counted towards its limit (a database outage of a minute
+  // dead-letters nothing). Kept in this process; a restart forgets them, erring towards
+  // dead-lettering, never towards losing a message.
+  const excused = new Map<string, number>();
+  const counted = (message: IncomingMessage) =>
+    message.deliveryCount - (excused.get(message.messageId) ?? 0);
+  const settled = (message: IncomingMessage) => excused.delete(message.messageId);
+
   return async (message) => {
-    if (message.deliveryCount > maxDeliveries) {
+    if (counted(message) > maxDeliveries) {
+      settled(message);
       // Delivered this often without an outcome: it killed or stalled its consumer each time.
       return deadLetter(
         message,
@@ -134,7 +145,14 @@ export function createOrderHandler(
       : undefined;
     try {
       await runStage(deps, service, order, () => finish(order, message), check);
+      settled(message);
     } catch (err) {
+      if (err instanceof DependencyUnavailableError) {
+        excused.set(message.messageId, (excused.get(message.messageId) ?? 0) + 1);
+        // Bounded: the oldest forgotten first (a Map keeps insertion order).
+        if (excused.size > 10_000) excused.delete(excused.keys().next().value!);
+        throw err;
+      }
       if (err instanceof InjectedCrash && deps.crash) {
         // The consumer span ends here, marked, so the trace shows where the process died.
         const span = trace.getActiveSpan();
@@ -144,7 +162,8 @@ export function createOrderHandler(
         return deps.crash();
       }
       // An order the API never accepted (or whose record expired) stays unknown on a retry.
-      if (!(err instanceof UnknownOrderError) && message.deliveryCount < maxDeliveries) throw err;
+      if (!(err instanceof UnknownOrderError) && counted(message) < maxDeliveries) throw err;
+      settled(message);
       await deadLetter(message, err, order.id);
     }
   };
@@ -156,7 +175,7 @@ export function createOrderHandler(
  */
 export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOrder {
   const { publishes, kind } = service;
-  if (!publishes || kind === 'api' || kind === 'analytics') {
+  if (!publishes || kind === 'api' || kind === 'analytics' || kind === 'inventory') {
     throw new Error(`${service.serviceName} passes nothing on`);
   }
   return async (order, message) => {

@@ -12,26 +12,24 @@ import {
 } from '../bus/index.js';
 import type { Bus, BusConfig } from '../bus/index.js';
 import { DEFAULT_REDIS_URL } from '../config/index.js';
-import { finishedWithin, withTimeout } from '../errors/index.js';
+import { withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { createFaultInjector } from '../faults/index.js';
 import type { FaultInjector, FaultSet } from '../faults/index.js';
-import { redisFaultState } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
 import { withStoreTracing } from './traced-store.js';
 import type { Logger } from '../telemetry/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
-import { createWorkload, redisIntensityState, watchIntensity } from '../workload/index.js';
 import type { Workload, WorkloadSettings } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
 import { createNotificationHandler } from './notification/index.js';
-import { createProcessingHandler } from './processing/index.js';
+import { createInventoryClient, createProcessingHandler } from './processing/index.js';
 import { ServiceError } from './errors.js';
+import { crashProcess, workloadAndFaults } from './process-parts.js';
 
 /** How long /health waits for Redis's PONG: under the app's own 1 s cut-off, so it says why. */
 const PING_TIMEOUT_MS = 800;
@@ -55,6 +53,14 @@ export interface ServiceRunConfig {
   readonly runId?: string | undefined;
   /** On stop, how long a consumer may finish the work in hand before it is cut short. */
   readonly stopGraceMs: number;
+  /** Inventory: its port (it binds to `host`, as the API does). */
+  readonly inventoryPort?: number;
+  /** Inventory: its PostgreSQL, and the size of its pool. */
+  readonly databaseUrl?: string | undefined;
+  readonly databasePool?: number;
+  /** Processing: the inventory replicas it reserves each order with (none: no call). */
+  readonly inventoryUrls?: readonly string[];
+  readonly inventoryTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -84,8 +90,11 @@ export async function runService(
   config: ServiceRunConfig,
   deps: ServiceRunDeps,
 ): Promise<RunningService> {
-  const adapters = await connectAdapters(config, deps);
   const { kind } = config;
+  // Inventory answers over HTTP and keeps its stock in PostgreSQL: no bus, no order store.
+  if (kind === 'inventory')
+    return (await import('./inventory/start.js')).startInventory(config, deps);
+  const adapters = await connectAdapters({ ...config, kind }, deps);
   return kind === 'api'
     ? startApi(config, deps, adapters)
     : startConsumer({ ...config, kind }, deps, adapters);
@@ -101,13 +110,17 @@ interface Adapters {
   readonly store: OrderStore;
   readonly workload: Workload;
   readonly faults: FaultInjector;
-  readonly intensity: { close(): void };
+  /** Stops reading the run-time switches (faults, intensity). */
+  readonly stopWatching: () => void;
   /** An injected crash: the spans so far are sent, then the process dies as if killed. */
   readonly crash: () => Promise<never>;
   readonly closeAll: () => Promise<void>;
 }
 
-async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): Promise<Adapters> {
+async function connectAdapters(
+  config: ServiceRunConfig & { readonly kind: Exclude<ServiceKind, 'inventory'> },
+  deps: ServiceRunDeps,
+): Promise<Adapters> {
   // Orders and workload keys live in Redis whichever bus carries the messages.
   const redisUrl = config.bus.redisUrl ?? DEFAULT_REDIS_URL;
   const redis = await connectRedis(redisUrl);
@@ -116,28 +129,13 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
   // I/O is timed as the commands it sends, never batched with ours.
   const shared = await connectRedis(redisUrl, { autoPipelining: true });
   const keyPrefix = config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  // Switched at run time (faults, intensity): read from Redis now and then.
-  const faults = createFaultInjector({
-    service: config.kind,
-    base: config.faults,
-    state: redisFaultState(redis, keyPrefix),
-  });
-  const intensity = watchIntensity(redisIntensityState(redis, keyPrefix), config.kind);
+  const parts = workloadAndFaults(config.kind, config, deps, redis, keyPrefix);
+  const { workload, faults } = parts;
   const bus = withTracing(await createBus(config.bus, { redis: shared }), {
     tracer: deps.tracer,
     propagates: (span) => faults.propagates(span),
   });
   const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
-  const workload = createWorkload({
-    service: config.kind,
-    settings: config.workload,
-    redis,
-    tracer: deps.tracer,
-    keyPrefix,
-    runtimeIntensity: () => intensity.current(),
-    // The process's one monitor: the same samples go on spans and out as metrics.
-    ...(deps.monitor ? { monitor: deps.monitor } : {}),
-  });
   return {
     redis,
     shared,
@@ -145,17 +143,10 @@ async function connectAdapters(config: ServiceRunConfig, deps: ServiceRunDeps): 
     store,
     workload,
     faults,
-    intensity,
-    crash: async (): Promise<never> => {
-      deps.logger.error('injected crash: the process dies now, as if killed');
-      await finishedWithin(deps.flush?.() ?? Promise.resolve(), 1000);
-      process.kill(process.pid, 'SIGKILL');
-      return new Promise<never>(() => undefined);
-    },
+    stopWatching: parts.stopWatching,
+    crash: crashProcess(deps),
     closeAll: async () => {
-      faults.close();
-      intensity.close();
-      await workload.close();
+      await parts.close();
       await bus.close();
       redis.disconnect();
       shared.disconnect();
@@ -240,7 +231,7 @@ async function startConsumer(
   adapters: Adapters,
 ): Promise<RunningService> {
   const def = SERVICES[config.kind];
-  const { redis, shared, bus, store, workload, faults, intensity, crash, closeAll } = adapters;
+  const { redis, shared, bus, store, workload, faults, stopWatching, crash, closeAll } = adapters;
   const consumer = consumerName(def.serviceName, config.replica, config.runId);
   let cutShort = false;
   const handlerDeps: ConsumerDeps = {
@@ -253,7 +244,12 @@ async function startConsumer(
     faults,
     crash,
   };
-  const handler = HANDLERS[config.kind](handlerDeps);
+  const urls = config.kind === 'processing' ? (config.inventoryUrls ?? []) : [];
+  const inventory =
+    urls.length > 0
+      ? createInventoryClient({ urls, timeoutMs: config.inventoryTimeoutMs ?? 2000 })
+      : undefined;
+  const handler = HANDLERS[config.kind]({ ...handlerDeps, ...(inventory ? { inventory } : {}) });
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,
@@ -271,16 +267,17 @@ async function startConsumer(
     },
   });
   await service.start();
+  const calls = inventory ? `, reserving with inventory at ${urls.join(', ')}` : '';
   return {
-    ready: `${def.serviceName}: consuming ${def.consumes} as ${consumer} (concurrency ${config.concurrency})`,
+    ready: `${def.serviceName}: consuming ${def.consumes} as ${consumer} (concurrency ${config.concurrency})${calls}`,
     urls: {},
     async stop() {
       await service.stop();
+      inventory?.close();
       if (cutShort) {
         // The bus would wait for the handlers still running: drop the connections instead;
         // what they held stays pending.
-        faults.close();
-        intensity.close();
+        stopWatching();
         redis.disconnect();
         shared.disconnect();
         return;

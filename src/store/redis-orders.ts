@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PIPELINE_ORDER } from '../model/index.js';
-import type { ServiceKind } from '../model/index.js';
+import type { PipelineKind } from '../model/index.js';
 import { UnknownOrderError } from './errors.js';
 import type { AnalyticsTotals, ItemTotals, OrderRecord, OrderStore, StageRecord } from './types.js';
 
@@ -151,7 +151,7 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
         items,
         stages: Object.fromEntries(
           PIPELINE_ORDER.map((kind) => [kind, Number(stages[kind] ?? 0)]),
-        ) as Record<ServiceKind, number>,
+        ) as Record<PipelineKind, number>,
       };
     },
   };
@@ -168,10 +168,10 @@ function scriptCommand(redis: Redis, name: string, numberOfKeys: number, lua: st
 
 function toRecord(id: string, h: Record<string, string>): OrderRecord {
   const dead = h.dead_letter
-    ? (JSON.parse(h.dead_letter) as { stage: ServiceKind; reason: string; atMs: number })
+    ? (JSON.parse(h.dead_letter) as { stage: PipelineKind; reason: string; atMs: number })
     : undefined;
   const stages = Object.fromEntries(
-    PIPELINE_ORDER.map((kind): [ServiceKind, StageRecord] => {
+    PIPELINE_ORDER.map((kind): [PipelineKind, StageRecord] => {
       const at = h[kind];
       if (at) return [kind, { status: 'done', atMs: Number(at) }];
       if (dead?.stage === kind) {
@@ -179,7 +179,7 @@ function toRecord(id: string, h: Record<string, string>): OrderRecord {
       }
       return [kind, { status: 'pending' }];
     }),
-  ) as Record<ServiceKind, StageRecord>;
+  ) as Record<PipelineKind, StageRecord>;
   return {
     id,
     item: h.item ?? '',

@@ -1,4 +1,4 @@
-import type { Order, ServiceKind } from '../model/index.js';
+import type { Order, PipelineKind, ServiceKind } from '../model/index.js';
 
 export interface StageRecord {
   readonly status: 'done' | 'pending' | 'dead_lettered';
@@ -16,7 +16,7 @@ export interface OrderRecord {
   readonly traceId: string;
   /** `dead_lettered`: a stage set it aside (see `tracelab dlq`); a replay resumes it. */
   readonly status: 'completed' | 'in_progress' | 'dead_lettered';
-  readonly stages: Readonly<Record<ServiceKind, StageRecord>>;
+  readonly stages: Readonly<Record<PipelineKind, StageRecord>>;
 }
 
 export interface ItemTotals {
@@ -31,7 +31,7 @@ export interface AnalyticsTotals {
   readonly quantity: number;
   readonly items: Readonly<Record<string, ItemTotals>>;
   /** Orders each stage has completed; `api` counts accepted orders. */
-  readonly stages: Readonly<Record<ServiceKind, number>>;
+  readonly stages: Readonly<Record<PipelineKind, number>>;
 }
 
 /** Orders and analytics aggregates, as the services keep them. */
@@ -43,7 +43,11 @@ export interface OrderStore {
    */
   remove(orderId: string): Promise<boolean>;
   /** Marks a stage done (once); throws UnknownOrderError when the order has no record. */
-  markStage(orderId: string, stage: Exclude<ServiceKind, 'analytics'>, atMs: number): Promise<void>;
+  markStage(
+    orderId: string,
+    stage: Exclude<PipelineKind, 'analytics'>,
+    atMs: number,
+  ): Promise<void>;
   /** A stage set the order aside on its dead-letter topic, with why (on a record that exists). */
   markDeadLettered(
     orderId: string,

@@ -8,6 +8,7 @@ import {
 import { opt } from '../config/index.js';
 import type { OptionSpec, OptionValues } from '../config/index.js';
 import type { FaultSet } from '../faults/index.js';
+import { connectDatabase, migrate } from '../database/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { parseIntensityList } from '../workload/index.js';
@@ -18,6 +19,8 @@ import { startFaultControl } from './fault-control.js';
 import type { FaultControl } from './fault-control.js';
 import { toFlags } from './flags.js';
 import { takeLease } from './lease.js';
+import { ensureDatabase } from './postgres.js';
+import type { DatabaseHandle, DatabaseMode } from './postgres.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import { createReplicaControl } from './replicas.js';
@@ -29,6 +32,9 @@ import { spawnTethered } from './tether.js';
  * back once the process is quiet again (see src/monitor/idle-gc.ts).
  */
 const NODE_FLAGS = ['--expose-gc'];
+
+/** Service flags `up` sets per service instead of handing the user's value to every child. */
+const PER_SERVICE_FLAGS = new Set(['database-url', 'inventory-port', 'inventory-url']);
 
 export interface LabOptions {
   /** The `tracelab` entry every child runs as `node <main> collector|service …`. */
@@ -42,6 +48,9 @@ export interface LabOptions {
   /** The Redis URL was given (flag, env or file): never start a private one in its place. */
   readonly redisUrlNamed: boolean;
   readonly keyPrefix: string;
+  /** Inventory's PostgreSQL, when named (`--database-url`); else `databaseMode` says which. */
+  readonly databaseUrl?: string | undefined;
+  readonly databaseMode: DatabaseMode;
   readonly faults: FaultSet;
   /** `seed=<n>[,every=<duration>]`: a game day of faults switched on and off. */
   readonly faultSchedule?: string | undefined;
@@ -65,6 +74,8 @@ export interface LabUp {
   readonly redisPrivate: boolean;
   readonly adminUrl: string;
   readonly bus: string;
+  /** Which PostgreSQL inventory keeps its stock in, in words. */
+  readonly database: string;
   /** Service names in pipeline order, `×n` when scaled. */
   readonly services: readonly string[];
   readonly processes: readonly { readonly label: string; readonly pid: number | undefined }[];
@@ -100,7 +111,14 @@ export function createLab(options: LabOptions): Lab {
     // (what one publishes while the next stops waits in the bus for the next start: an
     // idle system stops in a read's wait, not one per stage); then the collector, which
     // receives their last spans; then Redis/Kafka.
-    for (const stages of [['api'], ['processing', 'notification', 'analytics'], ['collector']]) {
+    // Inventory after the consumers: processing's last calls are answered.
+    const order = [
+      ['api'],
+      ['processing', 'notification', 'analytics'],
+      ['inventory'],
+      ['collector'],
+    ];
+    for (const stages of order) {
       await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
     }
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -166,7 +184,16 @@ export function createLab(options: LabOptions): Lab {
       if (opt.str(options.values, 'bus') !== 'kafka') {
         await handOverEarlierRuns(redis.url, options, lease.runId);
       }
-      const startService = serviceStarter(options, childValues, otlpUrl, supervise, lease.runId);
+      const database = await startDatabase(options);
+      cleanups.push(() => database.stop());
+      const startService = serviceStarter(
+        options,
+        childValues,
+        otlpUrl,
+        supervise,
+        lease.runId,
+        database.url,
+      );
       const running = new Map<ServiceKind, SupervisedChild[]>();
       const api = await startServices(options.replicas, startService, running);
       replicaControl = createReplicaControl({
@@ -189,6 +216,7 @@ export function createLab(options: LabOptions): Lab {
         redis,
         faults,
         bus,
+        database: database.describe,
         children: children.map((c) => c.child),
       });
     },
@@ -232,6 +260,29 @@ async function handOverEarlierRuns(
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Inventory's PostgreSQL (the one named, a private server, or PGlite), migrated once here
+ * before any replica starts: replicas then find the schema and the catalogue in place.
+ */
+async function startDatabase(options: LabOptions): Promise<DatabaseHandle> {
+  const database = await ensureDatabase({
+    ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
+    mode: options.databaseMode,
+  });
+  try {
+    const db = await connectDatabase({ url: database.url, poolSize: 1 });
+    try {
+      await migrate(db);
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
+  return database;
 }
 
 type Supervise = (kind: Part, spec: Parameters<typeof startChild>[0]) => Promise<SupervisedChild>;
@@ -298,11 +349,32 @@ function serviceStarter(
   otlpUrl: string,
   supervise: Supervise,
   runId: string,
+  databaseUrl: string,
 ): StartService {
   const { replicas } = options;
   const otlpBase = otlpUrl.replace(/\/v1\/traces$/, '');
-  const flags = toFlags(options.serviceFlags, childValues);
-  return (kind, replica) => {
+  // Decided here per service, not passed through: the database, inventory's ports, its URLs.
+  const flags = toFlags(
+    options.serviceFlags.filter((s) => !PER_SERVICE_FLAGS.has(s.name)),
+    childValues,
+  );
+  const inventoryPort = opt.num(options.values, 'inventory-port');
+  // Inventory's replicas by number, as they come up: a processing replica started after them
+  // (at the start, or scaled up later) calls every one.
+  const inventoryUrls = new Map<number, string>();
+  const ownFlags = (kind: ServiceKind, replica: number) =>
+    kind === 'inventory'
+      ? [
+          '--database-url',
+          databaseUrl,
+          '--inventory-port',
+          // Each replica on its own port: the next ones up from the one asked for, or any.
+          String(inventoryPort === 0 ? 0 : inventoryPort + replica - 1),
+        ]
+      : kind === 'processing'
+        ? [...inventoryUrls.values()].flatMap((u) => ['--inventory-url', u])
+        : [];
+  return async (kind, replica) => {
     const def = SERVICES[kind];
     const label =
       replicas[kind] > 1 || replica > 1 ? `${def.serviceName}#${replica}` : def.serviceName;
@@ -312,6 +384,7 @@ function serviceStarter(
       'service',
       kind,
       ...flags,
+      ...ownFlags(kind, replica),
       '--replica',
       String(replica),
       '--run-id',
@@ -319,26 +392,38 @@ function serviceStarter(
       '--otlp-endpoint',
       otlpBase,
     ];
-    return supervise(kind, {
+    const child = await supervise(kind, {
       label,
       command: process.execPath,
       args,
       // The API back on the port it first got, where users and clients were told (the
       // later flag wins).
       restartArgs: (first) =>
-        first.ports.api ? [...args, '--api-port', String(first.ports.api)] : args,
+        first.ports.api
+          ? [...args, '--api-port', String(first.ports.api)]
+          : first.ports.inventory
+            ? [...args, '--inventory-port', String(first.ports.inventory)]
+            : args,
       restart: true,
     });
+    if (kind === 'inventory') inventoryUrls.set(replica, child.ready.urls.inventory!);
+    return child;
   };
 }
-
 /** Every replica of every service, noted in `running`; resolves with the API's child. */
 async function startServices(
   replicas: Replicas,
   startService: StartService,
   running: Map<ServiceKind, SupervisedChild[]>,
 ): Promise<SupervisedChild> {
-  // Consumers first, downstream to upstream, so the API never accepts into a void.
+  // Inventory first, where processing reserves stock; then the consumers, downstream to
+  // upstream, so the API never accepts into a void.
+  running.set(
+    'inventory',
+    await Promise.all(
+      Array.from({ length: replicas.inventory }, (_, i) => startService('inventory', i + 1)),
+    ),
+  );
   await Promise.all(
     PIPELINE_ORDER.filter((k) => k !== 'api').map(async (kind) => {
       running.set(
@@ -396,6 +481,7 @@ function describeLab(
     redis: RedisHandle;
     faults: FaultControl;
     bus: string;
+    database: string;
     children: readonly SupervisedChild[];
   },
 ): LabUp {
@@ -407,7 +493,8 @@ function describeLab(
     redisPrivate: parts.redis.private,
     adminUrl: parts.faults.adminUrl,
     bus: parts.bus,
-    services: PIPELINE_ORDER.map(
+    database: parts.database,
+    services: [...PIPELINE_ORDER, 'inventory' as const].map(
       (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
     ),
     // Process ids, to match what `top` shows with the figures on the spans.

@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { SupervisorError } from './errors.js';
 import { spawnTethered } from './tether.js';
+
+import { freePort } from './free-port.js';
+
+// Kept here too: tests take it from this module.
+export { freePort };
 
 export interface RedisHandle {
   readonly url: string;
@@ -82,15 +86,4 @@ export async function ensureRedis(url: string, named: boolean): Promise<RedisHan
     'SUP_ERR_REDIS_START',
     `started redis-server on port ${port}, but it did not answer`,
   );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }

@@ -44,6 +44,13 @@ export function parseReplicasRequest(body: unknown): ReplicasRequest {
       'the API runs once here (one port); scale a consumer: processing, notification or analytics',
     );
   }
+  if (service === 'inventory') {
+    throw new AdminRefusal(
+      400,
+      'ERR_NOT_SCALABLE',
+      "inventory's replicas are set as up starts (--scale inventory=N), when processing is given their addresses; scale a consumer: processing, notification or analytics",
+    );
+  }
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new AdminRefusal(
       400,

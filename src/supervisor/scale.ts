@@ -21,6 +21,7 @@ export function parseScale(entries: readonly string[]): Replicas {
     processing: 1,
     notification: 1,
     analytics: 1,
+    inventory: 1,
   };
   for (const entry of entries) {
     const m = /^([a-z]+)=(\d+)$/.exec(entry.trim());

@@ -5,8 +5,9 @@
  * did. Usage: node tether-main.js <command> [args...]
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
-import { NOT_FOUND_EXIT_CODE } from './tether.js';
+import { NOT_FOUND_EXIT_CODE, TETHER_ENV } from './tether.js';
 
 const KILL_AFTER_MS = 3000;
 
@@ -16,7 +17,23 @@ function run(argv: readonly string[]): void {
     process.stderr.write('usage: tether-main <command> [args...]\n');
     process.exit(2);
   }
-  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // The watchdog's own settings (see TetherOptions), not passed on to the program.
+  const env = { ...process.env };
+  const take = (name: string): string | undefined => {
+    const value = env[name];
+    delete env[name];
+    return value;
+  };
+  const stopSignal = (take(TETHER_ENV.stopSignal) ?? 'SIGTERM') as NodeJS.Signals;
+  const removeAfter = take(TETHER_ENV.removeAfter);
+  const uid = take(TETHER_ENV.uid);
+  const gid = take(TETHER_ENV.gid);
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+    ...(uid ? { uid: Number(uid) } : {}),
+    ...(gid ? { gid: Number(gid) } : {}),
+  });
   const stop = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
@@ -25,13 +42,15 @@ function run(argv: readonly string[]): void {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => stop(signal));
   }
-  process.once('disconnect', () => stop('SIGTERM'));
+  process.once('disconnect', () => stop(stopSignal));
   child.once('error', (err: NodeJS.ErrnoException) => {
     process.stderr.write(`cannot start ${command}: ${err.message}\n`);
+    if (removeAfter) rmSync(removeAfter, { recursive: true, force: true, maxRetries: 3 });
     process.exit(err.code === 'ENOENT' ? NOT_FOUND_EXIT_CODE : 1);
   });
   child.once('exit', (code, signal) => {
     if (process.connected) process.disconnect();
+    if (removeAfter) rmSync(removeAfter, { recursive: true, force: true, maxRetries: 3 });
     // A signal's conventional code: what a shell reports for a killed program.
     process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0));
   });

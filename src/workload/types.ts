@@ -79,6 +79,7 @@ export const SPEC_MIXES: Readonly<Record<ServiceKind, ServiceMix>> = {
   processing: { cpuHeavy: 0.7, ioHeavy: 0.3, intensities: ['medium', 'heavy', 'severe'] },
   notification: { cpuHeavy: 0.3, ioHeavy: 0.7, intensities: ['light', 'medium', 'heavy'] },
   analytics: { cpuHeavy: 0.5, ioHeavy: 0.5, intensities: ['medium', 'heavy', 'severe'] },
+  inventory: { cpuHeavy: 0.3, ioHeavy: 0.7, intensities: ['light', 'medium'] },
 };
 
 export const WORKLOAD_MODES = ['spec', 'none'] as const;

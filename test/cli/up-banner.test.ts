@@ -10,6 +10,7 @@ const facts = {
   redisPrivate: false,
   adminUrl: 'http://127.0.0.1:8079',
   bus: 'Redis Streams',
+  database: 'PostgreSQL at postgres://postgres@127.0.0.1:5432/tracelab',
   services: ['api-service', 'processing-service ×2'],
   processes: [
     { label: 'collector', pid: 11 },

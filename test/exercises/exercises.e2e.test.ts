@@ -128,12 +128,13 @@ describe('the exercises against a running lab (scaled-down work)', () => {
     assert.equal(answer.figures.orders, 5);
     assert.equal(answer.figures.fourServiceTraces, 5);
     assert.equal(answer.figures.splitOrders, 0);
+    // The four of the queue pipeline, and inventory, which processing calls.
     for (const t of ts) {
-      assert.equal(new Set(t.spans.map((s) => serviceOf(t, s))).size, 4);
+      assert.equal(new Set(t.spans.map((s) => serviceOf(t, s))).size, 5);
     }
     const w = workloads(ts);
     assert.equal(answer.figures.workloadSpans, w.length);
-    assert.equal(w.length, 30, 'six steps an order');
+    assert.equal(w.length, 35, 'seven steps an order, stock_check among them');
     assert.equal(
       answer.figures.cpuHeavySpans,
       w.filter((s) => tag(s, 'workload.type') === 'cpu_heavy').length,
@@ -147,7 +148,7 @@ describe('the exercises against a running lab (scaled-down work)', () => {
     const w = workloads(all);
     for (const level of ['light', 'heavy']) {
       const spans = w.filter((s) => tag(s, 'workload.intensity') === level);
-      assert.equal(spans.length, 18, `3 orders × 6 steps ${level}`);
+      assert.equal(spans.length, 21, `3 orders × 7 steps ${level}`);
       assert.equal(answer.figures[`${level}P50Us`], p50(spans.map((s) => s.duration)));
       assert.equal(answer.figures[`${level}CpuAvg`], meanCpu(spans));
     }

@@ -14,6 +14,14 @@ test('fault settings read as a user writes them', () => {
     ['processing.crash=off', { service: 'processing', kind: 'crash', value: 0 }],
     ['processing.propagation=drop', { service: 'processing', kind: 'propagation', value: 1 }],
     ['api.propagation=off', { service: 'api', kind: 'propagation', value: 0 }],
+    ['inventory.crash=0.1', { service: 'inventory', kind: 'crash', value: 0.1 }],
+    ['inventory.n_plus_one=20', { service: 'inventory', kind: 'n_plus_one', value: 20 }],
+    ['inventory.db_pool=1', { service: 'inventory', kind: 'db_pool', value: 1 }],
+    ['inventory.slow_query=on', { service: 'inventory', kind: 'slow_query', value: 1 }],
+    ['inventory.lock=on', { service: 'inventory', kind: 'lock', value: 1 }],
+    ['inventory.lock=off', { service: 'inventory', kind: 'lock', value: 0 }],
+    // As the run-time state keeps a switch: its number.
+    ['inventory.slow_query=1', { service: 'inventory', kind: 'slow_query', value: 1 }],
   ];
   for (const [text, want] of cases) assert.deepEqual(parseFaultSetting(text), want, text);
 });
@@ -30,6 +38,11 @@ test('a fault that cannot be read says what was expected', () => {
     ['api.duplicate=2.5', /duplicate takes a whole number/],
     ['processing.propagation=0.5', /propagation takes drop or off/],
     ['processing.propagation=keep', /propagation takes drop or off/],
+    ['processing.n_plus_one=5', /use inventory\.n_plus_one/],
+    ['inventory.db_pool=2.5', /db_pool takes a whole number/],
+    ['inventory.db_pool=500', /db_pool takes a whole number/],
+    ['inventory.slow_query=2', /slow_query takes on or off/],
+    ['inventory.lock=yes', /lock takes on or off/],
   ];
   for (const [text, message] of cases) assert.throws(() => parseFaultSetting(text), message, text);
 });
@@ -44,6 +57,16 @@ test('settings apply in order, off removes, and the set reads back as settings',
   assert.deepEqual(set, { notification: { latency: 2000 }, processing: { leak: 1024 ** 2 } });
   assert.deepEqual(input, { processing: { crash: 0.05 } }, 'input not mutated');
   assert.deepEqual(describeFaults(set), ['processing.leak=1MB', 'notification.latency=2s']);
+  const db = applyFaultSettings({}, [
+    parseFaultSetting('inventory.slow_query=on'),
+    parseFaultSetting('inventory.n_plus_one=20'),
+    parseFaultSetting('inventory.db_pool=1'),
+  ]);
+  assert.deepEqual(describeFaults(db), [
+    'inventory.n_plus_one=20',
+    'inventory.db_pool=1',
+    'inventory.slow_query=on',
+  ]);
 });
 
 test('a game-day schedule is repeatable by seed and switches the last fault off', () => {

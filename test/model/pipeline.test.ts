@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OptionSpec } from '../../src/config/index.js';
-import { decodeOrder, encodeOrder, PIPELINE_ORDER, SERVICES } from '../../src/model/index.js';
+import {
+  decodeOrder,
+  encodeOrder,
+  PIPELINE_ORDER,
+  SERVICE_KINDS,
+  SERVICES,
+} from '../../src/model/index.js';
 import { toFlags } from '../../src/supervisor/flags.js';
 import { parseScale } from '../../src/supervisor/scale.js';
 
@@ -44,14 +50,23 @@ test('services follow the spec: names, stage spans, steps and topics chain', () 
   for (let i = 1; i < PIPELINE_ORDER.length; i++) {
     assert.equal(SERVICES[PIPELINE_ORDER[i]!].consumes, SERVICES[PIPELINE_ORDER[i - 1]!].publishes);
   }
+  // Inventory is called, not fed by a topic: never part of the queue pipeline.
+  assert.equal(SERVICE_KINDS.at(-1), 'inventory');
+  assert.ok(!(PIPELINE_ORDER as readonly string[]).includes('inventory'));
+  assert.deepEqual(
+    [SERVICES.inventory.serviceName, SERVICES.inventory.stageSpan, SERVICES.inventory.steps],
+    ['inventory-service', 'reserve_stock', ['stock_check']],
+  );
+  assert.equal(SERVICES.inventory.consumes, undefined);
 });
 
 test('--scale parses replicas and refuses what cannot run', () => {
-  assert.deepEqual(parseScale(['processing=3']), {
+  assert.deepEqual(parseScale(['processing=3', 'inventory=2']), {
     api: 1,
     processing: 3,
     notification: 1,
     analytics: 1,
+    inventory: 2,
   });
   assert.throws(() => parseScale(['processing']), /expected SERVICE=N/);
   assert.throws(() => parseScale(['billing=2']), /unknown service "billing"/);

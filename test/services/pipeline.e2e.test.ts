@@ -17,6 +17,7 @@ const STEP_PARENTS: Record<string, string> = {
   business_logic: 'process_order',
   message_formatting: 'notify_order',
   data_analysis: 'analyze_order',
+  stock_check: 'reserve_stock',
 };
 const OPERATIONS = new Set([
   'json_processing',
@@ -97,7 +98,7 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     assert.equal(await sys.stop(), 0, 'tracelab up stops cleanly on SIGTERM');
   });
 
-  test('20 orders give 20 complete four-service traces, completed statuses, nothing pending', async () => {
+  test('20 orders give 20 complete traces across the five services, completed statuses, nothing pending', async () => {
     const accepted: Accepted[] = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         postOrder(sys.apiUrl, { item: `product-${i}`, quantity: i + 1 }),
@@ -115,6 +116,7 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       assert.deepEqual([...services].sort(), [
         'analytics-service',
         'api-service',
+        'inventory-service',
         'notification-service',
         'processing-service',
       ]);
@@ -165,7 +167,8 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       assert.equal(parentOf(trace, byName('create_order')!), http);
       // Each workload span carries the spec's attributes and its resource figures.
       const workloads = trace.spans.filter((s) => OPERATIONS.has(s.operationName));
-      assert.equal(workloads.length, 6);
+      // One per step: the four services' six, and inventory's, reached by processing's call.
+      assert.equal(workloads.length, 7);
       for (const w of workloads) {
         assert.equal(tag(w, 'workload.operation'), w.operationName);
         assert.match(String(tag(w, 'workload.type')), /^(cpu_heavy|io_heavy)$/);
@@ -220,7 +223,8 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
     const a = await postOrder(sys.apiUrl, { item: 'forced', quantity: 1 }, '?intensity=light');
     const trace = await completeTrace(sys, a.traceId);
     const workloads = trace.spans.filter((s) => OPERATIONS.has(s.operationName));
-    assert.equal(workloads.length, 6);
+    // One per step: the four services' six, and inventory's, reached by processing's call.
+    assert.equal(workloads.length, 7);
     for (const w of workloads) {
       assert.equal(
         tag(w, 'workload.intensity'),

@@ -152,11 +152,11 @@ test('a collector that dies comes back on the port it first got: spans keep arri
     const a = await postOrder(sys.apiUrl, { item: 'after-restart', quantity: 1 });
     await waitForCompleted(sys.apiUrl, [a.id]);
     const services = await waitFor(
-      'the trace of an order sent after the restart, from all four services',
+      'the trace of an order sent after the restart, from all five services',
       async () => {
         const trace = await getTrace(sys.queryUrl, a.traceId);
         const names = new Set(Object.values(trace?.processes ?? {}).map((p) => p.serviceName));
-        return names.size === 4 ? [...names].sort() : undefined;
+        return names.size === 5 ? [...names].sort() : undefined;
       },
       30_000,
       250,
@@ -164,6 +164,7 @@ test('a collector that dies comes back on the port it first got: spans keep arri
     assert.deepEqual(services, [
       'analytics-service',
       'api-service',
+      'inventory-service',
       'notification-service',
       'processing-service',
     ]);

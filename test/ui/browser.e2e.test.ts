@@ -238,7 +238,8 @@ describe('web UI in Chromium against a running system', () => {
     const { page } = w;
     await page.goto(`${sys.queryUrl}/trace/${light.traceID}`);
     const work = light.spans.filter((s) => s.tags.some((t) => t.key === 'workload.operation'));
-    assert.equal(work.length, 6);
+    // One per step, inventory's stock_check among them.
+    assert.equal(work.length, 7);
     const seen = new Set<string>();
     for (const span of work) {
       await page.locator(`.span-row[data-span-id="${span.spanID}"]`).click();

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unreachableDependency } from '../../bus/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { OrderOutcomeUnknown } from './withdrawals.js';
@@ -46,32 +46,51 @@ export function answerErrors(app: FastifyInstance, logger: Logger): void {
       }
       const outcome =
         request.method === 'POST' ? 'the order was not accepted' : 'nothing could be read';
-      return reply
-        .status(503)
-        .header('retry-after', '1')
-        .send(
-          errorBody(
-            503,
-            code,
-            'Service Unavailable',
-            `${down} is unreachable: ${outcome}; try again once it is back`,
-          ),
-        );
-    }
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) logger.error('request failed', { error: err });
-    const message =
-      status >= 500
-        ? 'internal error; the order was not accepted'
-        : status === 415
-          ? `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json`
-          : err.message;
-    return reply
-      .status(status)
-      .send(
-        errorBody(status, err.code ?? 'ERR_INTERNAL', STATUS_CODES[status] ?? 'Error', message),
+      return unavailable(
+        reply,
+        code,
+        `${down} is unreachable: ${outcome}; try again once it is back`,
       );
+    }
+    return answerOther(err, request, reply, logger, 'internal error; the order was not accepted');
   });
+  answerUnknownRoutes(app);
+}
+
+/** A dependency down: 503, to be tried again in a second. */
+export function unavailable(reply: FastifyReply, code: string, message: string): FastifyReply {
+  return reply
+    .status(503)
+    .header('retry-after', '1')
+    .send(errorBody(503, code, 'Service Unavailable', message));
+}
+
+/**
+ * Any other error: a refused request says why (its own status and code), anything else is a
+ * 500 that is logged and says only `internal`.
+ */
+export function answerOther(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+  internal: string,
+): FastifyReply {
+  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+  if (status >= 500) logger.error('request failed', { error: err });
+  const message =
+    status >= 500
+      ? internal
+      : status === 415
+        ? `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send application/json`
+        : err.message;
+  return reply
+    .status(status)
+    .send(errorBody(status, err.code ?? 'ERR_INTERNAL', STATUS_CODES[status] ?? 'Error', message));
+}
+
+/** An unknown route is a 404 in the same shape. */
+export function answerUnknownRoutes(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)

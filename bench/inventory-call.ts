@@ -1,0 +1,103 @@
+/**
+ * What inventory adds to an order: processing's call (HTTP on a kept-alive connection,
+ * inventory's app, the reservation's transaction) beside the transaction alone and one
+ * indexed query alone (the stock lookup by `stock_movements_item_idx`), one at a time, on the
+ * machine's PostgreSQL with the default catalogue. Untraced (no SDK): the lab's own cost.
+ *
+ *   npm run bench:inventory [-- CALLS]      (default 300)
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import { parseCommandLine } from '../src/config/index.js';
+import { connectDatabase, createInventoryRepository, migrate } from '../src/database/index.js';
+import { createFaultInjector } from '../src/faults/index.js';
+import { buildInventoryApp, stockBackend } from '../src/services/inventory/index.js';
+import { createInventoryClient } from '../src/services/processing/index.js';
+import { createLogger } from '../src/telemetry/index.js';
+import { createWorkload, workloadOptions, workloadSettingsFrom } from '../src/workload/index.js';
+import { Redis } from 'ioredis';
+
+const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i++) await run(-1 - i); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await run(i);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 300);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`CALLS must be 1 or more, got ${process.argv[2]}`);
+  const name = `tracelab_bench_${Date.now()}`;
+  const admin = await connectDatabase({ url: SERVER, poolSize: 1 });
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  const db = await connectDatabase({ url: url.toString(), poolSize: 10 });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const tracer = trace.getTracer('bench');
+  const workload = createWorkload({
+    service: 'inventory',
+    settings: workloadSettingsFrom(
+      parseCommandLine(workloadOptions, ['--workload', 'none'], {}).values,
+    ),
+    redis,
+    tracer,
+  });
+  const app = buildInventoryApp({
+    backend: stockBackend(db),
+    workload,
+    tracer,
+    logger: createLogger('error'),
+    faults: createFaultInjector({ service: 'inventory', base: {} }),
+  });
+  try {
+    await migrate(db);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const client = createInventoryClient({
+      urls: [`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`],
+      timeoutMs: 5000,
+    });
+    const repo = createInventoryRepository(db);
+    const item = (i: number) => `bench item ${Math.abs(i) % 50}`;
+    const call = await timed(n, (i) =>
+      client.reserve({ id: randomUUID(), item: item(i), quantity: 1, createdAtMs: 0 }),
+    );
+    const transaction = await timed(n, (i) =>
+      repo.reserve({ orderId: randomUUID(), item: item(i), quantity: 1 }),
+    );
+    const lookup = await timed(n, (i) =>
+      db.query('SELECT at FROM stock_movements WHERE item_id = $1 ORDER BY at DESC LIMIT 20', [
+        1 + (Math.abs(i) % 2000),
+      ]),
+    );
+    client.close();
+    const f = (ms: number) => `${ms.toFixed(2)} ms`;
+    console.log(`median of ${n}, one at a time:`);
+    console.log(`  processing's call (HTTP + app + transaction)   ${f(call)}`);
+    console.log(`  the reservation's transaction alone            ${f(transaction)}`);
+    console.log(`  one indexed query (the stock lookup)           ${f(lookup)}`);
+    console.log(`  the call adds over its transaction             ${f(call - transaction)}`);
+  } finally {
+    await app.close();
+    await workload.close();
+    redis.disconnect();
+    await db.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

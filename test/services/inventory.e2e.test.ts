@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectDatabase } from '../../src/database/index.js';
+import type { Database } from '../../src/database/index.js';
+import { getTrace, parentOf, serviceOf, tag } from '../helpers/jaeger.js';
+import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
+import type { RunningSystem } from '../helpers/system.js';
+import { waitFor } from '../helpers/wait.js';
+
+const isPg = (s: JaegerSpan) => tag(s, 'db.system.name') === 'postgresql';
+const text = (s: JaegerSpan) => String(tag(s, 'db.query.text') ?? '');
+const end = (s: JaegerSpan) => s.startTime + s.duration;
+
+/**
+ * `tracelab up` on a database of its own, two inventory replicas: orders go processing →
+ * inventory over HTTP, in one trace, and each inventory fault shows in it.
+ */
+describe('inventory in the lab', () => {
+  let tdb: TestDatabase;
+  let db: Database;
+  let system: RunningSystem;
+
+  before(async () => {
+    tdb = await createTestDatabase();
+    system = await startSystem([
+      '--database-url',
+      tdb.url,
+      '--scale',
+      'inventory=2',
+      '--workload',
+      'none',
+      '--concurrency',
+      '4',
+      '--inventory-timeout-ms',
+      '1000',
+    ]);
+    db = await connectDatabase({ url: tdb.url, poolSize: 2 });
+  });
+  after(async () => {
+    await system?.stop();
+    await db?.close();
+    await tdb?.drop();
+  });
+
+  const setFaults = async (...set: string[]) => {
+    const res = await fetch(`${system.adminUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ set }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    // Services read the switches each second; inventory applies pool and index on its tick.
+    await new Promise((r) => setTimeout(r, 2500));
+  };
+
+  /** Sends orders at once, waits until they completed and their traces hold inventory's part. */
+  const ordersThrough = async (items: readonly string[]): Promise<JaegerTrace[]> => {
+    const accepted = await Promise.all(
+      items.map((item) => postOrder(system.apiUrl, { item, quantity: 1 })),
+    );
+    await waitForCompleted(
+      system.apiUrl,
+      accepted.map((a) => a.id),
+      60_000,
+    );
+    return Promise.all(
+      accepted.map((a) =>
+        waitFor(
+          `trace ${a.traceId} with inventory's part`,
+          async () => {
+            const t = await getTrace(system.queryUrl, a.traceId);
+            const ids = new Set(t?.spans.map((s) => s.spanID));
+            const whole =
+              t?.spans.some((s) => text(s).startsWith('COMMIT')) &&
+              t.spans.some((s) => s.operationName === 'analyze_order') &&
+              t.spans.every((s) => s.references.every((r) => ids.has(r.spanID)));
+            return whole ? t : undefined;
+          },
+          20_000,
+          300,
+        ),
+      ),
+    );
+  };
+
+  const reservationsOf = async (ids: readonly string[]) =>
+    (
+      await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM reservations WHERE order_id = ANY($1::uuid[])',
+        [ids],
+      )
+    ).rows[0]?.n;
+
+  test("one trace: processing's client call, inventory's server span, stage and statements", async () => {
+    const [trace] = await ordersThrough(['a traced teapot']);
+    const t = trace!;
+    const server = t.spans.find(
+      (s) => serviceOf(t, s) === 'inventory-service' && tag(s, 'span.kind') === 'server',
+    );
+    assert.ok(server, 'inventory has a server span');
+    assert.equal(server.operationName, 'POST /reservations');
+    const client = parentOf(t, server);
+    assert.ok(client);
+    assert.equal(serviceOf(t, client), 'processing-service');
+    assert.equal(tag(client, 'span.kind'), 'client');
+    assert.equal(parentOf(t, client)?.operationName, 'process_order');
+    const stage = t.spans.find((s) => s.operationName === 'reserve_stock');
+    assert.equal(parentOf(t, stage!)?.spanID, server.spanID);
+    const step = t.spans.find((s) => s.operationName === 'stock_check');
+    assert.equal(parentOf(t, step!)?.spanID, stage!.spanID);
+    const statements = t.spans.filter(isPg);
+    assert.ok(statements.length >= 5, `${statements.length} statements`);
+    for (const s of statements) assert.equal(serviceOf(t, s), 'inventory-service');
+    assert.ok(statements.some((s) => text(s).startsWith('INSERT INTO reservations')));
+  });
+
+  test('calls spread over both replicas', async () => {
+    const traces = await ordersThrough(['kettle', 'cup', 'saucer', 'spoon']);
+    const pids = new Set(
+      traces.map((t) => {
+        const server = t.spans.find((s) => s.operationName === 'POST /reservations')!;
+        return tag({ tags: t.processes[server.processID]!.tags }, 'process.pid');
+      }),
+    );
+    assert.equal(pids.size, 2, `inventory process ids: ${[...pids].join(', ')}`);
+  });
+
+  test('an order whose call timed out is delivered again and reserved once', async () => {
+    const before = await db.query<{ total: string }>(
+      'SELECT sum(quantity)::text AS total FROM stock',
+    );
+    // Slower than processing's 1 s: each call is given up and the order redelivered, while
+    // inventory goes on and reserves it; once inventory is quick again, the order completes.
+    await setFaults('inventory.latency=1500ms');
+    const a = await postOrder(system.apiUrl, { item: 'a slow saucepan', quantity: 3 });
+    await waitFor(
+      'a reservation made after its call was given up',
+      async () => ((await reservationsOf([a.id])) === 1 ? true : undefined),
+      20_000,
+      200,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    await setFaults('inventory.latency=off');
+    await waitForCompleted(system.apiUrl, [a.id], 30_000);
+    assert.equal(await reservationsOf([a.id]), 1);
+    const stock = await db.query<{ total: string }>(
+      'SELECT sum(quantity)::text AS total FROM stock',
+    );
+    assert.equal(
+      BigInt(before.rows[0]!.total) - BigInt(stock.rows[0]!.total),
+      3n,
+      'decremented once',
+    );
+  });
+
+  test('n_plus_one: one single-row statement per stock row, all under one parent', async () => {
+    await setFaults('inventory.n_plus_one=8');
+    const [t] = await ordersThrough(['n plus one']);
+    await setFaults('inventory.n_plus_one=off');
+    const byParent = new Map<string, string[]>();
+    for (const s of t!.spans.filter(isPg)) {
+      const p = parentOf(t!, s)?.spanID ?? '';
+      byParent.set(p, [...(byParent.get(p) ?? []), text(s)]);
+    }
+    const most = Math.max(
+      ...[...byParent.values()].map((texts) => {
+        const counts = new Map<string, number>();
+        for (const x of texts) counts.set(x, (counts.get(x) ?? 0) + 1);
+        return Math.max(...counts.values());
+      }),
+    );
+    assert.ok(most >= 8, `the same statement ${most} times under one parent`);
+  });
+
+  test('lock: the hot counters row is updated inside the transaction', async () => {
+    await setFaults('inventory.lock=on');
+    const [t] = await ordersThrough(['locked']);
+    await setFaults('inventory.lock=off');
+    assert.ok(
+      t!.spans.some((s) => isPg(s) && /^UPDATE counters/.test(text(s))),
+      t!.spans.map(text).join('\n'),
+    );
+  });
+
+  test('db_pool=1: concurrent reservations wait for the one connection', async () => {
+    await setFaults('inventory.db_pool=1');
+    const traces = await ordersThrough(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    await setFaults('inventory.db_pool=off');
+    const spans = traces.flatMap((t) =>
+      t.spans.map((s) => ({ s, pid: t.processes[s.processID]!.tags })),
+    );
+    const connects = spans.filter((x) => x.s.operationName === 'pg-pool.connect');
+    const commits = spans.filter((x) => text(x.s).startsWith('COMMIT'));
+    assert.ok(connects.length > 0, 'pool waits are spans');
+    // A wait that began before another reservation's COMMIT and ended after it: it was held
+    // up by the one connection being in use.
+    const waited = connects.some((c) =>
+      commits.some(
+        (m) =>
+          m.s.traceID !== c.s.traceID &&
+          tag({ tags: m.pid }, 'process.pid') === tag({ tags: c.pid }, 'process.pid') &&
+          c.s.startTime < m.s.startTime &&
+          end(c.s) >= end(m.s),
+      ),
+    );
+    assert.ok(waited, 'a reservation waited for a pooled connection');
+  });
+
+  test('slow_query: the lookup is slower without its index, and fast again with it', async () => {
+    const lookup = (t: JaegerTrace) =>
+      t.spans.find((s) => isPg(s) && /FROM stock_movements/.test(text(s)));
+    const [withIndex] = await ordersThrough(['indexed lookup']);
+    await setFaults('inventory.slow_query=on');
+    const [without] = await ordersThrough(['scanned lookup']);
+    await setFaults('inventory.slow_query=off');
+    const a = lookup(withIndex!);
+    const b = lookup(without!);
+    assert.ok(a && b, 'the lookup is a span');
+    assert.equal(text(a), text(b), 'the same statement');
+    assert.ok(
+      b.duration > a.duration * 3,
+      `${b.duration} µs without the index, ${a.duration} µs with`,
+    );
+  });
+});
