@@ -2,7 +2,13 @@ import { TOPICS } from './topics.js';
 import type { TopicName } from './topics.js';
 
 /** The four services, from the spec's "End-to-End Trace Flow". */
-export const SERVICE_KINDS = ['api', 'processing', 'notification', 'analytics'] as const;
+export const SERVICE_KINDS = [
+  'api',
+  'processing',
+  'notification',
+  'analytics',
+  'inventory',
+] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 export function isServiceKind(value: string): value is ServiceKind {
@@ -53,7 +59,18 @@ export const SERVICES: Readonly<Record<ServiceKind, ServiceDefinition>> = {
     steps: ['data_analysis'],
     consumes: TOPICS.notified,
   },
+  inventory: {
+    kind: 'inventory',
+    serviceName: 'inventory-service',
+    stageSpan: 'reserve_stock',
+    steps: ['stock_check'],
+  },
 };
 
 /** Services in the order an order passes through them. */
-export const PIPELINE_ORDER: readonly ServiceKind[] = SERVICE_KINDS;
+export const PIPELINE_ORDER: readonly ServiceKind[] = [
+  'api',
+  'processing',
+  'notification',
+  'analytics',
+];
