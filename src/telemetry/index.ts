@@ -9,6 +9,7 @@ export { clockAnchor, clockNow, hrTimeDiffUs } from './clock.js';
 export {
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_QUERY_TEXT,
+  ATTR_DB_RESPONSE_RETURNED_ROWS,
   ATTR_DB_SYSTEM_NAME,
   ATTR_DEAD_LETTER,
   ATTR_DEAD_LETTER_REASON,

@@ -3,6 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import {
   detectResources,
   envDetector,
@@ -16,6 +17,7 @@ import { deliverSpans } from './counting-exporter.js';
 import { PreciseSpanTimes } from './precise-span-times.js';
 import { createSpanExporter } from './span-exporter.js';
 import { isHousekeeping } from './housekeeping.js';
+import { pgRequestHook, pgResponseHook } from './pg-hooks.js';
 import { startResourceMetrics } from './resource-metrics.js';
 import type { ReadingSource } from './resource-metrics.js';
 import { ATTR_PROCESS_PID, ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv.js';
@@ -121,6 +123,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         ignoreOutgoingRequestHook: () => true,
         ignoreIncomingRequestHook: isHousekeeping,
       }),
+      // PostgreSQL (`pg`, loaded by the database module after this): a CLIENT span per
+      // statement with the stable database conventions, and `pg-pool.connect`, the wait for
+      // a pooled connection. No parameter values on spans (enhancedDatabaseReporting off).
+      new PgInstrumentation({ requestHook: pgRequestHook, responseHook: pgResponseHook }),
     ],
   });
   const metrics =

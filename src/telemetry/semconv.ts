@@ -51,6 +51,8 @@ export const ATTR_MESSAGING_SYSTEM = 'messaging.system';
 // their values.
 export const ATTR_DB_OPERATION_NAME = 'db.operation.name';
 export const ATTR_DB_QUERY_TEXT = 'db.query.text';
+/** Incubating: the rows a statement returned (set on PostgreSQL query spans). */
+export const ATTR_DB_RESPONSE_RETURNED_ROWS = 'db.response.returned_rows';
 export const ATTR_DB_SYSTEM_NAME = 'db.system.name';
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
