@@ -91,7 +91,7 @@ export const ITEM_RANGES: Readonly<
     light: [5, 15],
     medium: [100, 500],
     heavy: [50_000, 150_000],
-    severe: [2_000, 6_000],
+    severe: [5_000, 15_000],
   },
   // Round trips, each a payload of NETWORK_PAYLOAD_BYTES sent and echoed back.
   network_heavy: {
