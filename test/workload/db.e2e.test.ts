@@ -126,11 +126,7 @@ test('through the runner: db_heavy spans with statements and rows; drawn from th
   const w = createWorkload({
     service: 'inventory',
     settings: workloadSettingsFrom(
-      parseCommandLine(
-        workloadOptions,
-        ['--seed', '11', '--workload-scale', '0.01', '--monitor', 'off'],
-        {},
-      ).values,
+      parseCommandLine(workloadOptions, ['--seed', '11', '--workload-scale', '0.01'], {}).values,
     ),
     redis: env.redis,
     tracer: tracing.tracer,
@@ -152,6 +148,10 @@ test('through the runner: db_heavy spans with statements and rows; drawn from th
       assert.equal(typeof s.attributes['workload.items'], 'number');
       assert.ok((s.attributes['workload.db.statements'] as number) >= 2, s.name);
       assert.ok((s.attributes['workload.db.rows_read'] as number) >= 1, s.name);
+      // And the resource figures every workload span carries.
+      assert.equal(typeof s.attributes['resource.cpu.measured'], 'boolean', s.name);
+      assert.equal(typeof s.attributes['resource.memory.max_mb'], 'number', s.name);
+      assert.equal(typeof s.attributes['resource.samples'], 'number', s.name);
     }
     // Heavy: 50 000–150 000 rows × 0.01.
     const scan = spans[2]!.attributes;
