@@ -7,7 +7,7 @@ import type { Logger } from '../telemetry/index.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ResourceMonitor } from '../monitor/index.js';
 import { createWorkload, redisIntensityState, watchIntensity } from '../workload/index.js';
-import type { Workload, WorkloadSettings } from '../workload/index.js';
+import type { Workload, WorkloadDatabase, WorkloadSettings } from '../workload/index.js';
 
 /**
  * A service's workload runner and fault switches, both on its own Redis connection, with what
@@ -19,6 +19,8 @@ export function workloadAndFaults(
   deps: { readonly tracer: Tracer; readonly monitor?: ResourceMonitor },
   redis: Redis,
   keyPrefix: string,
+  /** Inventory's database: with it, the mix's db_heavy work runs there. */
+  database?: WorkloadDatabase,
 ): {
   workload: Workload;
   faults: FaultInjector;
@@ -39,6 +41,7 @@ export function workloadAndFaults(
     tracer: deps.tracer,
     keyPrefix,
     runtimeIntensity: () => intensity.current(),
+    ...(database ? { database } : {}),
     // The process's one monitor: the same samples go on spans and out as metrics.
     ...(deps.monitor ? { monitor: deps.monitor } : {}),
   });

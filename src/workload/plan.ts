@@ -1,6 +1,6 @@
 import { SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { ITEM_RANGES, OPERATIONS, INTENSITIES } from './types.js';
+import { ITEM_RANGES, OPERATIONS, INTENSITIES, mixShare, WORKLOAD_TYPES } from './types.js';
 import type { Intensity, ServiceMix, WorkloadPlan, WorkloadType } from './types.js';
 
 /** Uniform numbers in [0, 1). */
@@ -55,8 +55,35 @@ export interface PlanChoice {
   readonly scale: number;
   /** Wins over the mix's intensities, even when the mix does not list it. */
   readonly intensity?: Intensity;
-  /** Wins over the mix's CPU/I-O split. */
+  /** Wins over the mix's shares. */
   readonly type?: WorkloadType;
+  /** Types this service cannot run (db_heavy without a database): never drawn. */
+  readonly unavailable?: readonly WorkloadType[];
+}
+
+/**
+ * The type at `u` in [0, 1): the first whose cumulative share, over the total of the
+ * available ones, is above `u`. For a CPU/I-O mix this is `u < cpu / (cpu + io)`, as it
+ * always was, so the spec's services draw exactly what they drew before.
+ */
+export function drawType(
+  mix: ServiceMix,
+  u: number,
+  unavailable: readonly WorkloadType[] = [],
+): WorkloadType {
+  const weights = WORKLOAD_TYPES.map((t) => (unavailable.includes(t) ? 0 : mixShare(mix, t)));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let cumulative = 0;
+  let last: WorkloadType = 'cpu_heavy';
+  for (const [i, type] of WORKLOAD_TYPES.entries()) {
+    const weight = weights[i]!;
+    if (weight <= 0) continue;
+    cumulative += weight;
+    last = type;
+    if (u < cumulative / total) return type;
+  }
+  // Rounding can leave u just above the last cumulative share: the last type with a share.
+  return last;
 }
 
 /**
@@ -68,8 +95,7 @@ export function planWorkload(random: Random, choice: PlanChoice): WorkloadPlan {
   const uIntensity = random();
   const uItems = random();
   const { mix } = choice;
-  const type: WorkloadType =
-    choice.type ?? (uType < mix.cpuHeavy / (mix.cpuHeavy + mix.ioHeavy) ? 'cpu_heavy' : 'io_heavy');
+  const type = choice.type ?? drawType(mix, uType, choice.unavailable);
   const index = Math.min(
     mix.intensities.length - 1,
     Math.floor(uIntensity * mix.intensities.length),

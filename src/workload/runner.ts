@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
-import type { Tracer } from '@opentelemetry/api';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Redis } from 'ioredis';
 import type { ServiceKind } from '../model/index.js';
@@ -13,17 +13,24 @@ import {
   ATTR_WORKLOAD_TYPE,
   inSpan,
 } from '../telemetry/index.js';
+import { dbAttributes, networkAttributes } from './attributes.js';
 import { WorkloadError } from './errors.js';
 import { runCpuOperation } from './operations/cpu.js';
+import { runDbOperation } from './operations/db.js';
+import type { WorkloadDatabase } from './operations/db.js';
 import { runIoOperation } from './operations/io.js';
+import { runNetworkOperation, startEchoServer } from './operations/network.js';
+import type { EchoServer } from './operations/network.js';
 import { forcedIntensity, mulberry32, planWorkload, serviceSeed } from './plan.js';
 import { createCpuPool } from './pool.js';
 import type { CpuPool } from './pool.js';
 import { INTENSITY_BAGGAGE_KEY } from './types.js';
 import type {
   CpuOperation,
+  DbOperation,
   Intensity,
   IoOperation,
+  NetworkOperation,
   WorkloadPlan,
   WorkloadSettings,
   WorkloadType,
@@ -44,12 +51,17 @@ export interface WorkloadDeps {
   readonly ttlSeconds?: number;
   /** Folder for the I/O operations' `tracelab-*` temp folders (default: the OS temp folder). */
   readonly tmpRoot?: string;
+  /**
+   * The service's database, holding the inventory schema: db_heavy work runs on it. Without
+   * one the service never draws db_heavy, whatever its mix says. The caller closes it.
+   */
+  readonly database?: WorkloadDatabase;
 }
 
 export interface RunOptions {
   /** Wins over baggage, `--intensity` and the mix. */
   readonly intensity?: Intensity;
-  /** Wins over the mix's CPU/I-O split. */
+  /** Wins over the mix's shares (db_heavy fails without a database). */
   readonly type?: WorkloadType;
 }
 
@@ -60,16 +72,9 @@ export interface Workload {
    * no span at all). Rethrows the operation's error after recording it on the span.
    */
   run(options?: RunOptions): Promise<WorkloadPlan | undefined>;
-  /** Stops the CPU pool and the monitor the runner made. */
+  /** Stops the CPU pool, the echo server and the monitor the runner made. */
   close(): Promise<void>;
 }
-
-const CPU_OPERATIONS = new Set<string>([
-  'json_processing',
-  'hash_computation',
-  'intensive_prime_computation',
-  'extreme_cpu_computation',
-]);
 
 export function createWorkload(deps: WorkloadDeps): Workload {
   const { settings, service, tracer } = deps;
@@ -85,15 +90,42 @@ export function createWorkload(deps: WorkloadDeps): Workload {
     ttlSeconds: deps.ttlSeconds ?? 60,
     ...(deps.tmpRoot ? { tmpRoot: deps.tmpRoot } : {}),
   };
+  const unavailable: WorkloadType[] = deps.database ? [] : ['db_heavy'];
   let pool: CpuPool | undefined;
+  let echo: Promise<EchoServer> | undefined;
   let closed = false;
   const getPool = (): CpuPool => (pool ??= createCpuPool());
+  /** Opened on the first network run, so services that never draw one never listen. */
+  const echoServer = (): Promise<EchoServer> => {
+    echo ??= startEchoServer().catch((err: unknown) => {
+      echo = undefined;
+      throw new WorkloadError('WL_ERR_NETWORK', (err as Error).message, { cause: err });
+    });
+    return echo;
+  };
 
-  async function execute(plan: WorkloadPlan, ledger: ThreadCpuLedger | undefined): Promise<void> {
-    if (CPU_OPERATIONS.has(plan.operation)) {
-      await runCpuOperation(plan.operation as CpuOperation, plan.items, getPool, ledger);
-    } else {
-      await runIoOperation(plan.operation as IoOperation, plan.items, ioDeps);
+  /** Runs the plan; resolves to what it did, as span attributes. */
+  async function execute(
+    plan: WorkloadPlan,
+    ledger: ThreadCpuLedger | undefined,
+  ): Promise<Attributes> {
+    switch (plan.type) {
+      case 'cpu_heavy':
+        await runCpuOperation(plan.operation as CpuOperation, plan.items, getPool, ledger);
+        return {};
+      case 'io_heavy':
+        await runIoOperation(plan.operation as IoOperation, plan.items, ioDeps);
+        return {};
+      case 'db_heavy':
+        return dbAttributes(
+          await runDbOperation(plan.operation as DbOperation, plan.items, deps.database!),
+        );
+      case 'network_heavy': {
+        const { port } = await echoServer();
+        return networkAttributes(
+          await runNetworkOperation(plan.operation as NetworkOperation, plan.items, port),
+        );
+      }
     }
   }
 
@@ -112,7 +144,9 @@ export function createWorkload(deps: WorkloadDeps): Workload {
           fixed: settings.fixedIntensities[service],
         }),
         ...(options.type ? { type: options.type } : {}),
+        unavailable,
       });
+      if (plan.type === 'db_heavy' && !deps.database) throw new WorkloadError('WL_ERR_NO_DATABASE');
       const attributes = {
         [ATTR_WORKLOAD_TYPE]: plan.type,
         [ATTR_WORKLOAD_INTENSITY]: plan.intensity,
@@ -128,7 +162,10 @@ export function createWorkload(deps: WorkloadDeps): Workload {
           try {
             // One span per Redis command of a 700k-command operation would drown the trace:
             // the workload span describes the work, so instrumentation is quiet inside it.
-            await context.with(suppressTracing(context.active()), () => execute(plan, mark));
+            const done = await context.with(suppressTracing(context.active()), () =>
+              execute(plan, mark),
+            );
+            span.setAttributes(done);
             return plan;
           } finally {
             // Before the span ends: the figures are attributes of it.
@@ -141,7 +178,8 @@ export function createWorkload(deps: WorkloadDeps): Workload {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([pool?.close(), ownMonitor?.close()]);
+      const server = echo?.catch(() => undefined);
+      await Promise.all([pool?.close(), ownMonitor?.close(), server?.then((s) => s?.close())]);
     },
   };
 }

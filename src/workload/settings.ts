@@ -3,8 +3,14 @@ import type { OptionSpec, OptionValues } from '../config/index.js';
 import { isIntensity } from './plan.js';
 import { isServiceKind, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { INTENSITIES, SPEC_MIXES, WORKLOAD_MODES } from './types.js';
-import type { Intensity, ServiceMix, WorkloadMode, WorkloadSettings } from './types.js';
+import { INTENSITIES, mixShare, SPEC_MIXES, WORKLOAD_MODES, WORKLOAD_TYPES } from './types.js';
+import type {
+  Intensity,
+  ServiceMix,
+  WorkloadMode,
+  WorkloadSettings,
+  WorkloadType,
+} from './types.js';
 
 /** Options shared by every command that runs services (`tracelab up`, `tracelab service`). */
 export const workloadOptions: OptionSpec[] = [
@@ -142,11 +148,13 @@ export function parseIntensityList(
   return fixed;
 }
 
-const MIX_KEYS = ['cpu_heavy', 'io_heavy', 'intensities'];
+const SHARE_KEYS = WORKLOAD_TYPES;
+const MIX_KEYS = [...SHARE_KEYS, 'intensities'];
 
 /**
  * The spec's mixes with the services named in `text` (JSON) replaced field by field. Shares
- * may be given alone (the other is 1 − it); given together they must add up to 1.
+ * given keep their value, and what is left of 1 goes to the service's other types in
+ * proportion to their shares: `{"api":{"io_heavy":0.9}}` leaves cpu_heavy 0.1.
  */
 function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> {
   const where = '--workload-mix';
@@ -173,7 +181,7 @@ function parseWorkloadMix(text: string): Record<ServiceKind, ServiceMix> {
 
 function parseServiceMix(where: string, raw: unknown, base: ServiceMix): ServiceMix {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw bad(`${where}: expected an object with cpu_heavy, io_heavy and/or intensities`);
+    throw bad(`${where}: expected an object with ${SHARE_KEYS.join(', ')} and/or intensities`);
   }
   const fields = raw as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
@@ -181,27 +189,14 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
       throw bad(`${where}: unknown field "${key}"; valid fields: ${MIX_KEYS.join(', ')}`);
     }
   }
-  const share = (key: string): number | undefined => {
+  const given = new Map<WorkloadType, number>();
+  for (const key of SHARE_KEYS) {
     const v = fields[key];
-    if (v === undefined) return undefined;
+    if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
       throw bad(`${where}: ${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
     }
-    return v;
-  };
-  const cpu = share('cpu_heavy');
-  const io = share('io_heavy');
-  let cpuHeavy = base.cpuHeavy;
-  let ioHeavy = base.ioHeavy;
-  if (cpu !== undefined && io !== undefined) {
-    if (Math.abs(cpu + io - 1) > 1e-9) {
-      throw bad(`${where}: cpu_heavy + io_heavy must add up to 1, got ${cpu} + ${io}`);
-    }
-    [cpuHeavy, ioHeavy] = [cpu, io];
-  } else if (cpu !== undefined) {
-    [cpuHeavy, ioHeavy] = [cpu, 1 - cpu];
-  } else if (io !== undefined) {
-    [cpuHeavy, ioHeavy] = [1 - io, io];
+    given.set(key, v);
   }
   let intensities = base.intensities;
   if (fields.intensities !== undefined) {
@@ -218,5 +213,49 @@ function parseServiceMix(where: string, raw: unknown, base: ServiceMix): Service
     }
     intensities = [...new Set(list as Intensity[])];
   }
-  return { cpuHeavy, ioHeavy, intensities };
+  return { ...mixShares(where, given, base), intensities };
+}
+
+/** Shares given, and the rest of 1 spread over the base's other types by their shares. */
+function mixShares(
+  where: string,
+  given: ReadonlyMap<WorkloadType, number>,
+  base: ServiceMix,
+): Omit<ServiceMix, 'intensities'> {
+  const shares = new Map<WorkloadType, number>();
+  for (const type of SHARE_KEYS) shares.set(type, mixShare(base, type));
+  if (given.size > 0) {
+    const givenTotal = [...given.values()].reduce((a, b) => a + b, 0);
+    const others = SHARE_KEYS.filter((t) => !given.has(t) && mixShare(base, t) > 0);
+    const othersTotal = others.reduce((a, t) => a + mixShare(base, t), 0);
+    const sum = () => [...given.keys()].join(' + ');
+    if (givenTotal > 1 + 1e-9) {
+      throw bad(
+        `${where}: ${sum()} must add up to 1 at most, got ${[...given.values()].join(' + ')}`,
+      );
+    }
+    if (others.length === 0 && Math.abs(givenTotal - 1) > 1e-9) {
+      throw bad(
+        `${where}: ${sum()} must add up to 1, got ${[...given.values()].join(' + ')}` +
+          ' (the service has no other type to give the rest to)',
+      );
+    }
+    for (const type of SHARE_KEYS) {
+      const share = given.get(type);
+      if (share !== undefined) shares.set(type, share);
+      else if (others.includes(type)) {
+        shares.set(type, (1 - givenTotal) * (mixShare(base, type) / othersTotal));
+      } else shares.set(type, 0);
+    }
+  }
+  // The spec's two always; the others only when they have a share, so the spec's services'
+  // mixes keep their shape.
+  const db = shares.get('db_heavy')!;
+  const network = shares.get('network_heavy')!;
+  return {
+    cpuHeavy: shares.get('cpu_heavy')!,
+    ioHeavy: shares.get('io_heavy')!,
+    ...(db > 0 ? { dbHeavy: db } : {}),
+    ...(network > 0 ? { networkHeavy: network } : {}),
+  };
 }

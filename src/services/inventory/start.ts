@@ -70,7 +70,7 @@ export async function startInventory(
     throw err;
   }
   const backend = stockBackend(db);
-  const parts = workloadAndFaults('inventory', config, deps, redis, keyPrefix);
+  const parts = workloadAndFaults('inventory', config, deps, redis, keyPrefix, db);
   const { workload, faults } = parts;
   const dbFaults = syncDatabaseFaults(backend, faults, { poolSize }, deps.logger);
   const closeAll = async () => {
