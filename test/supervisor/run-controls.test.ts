@@ -74,9 +74,27 @@ test('GET /intensities: the run-time switch wins over the flags; null where the 
   assert.deepEqual(
     intensitiesView({ processing: 'light', analytics: 'medium' }, { processing: 'heavy' }),
     {
-      intensities: { api: null, processing: 'heavy', notification: null, analytics: 'medium' },
-      flags: { api: null, processing: 'light', notification: null, analytics: 'medium' },
-      runtime: { api: null, processing: 'heavy', notification: null, analytics: null },
+      intensities: {
+        api: null,
+        processing: 'heavy',
+        notification: null,
+        analytics: 'medium',
+        inventory: null,
+      },
+      flags: {
+        api: null,
+        processing: 'light',
+        notification: null,
+        analytics: 'medium',
+        inventory: null,
+      },
+      runtime: {
+        api: null,
+        processing: 'heavy',
+        notification: null,
+        analytics: null,
+        inventory: null,
+      },
     },
   );
 });
