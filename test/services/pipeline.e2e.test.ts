@@ -28,6 +28,15 @@ const OPERATIONS = new Set([
   'file_and_redis',
   'intensive_io_operations',
   'extreme_io_operations',
+  // Inventory's mix adds database work (and network work when a mix asks for it).
+  'db_indexed_lookup',
+  'db_join_aggregate',
+  'db_table_scan',
+  'db_locked_transaction',
+  'net_small_messages',
+  'net_payload_transfer',
+  'net_bulk_transfer',
+  'net_stream_flood',
 ]);
 
 /**
@@ -171,7 +180,7 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       assert.equal(workloads.length, 7);
       for (const w of workloads) {
         assert.equal(tag(w, 'workload.operation'), w.operationName);
-        assert.match(String(tag(w, 'workload.type')), /^(cpu_heavy|io_heavy)$/);
+        assert.match(String(tag(w, 'workload.type')), /^(cpu_heavy|io_heavy|db_heavy|network_heavy)$/);
         assert.match(String(tag(w, 'workload.intensity')), /^(light|medium|heavy|severe)$/);
         for (const k of ['resource.memory.avg_mb', 'resource.samples']) {
           assert.equal(typeof tag(w, k), 'number', `${w.operationName} has ${k}`);
