@@ -150,7 +150,10 @@ test('notification scaled 1 → 2 → 1: two process ids, then one; no order los
 
   const up = await cli('scale', 'notification=2');
   assert.equal(up.code, 0, up.stderr);
-  assert.equal(up.stdout, 'replicas: api 1, processing 1, notification 2, analytics 1\n');
+  assert.equal(
+    up.stdout,
+    'replicas: api 1, processing 1, notification 2, analytics 1, inventory 1\n',
+  );
   await new Promise((r) => setTimeout(r, 1500));
   const pids = await waitFor(
     'orders handled by both notification replicas',
@@ -172,7 +175,7 @@ test('notification scaled 1 → 2 → 1: two process ids, then one; no order los
   const down = await cli('scale', 'notification=1');
   assert.equal(down.code, 0, down.stderr);
   assert.deepEqual((await admin('GET', '/replicas')).body, {
-    replicas: { api: 1, processing: 1, notification: 1, analytics: 1 },
+    replicas: { api: 1, processing: 1, notification: 1, analytics: 1, inventory: 1 },
   });
   await waitForCompleted(
     sys.apiUrl,
