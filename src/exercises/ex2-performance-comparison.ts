@@ -48,14 +48,19 @@ export const performanceComparison: Exercise = {
       lo.memoryAvgMb !== null && hi.memoryAvgMb !== null ? hi.memoryAvgMb - lo.memoryAvgMb : null;
     // Within one type of work the comparison is like for like: the same kind of operation,
     // light against heavy.
-    const byType = WORKLOAD_TYPES.map((type) => {
+    const byType = WORKLOAD_TYPES.flatMap((type) => {
       const l = report.resources.byOperation.find((r) => r.key === OPERATIONS[type].light);
       const h = report.resources.byOperation.find((r) => r.key === OPERATIONS[type].heavy);
+      // A type no service drew at either end (database or network work outside inventory's
+      // light and medium) has nothing to compare: no line.
+      if (!l && !h) return [];
       const side = (r: ResourceStats | undefined, name: string) =>
         r
           ? `${name} p50 ${formatDuration(r.duration.p50Us)}, ${r.cpuAvg === null ? 'CPU not measured' : `CPU avg ${r.cpuAvg} %`}`
           : `${name}: none ran`;
-      return `  ${type.padEnd(9)}  light ${side(l, OPERATIONS[type].light)}  |  heavy ${side(h, OPERATIONS[type].heavy)}`;
+      return [
+        `  ${type.padEnd(9)}  light ${side(l, OPERATIONS[type].light)}  |  heavy ${side(h, OPERATIONS[type].heavy)}`,
+      ];
     });
     const answer = [
       describe(lo),
