@@ -180,7 +180,10 @@ describe('tracelab up: the four-service pipeline over Redis Streams', () => {
       assert.equal(workloads.length, 7);
       for (const w of workloads) {
         assert.equal(tag(w, 'workload.operation'), w.operationName);
-        assert.match(String(tag(w, 'workload.type')), /^(cpu_heavy|io_heavy|db_heavy|network_heavy)$/);
+        assert.match(
+          String(tag(w, 'workload.type')),
+          /^(cpu_heavy|io_heavy|db_heavy|network_heavy)$/,
+        );
         assert.match(String(tag(w, 'workload.intensity')), /^(light|medium|heavy|severe)$/);
         for (const k of ['resource.memory.avg_mb', 'resource.samples']) {
           assert.equal(typeof tag(w, k), 'number', `${w.operationName} has ${k}`);
