@@ -1,5 +1,6 @@
 import { IdTable } from './id-table.js';
 import type { PropagationReport } from './report-types.js';
+import { PRODUCER } from './span-table.js';
 import type { SpanTable } from './span-table.js';
 
 type SplitOrder = PropagationReport['splitOrders'][number];
@@ -58,6 +59,12 @@ export class Propagation {
   private readonly services: Array<readonly string[]> = [];
   /** Each order trace's first span's start (µs). */
   private readonly starts: number[] = [];
+  /**
+   * Each order trace's last sender: the service of its latest-starting message send, else the
+   * last service it reached. Where the context broke, that service sent the message on: a
+   * service it called synchronously (reached later, but sending nothing) did not.
+   */
+  private readonly senders: string[] = [];
   private lastServices: readonly string[] = [];
   /** The services of the trace being read: a few, so a list beats a set. */
   private readonly reached: string[] = [];
@@ -71,8 +78,12 @@ export class Propagation {
     const reached = this.reached;
     reached.length = 0;
     let lastService = '';
+    let sender: string | undefined;
     for (let k = 0; k < t.n; k++) {
-      const service = t.service[t.order[k]!]!;
+      const slot = t.order[k]!;
+      const service = t.service[slot]!;
+      // Slots are in start order: the last producer met is the latest-starting one.
+      if (t.kind[slot] === PRODUCER) sender = service;
       if (k > 0 && service === lastService) continue;
       if (!reached.includes(service)) reached.push(service);
       lastService = service;
@@ -81,6 +92,7 @@ export class Propagation {
     if (!sameList(reached, this.lastServices)) this.lastServices = reached.slice();
     this.traceIDs.push(t.traceID);
     this.starts.push(t.n > 0 ? t.start[t.order[0]!]! : 0);
+    this.senders.push(sender ?? reached[reached.length - 1] ?? '');
     this.orderIds.push(orderId);
     this.services.push(this.lastServices);
   }
@@ -110,7 +122,7 @@ export class Propagation {
 
   /**
    * The hops where split orders lost their context: an order's traces in start order, each
-   * one's last service (in the order first reached) to the next one's first. Most orders that
+   * one's last sender to the next one's first service. Most orders that
    * break, break at the same hop: that hop is the one to look at.
    */
   private brokenHops(split: readonly SplitOrder[]): PropagationReport['brokenHops'] {
@@ -127,8 +139,7 @@ export class Propagation {
         .map((id) => at.get(id)!)
         .sort((a, b) => this.starts[a]! - this.starts[b]!);
       for (let k = 1; k < traces.length; k++) {
-        const before = this.services[traces[k - 1]!]!;
-        const from = before[before.length - 1] ?? '';
+        const from = this.senders[traces[k - 1]!]!;
         const to = this.services[traces[k]!]![0] ?? '';
         const key = `${from}\u0000${to}`;
         if (seen.has(key)) continue;

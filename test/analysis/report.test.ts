@@ -268,6 +268,26 @@ POST /order             | api-service          | server   |[=]  order.id=o9
   assert.equal(broken.figures.brokenHopTo, 'notification-service');
 });
 
+test('a service called synchronously after the send is not where the context broke', () => {
+  const traces = drawTraces(`
+trace first
+POST /order               | api-service          | server   |[=]  order.id=o10
+  send orders             | api-service          | producer | []
+    process orders        | processing-service   | consumer |  [====]
+      process_order       | processing-service   |          |  [====]  order.id=o10
+        send processed    | processing-service   | producer |   []
+        POST              | processing-service   | client   |    [=]
+          POST /reserve   | inventory-service    | server   |    [=]
+trace second
+process processed         | notification-service | consumer |       [==]
+  notify_order            | notification-service |          |       [==]  order.id=o10
+`);
+  const report = analyzeTraces(traces);
+  assert.deepEqual(report.propagation.brokenHops, [
+    { from: 'processing-service', to: 'notification-service', orders: 1 },
+  ]);
+});
+
 test('a GET /order poll that reads the order is not another trace of that order', () => {
   const traces = drawTraces(`
 trace order

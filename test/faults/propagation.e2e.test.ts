@@ -28,12 +28,21 @@ test(
     const order = await postOrder(sys.apiUrl, { item: 'lost-context', quantity: 1 });
     await waitForCompleted(sys.apiUrl, [order.id], 60_000);
 
-    // The order's own trace: the API and processing, whose send span says it dropped the context.
+    // The order's own trace: the API and processing, whose send span says it dropped the
+    // context, and inventory: processing's call to it passes the context over HTTP, only the
+    // message loses it.
     const first = await waitFor('the order trace with processing’s send span', async () => {
       const tr = await getTrace(sys.queryUrl, order.traceId);
-      return tr?.spans.some((s) => s.operationName === 'send processed-orders') ? tr : undefined;
+      const names = new Set(tr?.spans.map((s) => s.operationName));
+      return tr && names.has('send processed-orders') && names.has('reserve_stock')
+        ? tr
+        : undefined;
     });
-    assert.deepEqual([...servicesOf(first)].sort(), ['api-service', 'processing-service']);
+    assert.deepEqual([...servicesOf(first)].sort(), [
+      'api-service',
+      'inventory-service',
+      'processing-service',
+    ]);
     const send = first.spans.find((s) => s.operationName === 'send processed-orders')!;
     assert.equal(tag(send, 'tracelab.fault'), 'propagation');
 
@@ -85,7 +94,7 @@ test(
     await waitForCompleted(sys.apiUrl, [next.id], 60_000);
     const whole = await waitFor('the next order whole in one trace', async () => {
       const tr = await getTrace(sys.queryUrl, next.traceId);
-      return tr && servicesOf(tr).size === 4 ? tr : undefined;
+      return tr && servicesOf(tr).size === 5 ? tr : undefined;
     });
     assert.equal(whole.traceID, next.traceId);
   },

@@ -6,23 +6,31 @@ import type { ProcessSeries } from '../../src/collector/store/metrics-store.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
-const SERVICES = ['analytics-service', 'api-service', 'notification-service', 'processing-service'];
+const SERVICES = [
+  'analytics-service',
+  'api-service',
+  'inventory-service',
+  'notification-service',
+  'processing-service',
+];
 
 // The sampler is a thread with a workload, a timer on the main thread without one: the same
 // series either way.
 for (const workload of ['spec', 'none']) {
-  test(`tracelab up --workload ${workload}: every service exports its CPU and memory series, 100 ms apart; lag per group`, async () => {
+  test(`tracelab up --workload ${workload}: every service (inventory too) exports its CPU and memory series, 100 ms apart; lag per group`, async () => {
     const sys = await startSystem(['--workload', workload]);
     try {
       const order = await postOrder(sys.apiUrl, { item: 'series', quantity: 1 });
       await waitForCompleted(sys.apiUrl, [order.id], 60_000);
 
       const series = await waitFor(
-        'four services with 20 points each',
+        'five services with 20 points each',
         async () => {
           const res = await fetch(`${sys.queryUrl}/api/tracelab/metrics`);
           const data = ((await res.json()) as JaegerResponse<ProcessSeries[]>).data;
-          return data.length === 4 && data.every((s) => s.points.length >= 20) ? data : undefined;
+          return data.length === SERVICES.length && data.every((s) => s.points.length >= 20)
+            ? data
+            : undefined;
         },
         60_000,
         250,
