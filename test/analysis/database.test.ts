@@ -159,6 +159,29 @@ describe('lock waits on a hot row', () => {
     const r = analyzeTraces(orders(1, 6, 100, () => ({ hotRowUs: 400 })));
     assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(kinds(r)));
   });
+
+  test('overlapping UPDATEs stretched as much as the rest of their transactions are no lock wait', () => {
+    // A stall slows six orders in flight 15 times over, every statement alike: their UPDATEs
+    // overlap and take far longer than the four calm orders' do, but no longer than their
+    // neighbours.
+    const r = analyzeTraces([
+      ...alone,
+      ...orders(1, 6, 1000, () => ({ hotRowUs: 300, stalled: 15 })),
+    ]);
+    assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(r.database.lockWaits));
+  });
+
+  test('the one execution alone slowed with its whole transaction does not hide the waits', () => {
+    // A cold start: the first order's every statement six times slower, its UPDATE 9.6 ms
+    // alone; then nine orders 1 ms apart queue on the row, 12 to 52 ms each.
+    const r = analyzeTraces([
+      ...orders(1, 1, 0, () => ({ hotRowUs: 1600, stalled: 6 })),
+      ...orders(2, 9, 1000, (k) => ({ hotRowUs: 12_000 + k * 5000 }), 1_000_000),
+    ]);
+    const f = one(r, 'lock-wait');
+    assert.equal(f.figures.aloneP50Us, 9600);
+    assert.equal(f.figures.stretched, 9);
+  });
 });
 
 describe('detection reads the database conventions, not table names', () => {
