@@ -21,6 +21,12 @@ const POOL_CONNECT = /pool\.connect$/i;
 /** Statements that take row locks, and so can wait for one. */
 const LOCKING = new Set(['UPDATE', 'DELETE']);
 const FOR_UPDATE = /\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b/i;
+/**
+ * Statements that only open a transaction or mark a point in it: no plan, no rows, nothing to
+ * wait for on the server, so their time is the round trip and the caller's (a burst of
+ * requests at once lands on the first statement of each). Never named as slow.
+ */
+const NO_WORK = /^\s*(?:BEGIN|START\s+TRANSACTION|SAVEPOINT|RELEASE)\b/i;
 
 const SLOW_RATIO = 10;
 const SLOW_MIN_US = 1000;
@@ -310,7 +316,9 @@ export class DatabaseUse {
         .map(poolWaitOf)
         .sort((a, b) => b.totalWaitUs - a.totalWaitUs),
       slowStatements: slowStatements(
-        statements.filter((s) => !locked.has(`${s.service}\u0000${s.statement}`)),
+        statements.filter(
+          (s) => !locked.has(`${s.service}\u0000${s.statement}`) && !NO_WORK.test(s.statement),
+        ),
         statements,
         new Map(figures.map((f, k) => [statements[k]!, f.durations.values()])),
       ),
