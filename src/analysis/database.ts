@@ -1,6 +1,6 @@
 import { Column } from './column.js';
 import type { Progress } from './column.js';
-import { lockWaitOf } from './lock-wait.js';
+import { lockWaitOf, median } from './lock-wait.js';
 import type {
   DatabaseReport,
   NPlusOne,
@@ -21,6 +21,12 @@ const POOL_CONNECT = /pool\.connect$/i;
 /** Statements that take row locks, and so can wait for one. */
 const LOCKING = new Set(['UPDATE', 'DELETE']);
 const FOR_UPDATE = /\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b/i;
+/**
+ * Statements that only open a transaction or mark a point in it: no plan, no rows, nothing to
+ * wait for on the server, so their time is the round trip and the caller's (a burst of
+ * requests at once lands on the first statement of each). Never named as slow.
+ */
+const NO_WORK = /^\s*(?:BEGIN|START\s+TRANSACTION|SAVEPOINT|RELEASE)\b/i;
 
 const SLOW_RATIO = 10;
 const SLOW_MIN_US = 1000;
@@ -66,9 +72,13 @@ class StatementFigures {
   private rows = 0;
   private rowCalls = 0;
   readonly slowest = new Slowest();
-  /** Start and end of each call, for statements that take row locks (lock waits). */
+  /**
+   * Start and end of each call, for statements that take row locks (lock waits), and the
+   * median time of the other statements under its parent (NaN when it has none).
+   */
   readonly starts: Column | undefined;
   readonly ends: Column | undefined;
+  readonly neighbours: Column | undefined;
 
   constructor(
     progress: Progress,
@@ -81,6 +91,7 @@ class StatementFigures {
     if (LOCKING.has(operation) || FOR_UPDATE.test(statement)) {
       this.starts = new Column(progress);
       this.ends = new Column(progress);
+      this.neighbours = new Column(progress);
     }
   }
 
@@ -94,8 +105,13 @@ class StatementFigures {
       this.rowCalls++;
     }
     this.slowest.add(t, i, d);
-    this.starts?.push(t.start[i]!);
-    this.ends?.push(t.end[i]!);
+  }
+
+  /** A call of a row-locking statement, with its neighbours' median time. */
+  addLocking(t: SpanTable, i: number, neighboursUs: number): void {
+    this.starts!.push(t.start[i]!);
+    this.ends!.push(t.end[i]!);
+    this.neighbours!.push(neighboursUs);
   }
 
   result(): StatementStats {
@@ -187,6 +203,21 @@ export class DatabaseUse {
       for (const [s, calls] of byStatement) {
         if (calls.length >= N_PLUS_ONE_MIN) this.addRepeat(t, parent, s, calls);
       }
+      this.addLockingUnder(t, byStatement);
+    }
+  }
+
+  /** The row-locking calls under one parent, each with the median time of the others there. */
+  private addLockingUnder(t: SpanTable, byStatement: Map<StatementFigures, number[]>): void {
+    let all: number[] | undefined;
+    for (const [s, calls] of byStatement) {
+      if (!s.starts) continue;
+      all ??= [...byStatement.values()].flat().map((c) => t.end[c]! - t.start[c]!);
+      for (const i of calls) {
+        const others = [...all];
+        others.splice(others.indexOf(t.end[i]! - t.start[i]!), 1);
+        s.addLocking(t, i, others.length ? median(others) : NaN);
+      }
     }
   }
 
@@ -201,7 +232,10 @@ export class DatabaseUse {
     }
     s.add(t, i);
     const parent = t.parent[i]!;
-    if (parent < 0) return;
+    if (parent < 0) {
+      if (s.starts) s.addLocking(t, i, NaN);
+      return;
+    }
     let byStatement = this.underParent.get(parent);
     if (byStatement === undefined)
       this.underParent.set(parent, (byStatement = new Map<StatementFigures, number[]>()));
@@ -263,8 +297,13 @@ export class DatabaseUse {
     const statements = figures.map((f) => f.result());
     const stats = new Map(figures.map((f, k) => [f, statements[k]!]));
     const lockWaits = figures.flatMap((f) => {
-      if (!f.starts || !f.ends) return [];
-      const lw = lockWaitOf(stats.get(f)!, f.starts.values(), f.ends.values());
+      if (!f.starts || !f.ends || !f.neighbours) return [];
+      const lw = lockWaitOf(
+        stats.get(f)!,
+        f.starts.values(),
+        f.ends.values(),
+        f.neighbours.values(),
+      );
       return lw ? [lw] : [];
     });
     const locked = new Set(lockWaits.map((l) => `${l.service}\u0000${l.statement}`));
@@ -277,7 +316,9 @@ export class DatabaseUse {
         .map(poolWaitOf)
         .sort((a, b) => b.totalWaitUs - a.totalWaitUs),
       slowStatements: slowStatements(
-        statements.filter((s) => !locked.has(`${s.service}\u0000${s.statement}`)),
+        statements.filter(
+          (s) => !locked.has(`${s.service}\u0000${s.statement}`) && !NO_WORK.test(s.statement),
+        ),
         statements,
         new Map(figures.map((f, k) => [statements[k]!, f.durations.values()])),
       ),

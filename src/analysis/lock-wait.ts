@@ -7,23 +7,29 @@ const STRETCH_MIN_US = 2000;
 /** Stretched executions from which a statement's waits are named. */
 const MIN_STRETCHED = 3;
 
-const p50 = (values: number[]) =>
+/** The median of the values (sorted in place). */
+export const median = (values: number[]) =>
   percentile(
     values.sort((a, b) => a - b),
     50,
   );
+const p50 = median;
 
 /**
  * Lock waits of one row-locking statement, from the start and end of each of its executions:
  * the executions that overlap another one of it (across traces: other transactions) and take
  * far longer than it takes alone. A blocked UPDATE waits for the row lock until the
  * transaction holding it ends, so its span stretches while the next ones queue behind it,
- * overlapping. Undefined when fewer than MIN_STRETCHED did.
+ * overlapping. A stall of the caller or the machine (a burst of requests at once, a cold start)
+ * stretches every statement in flight alike: so each execution's time is taken over the median
+ * time of the other statements of its transaction (its parent's: `neighbours`, NaN for none),
+ * and compared with that ratio alone. Undefined when fewer than MIN_STRETCHED stretched.
  */
 export function lockWaitOf(
   s: StatementStats,
   starts: readonly number[],
   ends: readonly number[],
+  neighbours: readonly number[],
 ): LockWait | undefined {
   const n = starts.length;
   if (n < MIN_STRETCHED) return undefined;
@@ -48,20 +54,36 @@ export function lockWaitOf(
   closeRun(n);
 
   const duration = (i: number) => ends[i]! - starts[i]!;
+  // Its time over its neighbours' (NaN when it has none): what a stall leaves alike.
+  const relative = (i: number) => (neighbours[i]! > 0 ? duration(i) / neighbours[i]! : NaN);
   const alone: number[] = [];
+  const aloneRelative: number[] = [];
   let fastest = Infinity;
+  let fastestRelative = Infinity;
   for (let i = 0; i < n; i++) {
-    if (!overlapping[i]) alone.push(duration(i));
+    const r = relative(i);
+    if (!overlapping[i]) {
+      alone.push(duration(i));
+      if (r === r) aloneRelative.push(r);
+    }
     fastest = Math.min(fastest, duration(i));
+    if (r === r) fastestRelative = Math.min(fastestRelative, r);
   }
   const aloneP50Us = alone.length ? p50(alone) : fastest;
+  const usualRelative = aloneRelative.length ? p50(aloneRelative) : fastestRelative;
   const stretched: number[] = [];
   let overlappingCount = 0;
   for (let i = 0; i < n; i++) {
     if (!overlapping[i]) continue;
     overlappingCount++;
     const d = duration(i);
-    if (d >= STRETCH_RATIO * aloneP50Us && d - aloneP50Us >= STRETCH_MIN_US) stretched.push(d);
+    const r = relative(i);
+    // Against its neighbours where both it and the usual have them, else its time alone.
+    const far =
+      r === r && usualRelative !== Infinity
+        ? r >= STRETCH_RATIO * usualRelative
+        : d >= STRETCH_RATIO * aloneP50Us;
+    if (far && d - aloneP50Us >= STRETCH_MIN_US) stretched.push(d);
   }
   if (stretched.length < MIN_STRETCHED) return undefined;
   const totalWaitUs = stretched.reduce((sum, d) => sum + d - aloneP50Us, 0);

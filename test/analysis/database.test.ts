@@ -130,6 +130,17 @@ describe('a slow statement', () => {
   });
 });
 
+test('a slow BEGIN is no slow statement: it has no work to do on the server', () => {
+  // A burst of requests at once: each transaction's first statement waits for the caller's
+  // event loop, 8 ms against 300 µs for the rest.
+  const r = analyzeTraces(orders(1, 10, 1000, () => ({ beginUs: 8000 })));
+  assert.equal(r.database.statements.find((s) => s.statement === 'BEGIN')?.duration.p50Us, 8000);
+  assert.deepEqual(
+    r.findings.filter((f) => DB_KINDS.includes(f.kind)),
+    [],
+  );
+});
+
 describe('lock waits on a hot row', () => {
   // Six orders 1 ms apart each update the hot row first: each UPDATE waits for the one before
   // to commit, so they overlap and stretch; four orders far apart update it alone.
@@ -158,6 +169,29 @@ describe('lock waits on a hot row', () => {
   test('overlapping UPDATEs that do not stretch are no lock wait', () => {
     const r = analyzeTraces(orders(1, 6, 100, () => ({ hotRowUs: 400 })));
     assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(kinds(r)));
+  });
+
+  test('overlapping UPDATEs stretched as much as the rest of their transactions are no lock wait', () => {
+    // A stall slows six orders in flight 15 times over, every statement alike: their UPDATEs
+    // overlap and take far longer than the four calm orders' do, but no longer than their
+    // neighbours.
+    const r = analyzeTraces([
+      ...alone,
+      ...orders(1, 6, 1000, () => ({ hotRowUs: 300, stalled: 15 })),
+    ]);
+    assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(r.database.lockWaits));
+  });
+
+  test('the one execution alone slowed with its whole transaction does not hide the waits', () => {
+    // A cold start: the first order's every statement six times slower, its UPDATE 9.6 ms
+    // alone; then nine orders 1 ms apart queue on the row, 12 to 52 ms each.
+    const r = analyzeTraces([
+      ...orders(1, 1, 0, () => ({ hotRowUs: 1600, stalled: 6 })),
+      ...orders(2, 9, 1000, (k) => ({ hotRowUs: 12_000 + k * 5000 }), 1_000_000),
+    ]);
+    const f = one(r, 'lock-wait');
+    assert.equal(f.figures.aloneP50Us, 9600);
+    assert.equal(f.figures.stretched, 9);
   });
 });
 

@@ -71,6 +71,10 @@ export interface OrderShape {
   readonly lookupUs?: number;
   /** Update the hot row first, taking this long (it waits for the row lock while others hold it). */
   readonly hotRowUs?: number;
+  /** BEGIN's time (80 µs when fine). */
+  readonly beginUs?: number;
+  /** Every statement this many times slower: a stall of the caller or the machine. */
+  readonly stalled?: number;
   readonly schema?: Schema;
   readonly service?: string;
 }
@@ -122,7 +126,8 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   let at = t + 3300;
   const statements: SpanSpec[] = [];
   let s = 0;
-  const statement = (text: string, us: number, rows?: number) => {
+  const statement = (text: string, fineUs: number, rows?: number) => {
+    const us = fineUs * (shape.stalled ?? 1);
     statements.push({
       id: `d${++s}`,
       parent: 'r1',
@@ -167,7 +172,7 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
     });
   }
   at += poolWait + connectUs + 50;
-  statement('BEGIN', 80);
+  statement('BEGIN', shape.beginUs ?? 80);
   statement(schema.insert, STATEMENT_US, 0);
   if (shape.hotRowUs !== undefined) statement(schema.hotRow, shape.hotRowUs, 0);
   if (shape.nPlusOne) {

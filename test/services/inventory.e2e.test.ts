@@ -2,16 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectDatabase } from '../../src/database/index.js';
 import type { Database } from '../../src/database/index.js';
-import { getTrace, parentOf, serviceOf, tag } from '../helpers/jaeger.js';
+import { parentOf, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
+import {
+  isPg,
+  ordersThrough as ordersOf,
+  setFaults as setFaultsOf,
+  statementOf as text,
+} from '../helpers/inventory-orders.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
-const isPg = (s: JaegerSpan) => tag(s, 'db.system.name') === 'postgresql';
-const text = (s: JaegerSpan) => String(tag(s, 'db.query.text') ?? '');
 const end = (s: JaegerSpan) => s.startTime + s.duration;
 
 /**
@@ -45,46 +49,8 @@ describe('inventory in the lab', () => {
     await tdb?.drop();
   });
 
-  const setFaults = async (...set: string[]) => {
-    const res = await fetch(`${system.adminUrl}/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ set }),
-    });
-    assert.equal(res.status, 200, await res.text());
-    // Services read the switches each second; inventory applies pool and index on its tick.
-    await new Promise((r) => setTimeout(r, 2500));
-  };
-
-  /** Sends orders at once, waits until they completed and their traces hold inventory's part. */
-  const ordersThrough = async (items: readonly string[]): Promise<JaegerTrace[]> => {
-    const accepted = await Promise.all(
-      items.map((item) => postOrder(system.apiUrl, { item, quantity: 1 })),
-    );
-    await waitForCompleted(
-      system.apiUrl,
-      accepted.map((a) => a.id),
-      60_000,
-    );
-    return Promise.all(
-      accepted.map((a) =>
-        waitFor(
-          `trace ${a.traceId} with inventory's part`,
-          async () => {
-            const t = await getTrace(system.queryUrl, a.traceId);
-            const ids = new Set(t?.spans.map((s) => s.spanID));
-            const whole =
-              t?.spans.some((s) => text(s).startsWith('COMMIT')) &&
-              t.spans.some((s) => s.operationName === 'analyze_order') &&
-              t.spans.every((s) => s.references.every((r) => ids.has(r.spanID)));
-            return whole ? t : undefined;
-          },
-          20_000,
-          300,
-        ),
-      ),
-    );
-  };
+  const setFaults = (...set: string[]) => setFaultsOf(system, ...set);
+  const ordersThrough = (items: readonly string[]) => ordersOf(system, items);
 
   const reservationsOf = async (ids: readonly string[]) =>
     (
