@@ -22,11 +22,12 @@ const POOL_CONNECT = /pool\.connect$/i;
 const LOCKING = new Set(['UPDATE', 'DELETE']);
 const FOR_UPDATE = /\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b/i;
 /**
- * Statements that only open a transaction or mark a point in it: no plan, no rows, nothing to
- * wait for on the server, so their time is the round trip and the caller's (a burst of
- * requests at once lands on the first statement of each). Never named as slow.
+ * Transaction control, never named as slow: it has no plan to read. Opening a transaction or
+ * marking a point in it has nothing to wait for on the server, so its time is the round trip
+ * and the caller's (a burst of requests at once lands on the first statement of each); ending
+ * one waits for the server's log to reach the disk, which is the storage's time, not a plan's.
  */
-const NO_WORK = /^\s*(?:BEGIN|START\s+TRANSACTION|SAVEPOINT|RELEASE)\b/i;
+const NO_WORK = /^\s*(?:BEGIN|START\s+TRANSACTION|SAVEPOINT|RELEASE|COMMIT|END|ROLLBACK|ABORT)\b/i;
 
 const SLOW_RATIO = 10;
 const SLOW_MIN_US = 1000;

@@ -73,6 +73,8 @@ export interface OrderShape {
   readonly hotRowUs?: number;
   /** BEGIN's time (80 µs when fine). */
   readonly beginUs?: number;
+  /** The COMMIT's time (µs): a server flushing its log slowly. */
+  readonly commitUs?: number;
   /** Every statement this many times slower: a stall of the caller or the machine. */
   readonly stalled?: number;
   readonly schema?: Schema;
@@ -180,7 +182,7 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   } else statement(schema.readRows, STATEMENT_US, 8);
   statement(schema.lookup, shape.lookupUs ?? STATEMENT_US, 1);
   statement(schema.update, STATEMENT_US, 1);
-  statement('COMMIT', 80);
+  statement('COMMIT', shape.commitUs ?? 80);
   const reserveEnd = at + 100;
   const reserveUs = reserveEnd - (t + 3300);
 
