@@ -52,7 +52,7 @@ test('the collector killed and held down: orders keep flowing, the services coun
       60_000,
     );
     // Every stage lost spans and says how many, in one line, not one per span.
-    for (const service of ['api', 'processing', 'notification', 'analytics']) {
+    for (const service of ['api', 'processing', 'notification', 'analytics', 'inventory']) {
       await waitFor(
         `${service}-service counting dropped spans`,
         () =>
@@ -84,12 +84,12 @@ test('the collector killed and held down: orders keep flowing, the services coun
     );
     // The counts made while it was down reach the collector back, and up says them.
     const report = await waitFor(
-      'dropped spans of every stage on the API',
+      'dropped spans of every service',
       async () => {
         const res = await fetch(`${sys.queryUrl}${DROPPED_SPANS_PATH}`);
         if (res.status !== 200) return undefined;
         const r = ((await res.json()) as { data: DroppedSpansReport }).data;
-        return r.services.length === 4 ? r : undefined;
+        return r.services.length === 5 ? r : undefined;
       },
       30_000,
       250,

@@ -47,11 +47,15 @@ before(async () => {
 });
 after(() => sys.stop());
 
-test('--host 0.0.0.0 opens the API only: the collector stays on 127.0.0.1, and the API warns once', async (t) => {
+test('--host 0.0.0.0 opens the API and inventory only: the collector stays on 127.0.0.1, and each warns once', async (t) => {
   assert.match(sys.queryUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.match(sys.otlpUrl, /^http:\/\/127\.0\.0\.1:\d+\//);
   const warnings = sys.output().match(/has no authentication[^\n]*/g) ?? [];
-  assert.equal(warnings.length, 1, sys.output());
+  assert.equal(warnings.length, 2, sys.output());
+  assert.match(
+    sys.output(),
+    /tracelab: inventory on 0\.0\.0\.0:\d+ has no authentication: anyone who can reach this host can reserve stock/,
+  );
   assert.match(
     sys.output(),
     new RegExp(
