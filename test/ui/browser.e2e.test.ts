@@ -14,7 +14,14 @@ import type { RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ATTACK = '<img src=x onerror=alert(1)>';
-const SERVICES = ['api-service', 'processing-service', 'notification-service', 'analytics-service'];
+// In the order a trace first reaches them: inventory is called by processing, in its stage.
+const SERVICES = [
+  'api-service',
+  'processing-service',
+  'inventory-service',
+  'notification-service',
+  'analytics-service',
+];
 const TOPICS = ['orders', 'processed-orders', 'notified-orders'];
 
 /** Waits until the trace holds the last service's work: the whole order has been traced. */
@@ -117,7 +124,7 @@ describe('web UI in Chromium against a running system', () => {
     );
   });
 
-  test('the trace view shows all four services, the queue waits and the critical path', async () => {
+  test('the trace view shows all five services, the queue waits and the critical path', async () => {
     const { page } = w;
     await page.setViewportSize({ width: 1400, height: 2000 });
     await page.goto(`${sys.queryUrl}/trace/${attackTrace.traceID}`);
