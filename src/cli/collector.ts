@@ -9,6 +9,8 @@ import type { LagSource, RunningCollector } from '../collector/index.js';
 import { bindWarning } from '../http-guard/index.js';
 import { collectWhenIdle } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/index.js';
+import { scenarioDesk } from './scenario-desk.js';
+import { labOptions, progressFile } from './scenario-run.js';
 
 const options: OptionSpec[] = [
   {
@@ -69,6 +71,14 @@ const options: OptionSpec[] = [
       : spec,
   ),
   {
+    name: 'admin-url',
+    type: 'string',
+    env: 'TRACELAB_ADMIN_URL',
+    description:
+      "tracelab up's admin endpoint, where the running scenario is held: the web UI's scenario panel reads and answers it here (tracelab up passes it; without it, /api/tracelab/scenario answers 404)",
+  },
+  ...labOptions.filter((spec) => spec.name === 'progress-file'),
+  {
     name: 'data',
     type: 'string',
     env: 'TRACELAB_DATA',
@@ -89,6 +99,7 @@ export const command = defineCommand({
       opt.maybeStr(values, 'bus') === undefined
         ? undefined
         : lazyLagReader(busConfigFrom(values), createBus);
+    const adminUrl = opt.maybeStr(values, 'admin-url');
     try {
       collector = await startCollector({
         host,
@@ -102,6 +113,10 @@ export const command = defineCommand({
         // `tracelab analyze` has its traces analysed here, where they are stored.
         analyze: (traces, analyzeOptions) =>
           analyzeTraces(traces, analyzeOptions, storedTraceReader),
+        // The web UI's scenario panel: graded here as `tracelab scenario answer` grades.
+        ...(adminUrl
+          ? { scenario: (traces) => scenarioDesk(adminUrl, traces, progressFile(values)) }
+          : {}),
       });
     } catch (err) {
       // The collector names the flag to change; a message the user acts on, not a crash.

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { join } from 'node:path';
 import { httpTraceSource } from '../collector/index.js';
-import type { TraceQuery } from '../collector/index.js';
+import type { TraceQuery, TraceSource } from '../collector/index.js';
 import {
   DEFAULT_ADMIN_URL,
   DEFAULT_API_URL,
@@ -82,7 +82,11 @@ export const adminOf = (values: OptionValues): AdminClient =>
   adminClient(opt.str(values, 'admin-url'));
 
 export function traceSourceOf(values: OptionValues): ScenarioTraceSource {
-  const source = httpTraceSource(opt.str(values, 'url'));
+  return scenarioSourceOf(httpTraceSource(opt.str(values, 'url')));
+}
+
+/** A query API's traces (over HTTP, or the collector's own store) as a scenario reads them. */
+export function scenarioSourceOf(source: TraceSource): ScenarioTraceSource {
   return {
     getTrace: (id) => source.getTrace(id),
     findTraces: (service, startUs, endUs, limit) =>
@@ -131,7 +135,7 @@ export async function startAndAsk(
 }
 
 /** A mystery's views would name its service: it gets the pages every investigation starts from. */
-const MYSTERY_VIEWS: readonly ScenarioView[] = [
+export const MYSTERY_VIEWS: readonly ScenarioView[] = [
   {
     page: 'search',
     query: { service: 'api-service', operation: 'POST /order', lookback: '15m' },
@@ -203,17 +207,35 @@ export async function gradeAnswer(
   cause: string | undefined,
 ): Promise<AnswerResult> {
   checkAnswer(service, cause);
-  const { record, scenario } = await running(adminOf(values));
-  const result = grade(scenario.truth, { service, ...(cause !== undefined ? { cause } : {}) });
-  const traces = await scenarioTraces(traceSourceOf(values), record);
-  const kind = result.serviceCorrect ? scenario.truth.service : serviceOf(service)!;
-  const evidence = evidenceFor(
-    kind,
-    traces,
-    opt.str(values, 'url'),
-    result.correct ? scenario.views : [],
+  return gradeRunning(
+    { admin: adminOf(values), traces: traceSourceOf(values), queryUrl: opt.str(values, 'url') },
+    progressFile(values),
+    service,
+    cause,
   );
-  if (result.correct) await markSolved(progressFile(values), scenario.id);
+}
+
+/** Where a scenario is graded: the lab holding it, its traces, and the UI its links open. */
+export interface GradingDesk {
+  readonly admin: AdminClient;
+  readonly traces: ScenarioTraceSource;
+  /** The web UI's base; '' for links relative to the page (the web UI's own). */
+  readonly queryUrl: string;
+}
+
+/** Grades a checked answer to the running scenario: the CLI's and the web UI's one grading. */
+export async function gradeRunning(
+  desk: GradingDesk,
+  progress: string,
+  service: string,
+  cause: string | undefined,
+): Promise<AnswerResult> {
+  const { record, scenario } = await running(desk.admin);
+  const result = grade(scenario.truth, { service, ...(cause !== undefined ? { cause } : {}) });
+  const traces = await scenarioTraces(desk.traces, record);
+  const kind = result.serviceCorrect ? scenario.truth.service : serviceOf(service)!;
+  const evidence = evidenceFor(kind, traces, desk.queryUrl, result.correct ? scenario.views : []);
+  if (result.correct) await markSolved(progress, scenario.id);
   return { ...result, evidence };
 }
 

@@ -12,7 +12,10 @@ import { TraceStore } from './store/trace-store.js';
 import type { AnalyzeStored } from './query/stored-analysis.js';
 import { registerTracelabApi } from './query/tracelab-api.js';
 import type { LagSource } from './query/tracelab-api.js';
+import { registerScenarioApi } from './query/scenario-api.js';
+import type { ScenarioDesk } from './query/scenario-api.js';
 import { storeTraceSource } from './query/trace-source.js';
+import type { TraceSource } from './query/trace-source.js';
 import { DEFAULT_UI_DIR, loadUiAssets } from './query/ui-assets.js';
 
 export interface CollectorOptions {
@@ -39,6 +42,11 @@ export interface CollectorOptions {
    * it, that answers 404 and `tracelab analyze` reads the traces as Jaeger JSON instead.
    */
   readonly analyze?: AnalyzeStored;
+  /**
+   * The running scenario for `/api/tracelab/scenario` (the CLI hands in a desk over `up`'s
+   * admin endpoint), given the collector's own traces. Without it, those answer 404.
+   */
+  readonly scenario?: (traces: TraceSource) => ScenarioDesk;
   /** Largest OTLP request body, compressed or not. Default 16 MiB. */
   readonly bodyLimitBytes?: number;
   /** The built web UI served on the query port. Default: the one built beside this code. */
@@ -90,7 +98,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     await Promise.all([import('./ingest/receiver.js'), import('./query/jaeger-api.js')]);
   const receiver = buildReceiver({ store, metrics, bodyLimitBytes: o.bodyLimitBytes });
   const ui = await loadUiAssets(options.uiDir ?? DEFAULT_UI_DIR);
-  const queryApi = buildQueryApi({ source: storeTraceSource(store), ...(ui ? { ui } : {}) });
+  const source = storeTraceSource(store);
+  const queryApi = buildQueryApi({ source, ...(ui ? { ui } : {}) });
   registerTracelabApi(queryApi, {
     backend: 'tracelab',
     metrics,
@@ -98,6 +107,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ...(options.analyze ? { analysis: { store, analyze: options.analyze } } : {}),
   });
   const allowed = allowedHostNames({ bindHost: o.host, publicHosts: options.publicHosts });
+  registerScenarioApi(queryApi, options.scenario?.(source), allowed);
   guardCollectorPort(receiver, allowed, { refuseForeignOrigin: true });
   guardCollectorPort(queryApi, allowed, { refuseForeignOrigin: false });
   const started: FastifyInstance[] = [];

@@ -32,6 +32,14 @@ export const COLLECTOR_ERRORS = {
     status: 404,
     message: 'trace analysis is not available: the collector was started without it',
   },
+  SCENARIO_NOT_CONFIGURED: {
+    status: 404,
+    message:
+      'scenarios are not available: the collector was started without --admin-url (tracelab up passes it)',
+  },
+  SCENARIO_NONE: { status: 404, message: 'no scenario is running' },
+  SCENARIO_BAD_ANSWER: { status: 400, message: 'bad answer' },
+  SCENARIO_LAB_UNREACHABLE: { status: 502, message: "tracelab up's admin endpoint did not answer" },
   JAEGER_UNREACHABLE: { status: 502, message: 'Jaeger did not answer' },
   LISTEN_FAILED: { status: 500, message: 'cannot listen on the address asked for' },
   DATA_FILE_CORRUPT: { status: 500, message: 'the data file is corrupt' },

@@ -173,7 +173,7 @@ export function createLab(options: LabOptions): Lab {
         log: (line) => options.write('faults', line, 'out'),
       });
       cleanups.push(() => faults.stop());
-      const collector = await startCollector(options, childValues, supervise);
+      const collector = await startCollector(options, childValues, supervise, faults.adminUrl);
       const queryUrl = collector.ready.urls.query!;
       // The status line of lost tracing: spans the services gave up exporting.
       const dropped = watchDroppedSpans(queryUrl, (line) =>
@@ -310,6 +310,7 @@ function startCollector(
   options: LabOptions,
   childValues: OptionValues,
   supervise: Supervise,
+  adminUrl: string,
 ): Promise<SupervisedChild> {
   const collectorArgs = (otlpPort: number, httpPort: number) => [
     ...NODE_FLAGS,
@@ -325,6 +326,9 @@ function startCollector(
     String(httpPort),
     // The bus the services use: the collector reports its consumer lag to the UI.
     ...toFlags(busOptions, childValues),
+    // The running scenario is held there: the web UI's scenario panel reads and answers it.
+    '--admin-url',
+    adminUrl,
   ];
   return supervise('collector', {
     label: 'collector',

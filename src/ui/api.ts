@@ -207,3 +207,63 @@ export async function fetchDroppedSpans(signal?: AbortSignal): Promise<DroppedSp
     throw err;
   }
 }
+
+/** The running scenario as the lab shows it before an answer: never its truth. */
+export interface ScenarioView {
+  readonly id?: string;
+  readonly level?: string;
+  readonly title: string;
+  readonly mystery: boolean;
+  readonly question: string;
+  readonly hintsShown: number;
+  readonly hintsTotal: number;
+  readonly hints: readonly string[];
+  readonly causes: readonly string[];
+  readonly services: readonly string[];
+  readonly views: readonly { readonly label: string; readonly url: string }[];
+}
+
+/** An answer graded by the lab, as `tracelab scenario answer --json` prints it. */
+export interface ScenarioGrade {
+  readonly correct: boolean;
+  readonly serviceCorrect: boolean;
+  readonly causeCorrect: boolean | null;
+  readonly explanation: string;
+  readonly evidence: {
+    readonly service: string;
+    readonly traces: number;
+    readonly figures: Readonly<Record<string, number | string | null>>;
+    readonly lines: readonly string[];
+    readonly links: readonly { readonly label: string; readonly url: string }[];
+  } | null;
+}
+
+export const fetchScenario = (signal?: AbortSignal) =>
+  data<ScenarioView | null>('/api/tracelab/scenario', signal);
+
+/** POSTs JSON to this origin (a change the lab checks: JSON, from its own pages). */
+async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const parsed = (await res.json().catch(() => ({}))) as Partial<JaegerResponse<T>> & {
+    message?: string;
+  };
+  if (!res.ok) {
+    throw new ApiError(
+      parsed.errors?.[0]?.msg ?? parsed.message ?? `${path}: ${res.status}`,
+      res.status,
+    );
+  }
+  return parsed.data as T;
+}
+
+export const nextScenarioHint = () =>
+  postJson<ScenarioView | null>('/api/tracelab/scenario/hint', {});
+export const answerScenario = (service: string, cause: string) =>
+  postJson<ScenarioGrade>('/api/tracelab/scenario/answer', {
+    service,
+    ...(cause ? { cause } : {}),
+  });

@@ -9,6 +9,7 @@ import { parseTraceFile } from './model/trace-file.js';
 import { navigate, onLinkClick, useLocation } from './router.js';
 import { keepUploaded } from './uploads.js';
 import { CompareView } from './views/CompareView.js';
+import { ScenarioPanel } from './views/ScenarioPanel.js';
 import { SearchView } from './views/SearchView.js';
 import { SystemView } from './views/SystemView.js';
 import { TraceView } from './views/TraceView.js';
@@ -60,6 +61,8 @@ function App() {
     );
   } else if (loc.path.startsWith('/compare')) {
     view = <CompareView a={loc.query.get('a') ?? ''} b={loc.query.get('b') ?? ''} />;
+  } else if (loc.path.startsWith('/scenario')) {
+    view = <ScenarioPanel />;
   } else if (loc.path.startsWith('/system')) {
     view = <SystemView caps={caps} />;
   } else {
@@ -80,6 +83,7 @@ function App() {
           {tab('/search', 'Search')}
           {tab('/compare', 'Compare')}
           {tab('/system', 'System')}
+          {tab('/scenario', 'Scenario')}
         </nav>
         <UploadButton />
       </header>

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { scenarioCli } from '../helpers/scenario.js';
 import { startSystem } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
 
@@ -22,20 +22,10 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const scenario = (...args: string[]) =>
-  runCli(
-    [
-      'scenario',
-      ...args,
-      '--api-url',
-      sys.apiUrl,
-      '--url',
-      sys.queryUrl,
-      '--admin-url',
-      sys.adminUrl,
-    ],
-    { env, timeoutMs: 120_000 },
-  );
+const scenario = scenarioCli(
+  () => sys,
+  () => env,
+);
 const adminGet = async (path: string) => (await fetch(`${sys.adminUrl}${path}`)).json();
 
 test('with no scenario running, hint says how to start one and fails', async () => {

@@ -20,6 +20,7 @@ describe('the collector serves the web UI beside its API', () => {
       '/trace/0123abcd',
       '/compare?a=1&b=2',
       '/system',
+      '/scenario',
     ]) {
       const res = await fetch(`${collector.queryUrl}${route}`);
       assert.equal(res.status, 200, route);

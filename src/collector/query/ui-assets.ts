@@ -22,7 +22,7 @@ export const UI_CSP = [
 ].join('; ');
 
 /** The client-side routes, as Jaeger names them where it has them. */
-const APP_ROUTES = ['/', '/search', '/trace/:id', '/compare', '/system'];
+const APP_ROUTES = ['/', '/search', '/trace/:id', '/compare', '/system', '/scenario'];
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
