@@ -81,8 +81,12 @@ export const progressFile = (values: OptionValues): string =>
 export const adminOf = (values: OptionValues): AdminClient =>
   adminClient(opt.str(values, 'admin-url'));
 
-export function traceSourceOf(values: OptionValues): ScenarioTraceSource {
-  const source = httpTraceSource(opt.str(values, 'url'));
+export const traceSourceOf = (values: OptionValues): ScenarioTraceSource =>
+  traceSourceAt(opt.str(values, 'url'));
+
+/** The query API at `queryUrl` as a scenario reads it. */
+export function traceSourceAt(queryUrl: string): ScenarioTraceSource {
+  const source = httpTraceSource(queryUrl);
   return {
     getTrace: (id) => source.getTrace(id),
     findTraces: (service, startUs, endUs, limit) =>
