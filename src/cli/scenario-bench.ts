@@ -10,7 +10,11 @@ import { startLabProcess } from './lab-process.js';
 import { scenarioById, traceSourceAt } from './scenario-run.js';
 
 export const benchOptions: readonly OptionSpec[] = [
-  { name: 'scenario', type: 'string', description: 'bench: only this scenario (default: all)' },
+  {
+    name: 'scenario',
+    type: 'string',
+    description: 'bench: only these scenarios, ID[,ID…] (default: all)',
+  },
   {
     name: 'keep-traces',
     type: 'string',
@@ -50,7 +54,12 @@ export function formatBench(result: BenchResult): string {
  */
 export async function runBenchCommand(values: OptionValues, json: boolean): Promise<number> {
   const only = opt.maybeStr(values, 'scenario');
-  const scenarios = only ? [scenarioById(only)] : SCENARIOS;
+  const scenarios = only
+    ? only
+        .split(',')
+        .filter((id) => id.trim() !== '')
+        .map((id) => scenarioById(id.trim()))
+    : SCENARIOS;
   const seed = opt.maybeNum(values, 'seed');
   const seeds = seed === undefined ? DEFAULT_SEEDS : [seed];
   const scale = opt.num(values, 'workload-scale');

@@ -29,7 +29,7 @@ export const command = defineCommand({
   name: 'scenario',
   summary: 'investigate a problem set up in the running lab, answer, and be graded',
   usage:
-    'scenario list | start <id> | start --mystery [--seed N] | hint | answer <service> [--cause C] | reveal | stop | bench [--scenario ID] [--seed N] [--workload-scale X] [options]',
+    'scenario list | start <id> | start --mystery [--seed N] | hint | answer <service> [--cause C] | reveal | stop | bench [--scenario ID[,ID…]] [--seed N] [--workload-scale X] [options]',
   options: [
     ...labOptions,
     {
