@@ -11,7 +11,9 @@ import {
   SCENARIOS,
   scoreCase,
 } from '../../src/scenarios/index.js';
+import { traceSignals } from '../../src/scenarios/index.js';
 import type { ServiceSignals, TraceSignals } from '../../src/scenarios/index.js';
+import { drawTraces } from '../helpers/draw-trace.js';
 
 const empty: AnalysisReport = analyzeTraces([]);
 const quiet: ServiceSignals = {
@@ -213,5 +215,32 @@ describe('bench scoring', () => {
     assert.equal(benchLoad({ orders: 10 }, 1).ratePerSec, undefined);
     assert.notEqual(benchItem(slow, 1), benchItem(slow, 2));
     assert.equal(benchItem(slow, 1), benchItem(slow, 1));
+  });
+});
+
+describe('trace signals', () => {
+  test('counts deliveries, dead letters, errors and memory per service from the tags', () => {
+    const signals = traceSignals(
+      drawTraces(`
+trace t1
+POST /order                | api-service          | server   |[==]                       order.id=o1
+  process orders           | processing-service   | consumer |    [==]                   order.id=o1 tracelab.delivery_count=1
+    work                   | processing-service   |          |    []                     resource.memory.min_mb=100 resource.memory.max_mb=104
+  process orders           | processing-service   | consumer |        [==]               order.id=o1 tracelab.delivery_count=2
+    work                   | processing-service   |          |        []                 resource.memory.min_mb=160 resource.memory.max_mb=162
+  process processed-orders | notification-service | consumer |            [==]           order.id=o1 error=true tracelab.dead_letter=true
+`),
+    );
+    assert.equal(signals.orders, 1);
+    const p = signals.services.processing!;
+    assert.deepEqual(
+      [p.consumerSpans, p.firstDeliveries, p.redeliveries, p.memorySpans],
+      [2, 1, 1, 2],
+    );
+    assert.equal(p.memoryGrowthMb, 58);
+    assert.equal(p.memorySwingMb, 3);
+    const n = signals.services.notification!;
+    assert.deepEqual([n.deadLetters, n.errorSpans], [1, 1]);
+    assert.equal(signals.services.api!.memoryGrowthMb, null);
   });
 });
