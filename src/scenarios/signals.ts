@@ -10,11 +10,14 @@ export interface ServiceSignals {
   readonly redeliveries: number;
   readonly deadLetters: number;
   readonly errorSpans: number;
-  /** resource.memory.max_mb on its last workload span minus its lowest before; null without two. */
+  /**
+   * resource.memory.max_mb on a process's last workload span minus its lowest before, the most
+   * of its processes (replicas); null without two spans in one.
+   */
   readonly memoryGrowthMb: number | null;
   /** Memory moved within one workload span (max − min), on average; null without any. */
   readonly memorySwingMb: number | null;
-  /** Workload spans with memory figures. */
+  /** Workload spans with memory figures, in its process with the most. */
   readonly memorySpans: number;
 }
 
@@ -40,6 +43,7 @@ const isError = (s: JaegerSpan) =>
 export function traceSignals(traces: readonly JaegerTrace[]): TraceSignals {
   const orderIds = new Set<string>();
   const byService = new Map<ServiceKind, JaegerSpan[]>();
+  const instanceOf = new Map<JaegerSpan, string>();
   const kindOf = new Map(
     (Object.keys(SERVICES) as ServiceKind[]).map((k) => [SERVICES[k].serviceName, k]),
   );
@@ -47,7 +51,10 @@ export function traceSignals(traces: readonly JaegerTrace[]): TraceSignals {
     for (const s of t.spans) {
       const id = tag(s, 'order.id');
       if (typeof id === 'string' && id !== '') orderIds.add(id);
-      const kind = kindOf.get(t.processes[s.processID]?.serviceName ?? '');
+      const process = t.processes[s.processID];
+      const instance = process?.tags.find((x) => x.key === 'service.instance.id')?.value;
+      if (typeof instance === 'string') instanceOf.set(s, instance);
+      const kind = kindOf.get(process?.serviceName ?? '');
       if (!kind) continue;
       const list = byService.get(kind) ?? [];
       list.push(s);
@@ -60,10 +67,18 @@ export function traceSignals(traces: readonly JaegerTrace[]): TraceSignals {
     const consumer = def.consumes
       ? spans.filter((s) => s.operationName === `process ${def.consumes}`)
       : [];
-    const memory = spans
-      .filter((s) => num(s, 'resource.memory.max_mb') !== undefined)
-      .sort((a, b) => a.startTime - b.startTime)
-      .map((s) => num(s, 'resource.memory.max_mb')!);
+    // Each replica is a process of its own: memory is followed per process, never across them.
+    const series = new Map<string, number[]>();
+    for (const sp of [...spans].sort((a, b) => a.startTime - b.startTime)) {
+      const mb = num(sp, 'resource.memory.max_mb');
+      if (mb === undefined) continue;
+      const key = instanceOf.get(sp) ?? '';
+      series.set(key, [...(series.get(key) ?? []), mb]);
+    }
+    const growths = [...series.values()].flatMap((m) =>
+      m.length >= 2 ? [m[m.length - 1]! - Math.min(...m.slice(0, -1))] : [],
+    );
+    const memorySpans = [...series.values()].reduce((n, m) => Math.max(n, m.length), 0);
     const swings = spans.flatMap((s) => {
       const max = num(s, 'resource.memory.max_mb');
       const min = num(s, 'resource.memory.min_mb');
@@ -75,10 +90,9 @@ export function traceSignals(traces: readonly JaegerTrace[]): TraceSignals {
       redeliveries: consumer.filter((s) => (num(s, 'tracelab.delivery_count') ?? 1) > 1).length,
       deadLetters: spans.filter((s) => tag(s, 'tracelab.dead_letter') === true).length,
       errorSpans: spans.filter(isError).length,
-      memoryGrowthMb:
-        memory.length >= 2 ? memory[memory.length - 1]! - Math.min(...memory.slice(0, -1)) : null,
+      memoryGrowthMb: growths.length ? Math.max(...growths) : null,
       memorySwingMb: swings.length ? swings.reduce((a, b) => a + b, 0) / swings.length : null,
-      memorySpans: memory.length,
+      memorySpans,
     };
   }
   return { orders: orderIds.size, services };
