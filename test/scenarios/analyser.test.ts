@@ -243,4 +243,18 @@ POST /order                | api-service          | server   |[==]              
     assert.deepEqual([n.deadLetters, n.errorSpans], [1, 1]);
     assert.equal(signals.services.api!.memoryGrowthMb, null);
   });
+
+  test("memory is followed per replica: one process's figures after another's are not growth", () => {
+    const signals = traceSignals(
+      drawTraces(`
+trace t1
+work | processing-service   | |[]       resource.memory.min_mb=60 resource.memory.max_mb=62
+work | processing-service#2 | |  []     resource.memory.min_mb=140 resource.memory.max_mb=142
+work | processing-service   | |    []   resource.memory.min_mb=61 resource.memory.max_mb=63
+work | processing-service#2 | |      [] resource.memory.min_mb=140 resource.memory.max_mb=143
+`),
+    );
+    assert.equal(signals.services.processing!.memoryGrowthMb, 1);
+    assert.equal(signals.services.processing!.memorySpans, 2);
+  });
 });
