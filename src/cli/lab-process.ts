@@ -19,7 +19,7 @@ export async function startLabProcess(
   flags: readonly string[],
   progress: (text: string) => void,
   settleMs: number,
-): Promise<StartedLab> {
+): Promise<StartedLab & { readonly adminUrl: string }> {
   const keyPrefix = `tlexercise-${randomUUID().slice(0, 8)}:`;
   const child = spawn(
     process.execPath,
@@ -64,11 +64,12 @@ export async function startLabProcess(
       );
     });
   });
-  const { apiUrl, queryUrl, redisUrl } = ready;
+  const { apiUrl, queryUrl, redisUrl, adminUrl } = ready;
   const source = httpTraceSource(queryUrl);
   return {
     apiUrl,
     queryUrl,
+    adminUrl,
     getTrace: (id) => source.getTrace(id),
     settleMs,
     progress,

@@ -82,7 +82,12 @@ export const adminOf = (values: OptionValues): AdminClient =>
   adminClient(opt.str(values, 'admin-url'));
 
 export function traceSourceOf(values: OptionValues): ScenarioTraceSource {
-  return scenarioSourceOf(httpTraceSource(opt.str(values, 'url')));
+  return traceSourceAt(opt.str(values, 'url'));
+}
+
+/** The query API at `queryUrl` as a scenario reads it. */
+export function traceSourceAt(queryUrl: string): ScenarioTraceSource {
+  return scenarioSourceOf(httpTraceSource(queryUrl));
 }
 
 /** A query API's traces (over HTTP, or the collector's own store) as a scenario reads them. */

@@ -9,6 +9,7 @@ import {
   stopScenario,
 } from '../scenarios/index.js';
 import { defineCommand } from './command.js';
+import { benchOptions, runBenchCommand } from './scenario-bench.js';
 import { CliError } from './errors.js';
 import {
   adminOf,
@@ -22,13 +23,13 @@ import {
   traceSourceOf,
 } from './scenario-run.js';
 
-const ACTIONS = ['list', 'start', 'hint', 'answer', 'reveal', 'stop'] as const;
+const ACTIONS = ['list', 'start', 'hint', 'answer', 'reveal', 'stop', 'bench'] as const;
 
 export const command = defineCommand({
   name: 'scenario',
   summary: 'investigate a problem set up in the running lab, answer, and be graded',
   usage:
-    'scenario list | start <id> | start --mystery [--seed N] | hint | answer <service> [--cause C] | reveal | stop [options]',
+    'scenario list | start <id> | start --mystery [--seed N] | hint | answer <service> [--cause C] | reveal | stop | bench [--scenario ID[,ID…]] [--seed N] [--workload-scale X] [options]',
   options: [
     ...labOptions,
     {
@@ -42,8 +43,10 @@ export const command = defineCommand({
       type: 'number',
       integer: true,
       min: 0,
-      description: "with --mystery: the pick's seed (the same seed, the same scenario)",
+      description:
+        "with --mystery: the pick's seed (the same seed, the same scenario); bench: the one seed to run (default 1, 2 and 3)",
     },
+    ...benchOptions,
     { name: 'cause', type: 'string', description: 'answer: the cause, e.g. slow_downstream' },
     { name: 'json', type: 'boolean', default: false, description: 'print the result as JSON' },
   ],
@@ -174,6 +177,10 @@ export const command = defineCommand({
             ].join('\n'),
           );
         return 0;
+      }
+      case 'bench': {
+        words0(0);
+        return runBenchCommand(values, json);
       }
       default: {
         words0(0);

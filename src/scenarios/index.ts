@@ -26,3 +26,9 @@ export type {
   ScenarioTruth,
   ScenarioView,
 } from './types.js';
+export { analyserAnswer, MEMORY_GROWTH_MB } from './analyser.js';
+export type { AnalyserAnswer } from './analyser.js';
+export { traceSignals } from './signals.js';
+export type { ServiceSignals, TraceSignals } from './signals.js';
+export { accuracyOf, benchCase, benchItem, benchLoad, scoreCase } from './bench.js';
+export type { BenchCase, BenchLab, BenchResult } from './bench.js';

@@ -32,6 +32,10 @@ export interface StartOptions {
   /** How long to wait for the orders, then their traces. */
   readonly settleMs: number;
   readonly progress: (text: string) => void;
+  /** The orders to send instead of the setup's (a bench scales and seeds them). */
+  readonly load?: ScenarioLoad;
+  /** The orders' item name (default `scenario-<id>`). */
+  readonly item?: string;
 }
 
 /** The load generator's plan for a scenario's orders. */
@@ -109,13 +113,14 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
   }
   // The services read the run-time switches every second: no order goes before they have.
   await sleep(SWITCH_SETTLE_MS);
+  const load = o.load ?? setup.load;
   const run = await runLoad({
     url: o.apiUrl,
-    plan: loadPlan(setup.load),
+    plan: loadPlan(load),
     order: {
-      item: `scenario-${scenario.id}`,
+      item: o.item ?? `scenario-${scenario.id}`,
       quantity: 1,
-      ...(setup.load.orderIntensity ? { intensity: setup.load.orderIntensity } : {}),
+      ...(load.orderIntensity ? { intensity: load.orderIntensity } : {}),
     },
     onProgress: (p) => progress(`sending orders: ${p.sent}/${p.planned}`),
   });

@@ -1,0 +1,194 @@
+import type { AnalysisReport } from '../analysis/index.js';
+import { SERVICES } from '../model/index.js';
+import type { ServiceKind } from '../model/index.js';
+import type { CauseId } from './causes.js';
+import { serviceOf } from './grade.js';
+import type { ServiceSignals, TraceSignals } from './signals.js';
+
+/** The analyser's diagnosis in the scenarios' words, and the rule that gave it. */
+export interface AnalyserAnswer {
+  readonly service: ServiceKind | null;
+  readonly cause: CauseId | null;
+  readonly because: string;
+}
+
+/** Memory a service kept over one scenario's orders before it counts as growth, not noise. */
+export const MEMORY_GROWTH_MB = 40;
+/** Messages handled per order, first deliveries only, above which copies were published. */
+const COPIES_PER_ORDER = 1.5;
+
+/** A bottleneck's queue this many times its work on the critical paths: head-of-line blocking. */
+const QUEUE_OVER_WORK = 2.5;
+/** A stage span's own time (outside its workload spans) on the critical paths above which it waits on something else. */
+const OUTSIDE_WORK_SHARE = 0.1;
+
+/**
+ * The stage span (a service's handling of an order) whose own time, outside the workload spans
+ * under it, takes the most of the critical paths, when that is a real part of them: the stage
+ * waits on something that is not its work.
+ */
+function outsideWork(report: AnalysisReport) {
+  const stages = new Set(Object.values(SERVICES).map((d) => d.stageSpan));
+  const top = report.criticalPath.byStage
+    .filter((s) => s.kind === 'span' && stages.has(s.operation) && serviceOf(s.service))
+    .sort((a, b) => b.share - a.share)[0];
+  return top && top.share >= OUTSIDE_WORK_SHARE ? top : undefined;
+}
+
+/** Memory kept per workload span, over what one span's work moves, above which it is kept for good. */
+const KEPT_OVER_SWING = 2;
+
+/**
+ * Memory kept for good: it grew by a real amount, and each span kept far more than its own
+ * work moves (work that allocates gives it back; a heavy workload warming up grows by about
+ * its swing per span, a leak by many times it).
+ */
+function isLeak(s: ServiceSignals): boolean {
+  if (s.memoryGrowthMb === null || s.memoryGrowthMb < MEMORY_GROWTH_MB) return false;
+  const keptPerSpan = s.memoryGrowthMb / Math.max(1, s.memorySpans - 1);
+  return keptPerSpan >= KEPT_OVER_SWING * Math.max(s.memorySwingMb ?? 0, MIN_SWING_MB);
+}
+/** A swing below this is noise: kept memory is compared with at least this much. */
+const MIN_SWING_MB = 1;
+
+const entries = (signals: TraceSignals) =>
+  Object.entries(signals.services) as [ServiceKind, ServiceSignals][];
+
+/** The service with the largest figure, ties to the first in pipeline order; undefined when all are 0. */
+function most(
+  signals: TraceSignals,
+  figure: (s: ServiceSignals) => number,
+): ServiceKind | undefined {
+  let best: ServiceKind | undefined;
+  let bestValue = 0;
+  for (const [kind, s] of entries(signals)) {
+    if (figure(s) > bestValue) {
+      best = kind;
+      bestValue = figure(s);
+    }
+  }
+  return best;
+}
+
+/**
+ * Maps what `tracelab analyze` finds (its report) and what the spans' tags say (signals) to a
+ * service and a cause of the scenario vocabulary. General rules, most specific evidence first:
+ * a split trace names where context was lost; dead letters name a poison message; redeliveries
+ * that end well a crash loop; other spans in error a poison message; a stage handling several
+ * first deliveries per order a duplicate publisher; memory kept per order far above what its work moves a leak;
+ * a stage whose own time outside its work fills the critical paths a slow downstream; then the
+ * bottleneck the report names (head-of-line blocking when its queue dwarfs its work, else a
+ * heavy workload); a database finding; and last the largest part of the critical path.
+ */
+export function analyserAnswer(report: AnalysisReport, signals: TraceSignals): AnalyserAnswer {
+  const hop = report.propagation.brokenHops[0];
+  if (report.propagation.splitOrders.length > 0 && hop) {
+    const from = serviceOf(hop.from);
+    if (from) {
+      return {
+        service: from,
+        cause: 'broken_propagation',
+        because: `${report.propagation.splitOrders.length} order(s) split over several traces, broken at ${hop.from} → ${hop.to}`,
+      };
+    }
+  }
+  // Dead letters first: a message that failed every delivery; a crash's redeliveries mostly
+  // succeed in the end, even when the dying process marked its span in error.
+  const deadLettered = most(signals, (s) => s.deadLetters);
+  if (deadLettered) {
+    const s = signals.services[deadLettered]!;
+    return {
+      service: deadLettered,
+      cause: 'poison_message',
+      because: `${s.deadLetters} dead letter(s) and ${s.errorSpans} span(s) in error in ${deadLettered}`,
+    };
+  }
+  const redelivered = most(signals, (s) => s.redeliveries);
+  if (redelivered) {
+    return {
+      service: redelivered,
+      cause: 'crash_loop',
+      because: `${signals.services[redelivered]!.redeliveries} redelivery(ies) to ${redelivered}, none ending as a dead letter: its process died mid-message`,
+    };
+  }
+  const failing = most(signals, (s) => s.errorSpans);
+  if (failing) {
+    return {
+      service: failing,
+      cause: 'poison_message',
+      because: `${signals.services[failing]!.errorSpans} span(s) in error in ${failing}`,
+    };
+  }
+  if (signals.orders > 0) {
+    const copies = most(signals, (s) =>
+      s.firstDeliveries / signals.orders > COPIES_PER_ORDER ? s.firstDeliveries : 0,
+    );
+    const topic = copies ? SERVICES[copies].consumes : undefined;
+    const publisher = (Object.keys(SERVICES) as ServiceKind[]).find(
+      (k) => topic !== undefined && SERVICES[k].publishes === topic,
+    );
+    if (copies && publisher) {
+      return {
+        service: publisher,
+        cause: 'duplicate_delivery',
+        because: `${signals.services[copies]!.firstDeliveries} first deliveries to ${copies} for ${signals.orders} orders: ${publisher} published copies`,
+      };
+    }
+  }
+  const growing = most(signals, (s) => (isLeak(s) ? s.memoryGrowthMb! : 0));
+  if (growing) {
+    return {
+      service: growing,
+      cause: 'memory_leak',
+      because: `${growing}'s memory grew by ${signals.services[growing]!.memoryGrowthMb} MB over the orders`,
+    };
+  }
+  const outside = outsideWork(report);
+  if (outside) {
+    return {
+      service: serviceOf(outside.service)!,
+      cause: 'slow_downstream',
+      because: `${outside.service}'s ${outside.operation} outside its workload spans takes ${Math.round(outside.share * 100)} % of the critical paths`,
+    };
+  }
+  const bottleneck = report.bottleneck ? serviceOf(report.bottleneck.service) : undefined;
+  if (bottleneck) {
+    // A burst of n orders waits about (n − 1) / 2 services each: the queue dwarfs the work.
+    // Orders paced near the service's rate wait about as long as they are worked on: each
+    // order is simply expensive.
+    const name = report.bottleneck!.service;
+    const share = (kind: 'span' | 'queue') =>
+      report.criticalPath.byStage
+        .filter((s) => s.service === name && s.kind === kind)
+        .reduce((a, s) => a + s.share, 0);
+    const queued = share('queue') > QUEUE_OVER_WORK * share('span');
+    return {
+      service: bottleneck,
+      cause: queued ? 'head_of_line_blocking' : 'heavy_workload',
+      because: `the report's bottleneck: ${name} saturated on ${report.bottleneck!.topic}, ${Math.round(share('queue') * 100)} % of the critical paths in its queue, ${Math.round(share('span') * 100)} % in its work`,
+    };
+  }
+  const database = report.findings.find(
+    (f) =>
+      ['n-plus-one', 'pool-wait', 'lock-wait', 'slow-statement'].includes(f.kind) &&
+      f.service !== undefined &&
+      serviceOf(f.service),
+  );
+  if (database) {
+    return {
+      service: serviceOf(database.service!)!,
+      cause: 'slow_downstream',
+      because: `a database finding (${database.kind}) in ${database.service}`,
+    };
+  }
+  const top = report.criticalPath.byStage[0];
+  const topService = top ? serviceOf(top.service) : undefined;
+  if (top && topService) {
+    return {
+      service: topService,
+      cause: top.kind === 'queue' ? 'head_of_line_blocking' : 'heavy_workload',
+      because: `the largest part of the critical paths: ${top.service} ${top.operation} (${Math.round(top.share * 100)} %)`,
+    };
+  }
+  return { service: null, cause: null, because: 'the traces show nothing to name' };
+}
