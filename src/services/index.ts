@@ -1,6 +1,6 @@
-import type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-service.js';
+import type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-types.js';
 
-export type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-service.js';
+export type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-types.js';
 export { deadLetterCounts, replayDeadLetters } from './dlq.js';
 
 /**

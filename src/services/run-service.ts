@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import {
   connectionDown,
@@ -10,19 +9,17 @@ import {
   nowUnreachable,
   withTracing,
 } from '../bus/index.js';
-import type { Bus, BusConfig } from '../bus/index.js';
+import type { Bus } from '../bus/index.js';
 import { DEFAULT_REDIS_URL } from '../config/index.js';
 import { withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import type { FaultInjector, FaultSet } from '../faults/index.js';
+import type { FaultInjector } from '../faults/index.js';
 import { createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
 import { withStoreTracing } from './traced-store.js';
-import type { Logger } from '../telemetry/index.js';
-import type { ResourceMonitor } from '../monitor/index.js';
-import type { Workload, WorkloadSettings } from '../workload/index.js';
+import type { Workload } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
@@ -30,60 +27,16 @@ import { createNotificationHandler } from './notification/index.js';
 import { createInventoryClient, createProcessingHandler } from './processing/index.js';
 import { ServiceError } from './errors.js';
 import { crashProcess, workloadAndFaults } from './process-parts.js';
+import type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-types.js';
 
 /** How long /health waits for Redis's PONG: under the app's own 1 s cut-off, so it says why. */
 const PING_TIMEOUT_MS = 800;
-
-export interface ServiceRunConfig {
-  readonly kind: ServiceKind;
-  readonly bus: BusConfig;
-  readonly workload: WorkloadSettings;
-  readonly host: string;
-  /** Names the API answers to besides loopback and `host` (`--public-host`). */
-  readonly publicHosts?: readonly string[];
-  readonly apiPort: number;
-  readonly concurrency: number;
-  /** Failed deliveries of one message before it is dead-lettered. */
-  readonly maxDeliveries: number;
-  /** Faults the flags switch on; `tracelab fault` switches them at run time. */
-  readonly faults: FaultSet;
-  /** Names this consumer in its group: a replica number or a host name. */
-  readonly replica: string;
-  /** `tracelab up`'s run: in the consumer's name, so no other run's consumer shares it. */
-  readonly runId?: string | undefined;
-  /** On stop, how long a consumer may finish the work in hand before it is cut short. */
-  readonly stopGraceMs: number;
-  /** Inventory: its port (it binds to `host`, as the API does). */
-  readonly inventoryPort?: number;
-  /** Inventory: its PostgreSQL, and the size of its pool. */
-  readonly databaseUrl?: string | undefined;
-  readonly databasePool?: number;
-  /** Processing: the inventory replicas it reserves each order with (none: no call). */
-  readonly inventoryUrls?: readonly string[];
-  readonly inventoryTimeoutMs?: number;
-}
-
-export interface RunningService {
-  /** One line for the log: where it listens or what it consumes. */
-  readonly ready: string;
-  /** Where it serves, by name (`api`); empty for a consumer. */
-  readonly urls: Readonly<Record<string, string>>;
-  /** Graceful: no new work, finish the work in hand, close connections. */
-  stop(): Promise<void>;
-}
 
 const HANDLERS = {
   processing: createProcessingHandler,
   notification: createNotificationHandler,
   analytics: createAnalyticsHandler,
 } as const;
-
-export interface ServiceRunDeps {
-  tracer: Tracer;
-  logger: Logger;
-  monitor?: ResourceMonitor;
-  flush?: () => Promise<void>;
-}
 
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
 export async function runService(

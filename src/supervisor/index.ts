@@ -6,7 +6,8 @@ export { parseScale } from './scale.js';
 export type { Replicas } from './scale.js';
 export { tellReady, watchParent } from './parent-link.js';
 export { DATABASE_MODES, ensureDatabase, findPostgresBinaries } from './postgres.js';
-export type { DatabaseHandle, DatabaseMode, EnsureDatabaseOptions } from './postgres.js';
+export type { DatabaseHandle } from './database-handle.js';
+export type { DatabaseMode, EnsureDatabaseOptions } from './postgres.js';
 
 /**
  * The lab is loaded on first use: it brings node:http (the admin endpoint) and ioredis, which

@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from './postgres.js';
+import type { DatabaseHandle } from './database-handle.js';
 import { SupervisorError } from './errors.js';
 
 /**

@@ -3,22 +3,13 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { connectDatabase, redactDatabaseUrl } from '../database/index.js';
+import type { DatabaseHandle } from './database-handle.js';
 import { SupervisorError } from './errors.js';
 import { freePort } from './free-port.js';
 import { spawnTethered } from './tether.js';
 
 export type DatabaseMode = 'auto' | 'postgres' | 'pglite';
 export const DATABASE_MODES: readonly DatabaseMode[] = ['auto', 'postgres', 'pglite'];
-
-export interface DatabaseHandle {
-  /** What the services connect to (a private server's or PGlite's has no password). */
-  readonly url: string;
-  /** The server named, a private `postgres` started here, or PGlite in this process. */
-  readonly kind: 'server' | 'private' | 'pglite';
-  /** One line for the banner: which database, where. */
-  readonly describe: string;
-  stop(): Promise<void>;
-}
 
 export interface EnsureDatabaseOptions {
   /** A server to use (--database-url, DATABASE_URL): it must answer. */

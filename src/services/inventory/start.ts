@@ -8,7 +8,7 @@ import { allowedHostNames, bindWarning, listenFailure } from '../../http-guard/i
 import { SERVICES } from '../../model/index.js';
 import { ServiceError } from '../errors.js';
 import { crashProcess, workloadAndFaults } from '../process-parts.js';
-import type { RunningService, ServiceRunConfig, ServiceRunDeps } from '../run-service.js';
+import type { RunningService, ServiceRunConfig, ServiceRunDeps } from '../run-types.js';
 import { buildInventoryApp } from './app.js';
 import { isDatabaseDown } from './database-down.js';
 import { syncDatabaseFaults } from './database-faults.js';
