@@ -51,6 +51,14 @@ function isLeak(s: ServiceSignals): boolean {
 /** A swing below this is noise: kept memory is compared with at least this much. */
 const MIN_SWING_MB = 1;
 
+/** What each database finding of the analysis names, in the scenarios' words. */
+const DATABASE_CAUSES: Readonly<Record<string, CauseId>> = {
+  'n-plus-one': 'n_plus_one',
+  'pool-wait': 'pool_exhausted',
+  'slow-statement': 'missing_index',
+  'lock-wait': 'lock_contention',
+};
+
 const entries = (signals: TraceSignals) =>
   Object.entries(signals.services) as [ServiceKind, ServiceSignals][];
 
@@ -169,15 +177,12 @@ export function analyserAnswer(report: AnalysisReport, signals: TraceSignals): A
     };
   }
   const database = report.findings.find(
-    (f) =>
-      ['n-plus-one', 'pool-wait', 'lock-wait', 'slow-statement'].includes(f.kind) &&
-      f.service !== undefined &&
-      serviceOf(f.service),
+    (f) => DATABASE_CAUSES[f.kind] !== undefined && f.service !== undefined && serviceOf(f.service),
   );
   if (database) {
     return {
       service: serviceOf(database.service!)!,
-      cause: 'slow_downstream',
+      cause: DATABASE_CAUSES[database.kind]!,
       because: `a database finding (${database.kind}) in ${database.service}`,
     };
   }

@@ -420,6 +420,126 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'database-n-plus-one',
+    title: 'Many small queries',
+    level: 'intermediate',
+    question:
+      'Reserving stock got slower, though no workload changed. Which service is slow, and what is it doing with its database?',
+    hints: [
+      'Open one order and look at the spans under the stock reservation.',
+      'Count the database statements under one reserve_stock span: are some the same statement, again and again?',
+      "inventory reads each warehouse's stock with its own query (inventory.n_plus_one): one query for all the rows would do.",
+    ],
+    views: [
+      searchOf('inventory', 'the statements under each reserve_stock span'),
+      SYSTEM('the database box: statements per minute against calls per minute'),
+    ],
+    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
+    setup: {
+      faults: ['inventory.n_plus_one=12'],
+      intensities: {},
+      replicas: {},
+      load: { orders: 6, ratePerSec: 3 },
+    },
+    truth: {
+      service: 'inventory',
+      cause: 'n_plus_one',
+      alsoAccepted: ['slow_downstream'],
+      explanation:
+        "inventory.n_plus_one=12 makes inventory read each warehouse's stock row with a query of its own: a dozen similar SELECTs under every reserve_stock span where one would do.",
+    },
+  },
+  {
+    id: 'database-pool',
+    title: 'Waiting for a connection',
+    level: 'intermediate',
+    question:
+      "When orders come in a burst, processing's calls to inventory take far longer than the statements inside them. Where does the time go?",
+    hints: [
+      "Compare the call's span with the database statements under it: what fills the gap?",
+      'Look at the pg-pool.connect spans: how long does each call wait before its first statement?',
+      "inventory's pool has one connection (inventory.db_pool=1): every call waits for the one before to give it back.",
+    ],
+    views: [
+      searchOf('inventory', 'the pg-pool.connect spans before each reservation'),
+      SYSTEM("the call box processing → inventory: its latency against the statements'"),
+    ],
+    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
+    setup: {
+      faults: ['inventory.db_pool=1'],
+      intensities: {},
+      replicas: {},
+      load: { orders: 10 },
+    },
+    truth: {
+      service: 'inventory',
+      cause: 'pool_exhausted',
+      alsoAccepted: ['slow_downstream'],
+      explanation:
+        'inventory.db_pool=1 leaves inventory one pooled connection: ten calls at once queue in pg-pool.connect, each waiting for the transactions before it.',
+    },
+  },
+  {
+    id: 'database-missing-index',
+    title: 'A slow query',
+    level: 'intermediate',
+    question:
+      'Every reservation got slower, the same amount each time, though load is light. Which service, and why?',
+    hints: [
+      "Find the statement that takes most of inventory's time.",
+      "Compare that statement's time with the others of the same reservation: one of them is far slower, every time.",
+      "The lookup of an item's recent stock movements lost its index (inventory.slow_query): it scans the whole table.",
+    ],
+    views: [
+      searchOf('inventory', 'the statements of each reservation, and their durations'),
+      SYSTEM('findings: a slow statement'),
+    ],
+    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
+    setup: {
+      faults: ['inventory.slow_query=on'],
+      intensities: {},
+      replicas: {},
+      load: { orders: 6, ratePerSec: 2 },
+    },
+    truth: {
+      service: 'inventory',
+      cause: 'missing_index',
+      alsoAccepted: ['slow_downstream'],
+      explanation:
+        "inventory.slow_query=on drops the index on stock_movements(item_id, at): the lookup of an item's recent movements scans every row, tens of milliseconds instead of well under one.",
+    },
+  },
+  {
+    id: 'database-lock',
+    title: 'A hot row',
+    level: 'advanced',
+    question:
+      'In a burst, reservations slow down one after another, though each does little work. Which service, and what are they waiting for?',
+    hints: [
+      'Line up the reservations of one burst: do they overlap, and does each end just after another?',
+      'One UPDATE takes much longer in a burst than alone: the same statement, the same row.',
+      'Every reservation updates one counter row inside its transaction (inventory.lock): each waits for the row lock until the one before commits.',
+    ],
+    views: [
+      searchOf('inventory', 'the UPDATE statements of a burst, side by side'),
+      SYSTEM('findings: lock waits'),
+    ],
+    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
+    setup: {
+      faults: ['inventory.lock=on'],
+      intensities: {},
+      replicas: {},
+      load: { orders: 10 },
+    },
+    truth: {
+      service: 'inventory',
+      cause: 'lock_contention',
+      alsoAccepted: ['slow_downstream'],
+      explanation:
+        'inventory.lock=on makes every reservation update one hot counter row early in its transaction and hold its lock until commit: in a burst they run one at a time.',
+    },
+  },
+  {
     id: 'scaling-decision',
     title: 'A scaling decision',
     level: 'advanced',

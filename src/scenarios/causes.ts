@@ -44,6 +44,23 @@ export const CAUSES = {
     means: 'the same order is published more than once; the consumers must be idempotent',
     synonyms: ['duplicate', 'duplicates', 'idempotency', 'at-least-once', 'double-delivery'],
   },
+  n_plus_one: {
+    means:
+      'one query per row where one query would read them all: many similar statements under one call',
+    synonyms: ['n+1', 'n-plus-one', 'n+1-queries', 'chatty-queries', 'query-per-row'],
+  },
+  pool_exhausted: {
+    means: 'more calls in flight than pooled database connections: they wait for a free one',
+    synonyms: ['pool', 'connection-pool', 'pool-wait', 'too-few-connections', 'pool-exhaustion'],
+  },
+  missing_index: {
+    means: "a statement's index is gone: it scans the table instead of looking up",
+    synonyms: ['slow-query', 'slow_query', 'index', 'no-index', 'table-scan', 'full-scan'],
+  },
+  lock_contention: {
+    means: 'transactions queue for the same row lock, each holding it until it commits',
+    synonyms: ['lock', 'locks', 'lock-wait', 'hot-row', 'row-lock', 'contention'],
+  },
   broken_propagation: {
     means: 'a service stops passing the trace context on: the trace splits there',
     synonyms: ['propagation', 'context-lost', 'lost-context', 'split-trace', 'broken-trace'],

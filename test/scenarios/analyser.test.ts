@@ -177,6 +177,30 @@ describe('the analyser answer', () => {
     assert.deepEqual([queue.service, queue.cause], ['processing', 'head_of_line_blocking']);
   });
 
+  test('a database finding names its kind as the cause, in the service that made the calls', () => {
+    const finding = (kind: string): AnalysisReport => ({
+      ...empty,
+      findings: [
+        { kind, severity: 'warning', text: '', figures: {}, service: 'inventory-service' },
+      ] as unknown as AnalysisReport['findings'],
+    });
+    const named = [
+      ['n-plus-one', 'n_plus_one'],
+      ['pool-wait', 'pool_exhausted'],
+      ['slow-statement', 'missing_index'],
+      ['lock-wait', 'lock_contention'],
+    ].map(([kind]) => {
+      const a = analyserAnswer(finding(kind!), calm);
+      return [kind, a.service, a.cause];
+    });
+    assert.deepEqual(named, [
+      ['n-plus-one', 'inventory', 'n_plus_one'],
+      ['pool-wait', 'inventory', 'pool_exhausted'],
+      ['slow-statement', 'inventory', 'missing_index'],
+      ['lock-wait', 'inventory', 'lock_contention'],
+    ]);
+  });
+
   test('nothing to go on: no answer', () => {
     const a = analyserAnswer(empty, { orders: 0, services: {} });
     assert.deepEqual([a.service, a.cause], [null, null]);
