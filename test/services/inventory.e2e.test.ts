@@ -178,17 +178,31 @@ describe('inventory in the lab', () => {
   test('slow_query: the lookup is slower without its index, and fast again with it', async () => {
     const lookup = (t: JaegerTrace) =>
       t.spans.find((s) => isPg(s) && /FROM stock_movements/.test(text(s)));
-    const [withIndex] = await ordersThrough(['indexed lookup']);
+    // Three orders each way, one at a time, and the fastest of each: a single lookup can land
+    // on a busy moment of a shared machine; the scan is never as fast as the indexed lookup.
+    const fastest = async (names: readonly string[]) => {
+      const spans = [];
+      for (const name of names) {
+        const [t] = await ordersThrough([name]);
+        const span = lookup(t!);
+        assert.ok(span, 'the lookup is a span');
+        spans.push(span);
+      }
+      return spans.sort((x, y) => x.duration - y.duration)[0]!;
+    };
+    const a = await fastest(['indexed 1', 'indexed 2', 'indexed 3']);
     await setFaults('inventory.slow_query=on');
-    const [without] = await ordersThrough(['scanned lookup']);
+    const b = await fastest(['scanned 1', 'scanned 2', 'scanned 3']);
     await setFaults('inventory.slow_query=off');
-    const a = lookup(withIndex!);
-    const b = lookup(without!);
-    assert.ok(a && b, 'the lookup is a span');
     assert.equal(text(a), text(b), 'the same statement');
     assert.ok(
       b.duration > a.duration * 3,
-      `${b.duration} µs without the index, ${a.duration} µs with`,
+      `${b.duration} µs without the index, ${a.duration} µs with (the fastest of three)`,
+    );
+    const again = await fastest(['indexed again']);
+    assert.ok(
+      again.duration * 3 < b.duration,
+      `${again.duration} µs with the index back, ${b.duration} µs without`,
     );
   });
 });
