@@ -450,36 +450,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    id: 'database-pool',
-    title: 'Waiting for a connection',
-    level: 'intermediate',
-    question:
-      "When orders come in a burst, processing's calls to inventory take far longer than the statements inside them. Where does the time go?",
-    hints: [
-      "Compare the call's span with the database statements under it: what fills the gap?",
-      'Look at the pg-pool.connect spans: how long does each call wait before its first statement?',
-      "inventory's pool has one connection (inventory.db_pool=1): every call waits for the one before to give it back.",
-    ],
-    views: [
-      searchOf('inventory', 'the pg-pool.connect spans before each reservation'),
-      SYSTEM("the call box processing → inventory: its latency against the statements'"),
-    ],
-    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
-    setup: {
-      faults: ['inventory.db_pool=1'],
-      intensities: {},
-      replicas: {},
-      load: { orders: 10 },
-    },
-    truth: {
-      service: 'inventory',
-      cause: 'pool_exhausted',
-      alsoAccepted: ['slow_downstream'],
-      explanation:
-        'inventory.db_pool=1 leaves inventory one pooled connection: ten calls at once queue in pg-pool.connect, each waiting for the transactions before it.',
-    },
-  },
-  {
     id: 'database-missing-index',
     title: 'A slow query',
     level: 'intermediate',
@@ -507,36 +477,6 @@ export const SCENARIOS: readonly Scenario[] = [
       alsoAccepted: ['slow_downstream'],
       explanation:
         "inventory.slow_query=on drops the index on stock_movements(item_id, at): the lookup of an item's recent movements scans every row, tens of milliseconds instead of well under one.",
-    },
-  },
-  {
-    id: 'database-lock',
-    title: 'A hot row',
-    level: 'advanced',
-    question:
-      'In a burst, reservations slow down one after another, though each does little work. Which service, and what are they waiting for?',
-    hints: [
-      'Line up the reservations of one burst: do they overlap, and does each end just after another?',
-      'One UPDATE takes much longer in a burst than alone: the same statement, the same row.',
-      'Every reservation updates one counter row inside its transaction (inventory.lock): each waits for the row lock until the one before commits.',
-    ],
-    views: [
-      searchOf('inventory', 'the UPDATE statements of a burst, side by side'),
-      SYSTEM('findings: lock waits'),
-    ],
-    causes: ['n_plus_one', 'pool_exhausted', 'missing_index', 'lock_contention', 'slow_downstream'],
-    setup: {
-      faults: ['inventory.lock=on'],
-      intensities: {},
-      replicas: {},
-      load: { orders: 10 },
-    },
-    truth: {
-      service: 'inventory',
-      cause: 'lock_contention',
-      alsoAccepted: ['slow_downstream'],
-      explanation:
-        'inventory.lock=on makes every reservation update one hot counter row early in its transaction and hold its lock until commit: in a burst they run one at a time.',
     },
   },
   {
