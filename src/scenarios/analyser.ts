@@ -89,111 +89,148 @@ function most(
  * heavy workload); a database finding; and last the largest part of the critical path.
  */
 export function analyserAnswer(report: AnalysisReport, signals: TraceSignals): AnalyserAnswer {
-  const hop = report.propagation.brokenHops[0];
-  if (report.propagation.splitOrders.length > 0 && hop) {
-    const from = serviceOf(hop.from);
-    if (from) {
-      return {
-        service: from,
-        cause: 'broken_propagation',
-        because: `${report.propagation.splitOrders.length} order(s) split over several traces, broken at ${hop.from} → ${hop.to}`,
-      };
-    }
-  }
-  // Dead letters first: a message that failed every delivery; a crash's redeliveries mostly
-  // succeed in the end, even when the dying process marked its span in error.
-  const deadLettered = most(signals, (s) => s.deadLetters);
-  if (deadLettered) {
-    const s = signals.services[deadLettered]!;
-    return {
-      service: deadLettered,
-      cause: 'poison_message',
-      because: `${s.deadLetters} dead letter(s) and ${s.errorSpans} span(s) in error in ${deadLettered}`,
-    };
-  }
-  const redelivered = most(signals, (s) => s.redeliveries);
-  if (redelivered) {
-    return {
-      service: redelivered,
-      cause: 'crash_loop',
-      because: `${signals.services[redelivered]!.redeliveries} redelivery(ies) to ${redelivered}, none ending as a dead letter: its process died mid-message`,
-    };
-  }
-  const failing = most(signals, (s) => s.errorSpans);
-  if (failing) {
-    return {
-      service: failing,
-      cause: 'poison_message',
-      because: `${signals.services[failing]!.errorSpans} span(s) in error in ${failing}`,
-    };
-  }
-  if (signals.orders > 0) {
-    const copies = most(signals, (s) =>
-      s.firstDeliveries / signals.orders > COPIES_PER_ORDER ? s.firstDeliveries : 0,
-    );
-    const topic = copies ? SERVICES[copies].consumes : undefined;
-    const publisher = (Object.keys(SERVICES) as ServiceKind[]).find(
-      (k) => topic !== undefined && SERVICES[k].publishes === topic,
-    );
-    if (copies && publisher) {
-      return {
-        service: publisher,
-        cause: 'duplicate_delivery',
-        because: `${signals.services[copies]!.firstDeliveries} first deliveries to ${copies} for ${signals.orders} orders: ${publisher} published copies`,
-      };
-    }
-  }
-  const growing = most(signals, (s) => (isLeak(s) ? s.memoryGrowthMb! : 0));
-  if (growing) {
-    return {
-      service: growing,
-      cause: 'memory_leak',
-      because: `${growing}'s memory grew by ${signals.services[growing]!.memoryGrowthMb} MB over the orders`,
-    };
-  }
-  const outside = outsideWork(report);
-  if (outside) {
-    return {
-      service: serviceOf(outside.service)!,
-      cause: 'slow_downstream',
-      because: `${outside.service}'s ${outside.operation} outside its workload spans takes ${Math.round(outside.share * 100)} % of the critical paths`,
-    };
-  }
-  const bottleneck = report.bottleneck ? serviceOf(report.bottleneck.service) : undefined;
-  if (bottleneck) {
-    // A burst of n orders waits about (n − 1) / 2 services each: the queue dwarfs the work.
-    // Orders paced near the service's rate wait about as long as they are worked on: each
-    // order is simply expensive.
-    const name = report.bottleneck!.service;
-    const share = (kind: 'span' | 'queue') =>
-      report.criticalPath.byStage
-        .filter((s) => s.service === name && s.kind === kind)
-        .reduce((a, s) => a + s.share, 0);
-    const queued = share('queue') > QUEUE_OVER_WORK * share('span');
-    return {
-      service: bottleneck,
-      cause: queued ? 'head_of_line_blocking' : 'heavy_workload',
-      because: `the report's bottleneck: ${name} saturated on ${report.bottleneck!.topic}, ${Math.round(share('queue') * 100)} % of the critical paths in its queue, ${Math.round(share('span') * 100)} % in its work`,
-    };
-  }
-  const database = report.findings.find(
-    (f) => DATABASE_CAUSES[f.kind] !== undefined && f.service !== undefined && serviceOf(f.service),
-  );
-  if (database) {
-    return {
-      service: serviceOf(database.service!)!,
-      cause: DATABASE_CAUSES[database.kind]!,
-      because: `a database finding (${database.kind}) in ${database.service}`,
-    };
-  }
-  const top = report.criticalPath.byStage[0];
-  const topService = top ? serviceOf(top.service) : undefined;
-  if (top && topService) {
-    return {
-      service: topService,
-      cause: top.kind === 'queue' ? 'head_of_line_blocking' : 'heavy_workload',
-      because: `the largest part of the critical paths: ${top.service} ${top.operation} (${Math.round(top.share * 100)} %)`,
-    };
+  for (const rule of RULES) {
+    const answer = rule(report, signals);
+    if (answer) return answer;
   }
   return { service: null, cause: null, because: 'the traces show nothing to name' };
 }
+
+type Rule = (report: AnalysisReport, signals: TraceSignals) => AnalyserAnswer | undefined;
+
+const brokenPropagation: Rule = (report) => {
+  const hop = report.propagation.brokenHops[0];
+  const from = hop ? serviceOf(hop.from) : undefined;
+  if (report.propagation.splitOrders.length === 0 || !hop || !from) return undefined;
+  return {
+    service: from,
+    cause: 'broken_propagation',
+    because: `${report.propagation.splitOrders.length} order(s) split over several traces, broken at ${hop.from} → ${hop.to}`,
+  };
+};
+
+// Dead letters first: a message that failed every delivery; a crash's redeliveries mostly
+// succeed in the end, even when the dying process marked its span in error.
+const deadLetters: Rule = (_, signals) => {
+  const deadLettered = most(signals, (s) => s.deadLetters);
+  if (!deadLettered) return undefined;
+  const s = signals.services[deadLettered]!;
+  return {
+    service: deadLettered,
+    cause: 'poison_message',
+    because: `${s.deadLetters} dead letter(s) and ${s.errorSpans} span(s) in error in ${deadLettered}`,
+  };
+};
+
+const redeliveries: Rule = (_, signals) => {
+  const redelivered = most(signals, (s) => s.redeliveries);
+  if (!redelivered) return undefined;
+  return {
+    service: redelivered,
+    cause: 'crash_loop',
+    because: `${signals.services[redelivered]!.redeliveries} redelivery(ies) to ${redelivered}, none ending as a dead letter: its process died mid-message`,
+  };
+};
+
+const errorSpans: Rule = (_, signals) => {
+  const failing = most(signals, (s) => s.errorSpans);
+  if (!failing) return undefined;
+  return {
+    service: failing,
+    cause: 'poison_message',
+    because: `${signals.services[failing]!.errorSpans} span(s) in error in ${failing}`,
+  };
+};
+
+const copiesPublished: Rule = (_, signals) => {
+  if (signals.orders === 0) return undefined;
+  const copies = most(signals, (s) =>
+    s.firstDeliveries / signals.orders > COPIES_PER_ORDER ? s.firstDeliveries : 0,
+  );
+  const topic = copies ? SERVICES[copies].consumes : undefined;
+  const publisher = (Object.keys(SERVICES) as ServiceKind[]).find(
+    (k) => topic !== undefined && SERVICES[k].publishes === topic,
+  );
+  if (!copies || !publisher) return undefined;
+  return {
+    service: publisher,
+    cause: 'duplicate_delivery',
+    because: `${signals.services[copies]!.firstDeliveries} first deliveries to ${copies} for ${signals.orders} orders: ${publisher} published copies`,
+  };
+};
+
+const memoryKept: Rule = (_, signals) => {
+  const growing = most(signals, (s) => (isLeak(s) ? s.memoryGrowthMb! : 0));
+  if (!growing) return undefined;
+  return {
+    service: growing,
+    cause: 'memory_leak',
+    because: `${growing}'s memory grew by ${signals.services[growing]!.memoryGrowthMb} MB over the orders`,
+  };
+};
+
+const timeOutsideWork: Rule = (report) => {
+  const outside = outsideWork(report);
+  if (!outside) return undefined;
+  return {
+    service: serviceOf(outside.service)!,
+    cause: 'slow_downstream',
+    because: `${outside.service}'s ${outside.operation} outside its workload spans takes ${Math.round(outside.share * 100)} % of the critical paths`,
+  };
+};
+
+const reportedBottleneck: Rule = (report) => {
+  const bottleneck = report.bottleneck ? serviceOf(report.bottleneck.service) : undefined;
+  if (!bottleneck) return undefined;
+  // A burst of n orders waits about (n − 1) / 2 services each: the queue dwarfs the work.
+  // Orders paced near the service's rate wait about as long as they are worked on: each
+  // order is simply expensive.
+  const name = report.bottleneck!.service;
+  const share = (kind: 'span' | 'queue') =>
+    report.criticalPath.byStage
+      .filter((s) => s.service === name && s.kind === kind)
+      .reduce((a, s) => a + s.share, 0);
+  const queued = share('queue') > QUEUE_OVER_WORK * share('span');
+  return {
+    service: bottleneck,
+    cause: queued ? 'head_of_line_blocking' : 'heavy_workload',
+    because: `the report's bottleneck: ${name} saturated on ${report.bottleneck!.topic}, ${Math.round(share('queue') * 100)} % of the critical paths in its queue, ${Math.round(share('span') * 100)} % in its work`,
+  };
+};
+
+const databaseFinding: Rule = (report) => {
+  const database = report.findings.find(
+    (f) => DATABASE_CAUSES[f.kind] !== undefined && f.service !== undefined && serviceOf(f.service),
+  );
+  if (!database) return undefined;
+  return {
+    service: serviceOf(database.service!)!,
+    cause: DATABASE_CAUSES[database.kind]!,
+    because: `a database finding (${database.kind}) in ${database.service}`,
+  };
+};
+
+const largestPart: Rule = (report) => {
+  const top = report.criticalPath.byStage[0];
+  const topService = top ? serviceOf(top.service) : undefined;
+  if (!top || !topService) return undefined;
+  return {
+    service: topService,
+    cause: top.kind === 'queue' ? 'head_of_line_blocking' : 'heavy_workload',
+    because: `the largest part of the critical paths: ${top.service} ${top.operation} (${Math.round(top.share * 100)} %)`,
+  };
+};
+
+/** Most specific evidence first; the first rule that names something answers. */
+const RULES: readonly Rule[] = [
+  brokenPropagation,
+  deadLetters,
+  redeliveries,
+  errorSpans,
+  copiesPublished,
+  memoryKept,
+  timeOutsideWork,
+  reportedBottleneck,
+  databaseFinding,
+  largestPart,
+];

@@ -1,7 +1,7 @@
 import { analyzeTraces, formatDuration } from '../analysis/index.js';
 import { round } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
-import type { JaegerSpan, JaegerTrace, ServiceKind } from '../model/index.js';
+import type { JaegerSpan, JaegerTrace, ServiceDefinition, ServiceKind } from '../model/index.js';
 import { viewLinks, viewUrl } from './links.js';
 import type { Link } from './links.js';
 import type { ScenarioView } from './types.js';
@@ -38,40 +38,59 @@ export function evidenceFor(
   views: readonly ScenarioView[] = [],
 ): Evidence {
   const def = SERVICES[kind];
-  const name = def.serviceName;
   const report = analyzeTraces([...traces]);
+  const measured = measure(def, traces, report);
+  return {
+    service: def.serviceName,
+    traces: report.traces.count,
+    figures: measured.figures,
+    lines: describe(def, report, measured),
+    links: evidenceLinks(def.serviceName, report, queryUrl, views),
+  };
+}
+
+type Report = ReturnType<typeof analyzeTraces>;
+
+/** The figures, and the few counts the sentences need beside them. */
+interface Measured {
+  readonly figures: Readonly<Record<string, EvidenceFigure>>;
+  readonly spans: number;
+  readonly consumerSpans: number;
+  readonly handledNext: number;
+  readonly next: ServiceDefinition | undefined;
+  readonly onPath: boolean;
+  readonly memory: readonly number[];
+}
+
+/** The service's spans, their tags counted; the analysis' figures for it. */
+function measure(def: ServiceDefinition, traces: readonly JaegerTrace[], report: Report): Measured {
+  const name = def.serviceName;
   const spans = traces.flatMap((t) =>
     t.spans.filter((s) => t.processes[s.processID]?.serviceName === name),
   );
   const stage = report.stages.find((s) => s.service === name && s.operation === def.stageSpan);
   const onPath = report.criticalPath.byStage.filter((s) => s.service === name);
-  const workShare = onPath.filter((s) => s.kind === 'span').reduce((a, s) => a + s.share, 0);
-  const queueShare = onPath.filter((s) => s.kind === 'queue').reduce((a, s) => a + s.share, 0);
+  const share = (kind: string) =>
+    onPath.filter((s) => s.kind === kind).reduce((a, s) => a + s.share, 0);
   const hop = report.hops.find((h) => h.toService === name);
   const consumer = report.consumers.find((c) => c.service === name);
   const consumerSpans = def.consumes
     ? spans.filter((s) => s.operationName === `process ${def.consumes}`)
     : [];
-  const redeliveries = consumerSpans.filter((s) => (num(s, 'tracelab.delivery_count') ?? 1) > 1);
-  const deadLetters = spans.filter((s) => tag(s, 'tracelab.dead_letter') === true);
-  const errors = spans.filter(isError);
   const faults = new Map<string, number>();
   for (const s of spans) {
     const f = tag(s, 'tracelab.fault');
     if (typeof f === 'string')
       for (const k of f.split(',')) faults.set(k, (faults.get(k) ?? 0) + 1);
   }
-  const maxOf = (key: string) => {
-    const xs = spans.flatMap((s) => (num(s, key) === undefined ? [] : [num(s, key)!]));
-    return xs.length ? Math.max(...xs) : null;
-  };
+  const values = (key: string) =>
+    spans.flatMap((s) => (num(s, key) === undefined ? [] : [num(s, key)!]));
+  const maxOf = (key: string) => (values(key).length ? Math.max(...values(key)) : null);
   const memory = spans
     .filter((s) => num(s, 'resource.memory.max_mb') !== undefined)
     .sort((a, b) => a.startTime - b.startTime)
     .map((s) => num(s, 'resource.memory.max_mb')!);
-  const cpu = spans.flatMap((s) =>
-    num(s, 'resource.cpu.avg') === undefined ? [] : [num(s, 'resource.cpu.avg')!],
-  );
+  const cpu = values('resource.cpu.avg');
   const orders = report.propagation.orderTraces;
   // What the next stage received per order: a publisher's copies show downstream.
   const next = Object.values(SERVICES).find((d) => d.consumes && def.publishes === d.consumes);
@@ -83,8 +102,10 @@ export function evidenceFor(
     traces: report.traces.count,
     stageP50Us: stage ? stage.duration.p50Us : null,
     stageMaxUs: stage ? stage.duration.maxUs : null,
-    criticalPathWorkShare: round(workShare, 3),
-    criticalPathQueueShare: round(queueShare, 3),
+    stageCount: stage ? stage.duration.count : null,
+    criticalPathWorkShare: round(share('span'), 3),
+    criticalPathQueueShare: round(share('queue'), 3),
+    queueTopic: hop ? hop.topic : null,
     queueWaitP50Us: hop ? hop.wait.p50Us : null,
     queueWaitMaxUs: hop ? hop.wait.maxUs : null,
     consumerVerdict: consumer ? consumer.verdict : null,
@@ -92,9 +113,9 @@ export function evidenceFor(
     consumerSpansPerOrder:
       orders > 0 && def.consumes ? round(consumerSpans.length / orders, 2) : null,
     nextStagePerOrder: next && orders > 0 ? round(handledNext / orders, 2) : null,
-    redeliveries: redeliveries.length,
-    deadLetters: deadLetters.length,
-    errorSpans: errors.length,
+    redeliveries: consumerSpans.filter((s) => (num(s, 'tracelab.delivery_count') ?? 1) > 1).length,
+    deadLetters: spans.filter((s) => tag(s, 'tracelab.dead_letter') === true).length,
+    errorSpans: spans.filter(isError).length,
     faults: [...faults].map(([k, n]) => `${k}×${n}`).join(', ') || null,
     latencyFaultMs: maxOf('tracelab.fault.latency_ms'),
     leakedMbMax: maxOf('tracelab.fault.leaked_mb'),
@@ -105,60 +126,81 @@ export function evidenceFor(
     splitOrders: report.propagation.splitOrders.length,
     tracesMissingServices: report.propagation.missingServices.length,
   };
-  const lines: string[] = [];
-  lines.push(`${report.traces.count} traces read, ${spans.length} spans of ${name}`);
-  if (stage) {
+  return {
+    figures,
+    spans: spans.length,
+    consumerSpans: consumerSpans.length,
+    handledNext,
+    next,
+    onPath: onPath.length > 0,
+    memory,
+  };
+}
+
+/** The figures in words, one line each, only those that say something. */
+function describe(def: ServiceDefinition, report: Report, m: Measured): string[] {
+  const f = m.figures;
+  const n = (key: string) => f[key] as number;
+  const orders = report.propagation.orderTraces;
+  const lines = [`${report.traces.count} traces read, ${m.spans} spans of ${def.serviceName}`];
+  if (f.stageP50Us !== null) {
     lines.push(
-      `${def.stageSpan}: p50 ${formatDuration(stage.duration.p50Us)}, max ${formatDuration(stage.duration.maxUs)} over ${stage.duration.count} spans`,
+      `${def.stageSpan}: p50 ${formatDuration(n('stageP50Us'))}, max ${formatDuration(n('stageMaxUs'))} over ${n('stageCount')} spans`,
     );
   }
-  if (onPath.length > 0) {
+  if (m.onPath) {
     lines.push(
-      `on the critical paths: ${pct(workShare)} its own work, ${pct(queueShare)} waiting in its queue`,
+      `on the critical paths: ${pct(n('criticalPathWorkShare'))} its own work, ${pct(n('criticalPathQueueShare'))} waiting in its queue`,
     );
   }
-  if (hop) {
+  if (f.queueTopic !== null) {
     lines.push(
-      `queue wait in \`${hop.topic}\`: p50 ${formatDuration(hop.wait.p50Us)}, max ${formatDuration(hop.wait.maxUs)}${consumer ? ` (consumer ${consumer.verdict})` : ''}`,
+      `queue wait in \`${String(f.queueTopic)}\`: p50 ${formatDuration(n('queueWaitP50Us'))}, max ${formatDuration(n('queueWaitMaxUs'))}${f.consumerVerdict !== null ? ` (consumer ${String(f.consumerVerdict)})` : ''}`,
     );
   }
-  if (figures.consumerSpansPerOrder !== null && (figures.consumerSpansPerOrder as number) > 1) {
+  if (f.consumerSpansPerOrder !== null && n('consumerSpansPerOrder') > 1) {
     lines.push(
-      `${consumerSpans.length} consumer spans for ${orders} orders (${figures.consumerSpansPerOrder} per order)`,
+      `${m.consumerSpans} consumer spans for ${orders} orders (${n('consumerSpansPerOrder')} per order)`,
     );
   }
-  if (next && orders > 0 && handledNext > orders) {
+  if (m.next && orders > 0 && m.handledNext > orders) {
     lines.push(
-      `${handledNext} messages handled by ${next.serviceName} for ${orders} orders (${figures.nextStagePerOrder} per order)`,
+      `${m.handledNext} messages handled by ${m.next.serviceName} for ${orders} orders (${n('nextStagePerOrder')} per order)`,
     );
   }
-  if (redeliveries.length > 0)
+  if (n('redeliveries') > 0)
     lines.push(
-      `${plural(redeliveries.length, 'redelivery', 'redeliveries')} (tracelab.delivery_count ≥ 2)`,
+      `${plural(n('redeliveries'), 'redelivery', 'redeliveries')} (tracelab.delivery_count ≥ 2)`,
     );
-  if (deadLetters.length > 0)
+  if (n('deadLetters') > 0)
     lines.push(
-      `${plural(deadLetters.length, 'delivery', 'deliveries')} dead-lettered (tracelab.dead_letter=true)`,
+      `${plural(n('deadLetters'), 'delivery', 'deliveries')} dead-lettered (tracelab.dead_letter=true)`,
     );
-  if (errors.length > 0) lines.push(`${plural(errors.length, 'span', 'spans')} in error`);
-  if (figures.faults) lines.push(`injected faults on its spans: ${figures.faults}`);
-  if (figures.latencyFaultMs !== null)
-    lines.push(`added latency: ${figures.latencyFaultMs} ms per order`);
-  if (figures.leakedMbMax !== null) lines.push(`memory kept so far: ${figures.leakedMbMax} MB`);
-  if (figures.duplicates !== null)
-    lines.push(`extra copies published per order: ${figures.duplicates}`);
-  if (memory.length > 1) {
+  if (n('errorSpans') > 0) lines.push(`${plural(n('errorSpans'), 'span', 'spans')} in error`);
+  if (f.faults) lines.push(`injected faults on its spans: ${String(f.faults)}`);
+  if (f.latencyFaultMs !== null) lines.push(`added latency: ${n('latencyFaultMs')} ms per order`);
+  if (f.leakedMbMax !== null) lines.push(`memory kept so far: ${n('leakedMbMax')} MB`);
+  if (f.duplicates !== null) lines.push(`extra copies published per order: ${n('duplicates')}`);
+  if (m.memory.length > 1) {
     lines.push(
-      `memory (resource.memory.max_mb): ${memory[0]} MB on the first workload span, ${memory[memory.length - 1]} MB on the last`,
+      `memory (resource.memory.max_mb): ${m.memory[0]} MB on the first workload span, ${m.memory[m.memory.length - 1]} MB on the last`,
     );
   }
-  if (figures.cpuAvgPct !== null)
-    lines.push(`CPU on its workload spans: ${figures.cpuAvgPct} % of one core on average`);
-  if (report.propagation.splitOrders.length > 0) {
-    lines.push(
-      `${plural(report.propagation.splitOrders.length, 'order', 'orders')} split over more than one trace`,
-    );
+  if (f.cpuAvgPct !== null)
+    lines.push(`CPU on its workload spans: ${n('cpuAvgPct')} % of one core on average`);
+  if (n('splitOrders') > 0) {
+    lines.push(`${plural(n('splitOrders'), 'order', 'orders')} split over more than one trace`);
   }
+  return lines;
+}
+
+/** The scenario's own views, the service's traces, the system view, the slowest order. */
+function evidenceLinks(
+  name: string,
+  report: Report,
+  queryUrl: string,
+  views: readonly ScenarioView[],
+): Link[] {
   const slowest = [...report.criticalPath.traces].sort((a, b) => b.durationUs - a.durationUs)[0];
   const links: Link[] = [
     ...viewLinks(queryUrl, views),
@@ -180,6 +222,5 @@ export function evidenceFor(
         ]
       : []),
   ];
-  const unique = links.filter((l, i) => links.findIndex((m) => m.url === l.url) === i);
-  return { service: name, traces: report.traces.count, figures, lines, links: unique };
+  return links.filter((l, i) => links.findIndex((m) => m.url === l.url) === i);
 }
