@@ -57,50 +57,10 @@ export async function connectDatabase(o: DatabaseOptions): Promise<Database> {
         throw fail(p, err);
       }
     },
-    async transaction<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+    transaction<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
       checkOpen();
       const p = pool;
-      let client: Pg.PoolClient;
-      try {
-        client = await p.connect();
-      } catch (err) {
-        throw fail(p, err);
-      }
-      let broken: Error | undefined;
-      // A connection lost while the client is checked out is emitted on the client, which the
-      // pool no longer listens to: unheard, it would end the process. The statement in flight
-      // fails on its own; the client is not handed out again.
-      const onError = (err: Error) => {
-        broken ??= err;
-      };
-      client.on('error', onError);
-      const q: Queryable = {
-        async query<R>(text: string, values?: unknown[]) {
-          try {
-            const res = await client.query(text, values);
-            return { rows: res.rows as R[], rowCount: res.rowCount };
-          } catch (err) {
-            throw fail(p, err);
-          }
-        },
-      };
-      try {
-        await q.query('BEGIN');
-        const result = await work(q);
-        await q.query('COMMIT');
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackErr) {
-          // The connection is unusable: the pool must not hand it out again.
-          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-        }
-        throw err instanceof DatabaseError ? err : fail(p, err);
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
-      }
+      return inTransaction(p, (err) => fail(p, err), work);
     },
     async resizePool(n: number) {
       checkOpen();
@@ -143,4 +103,56 @@ export async function connectDatabase(o: DatabaseOptions): Promise<Database> {
     throw err;
   }
   return db;
+}
+
+/**
+ * `work` between BEGIN and COMMIT on one pooled connection, rolled back when it throws. A
+ * connection that broke on the way is not handed out again.
+ */
+async function inTransaction<T>(
+  p: Pg.Pool,
+  fail: (err: unknown) => DatabaseError,
+  work: (q: Queryable) => Promise<T>,
+): Promise<T> {
+  let client: Pg.PoolClient;
+  try {
+    client = await p.connect();
+  } catch (err) {
+    throw fail(err);
+  }
+  let broken: Error | undefined;
+  // A connection lost while the client is checked out is emitted on the client, which the
+  // pool no longer listens to: unheard, it would end the process. The statement in flight
+  // fails on its own; the client is not handed out again.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
+  const q: Queryable = {
+    async query<R>(text: string, values?: unknown[]) {
+      try {
+        const res = await client.query(text, values);
+        return { rows: res.rows as R[], rowCount: res.rowCount };
+      } catch (err) {
+        throw fail(err);
+      }
+    },
+  };
+  try {
+    await q.query('BEGIN');
+    const result = await work(q);
+    await q.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // The connection is unusable: the pool must not hand it out again.
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err instanceof DatabaseError ? err : fail(err);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }

@@ -44,6 +44,34 @@ interface StockRow {
   quantity: number;
 }
 
+/** The item's stock rows, at once or (the N+1 fault) one query per warehouse. */
+async function stockRows(
+  q: Queryable,
+  itemId: number,
+  nPlusOne: number | undefined,
+): Promise<StockRow[]> {
+  if (!nPlusOne) {
+    const all = await q.query<StockRow>(
+      'SELECT warehouse_id, quantity FROM stock WHERE item_id = $1 ORDER BY warehouse_id',
+      [itemId],
+    );
+    return all.rows;
+  }
+  // The N+1 pattern: one query for the keys, then one query per row.
+  const keys = await q.query<{ id: number }>('SELECT id FROM warehouses ORDER BY id');
+  const ids = keys.rows.map((r) => r.id);
+  const rows = new Map<number, StockRow>();
+  for (let i = 0; i < nPlusOne && ids.length > 0; i++) {
+    const warehouseId = ids[i % ids.length] as number;
+    const one = await q.query<StockRow>(
+      'SELECT warehouse_id, quantity FROM stock WHERE item_id = $1 AND warehouse_id = $2',
+      [itemId, warehouseId],
+    );
+    if (one.rows[0]) rows.set(warehouseId, one.rows[0]);
+  }
+  return [...rows.values()];
+}
+
 export function createInventoryRepository(db: Database): InventoryRepository {
   // The catalogue is seeded once and never changes: its size is read once.
   let catalogueSize: Promise<number> | undefined;
@@ -79,33 +107,6 @@ export function createInventoryRepository(db: Database): InventoryRepository {
     if (!row)
       throw new DatabaseError(DATABASE_ERRORS.DB_ERR_QUERY, 'the catalogue has gaps in its ids');
     return row;
-  }
-
-  async function stockRows(
-    q: Queryable,
-    itemId: number,
-    nPlusOne: number | undefined,
-  ): Promise<StockRow[]> {
-    if (!nPlusOne) {
-      const all = await q.query<StockRow>(
-        'SELECT warehouse_id, quantity FROM stock WHERE item_id = $1 ORDER BY warehouse_id',
-        [itemId],
-      );
-      return all.rows;
-    }
-    // The N+1 pattern: one query for the keys, then one query per row.
-    const keys = await q.query<{ id: number }>('SELECT id FROM warehouses ORDER BY id');
-    const ids = keys.rows.map((r) => r.id);
-    const rows = new Map<number, StockRow>();
-    for (let i = 0; i < nPlusOne && ids.length > 0; i++) {
-      const warehouseId = ids[i % ids.length] as number;
-      const one = await q.query<StockRow>(
-        'SELECT warehouse_id, quantity FROM stock WHERE item_id = $1 AND warehouse_id = $2',
-        [itemId, warehouseId],
-      );
-      if (one.rows[0]) rows.set(warehouseId, one.rows[0]);
-    }
-    return [...rows.values()];
   }
 
   return {
