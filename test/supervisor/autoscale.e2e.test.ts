@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { runCli } from '../helpers/cli.js';
+import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
+import type { JaegerTrace } from '../helpers/jaeger.js';
 import { REDIS_URL } from '../helpers/redis.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { Accepted, RunningSystem } from '../helpers/system.js';
@@ -31,6 +33,7 @@ interface View {
 const BURST = 60;
 let sys: RunningSystem;
 let burst: Accepted[] = [];
+let added: Event | undefined;
 
 before(async () => {
   sys = await startSystem([
@@ -93,7 +96,7 @@ test('a burst on a slow processing adds a replica: the event served, a second in
       postOrder(sys.apiUrl, { item: `burst-${i}`, quantity: i + 1 }),
     ),
   );
-  const added = await explained(() =>
+  added = await explained(() =>
     waitFor(
       'the autoscaler adding a processing replica',
       async () => (await view()).events.find((e) => e.to === 2),
@@ -130,6 +133,71 @@ test('a burst on a slow processing adds a replica: the event served, a second in
     500,
   );
   assert.deepEqual([...instances].sort(), ['processing-service-1', 'processing-service-2']);
+});
+
+/** The trace's first start and last end, µs. */
+function spanOf(t: JaegerTrace): { startUs: number; endUs: number } {
+  return {
+    startUs: Math.min(...t.spans.map((s) => s.startTime)),
+    endUs: Math.max(...t.spans.map((s) => s.startTime + s.duration)),
+  };
+}
+
+test('browser: the scale-up is marked on processing’s CPU chart of a burst order, and listed on the System view', async () => {
+  assert.ok(added, 'a scale-up event (the test before)');
+  const atUs = added.at * 1000;
+  // An order that waited through the scale-up: its trace's time range holds the event.
+  let through: JaegerTrace | undefined;
+  for (const o of [...burst].reverse()) {
+    const t = await getTrace(sys.queryUrl, o.traceId);
+    if (t && spanOf(t).startUs < atUs && spanOf(t).endUs > atUs) {
+      through = t;
+      break;
+    }
+  }
+  assert.ok(through, 'a burst order in flight when processing was scaled');
+  const browser = await launchChromium();
+  try {
+    const w = await watchedPage(browser, new URL(sys.queryUrl).origin);
+    const { page } = w;
+    await page.goto(`${sys.queryUrl}/trace/${through.traceID}`);
+    const section = page.locator('.service-resources[data-service="processing-service"]');
+    const mark = section.locator(`.scale-marks li[data-at="${added.at}"]`);
+    await mark.waitFor({ timeout: 30_000 });
+    assert.match(
+      await mark.innerText(),
+      /scaled 1 → 2 replicas at -?\d+\.\d s: backlog \d+ above 10/,
+    );
+    // Drawn on the chart of the processing process that ran then (the new one starts after).
+    const charts = section.locator('.chart');
+    await charts.first().waitFor();
+    const drawn = await Promise.all(
+      (await charts.all()).map(async (c) => Number(await c.getAttribute('data-marks'))),
+    );
+    assert.ok(drawn.includes(1), `marks per chart: ${drawn.join(', ')}`);
+    // Only processing was scaled: no other service's charts carry a mark.
+    assert.equal(
+      await page
+        .locator('.service-resources:not([data-service="processing-service"]) .scale-marks li')
+        .count(),
+      0,
+    );
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'autoscale-trace');
+    await section.screenshot({
+      path: `${await screenshot(page, 'autoscale-trace-full')}.section.png`,
+    });
+
+    await page.goto(`${sys.queryUrl}/system`);
+    const listed = page.locator(`.scaling-panel li[data-at="${added.at}"]`);
+    await listed.waitFor({ timeout: 30_000 });
+    assert.match(await listed.innerText(), /processing 1 → 2: backlog \d+ above 10/);
+    await screenshot(page, 'autoscale-system');
+    assert.deepEqual(w.pageErrors, []);
+    assert.deepEqual(w.foreignRequests, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('idle: the replica is removed again, and every order of the burst is counted once', async () => {
