@@ -63,4 +63,8 @@ export const commands: readonly CommandEntry[] = [
     name: 'scale',
     load: async () => (await import('./scale.js')).command,
   },
+  {
+    name: 'autoscale',
+    load: async () => (await import('./autoscale.js')).command,
+  },
 ];

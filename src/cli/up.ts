@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
-import { createLab, DATABASE_MODES, parseScale } from '../supervisor/index.js';
+import { createLab, DATABASE_MODES, parseScale, withinBounds } from '../supervisor/index.js';
 import type { DatabaseMode, Lab } from '../supervisor/index.js';
 import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
@@ -19,6 +19,7 @@ import type { OptionSpec } from '../config/index.js';
 import { faultSetFrom } from './faults.js';
 import { serviceOptions } from './service-options.js';
 import { formatUpBanner } from './up-banner.js';
+import { autoscaleFrom, autoscaleOptions } from './autoscale-options.js';
 
 const MAIN = join(__dirname, 'main.js');
 
@@ -84,8 +85,9 @@ export const command = defineCommand({
   name: 'up',
   summary: 'start the whole system: Redis and PostgreSQL if needed, the collector and the services',
   usage: 'up [options]',
-  options: [...upOptions, ...passThrough],
+  options: [...upOptions, ...autoscaleOptions, ...passThrough],
   async run({ values, sources }) {
+    const autoscale = autoscaleFrom(values);
     const lab = await createLab({
       main: MAIN,
       collectorHost: opt.str(values, 'collector-host'),
@@ -99,7 +101,9 @@ export const command = defineCommand({
       databaseMode: opt.str(values, 'database') as DatabaseMode,
       faults: faultSetFrom(opt.list(values, 'fault')),
       faultSchedule: opt.maybeStr(values, 'fault-schedule'),
-      replicas: parseScale(opt.list(values, 'scale')),
+      // An autoscaled service starts within its bounds.
+      replicas: withinBounds(parseScale(opt.list(values, 'scale')), autoscale.bounds),
+      autoscale,
       values,
       serviceFlags: passThrough,
       write: lineWriter(colorWanted(process.stdout)),

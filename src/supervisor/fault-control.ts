@@ -7,6 +7,7 @@ import { redisFaultState } from '../faults/index.js';
 import { redisIntensityState } from '../workload/index.js';
 import type { ForcedIntensities } from '../workload/index.js';
 import type { ReplicaControl } from './scale.js';
+import type { Autoscaler } from './autoscaler.js';
 
 export interface FaultControl {
   readonly adminUrl: string;
@@ -28,6 +29,7 @@ export async function startFaultControl(options: {
   readonly intensityFlags: ForcedIntensities;
   /** Undefined until the services run. */
   readonly replicas: () => ReplicaControl | undefined;
+  readonly autoscaler: () => Autoscaler | undefined;
   readonly adminPort: number;
   readonly schedule?: string;
   readonly log: (line: string) => void;
@@ -44,6 +46,7 @@ export async function startFaultControl(options: {
       state,
       intensities: { flags: options.intensityFlags, state: intensities },
       replicas: options.replicas,
+      autoscaler: options.autoscaler,
     });
   } catch (err) {
     redis.disconnect();

@@ -1,6 +1,9 @@
 import {
+  busConfigFrom,
   busOptions,
   connectRedis,
+  createBus,
+  lazyLagReader,
   consumerName,
   handOverPending,
   handOverStopped,
@@ -25,6 +28,10 @@ import type { DatabaseMode } from './postgres.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import { createReplicaControl } from './replicas.js';
+import type { AutoscaleSettings } from './autoscale-decision.js';
+import type { AutoscaleBoundsMap } from './autoscale-spec.js';
+import { startAutoscaler } from './autoscaler.js';
+import type { Autoscaler } from './autoscaler.js';
 import type { ReplicaControl, Replicas } from './scale.js';
 import { spawnTethered } from './tether.js';
 
@@ -56,6 +63,8 @@ export interface LabOptions {
   /** `seed=<n>[,every=<duration>]`: a game day of faults switched on and off. */
   readonly faultSchedule?: string | undefined;
   readonly replicas: Replicas;
+  /** `--autoscale` bounds (none: no service autoscaled until POST /autoscale) and settings. */
+  readonly autoscale: { readonly bounds: AutoscaleBoundsMap; readonly settings: AutoscaleSettings };
   /** The settings handed down: the bus ones to the collector, `serviceFlags` to the services. */
   readonly values: OptionValues;
   readonly serviceFlags: readonly OptionSpec[];
@@ -108,6 +117,8 @@ export function createLab(options: LabOptions): Lab {
   const stopped = new Promise<number>((r) => (resolveStopped = r));
 
   const stopAll = async (code: number): Promise<number> => {
+    // No scaling while the lab stops: the replica control refuses it then anyway.
+    autoscaler?.stop();
     // No new orders first; then every consumer finishes the message in hand, all at once
     // (what one publishes while the next stops waits in the bus for the next start: an
     // idle system stops in a read's wait, not one per stage); then the collector, which
@@ -144,6 +155,7 @@ export function createLab(options: LabOptions): Lab {
     return child;
   };
   let replicaControl: ReplicaControl | undefined;
+  let autoscaler: Autoscaler | undefined;
 
   return {
     stopped,
@@ -169,6 +181,7 @@ export function createLab(options: LabOptions): Lab {
         flags: options.faults,
         intensityFlags: parseIntensityList(opt.list(options.values, 'intensity')),
         replicas: () => replicaControl,
+        autoscaler: () => autoscaler,
         adminPort: options.adminPort,
         schedule: options.faultSchedule,
         log: (line) => options.write('faults', line, 'out'),
@@ -209,6 +222,7 @@ export function createLab(options: LabOptions): Lab {
           }
         },
       });
+      autoscaler = startLabAutoscaler(options, childValues, replicaControl, cleanups);
       await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
       return describeLab(options.replicas, {
         apiUrl: api.ready.urls.api!,
@@ -222,6 +236,27 @@ export function createLab(options: LabOptions): Lab {
       });
     },
   };
+}
+
+/** The autoscaler, reading the consumer lag of the bus the services use. */
+function startLabAutoscaler(
+  options: LabOptions,
+  childValues: OptionValues,
+  replicas: ReplicaControl,
+  cleanups: Array<() => Promise<void>>,
+): Autoscaler {
+  const lag = lazyLagReader(busConfigFrom(childValues), createBus);
+  const autoscaler = startAutoscaler({
+    ...options.autoscale,
+    replicas,
+    readLag: () => lag.read(),
+    log: (line) => options.write('autoscaler', line, 'out'),
+  });
+  cleanups.push(async () => {
+    autoscaler.stop();
+    await lag.close();
+  });
+  return autoscaler;
 }
 
 /** Where the lab was asked to serve: what a second up is told until the real URLs are known. */

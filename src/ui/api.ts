@@ -267,3 +267,28 @@ export const answerScenario = (service: string, cause: string) =>
     service,
     ...(cause ? { cause } : {}),
   });
+
+/** A change the autoscaler of `tracelab up` made to a consumer's replica count. */
+export interface ScalingEvent {
+  /** ms since the epoch. */
+  readonly at: number;
+  /** The service kind (`processing`), not its service.name. */
+  readonly service: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+  readonly backlog: number;
+  /** Set when the change was asked for and failed. */
+  readonly error?: string;
+}
+
+/** The lab's last scaling events, oldest first; none where the backend cannot say. */
+export async function fetchScalingEvents(signal?: AbortSignal): Promise<readonly ScalingEvent[]> {
+  try {
+    return (await data<{ events: ScalingEvent[] }>('/api/tracelab/autoscale', signal)).events;
+  } catch (err) {
+    // Jaeger, a collector run alone, or a lab that is gone: a timeline without marks.
+    if (err instanceof ApiError) return [];
+    throw err;
+  }
+}

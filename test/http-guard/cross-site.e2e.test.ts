@@ -88,6 +88,7 @@ before(async () => {
         return Promise.reject(new Error('not here'));
       },
     }),
+    autoscaler: () => undefined,
   });
   await state.set([parseFaultSetting('notification.latency=5ms')]);
   collector = await startCollector({ otlpPort: 0, httpPort: 0, onWarning: () => undefined });

@@ -2,7 +2,7 @@ import { useMemo } from 'preact/hooks';
 import { analyzeTraces, queueWaits } from '../../analysis/index.js';
 import type { AnalysisReport } from '../../analysis/index.js';
 import type { JaegerTrace } from '../../model/index.js';
-import { fetchLag, fetchServices, findTraces } from '../api.js';
+import { fetchLag, fetchScalingEvents, fetchServices, findTraces } from '../api.js';
 import type { Capabilities } from '../api.js';
 import { ServiceMapLegend, ServiceMapView } from '../components/ServiceMapView.js';
 import { useLoad } from '../hooks.js';
@@ -65,6 +65,29 @@ function LagPanel({ caps }: { caps: Capabilities }) {
           </tbody>
         </table>
       )}
+    </section>
+  );
+}
+
+/** The autoscaler's last changes, newest first: what the dashed marks on the trace page are. */
+function ScalingPanel() {
+  const events = useLoad((s) => fetchScalingEvents(s), [], LAG_POLL_MS);
+  const last = [...(events.value ?? [])].reverse().slice(0, 8);
+  if (last.length === 0) return null;
+  return (
+    <section class="panel scaling-panel">
+      <h3>
+        Scaling events <span class="muted">· tracelab up --autoscale</span>
+      </h3>
+      <ul class="scale-marks">
+        {last.map((e) => (
+          <li key={`${e.at}-${e.service}`} data-at={e.at} data-service={e.service}>
+            <span class="scale-mark-line" /> {new Date(e.at).toLocaleTimeString()} {e.service}{' '}
+            {e.from} → {e.to}: {e.reason}
+            {e.error && ` (failed: ${e.error})`}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -152,6 +175,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
       </section>
       <div class="system-side">
         <LagPanel caps={caps} />
+        <ScalingPanel />
         <FindingsPanel report={report} />
       </div>
     </div>
