@@ -10,6 +10,7 @@ import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
 import { workloadOptions, workloadSettingsFrom } from '../workload/index.js';
+import type { ResiliencePolicy } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
@@ -95,13 +96,14 @@ export const command = defineCommand({
           apiPort: opt.num(values, 'api-port'),
           concurrency: opt.num(values, 'concurrency'),
           maxDeliveries: opt.num(values, 'max-deliveries'),
+          maxDependencyDeliveries: opt.num(values, 'max-dependency-deliveries'),
           faults,
           replica,
           runId,
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
           inventoryPort: opt.num(values, 'inventory-port'),
           inventoryUrls: opt.list(values, 'inventory-url'),
-          inventoryTimeoutMs: opt.num(values, 'inventory-timeout-ms'),
+          inventoryPolicy: inventoryPolicyFrom(values),
           databaseUrl: opt.maybeStr(values, 'database-url'),
           databasePool: opt.num(values, 'database-pool'),
         },
@@ -207,4 +209,16 @@ async function untilStopped(stop: (why: string) => Promise<number>): Promise<num
   });
   release();
   return code;
+}
+
+/** The flags' policies around processing's call to inventory. */
+function inventoryPolicyFrom(values: OptionValues): ResiliencePolicy {
+  return {
+    timeoutMs: opt.num(values, 'inventory-timeout-ms'),
+    retries: opt.num(values, 'inventory-retries'),
+    backoffMs: opt.num(values, 'inventory-backoff-ms'),
+    breakerFailures: opt.num(values, 'inventory-breaker-failures'),
+    breakerPauseMs: opt.num(values, 'inventory-breaker-pause-ms'),
+    bulkhead: opt.num(values, 'inventory-bulkhead'),
+  };
 }
