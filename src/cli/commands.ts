@@ -63,4 +63,8 @@ export const commands: readonly CommandEntry[] = [
     name: 'scale',
     load: async () => (await import('./scale.js')).command,
   },
+  {
+    name: 'resilience',
+    load: async () => (await import('./resilience.js')).command,
+  },
 ];

@@ -9,8 +9,7 @@ import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
-import { workloadOptions, workloadSettingsFrom } from '../workload/index.js';
-import type { ResiliencePolicy } from '../workload/index.js';
+import { resiliencePolicyFrom, workloadOptions, workloadSettingsFrom } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
@@ -103,7 +102,7 @@ export const command = defineCommand({
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
           inventoryPort: opt.num(values, 'inventory-port'),
           inventoryUrls: opt.list(values, 'inventory-url'),
-          inventoryPolicy: inventoryPolicyFrom(values),
+          inventoryPolicy: resiliencePolicyFrom(values),
           databaseUrl: opt.maybeStr(values, 'database-url'),
           databasePool: opt.num(values, 'database-pool'),
         },
@@ -209,16 +208,4 @@ async function untilStopped(stop: (why: string) => Promise<number>): Promise<num
   });
   release();
   return code;
-}
-
-/** The flags' policies around processing's call to inventory. */
-function inventoryPolicyFrom(values: OptionValues): ResiliencePolicy {
-  return {
-    timeoutMs: opt.num(values, 'inventory-timeout-ms'),
-    retries: opt.num(values, 'inventory-retries'),
-    backoffMs: opt.num(values, 'inventory-backoff-ms'),
-    breakerFailures: opt.num(values, 'inventory-breaker-failures'),
-    breakerPauseMs: opt.num(values, 'inventory-breaker-pause-ms'),
-    bulkhead: opt.num(values, 'inventory-bulkhead'),
-  };
 }

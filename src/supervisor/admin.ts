@@ -15,6 +15,8 @@ import { AdminRefusal, fail, readJson, send } from './admin-http.js';
 import { intensitiesView, parseIntensityRequest, parseReplicasRequest } from './run-controls.js';
 import type { ReplicaControl } from './scale.js';
 import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
+import { resilienceRoute } from './resilience-route.js';
+import type { ResilienceDeps } from './resilience-route.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: what is switched while the lab runs.
@@ -28,6 +30,7 @@ import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
  *   GET /replicas          → { replicas }: per service, its replica count
  *   POST /replicas {"service": "notification", "replicas": 3} → once they run (or have stopped)
  *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
+ *   GET/POST/DELETE /resilience → processing's call policies (see resilience-route.ts)
  */
 export interface AdminServer {
   readonly url: string;
@@ -40,6 +43,7 @@ export interface AdminDeps {
   readonly intensities: { readonly flags: ForcedIntensities; readonly state: IntensityState };
   /** Undefined until the services run. */
   readonly replicas: () => ReplicaControl | undefined;
+  readonly resilience: ResilienceDeps;
 }
 
 type Route = (req: IncomingMessage, url: URL) => Promise<unknown>;
@@ -50,6 +54,7 @@ export async function startAdminServer(port: number, deps: AdminDeps): Promise<A
     '/intensities': intensityRoute(deps.intensities),
     '/replicas': replicaRoute(deps.replicas),
     '/scenario': scenarioRoute(scenarioSlot()),
+    '/resilience': resilienceRoute(deps.resilience),
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>

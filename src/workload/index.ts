@@ -40,6 +40,7 @@ export {
   hasBreaker,
   parseResilienceSettings,
   RESILIENCE_FIELDS,
+  resiliencePolicyFrom,
   ResilienceSpecError,
 } from './resilience.js';
 export type { ResiliencePolicy, ResilienceSettings } from './resilience.js';

@@ -1,3 +1,6 @@
+import { opt } from '../config/index.js';
+import type { OptionValues } from '../config/index.js';
+
 /**
  * How processing calls inventory: the policies around each call, as `up`'s flags set them and
  * as they are switched while the lab runs (`tracelab resilience set retries=0`). Pure: the
@@ -101,4 +104,16 @@ export function effectivePolicy(
 /** True when the policy has a circuit breaker at all. */
 export function hasBreaker(p: ResiliencePolicy): boolean {
   return p.breakerFailures > 0 && p.breakerPauseMs > 0;
+}
+
+/** The policy the `--inventory-*` flags set (see cli/service-options.ts). */
+export function resiliencePolicyFrom(values: OptionValues): ResiliencePolicy {
+  return {
+    timeoutMs: opt.num(values, 'inventory-timeout-ms'),
+    retries: opt.num(values, 'inventory-retries'),
+    backoffMs: opt.num(values, 'inventory-backoff-ms'),
+    breakerFailures: opt.num(values, 'inventory-breaker-failures'),
+    breakerPauseMs: opt.num(values, 'inventory-breaker-pause-ms'),
+    bulkhead: opt.num(values, 'inventory-bulkhead'),
+  };
 }
