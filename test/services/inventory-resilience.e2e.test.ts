@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
 import { setFaults } from '../helpers/inventory-orders.js';
@@ -158,6 +159,23 @@ describe("processing's policies around its call to inventory", () => {
       500,
     );
     assert.ok(opened);
+    // The System view: the call's box says the breaker is open, in red.
+    const browser = await launchChromium();
+    try {
+      const w = await watchedPage(browser, new URL(system.queryUrl).origin);
+      await w.page.setViewportSize({ width: 1400, height: 1000 });
+      await w.page.goto(`${system.queryUrl}/system`);
+      const policy = w.page.locator('.map-edge.call.sync .call-policy', {
+        hasText: 'breaker open',
+      });
+      await policy.waitFor({ timeout: 30_000 });
+      assert.match((await policy.textContent()) ?? '', /^\d+\.\d attempts\/order · breaker open$/);
+      assert.match((await policy.getAttribute('class')) ?? '', /error-mark/);
+      await screenshot(w.page, 'system-breaker-open');
+      assert.deepEqual(w.pageErrors, []);
+    } finally {
+      await browser.close();
+    }
     const during = await Promise.all(ids.map((id) => getOrder(system.apiUrl, id)));
     assert.ok(during.every((o) => o.status === 'in_progress'));
 
