@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
+import { runCli } from '../helpers/cli.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
 import { setFaults } from '../helpers/inventory-orders.js';
@@ -116,12 +117,23 @@ describe("processing's policies around its call to inventory", () => {
 
   test('every call failing opens the breaker; once inventory is back every order completes', async () => {
     // A short pause, switched at run time, so the breaker half-opens within the test.
-    const res = await fetch(`${system.adminUrl}/resilience`, {
+    const cli = await runCli([
+      'resilience',
+      'set',
+      'breaker_pause_ms=1500',
+      '--admin-url',
+      system.adminUrl,
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^breaker_pause_ms=1500 {2}\(switched at run time\)$/m);
+    assert.match(cli.stdout, /^retries=2$/m);
+    const bad = await fetch(`${system.adminUrl}/resilience`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ set: ['breaker_pause_ms=1500'] }),
+      body: JSON.stringify({ set: ['retries=many'] }),
     });
-    assert.equal(res.status, 200, await res.text());
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { code: string }).code, 'ERR_BAD_RESILIENCE');
     await setFaults(system, 'inventory.error=1');
     const ids = await send(8, 'down');
     // Refused by the open breaker: the stage span says so, with no HTTP attempt under it.
