@@ -67,4 +67,8 @@ export const commands: readonly CommandEntry[] = [
     name: 'autoscale',
     load: async () => (await import('./autoscale.js')).command,
   },
+  {
+    name: 'resilience',
+    load: async () => (await import('./resilience.js')).command,
+  },
 ];

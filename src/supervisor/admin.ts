@@ -22,6 +22,8 @@ import {
 import type { Autoscaler } from './autoscaler.js';
 import type { ReplicaControl } from './scale.js';
 import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
+import { resilienceRoute } from './resilience-route.js';
+import type { ResilienceDeps } from './resilience-route.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: what is switched while the lab runs.
@@ -38,6 +40,7 @@ import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
  *   POST /autoscale {"service": "processing", "min": 1, "max": 3}
  *   DELETE /autoscale[?service=processing] → autoscaling off (replicas stay as they are)
  *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
+ *   GET/POST/DELETE /resilience → processing's call policies (see resilience-route.ts)
  */
 export interface AdminServer {
   readonly url: string;
@@ -52,6 +55,7 @@ export interface AdminDeps {
   readonly replicas: () => ReplicaControl | undefined;
   /** Undefined until the services run. */
   readonly autoscaler: () => Autoscaler | undefined;
+  readonly resilience: ResilienceDeps;
 }
 
 type Route = (req: IncomingMessage, url: URL) => Promise<unknown>;
@@ -63,6 +67,7 @@ export async function startAdminServer(port: number, deps: AdminDeps): Promise<A
     '/replicas': replicaRoute(deps.replicas),
     '/autoscale': autoscaleRoute(deps.autoscaler),
     '/scenario': scenarioRoute(scenarioSlot()),
+    '/resilience': resilienceRoute(deps.resilience),
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>

@@ -14,7 +14,7 @@ import type { FaultSet } from '../faults/index.js';
 import { connectDatabase, migrate } from '../database/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { parseIntensityList } from '../workload/index.js';
+import { parseIntensityList, resiliencePolicyFrom } from '../workload/index.js';
 import { startChild } from './child.js';
 import type { LineWriter, SupervisedChild } from './child.js';
 import { watchDroppedSpans } from './dropped-spans-watch.js';
@@ -180,6 +180,7 @@ export function createLab(options: LabOptions): Lab {
         keyPrefix: options.keyPrefix,
         flags: options.faults,
         intensityFlags: parseIntensityList(opt.list(options.values, 'intensity')),
+        resilienceFlags: resiliencePolicyFrom(options.values),
         replicas: () => replicaControl,
         autoscaler: () => autoscaler,
         adminPort: options.adminPort,

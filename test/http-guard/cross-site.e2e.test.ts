@@ -10,7 +10,11 @@ import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
 import { parseFaultSetting, redisFaultState } from '../../src/faults/index.js';
 import { startAdminServer } from '../../src/supervisor/admin.js';
-import { redisIntensityState } from '../../src/workload/index.js';
+import {
+  DEFAULT_RESILIENCE,
+  redisIntensityState,
+  redisResilienceState,
+} from '../../src/workload/index.js';
 import type { AdminServer } from '../../src/supervisor/admin.js';
 import { launchChromium } from '../helpers/browser.js';
 import { deleteKeys, REDIS_URL } from '../helpers/redis.js';
@@ -81,6 +85,7 @@ before(async () => {
     flags: {},
     state,
     intensities: { flags: {}, state: redisIntensityState(redis, prefix) },
+    resilience: { flags: DEFAULT_RESILIENCE, state: redisResilienceState(redis, prefix) },
     replicas: () => ({
       current: () => ({ api: 1, processing: 1, notification: 1, analytics: 1, inventory: 1 }),
       scale: (service, replicas) => {

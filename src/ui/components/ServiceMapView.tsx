@@ -52,7 +52,7 @@ function layOut(map: ServiceMap): { g: MapGraph; kinds: Map<string, EdgeKind> } 
   });
   map.calls.forEach((c, i) => {
     const kind = c.kind === 'http' ? 'sync' : 'database';
-    g.setNode(`c:${i}`, { width: CALL_W, height: CALL_H });
+    g.setNode(`c:${i}`, { width: CALL_W, height: callHeight(c) });
     edge(`s:${c.fromService}`, `c:${i}`, kind);
     edge(`c:${i}`, `${c.kind === 'http' ? 's' : 'd'}:${c.to}`, kind);
   });
@@ -101,6 +101,13 @@ function Figures(p: { width: number; rate: string; time: string; errorRate: numb
   );
 }
 
+/** A call's box is a line taller when it has attempts per order or a breaker to show. */
+function callHeight(c: ServiceMap['calls'][number]): number {
+  return c.kind === 'http' && (c.perTrace !== undefined || c.breaker !== undefined)
+    ? CALL_H + 16
+    : CALL_H;
+}
+
 /** A synchronous call's box on its solid edge: what is called, its rate and latency. */
 function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Placed }) {
   const sync = c.kind === 'http';
@@ -113,13 +120,13 @@ function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Plac
       class={`map-edge call ${sync ? 'sync' : 'database'}`}
       data-from={c.fromService}
       data-to={c.to}
-      transform={`translate(${at.x - CALL_W / 2},${at.y - CALL_H / 2})`}
+      transform={`translate(${at.x - CALL_W / 2},${at.y - callHeight(c) / 2})`}
     >
       <title>
         {sync ? `synchronous call: ${c.fromService} → ${c.to}` : `${c.fromService} → ${c.to}`}:{' '}
         {c.operations.join(', ')}
       </title>
-      <rect width={CALL_W} height={CALL_H} rx="4" />
+      <rect width={CALL_W} height={callHeight(c)} rx="4" />
       <text class="call-name" x={CALL_W / 2} y="17" text-anchor="middle">
         {sync ? `HTTP ${what}` : what}
       </text>
@@ -129,6 +136,21 @@ function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Plac
         time={`latency p50 ${formatDuration(c.latencyP50Us)} · p95 ${formatDuration(c.latencyP95Us)}`}
         errorRate={c.errorRate}
       />
+      {sync && (c.perTrace !== undefined || c.breaker !== undefined) && (
+        <text
+          class={`call-policy${c.breaker && c.breaker !== 'closed' ? ' error-mark' : ''}`}
+          x={CALL_W / 2}
+          y="83"
+          text-anchor="middle"
+        >
+          {[
+            c.perTrace !== undefined ? `${c.perTrace.toFixed(1)} attempts/order` : undefined,
+            c.breaker !== undefined ? `breaker ${c.breaker.replace('_', '-')}` : undefined,
+          ]
+            .filter((x) => x !== undefined)
+            .join(' · ')}
+        </text>
+      )}
     </g>
   );
 }

@@ -7,7 +7,7 @@ import type { Capabilities } from '../api.js';
 import { ServiceMapLegend, ServiceMapView } from '../components/ServiceMapView.js';
 import { useLoad } from '../hooks.js';
 import { formatDuration } from '../model/format.js';
-import { callsOf } from '../model/calls.js';
+import { breakerReadingsOf, callsOf } from '../model/calls.js';
 import { buildServiceMap } from '../model/service-map.js';
 import type { Hop } from '../model/service-map.js';
 import { isErrorSpan } from '../model/trace.js';
@@ -140,6 +140,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         (traces.value ?? []).flatMap(hopsOf),
         services.value ?? [],
         (traces.value ?? []).flatMap(callsOf),
+        (traces.value ?? []).flatMap(breakerReadingsOf),
       ),
     [traces.value, services.value],
   );
@@ -168,9 +169,11 @@ export function SystemView({ caps }: { caps: Capabilities }) {
           Each topic box: messages per minute, the time a message waited in the topic (p50, p95),
           and the share of messages whose handling failed. Each call box: calls per minute, the time
           the caller waited for the answer (p50, p95), and the share that failed; a caller waits for
-          a synchronous call, so its latency adds to the order's own. The bottleneck the analysis
-          names, if any, is the red box: the queue whose consumer fell behind in a busy period
-          (Findings says why).
+          a synchronous call, so its latency adds to the order's own. A call made under a retry
+          policy and a circuit breaker also shows its attempts per order (retries included) and the
+          breaker as last seen, in red when it is not closed. The bottleneck the analysis names, if
+          any, is the red box: the queue whose consumer fell behind in a busy period (Findings says
+          why).
         </p>
       </section>
       <div class="system-side">
