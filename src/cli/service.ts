@@ -9,6 +9,7 @@ import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
+import type { PropagationMode } from '../bus/index.js';
 import { workloadOptions, workloadSettingsFrom } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
@@ -104,6 +105,7 @@ export const command = defineCommand({
           inventoryTimeoutMs: opt.num(values, 'inventory-timeout-ms'),
           databaseUrl: opt.maybeStr(values, 'database-url'),
           databasePool: opt.num(values, 'database-pool'),
+          propagation: opt.str(values, 'propagation') as PropagationMode,
         },
         {
           tracer: telemetry.tracer,

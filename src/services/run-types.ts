@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { BusConfig } from '../bus/index.js';
+import type { BusConfig, PropagationMode } from '../bus/index.js';
 import type { FaultSet } from '../faults/index.js';
 import type { ServiceKind } from '../model/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
@@ -34,6 +34,8 @@ export interface ServiceRunConfig {
   /** Processing: the inventory replicas it reserves each order with (none: no call). */
   readonly inventoryUrls?: readonly string[];
   readonly inventoryTimeoutMs?: number;
+  /** Consumers: a child of the producer's span (default) or a new trace linked to it. */
+  readonly propagation?: PropagationMode;
 }
 
 export interface RunningService {
