@@ -1,4 +1,4 @@
-import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
+import { DEFAULT_READ_AHEAD_MS, PROPAGATION_MODES } from '../bus/index.js';
 import {
   DEFAULT_API_PORT,
   DEFAULT_HOST,
@@ -142,7 +142,23 @@ export const serviceOptions: readonly OptionSpec[] = [
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
   ...inventoryOptions(),
+  ...propagationOptions(),
 ];
+
+/** How a message's trace context carries over to its consumer. */
+function propagationOptions(): OptionSpec[] {
+  return [
+    {
+      name: 'propagation',
+      type: 'string',
+      env: 'TRACELAB_PROPAGATION',
+      default: 'child',
+      choices: PROPAGATION_MODES,
+      description:
+        "child: a consumer's process span is a child of the producer's send span (one trace per order); link: each consumer starts a new trace whose root links to the send span (FOLLOWS_FROM; the collector stitches the chain back together)",
+    },
+  ];
+}
 
 /**
  * Inventory's options and processing's call to it. `up` decides the ports, the URLs and the

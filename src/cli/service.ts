@@ -9,6 +9,7 @@ import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
+import type { PropagationMode } from '../bus/index.js';
 import { resiliencePolicyFrom, workloadOptions, workloadSettingsFrom } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
@@ -105,6 +106,7 @@ export const command = defineCommand({
           inventoryPolicy: resiliencePolicyFrom(values),
           databaseUrl: opt.maybeStr(values, 'database-url'),
           databasePool: opt.num(values, 'database-pool'),
+          propagation: opt.str(values, 'propagation') as PropagationMode,
         },
         {
           tracer: telemetry.tracer,

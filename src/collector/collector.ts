@@ -11,6 +11,7 @@ import type { Persister } from './store/persister.js';
 import { TraceStore } from './store/trace-store.js';
 import type { AnalyzeStored } from './query/stored-analysis.js';
 import { registerTracelabApi } from './query/tracelab-api.js';
+import { registerChainApi } from './query/chain-api.js';
 import type { LagSource } from './query/tracelab-api.js';
 import { registerScenarioApi } from './query/scenario-api.js';
 import { registerAutoscaleApi } from './query/autoscale-api.js';
@@ -110,6 +111,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ...(options.lag ? { lag: options.lag } : {}),
     ...(options.analyze ? { analysis: { store, analyze: options.analyze } } : {}),
   });
+  registerChainApi(queryApi, store);
   const allowed = allowedHostNames({ bindHost: o.host, publicHosts: options.publicHosts });
   registerScenarioApi(queryApi, options.scenario?.(source), allowed);
   registerAutoscaleApi(queryApi, options.autoscale);

@@ -89,6 +89,7 @@ async function connectAdapters(
   const bus = withTracing(await createBus(config.bus, { redis: shared }), {
     tracer: deps.tracer,
     propagates: (span) => faults.propagates(span),
+    propagation: config.propagation ?? 'child',
   });
   const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
   return {

@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { BusConfig } from '../bus/index.js';
+import type { BusConfig, PropagationMode } from '../bus/index.js';
 import type { FaultSet } from '../faults/index.js';
 import type { ServiceKind } from '../model/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
@@ -37,6 +37,8 @@ export interface ServiceRunConfig {
   readonly inventoryUrls?: readonly string[];
   /** Processing: the policies around each call to inventory, as the flags set them. */
   readonly inventoryPolicy?: ResiliencePolicy;
+  /** Consumers: a child of the producer's span (default) or a new trace linked to it. */
+  readonly propagation?: PropagationMode;
 }
 
 export interface RunningService {

@@ -117,6 +117,25 @@ describe('trace model', () => {
     assert.equal(JSON.stringify(input), before);
   });
 
+  test('a link into another trace (link mode) is not a missing parent; one in the trace is', () => {
+    const linked = span('p', undefined, 0, 10, 'p2');
+    const consumer = {
+      ...linked,
+      references: [{ refType: 'FOLLOWS_FROM' as const, traceID: 't0', spanID: 'send' }],
+    };
+    const followsHere = {
+      ...span('f', undefined, 5, 1, 'p2'),
+      references: [{ refType: 'FOLLOWS_FROM' as const, traceID: 't1', spanID: 'p' }],
+    };
+    const m = buildTraceModel(trace([consumer, followsHere]));
+    assert.deepEqual(m.warnings, []);
+    assert.deepEqual(
+      m.roots.map((n) => n.id),
+      ['p'],
+    );
+    assert.equal(m.byId.get('f')!.parent?.id, 'p');
+  });
+
   test('collapsing a span hides its descendants only', () => {
     const m = buildTraceModel(
       trace([

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { JaegerTrace } from '../../model/index.js';
-import { fetchTrace } from '../api.js';
+import type { JaegerSpan, JaegerTrace } from '../../model/index.js';
+import { fetchChain, fetchTrace } from '../api.js';
 import type { Capabilities } from '../api.js';
+import { LinkedTraces } from '../components/LinkedTraces.js';
 import { ResourceCharts } from '../components/ResourceCharts.js';
 import { SpanDetails } from '../components/SpanDetails.js';
 import { Waterfall } from '../components/Waterfall.js';
@@ -25,19 +26,27 @@ function download(trace: JaegerTrace): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+const asChainSpan =
+  (chain: JaegerTrace) =>
+  (span: JaegerSpan): JaegerSpan => ({ ...span, traceID: chain.traceID });
+
 export function TraceView({
   traceID,
   caps,
   fromFile,
+  chain = false,
 }: {
   traceID: string;
   caps: Capabilities;
   fromFile: boolean;
+  /** The trace and every trace linked to it, as one waterfall. */
+  chain?: boolean;
 }) {
   const loaded = useLoad(
     async (signal) =>
-      (fromFile ? uploadedTrace(traceID) : undefined) ?? fetchTrace(traceID, signal),
-    [traceID, fromFile],
+      (fromFile ? uploadedTrace(traceID) : undefined) ??
+      (chain ? fetchChain(traceID, signal) : fetchTrace(traceID, signal)),
+    [traceID, fromFile, chain],
   );
   if (loaded.error)
     return (
@@ -46,20 +55,34 @@ export function TraceView({
       </p>
     );
   if (!loaded.value) return <p class="muted">Loading trace {traceID}…</p>;
-  return <TraceLoaded key={traceID} trace={loaded.value} caps={caps} fromFile={fromFile} />;
+  return (
+    <TraceLoaded
+      key={`${traceID}${chain ? ':chain' : ''}`}
+      trace={loaded.value}
+      caps={caps}
+      fromFile={fromFile}
+      chain={chain}
+    />
+  );
 }
 
 function TraceLoaded({
   trace,
   caps,
   fromFile,
+  chain,
 }: {
   trace: JaegerTrace;
   caps: Capabilities;
   fromFile: boolean;
+  chain: boolean;
 }) {
   const model = useMemo(() => buildTraceModel(trace), [trace]);
-  const overlay = useMemo(() => traceOverlay(trace), [trace]);
+  // A chain's spans keep their own trace ids; the analysis reads it as the one trace it is.
+  const overlay = useMemo(
+    () => traceOverlay(chain ? { ...trace, spans: trace.spans.map(asChainSpan(trace)) } : trace),
+    [trace, chain],
+  );
   const db = useMemo(() => traceDbWork(model.ordered), [model]);
   const [selected, setSelected] = useState<string>();
   const node = selected ? model.byId.get(selected) : undefined;
@@ -70,6 +93,7 @@ function TraceLoaded({
       <section class="trace-header panel">
         <div class="title-row">
           <h1>
+            {chain && 'Chain from '}
             {root ? `${root.service}: ${root.span.operationName}` : 'empty trace'}
             <span class="trace-id">{trace.traceID}</span>
           </h1>
@@ -144,6 +168,11 @@ function TraceLoaded({
             </span>
           ))}
           {fromFile && <span class="chip">opened from a file</span>}
+          {chain && (
+            <a class="chip" href={`/trace/${trace.traceID}`}>
+              linked traces stitched into one: back to the first alone
+            </a>
+          )}
         </div>
         {warnings.length > 0 && (
           <details class="warnings">
@@ -156,6 +185,7 @@ function TraceLoaded({
           </details>
         )}
       </section>
+      {!fromFile && <LinkedTraces traceID={trace.traceID} inChain={chain} />}
       <Waterfall model={model} overlay={overlay} selected={selected} onSelect={setSelected} />
       {node && (
         <SpanDetails
