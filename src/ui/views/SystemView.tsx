@@ -32,12 +32,16 @@ function hopsOf(trace: JaegerTrace): Hop[] {
   }));
 }
 
-function LagPanel({ caps }: { caps: Capabilities }) {
-  const lag = useLoad(
+/** The live lag, read once for the panel and the map's fanned-out topics. */
+function useLag(caps: Capabilities) {
+  return useLoad(
     (s) => (caps.lag ? fetchLag(s) : Promise.resolve(undefined)),
     [caps.lag],
     caps.lag ? LAG_POLL_MS : undefined,
   );
+}
+
+function LagPanel({ caps, lag }: { caps: Capabilities; lag: ReturnType<typeof useLag> }) {
   return (
     <section class="panel lag">
       <h3>Consumer lag {caps.lag && <span class="muted">· live</span>}</h3>
@@ -110,6 +114,7 @@ function FindingsPanel({ report }: { report: AnalysisReport | undefined }) {
 /** The system at a glance: which services talk through which topics, and how it is going. */
 export function SystemView({ caps }: { caps: Capabilities }) {
   const services = useLoad((s) => fetchServices(s), [], 10_000);
+  const lag = useLag(caps);
   const traces = useLoad((s) => findTraces(MAP_SEARCH, s), [], MAP_POLL_MS);
   const map = useMemo(
     () =>
@@ -138,7 +143,11 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         {map.services.length === 0 ? (
           <p class="muted">No traces yet: send an order.</p>
         ) : (
-          <ServiceMapView map={map} bottleneck={report?.bottleneck} />
+          <ServiceMapView
+            map={map}
+            bottleneck={report?.bottleneck}
+            backlog={lag.value?.groups}
+          />
         )}
         <ServiceMapLegend />
         <p class="muted">
@@ -147,11 +156,13 @@ export function SystemView({ caps }: { caps: Capabilities }) {
           the caller waited for the answer (p50, p95), and the share that failed; a caller waits for
           a synchronous call, so its latency adds to the order's own. The bottleneck the analysis
           names, if any, is the red box: the queue whose consumer fell behind in a busy period
-          (Findings says why).
+          (Findings says why). A topic read by two consumer groups (fan-out) is drawn once, with a
+          box per group: each group receives every message, with its own wait and its own live
+          lag.
         </p>
       </section>
       <div class="system-side">
-        <LagPanel caps={caps} />
+        <LagPanel caps={caps} lag={lag} />
         <FindingsPanel report={report} />
       </div>
     </div>
