@@ -58,11 +58,7 @@ export function withAuditTracing(audit: AuditLog, tracer: Tracer): AuditLog {
 }
 
 function tracedCall(tracer: Tracer) {
-  return <R>(
-    call: keyof typeof CALLS,
-    orderId: string | undefined,
-    run: () => Promise<R>,
-  ) => {
+  return <R>(call: keyof typeof CALLS, orderId: string | undefined, run: () => Promise<R>) => {
     const [name, commands] = CALLS[call];
     const attributes: Attributes = {
       [ATTR_DB_SYSTEM_NAME]: 'redis',
@@ -72,5 +68,4 @@ function tracedCall(tracer: Tracer) {
     if (orderId !== undefined) attributes[ATTR_ORDER_ID] = orderId;
     return inSpan(tracer, name, { kind: SpanKind.CLIENT, attributes }, run);
   };
-
 }

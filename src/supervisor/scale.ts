@@ -18,7 +18,10 @@ export interface ReplicaControl {
  * Parses `--scale processing=3` entries into replica counts (1 each by default; audit, a
  * second consumer group, runs only with `--audit`: 0 without it).
  */
-export function parseScale(entries: readonly string[], options: { audit?: boolean } = {}): Replicas {
+export function parseScale(
+  entries: readonly string[],
+  options: { audit?: boolean } = {},
+): Replicas {
   const replicas: Record<ServiceKind, number> = {
     api: 1,
     processing: 1,

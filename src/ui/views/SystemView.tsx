@@ -143,11 +143,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         {map.services.length === 0 ? (
           <p class="muted">No traces yet: send an order.</p>
         ) : (
-          <ServiceMapView
-            map={map}
-            bottleneck={report?.bottleneck}
-            backlog={lag.value?.groups}
-          />
+          <ServiceMapView map={map} bottleneck={report?.bottleneck} backlog={lag.value?.groups} />
         )}
         <ServiceMapLegend />
         <p class="muted">
@@ -157,8 +153,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
           a synchronous call, so its latency adds to the order's own. The bottleneck the analysis
           names, if any, is the red box: the queue whose consumer fell behind in a busy period
           (Findings says why). A topic read by two consumer groups (fan-out) is drawn once, with a
-          box per group: each group receives every message, with its own wait and its own live
-          lag.
+          box per group: each group receives every message, with its own wait and its own live lag.
         </p>
       </section>
       <div class="system-side">
