@@ -236,7 +236,10 @@ describe('service map', () => {
     assert.equal(lagOfEdge(analytics!, backlog), 0);
     assert.equal(lagOfEdge(audit!, backlog), 42);
     assert.equal(lagOfEdge(audit!, undefined), undefined);
-    assert.equal(lagOfEdge({ topic: 'orders', toService: 'processing-service' }, backlog), undefined);
+    assert.equal(
+      lagOfEdge({ topic: 'orders', toService: 'processing-service' }, backlog),
+      undefined,
+    );
   });
 });
 
