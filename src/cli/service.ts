@@ -47,7 +47,7 @@ export const options: readonly OptionSpec[] = [
 
 export const command = defineCommand({
   name: 'service',
-  summary: 'run one service: api, processing, notification, analytics or inventory',
+  summary: 'run one service: api, processing, notification, analytics, inventory or audit',
   usage: `service <${SERVICE_KINDS.join('|')}> [options]`,
   options,
   async run({ values, positionals }) {

@@ -64,6 +64,14 @@ const upOptions: readonly OptionSpec[] = [
       'replicas of a service: of a consumer in one group (processing=3), or of inventory, each on its own port, processing calling them in turn (inventory=2)',
   },
   {
+    name: 'audit',
+    type: 'boolean',
+    env: 'TRACELAB_AUDIT',
+    default: false,
+    description:
+      'also run audit-service: a second consumer group on notified-orders beside analytics (fan-out), auditing each order once; --scale audit=N for more replicas',
+  },
+  {
     name: 'database',
     type: 'string',
     env: 'TRACELAB_DATABASE',
@@ -102,7 +110,10 @@ export const command = defineCommand({
       faults: faultSetFrom(opt.list(values, 'fault')),
       faultSchedule: opt.maybeStr(values, 'fault-schedule'),
       // An autoscaled service starts within its bounds.
-      replicas: withinBounds(parseScale(opt.list(values, 'scale')), autoscale.bounds),
+      replicas: withinBounds(
+        parseScale(opt.list(values, 'scale'), { audit: opt.bool(values, 'audit') }),
+        autoscale.bounds,
+      ),
       autoscale,
       values,
       serviceFlags: passThrough,

@@ -4,7 +4,7 @@ import type { Bus, IncomingMessage, MessageHandler, Subscription } from '../bus/
 import { DEFAULT_MAX_DELIVERIES, dlqTopic, toDeadLetter } from '../bus/index.js';
 import { ATTR_FAULT, InjectedCrash } from '../faults/index.js';
 import type { FaultInjector } from '../faults/index.js';
-import { decodeOrder, isOrderId, MalformedOrderError } from '../model/index.js';
+import { decodeOrder, isOrderId, MalformedOrderError, PIPELINE_ORDER } from '../model/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
 import { UnknownOrderError } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
@@ -108,7 +108,10 @@ export function createOrderHandler(
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${error.reason}` });
     await deps.bus.publish(dlqTopic(message.topic), toDeadLetter(message, group, error, atMs));
     const id = orderId ?? message.key;
-    if (id !== undefined && isOrderId(id)) {
+    // Only a stage of the order's pipeline marks its record: a side consumer (audit) giving
+    // an order up says so on its dead-letter entry, and the order still completes.
+    const onPipeline = (PIPELINE_ORDER as readonly string[]).includes(service.kind);
+    if (onPipeline && id !== undefined && isOrderId(id)) {
       await deps.store.markDeadLettered(id, service.kind, error.reason, atMs);
     }
     deps.logger.warn('dead-lettered a message', {
@@ -195,7 +198,13 @@ export function createOrderHandler(
  */
 export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOrder {
   const { publishes, kind } = service;
-  if (!publishes || kind === 'api' || kind === 'analytics' || kind === 'inventory') {
+  if (
+    !publishes ||
+    kind === 'api' ||
+    kind === 'analytics' ||
+    kind === 'inventory' ||
+    kind === 'audit'
+  ) {
     throw new Error(`${service.serviceName} passes nothing on`);
   }
   return async (order, message) => {

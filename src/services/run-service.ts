@@ -15,13 +15,14 @@ import { withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import type { FaultInjector } from '../faults/index.js';
-import { createRedisOrderStore } from '../store/index.js';
+import { createRedisAuditLog, createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
-import { withStoreTracing } from './traced-store.js';
+import { withAuditTracing, withStoreTracing } from './traced-store.js';
 import { DEFAULT_RESILIENCE, redisResilienceState, watchResilience } from '../workload/index.js';
 import type { Workload } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
+import { createAuditHandler } from './audit/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
 import { createNotificationHandler } from './notification/index.js';
@@ -38,6 +39,7 @@ const HANDLERS = {
   processing: createProcessingHandler,
   notification: createNotificationHandler,
   analytics: createAnalyticsHandler,
+  audit: createAuditHandler,
 } as const;
 
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
@@ -205,7 +207,15 @@ async function startConsumer(
   };
   const urls = config.kind === 'processing' ? (config.inventoryUrls ?? []) : [];
   const { inventory, stopInventory } = inventoryCaller(config, urls, redis);
-  const handler = HANDLERS[config.kind]({ ...handlerDeps, ...(inventory ? { inventory } : {}) });
+  const handler = HANDLERS[config.kind]({
+    ...handlerDeps,
+    ...(inventory ? { inventory } : {}),
+    // Audit's own records, on the connection the store uses, under the same key prefix.
+    audit: withAuditTracing(
+      createRedisAuditLog(shared, { keyPrefix: config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX }),
+      deps.tracer,
+    ),
+  });
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,

@@ -126,7 +126,7 @@ export function createLab(options: LabOptions): Lab {
     // Inventory after the consumers: processing's last calls are answered.
     const order = [
       ['api'],
-      ['processing', 'notification', 'analytics'],
+      ['processing', 'notification', 'analytics', 'audit'],
       ['inventory'],
       ['collector'],
     ];
@@ -280,7 +280,7 @@ async function handOverEarlierRuns(
 ): Promise<void> {
   const redis = await connectRedis(redisUrl);
   try {
-    const groups = PIPELINE_ORDER.flatMap((kind) => {
+    const groups = consumerKinds(options.replicas).flatMap((kind) => {
       const def = SERVICES[kind];
       return def.consumes
         ? [{ group: def.serviceName, topic: def.consumes, replicas: options.replicas[kind] }]
@@ -383,6 +383,16 @@ function startCollector(
 
 type StartService = (kind: ServiceKind, replica: number) => Promise<SupervisedChild>;
 
+/** Consumers beside the pipeline's own: audit, a second group on notified-orders, when asked. */
+function fanOutKinds(replicas: Replicas): ServiceKind[] {
+  return replicas.audit > 0 ? ['audit'] : [];
+}
+
+/** The consumer services the lab runs: the pipeline's, then the fan-out ones asked for. */
+function consumerKinds(replicas: Replicas): ServiceKind[] {
+  return [...PIPELINE_ORDER.filter((k) => k !== 'api'), ...fanOutKinds(replicas)];
+}
+
 /** How one replica of a service starts, at the lab's start or when it is scaled up. */
 function serviceStarter(
   options: LabOptions,
@@ -466,7 +476,7 @@ async function startServices(
     ),
   );
   await Promise.all(
-    PIPELINE_ORDER.filter((k) => k !== 'api').map(async (kind) => {
+    consumerKinds(replicas).map(async (kind) => {
       running.set(
         kind,
         await Promise.all(
@@ -535,7 +545,7 @@ function describeLab(
     adminUrl: parts.faults.adminUrl,
     bus: parts.bus,
     database: parts.database,
-    services: [...PIPELINE_ORDER, 'inventory' as const].map(
+    services: [...PIPELINE_ORDER, 'inventory' as const, ...fanOutKinds(replicas)].map(
       (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
     ),
     // Process ids, to match what `top` shows with the figures on the spans.

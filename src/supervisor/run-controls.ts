@@ -44,14 +44,14 @@ export function parseReplicasRequest(body: unknown): ReplicasRequest {
     throw new AdminRefusal(
       400,
       'ERR_NOT_SCALABLE',
-      'the API runs once here (one port); scale a consumer: processing, notification or analytics',
+      'the API runs once here (one port); scale a consumer: processing, notification, analytics or audit',
     );
   }
   if (service === 'inventory') {
     throw new AdminRefusal(
       400,
       'ERR_NOT_SCALABLE',
-      "inventory's replicas are set as up starts (--scale inventory=N), when processing is given their addresses; scale a consumer: processing, notification or analytics",
+      "inventory's replicas are set as up starts (--scale inventory=N), when processing is given their addresses; scale a consumer: processing, notification, analytics or audit",
     );
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) {

@@ -87,7 +87,14 @@ before(async () => {
     intensities: { flags: {}, state: redisIntensityState(redis, prefix) },
     resilience: { flags: DEFAULT_RESILIENCE, state: redisResilienceState(redis, prefix) },
     replicas: () => ({
-      current: () => ({ api: 1, processing: 1, notification: 1, analytics: 1, inventory: 1 }),
+      current: () => ({
+        api: 1,
+        processing: 1,
+        notification: 1,
+        analytics: 1,
+        inventory: 1,
+        audit: 0,
+      }),
       scale: (service, replicas) => {
         scaled.push(`${service}=${replicas}`);
         return Promise.reject(new Error('not here'));

@@ -24,7 +24,7 @@ test('--autoscale entries: consumers only, MIN..MAX from 1 to 32, MIN not above 
 });
 
 test('up starts an autoscaled service within its bounds', () => {
-  const replicas = { api: 1, processing: 1, notification: 5, analytics: 1, inventory: 1 };
+  const replicas = { api: 1, processing: 1, notification: 5, analytics: 1, inventory: 1, audit: 0 };
   assert.deepEqual(
     withinBounds(replicas, { processing: { min: 2, max: 3 }, notification: { min: 1, max: 2 } }),
     { ...replicas, processing: 2, notification: 2 },
@@ -74,11 +74,25 @@ test('the loop scales through the replica control, keeps and logs each event, an
     settings: { lag: 50, windowMs: 2000, idleMs: 2000, cooldownMs: 0 },
     bounds: { processing: { min: 1, max: 2 } },
     replicas: {
-      current: () => ({ api: 1, processing, notification: 1, analytics: 1, inventory: 1 }),
+      current: () => ({
+        api: 1,
+        processing,
+        notification: 1,
+        analytics: 1,
+        inventory: 1,
+        audit: 0,
+      }),
       scale: (_kind, n) => {
         scaled.push(n);
         processing = n;
-        return Promise.resolve({ api: 1, processing, notification: 1, analytics: 1, inventory: 1 });
+        return Promise.resolve({
+          api: 1,
+          processing,
+          notification: 1,
+          analytics: 1,
+          inventory: 1,
+          audit: 0,
+        });
       },
     },
     readLag: () =>

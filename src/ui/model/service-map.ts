@@ -186,3 +186,45 @@ function withBreakers(edges: CallEdge[], readings: readonly BreakerReading[]): C
     return r ? { ...e, breaker: r.state } : e;
   });
 }
+
+/** A consumer group's backlog on a topic, as the live lag reports it. */
+export interface GroupBacklog {
+  readonly group: string;
+  readonly topic: string;
+  readonly lag: number;
+}
+
+/**
+ * One topic as a sender publishes it, with every consumer group that reads it: two or more
+ * is fan-out, each group receiving every message, each with its own wait and its own lag.
+ */
+export interface TopicFan {
+  readonly fromService: string;
+  readonly topic: string;
+  /** Indexes into `ServiceMap.edges`, one per consumer group, in the order first met. */
+  readonly edges: readonly number[];
+}
+
+/** The map's queue edges grouped by (sender, topic). Pure. */
+export function topicFans(map: Pick<ServiceMap, 'edges'>): TopicFan[] {
+  const fans = new Map<string, { fromService: string; topic: string; edges: number[] }>();
+  map.edges.forEach((e, i) => {
+    const key = `${e.fromService}\u0000${e.topic}`;
+    const fan = fans.get(key);
+    if (fan) fan.edges.push(i);
+    else fans.set(key, { fromService: e.fromService, topic: e.topic, edges: [i] });
+  });
+  return [...fans.values()];
+}
+
+/**
+ * The live lag of the group that handles an edge: each consumer group is named after its
+ * service (`analytics-service`), so the edge's handler names its group. Undefined when the
+ * lag report has no such group (no bus, or not read yet).
+ */
+export function lagOfEdge(
+  edge: Pick<MapEdge, 'topic' | 'toService'>,
+  backlog: readonly GroupBacklog[] | undefined,
+): number | undefined {
+  return backlog?.find((g) => g.group === edge.toService && g.topic === edge.topic)?.lag;
+}

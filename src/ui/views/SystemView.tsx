@@ -32,12 +32,16 @@ function hopsOf(trace: JaegerTrace): Hop[] {
   }));
 }
 
-function LagPanel({ caps }: { caps: Capabilities }) {
-  const lag = useLoad(
+/** The live lag, read once for the panel and the map's fanned-out topics. */
+function useLag(caps: Capabilities) {
+  return useLoad(
     (s) => (caps.lag ? fetchLag(s) : Promise.resolve(undefined)),
     [caps.lag],
     caps.lag ? LAG_POLL_MS : undefined,
   );
+}
+
+function LagPanel({ caps, lag }: { caps: Capabilities; lag: ReturnType<typeof useLag> }) {
   return (
     <section class="panel lag">
       <h3>Consumer lag {caps.lag && <span class="muted">· live</span>}</h3>
@@ -133,6 +137,7 @@ function FindingsPanel({ report }: { report: AnalysisReport | undefined }) {
 /** The system at a glance: which services talk through which topics, and how it is going. */
 export function SystemView({ caps }: { caps: Capabilities }) {
   const services = useLoad((s) => fetchServices(s), [], 10_000);
+  const lag = useLag(caps);
   const traces = useLoad((s) => findTraces(MAP_SEARCH, s), [], MAP_POLL_MS);
   const map = useMemo(
     () =>
@@ -162,7 +167,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         {map.services.length === 0 ? (
           <p class="muted">No traces yet: send an order.</p>
         ) : (
-          <ServiceMapView map={map} bottleneck={report?.bottleneck} />
+          <ServiceMapView map={map} bottleneck={report?.bottleneck} backlog={lag.value?.groups} />
         )}
         <ServiceMapLegend />
         <p class="muted">
@@ -173,11 +178,12 @@ export function SystemView({ caps }: { caps: Capabilities }) {
           policy and a circuit breaker also shows its attempts per order (retries included) and the
           breaker as last seen, in red when it is not closed. The bottleneck the analysis names, if
           any, is the red box: the queue whose consumer fell behind in a busy period (Findings says
-          why).
+          why). A topic read by two consumer groups (fan-out) is drawn once, with a box per group:
+          each group receives every message, with its own wait and its own live lag.
         </p>
       </section>
       <div class="system-side">
-        <LagPanel caps={caps} />
+        <LagPanel caps={caps} lag={lag} />
         <ScalingPanel />
         <FindingsPanel report={report} />
       </div>
