@@ -119,20 +119,7 @@ export function createLab(options: LabOptions): Lab {
   const stopAll = async (code: number): Promise<number> => {
     // No scaling while the lab stops: the replica control refuses it then anyway.
     autoscaler?.stop();
-    // No new orders first; then every consumer finishes the message in hand, all at once
-    // (what one publishes while the next stops waits in the bus for the next start: an
-    // idle system stops in a read's wait, not one per stage); then the collector, which
-    // receives their last spans; then Redis/Kafka.
-    // Inventory after the consumers: processing's last calls are answered.
-    const order = [
-      ['api'],
-      ['processing', 'notification', 'analytics', 'audit'],
-      ['inventory'],
-      ['collector'],
-    ];
-    for (const stages of order) {
-      await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
-    }
+    await stopFrontToBack(children);
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     return code;
   };
@@ -211,17 +198,15 @@ export function createLab(options: LabOptions): Lab {
       );
       const running = new Map<ServiceKind, SupervisedChild[]>();
       const api = await startServices(options.replicas, startService, running);
-      replicaControl = createReplicaControl({
+      replicaControl = labReplicaControl({
         running,
         start: startService,
         isStopping: () => stopping !== undefined,
-        retired: async (kind, replica, child) => {
-          const at = children.findIndex((c) => c.child === child);
-          if (at >= 0) children.splice(at, 1);
-          if (opt.str(options.values, 'bus') !== 'kafka') {
-            await handOverRetired(redis.url, options, lease.runId, kind, replica);
-          }
-        },
+        children,
+        handOver: (kind, replica) =>
+          opt.str(options.values, 'bus') === 'kafka'
+            ? Promise.resolve()
+            : handOverRetired(redis.url, options, lease.runId, kind, replica),
       });
       autoscaler = startLabAutoscaler(options, childValues, replicaControl, cleanups);
       await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
@@ -237,6 +222,46 @@ export function createLab(options: LabOptions): Lab {
       });
     },
   };
+}
+
+/**
+ * No new orders first; then every consumer finishes the message in hand, all at once (what
+ * one publishes while the next stops waits in the bus for the next start: an idle system
+ * stops in a read's wait, not one per stage); then inventory, so processing's last calls are
+ * answered; then the collector, which receives their last spans.
+ */
+async function stopFrontToBack(
+  children: ReadonlyArray<{ kind: Part; child: SupervisedChild }>,
+): Promise<void> {
+  const order: Part[][] = [
+    ['api'],
+    ['processing', 'notification', 'analytics', 'audit'],
+    ['inventory'],
+    ['collector'],
+  ];
+  for (const stages of order) {
+    await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
+  }
+}
+
+/** Run-time replicas: a stopped replica leaves the lab's children, its pending work handed over. */
+function labReplicaControl(parts: {
+  running: Map<ServiceKind, SupervisedChild[]>;
+  start: (kind: ServiceKind, replica: number) => Promise<SupervisedChild>;
+  isStopping: () => boolean;
+  children: Array<{ kind: Part; child: SupervisedChild }>;
+  handOver: (kind: ServiceKind, replica: number) => Promise<void>;
+}): ReplicaControl {
+  return createReplicaControl({
+    running: parts.running,
+    start: parts.start,
+    isStopping: parts.isStopping,
+    retired: async (kind, replica, child) => {
+      const at = parts.children.findIndex((c) => c.child === child);
+      if (at >= 0) parts.children.splice(at, 1);
+      await parts.handOver(kind, replica);
+    },
+  });
 }
 
 /** The autoscaler, reading the consumer lag of the bus the services use. */

@@ -104,62 +104,7 @@ function TraceLoaded({
             <button onClick={() => download(trace)}>Download JSON</button>
           </div>
         </div>
-        <dl class="facts">
-          <div>
-            <dt>Duration</dt>
-            <dd class="duration">{formatDuration(model.durationUs)}</dd>
-          </div>
-          <div>
-            <dt>Started</dt>
-            <dd>{formatDateTime(model.startUs)}</dd>
-          </div>
-          <div>
-            <dt>Services</dt>
-            <dd>{model.services.length}</dd>
-          </div>
-          <div>
-            <dt>Depth</dt>
-            <dd>{model.depth}</dd>
-          </div>
-          <div>
-            <dt>Spans</dt>
-            <dd class="span-count">{model.ordered.length}</dd>
-          </div>
-          <div>
-            <dt>Errors</dt>
-            <dd class={model.errorCount > 0 ? 'error-mark' : ''}>{model.errorCount}</dd>
-          </div>
-          {overlay.gaps.length > 0 && (
-            <div>
-              <dt>Waiting in queues</dt>
-              <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
-            </div>
-          )}
-          {db.statements > 0 && (
-            <div class="db-facts-header">
-              <dt>Database</dt>
-              <dd>
-                {db.statements} statement{db.statements > 1 ? 's' : ''},{' '}
-                {formatDuration(db.statementsUs)}
-                {db.poolWaitUs > 0 && (
-                  <span class="muted">
-                    {' '}
-                    ({formatDuration(db.poolWaitUs)} waiting for a connection)
-                  </span>
-                )}
-              </dd>
-            </div>
-          )}
-          {overlay.criticalUs > 0 && (
-            <div>
-              <dt>Critical path</dt>
-              <dd>
-                {formatDuration(overlay.criticalUs)}
-                <span class="muted"> ({formatDuration(overlay.criticalQueueUs)} queued)</span>
-              </dd>
-            </div>
-          )}
-        </dl>
+        <TraceFacts model={model} overlay={overlay} db={db} />
         <div class="chips">
           {model.services.map((s) => (
             <span key={s} class="chip" style={{ borderColor: serviceColor(s) }}>
@@ -197,5 +142,72 @@ function TraceLoaded({
       )}
       <ResourceCharts model={model} caps={caps} />
     </div>
+  );
+}
+
+/** The trace's figures under its title: size, time, errors, queues, database, critical path. */
+function TraceFacts({
+  model,
+  overlay,
+  db,
+}: {
+  model: ReturnType<typeof buildTraceModel>;
+  overlay: ReturnType<typeof traceOverlay>;
+  db: ReturnType<typeof traceDbWork>;
+}) {
+  return (
+    <dl class="facts">
+      <div>
+        <dt>Duration</dt>
+        <dd class="duration">{formatDuration(model.durationUs)}</dd>
+      </div>
+      <div>
+        <dt>Started</dt>
+        <dd>{formatDateTime(model.startUs)}</dd>
+      </div>
+      <div>
+        <dt>Services</dt>
+        <dd>{model.services.length}</dd>
+      </div>
+      <div>
+        <dt>Depth</dt>
+        <dd>{model.depth}</dd>
+      </div>
+      <div>
+        <dt>Spans</dt>
+        <dd class="span-count">{model.ordered.length}</dd>
+      </div>
+      <div>
+        <dt>Errors</dt>
+        <dd class={model.errorCount > 0 ? 'error-mark' : ''}>{model.errorCount}</dd>
+      </div>
+      {overlay.gaps.length > 0 && (
+        <div>
+          <dt>Waiting in queues</dt>
+          <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
+        </div>
+      )}
+      {db.statements > 0 && (
+        <div class="db-facts-header">
+          <dt>Database</dt>
+          <dd>
+            {db.statements} statement{db.statements > 1 ? 's' : ''},{' '}
+            {formatDuration(db.statementsUs)}
+            {db.poolWaitUs > 0 && (
+              <span class="muted"> ({formatDuration(db.poolWaitUs)} waiting for a connection)</span>
+            )}
+          </dd>
+        </div>
+      )}
+      {overlay.criticalUs > 0 && (
+        <div>
+          <dt>Critical path</dt>
+          <dd>
+            {formatDuration(overlay.criticalUs)}
+            <span class="muted"> ({formatDuration(overlay.criticalQueueUs)} queued)</span>
+          </dd>
+        </div>
+      )}
+    </dl>
   );
 }
