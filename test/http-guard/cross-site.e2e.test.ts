@@ -68,6 +68,10 @@ window.attack = async () => {
     method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
     body: JSON.stringify({ service: 'notification', replicas: 32 }),
   }));
+  await attempt('no-cors text/plain resilience', () => fetch(${JSON.stringify(`${adminUrl}/resilience`)}, {
+    method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ set: ['retries=10', 'breaker_failures=off'] }),
+  }));
   await attempt('cors DELETE', () => fetch(${JSON.stringify(faults)}, { method: 'DELETE' }));
   await attempt('cors JSON POST', () => fetch(${JSON.stringify(faults)}, {
     method: 'POST', headers: { 'content-type': 'application/json' },
@@ -124,7 +128,7 @@ after(async () => {
   await deleteKeys(prefix);
 });
 
-test('a page on another site cannot switch or clear the lab’s faults, intensities or replicas', async () => {
+test('a page on another site cannot switch or clear the lab’s faults, intensities, call policies or replicas', async () => {
   const before = await redis.hgetall(`${prefix}faults`);
   const viewBefore = await (await fetch(`${admin.url}/faults`)).json();
   assert.ok(Object.keys(before).length > 0, 'a run-time fault to protect');
@@ -153,7 +157,9 @@ test('a page on another site cannot switch or clear the lab’s faults, intensit
   assert.equal(results['no-cors form POST'], 'sent');
   assert.equal(results['no-cors text/plain intensity'], 'sent');
   assert.equal(results['no-cors text/plain replicas'], 'sent');
+  assert.equal(results['no-cors text/plain resilience'], 'sent');
   assert.deepEqual(await redis.hgetall(`${prefix}intensities`), {}, 'no intensity switched');
+  assert.deepEqual(await redis.hgetall(`${prefix}resilience`), {}, 'no call policy switched');
   assert.deepEqual(scaled, [], 'no replica started');
 
   assert.deepEqual(await redis.hgetall(`${prefix}faults`), before, 'faults unchanged in Redis');
