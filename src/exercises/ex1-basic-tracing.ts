@@ -1,5 +1,5 @@
 import { analyzeTraces, formatDuration, ordinal } from '../analysis/index.js';
-import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
+import { ORDER_SERVICES, PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { JaegerTrace } from '../model/index.js';
 import { readTraces, sendOrders } from './lab.js';
 import {
@@ -28,7 +28,7 @@ function stepsOf(trace: JaegerTrace): string[] {
 }
 
 /** The steps an order passes through: the queue pipeline's, and inventory's, which processing calls. */
-const STEPS_PER_ORDER = Object.values(SERVICES).reduce((n, s) => n + s.steps.length, 0);
+const STEPS_PER_ORDER = ORDER_SERVICES.reduce((n, s) => n + s.steps.length, 0);
 
 export const basicTracing: Exercise = {
   number: 1,

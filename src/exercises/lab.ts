@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiUnreachableReason, awaitCompletion, runLoad } from '../load/index.js';
 import type { LoadPlan, OrderTemplate } from '../load/index.js';
 import type { JaegerSpan, JaegerTrace } from '../model/index.js';
-import { SERVICES } from '../model/index.js';
+import { ORDER_SERVICES } from '../model/index.js';
 import { ExerciseError } from './errors.js';
 
 /** A running lab, as an exercise reaches it. */
@@ -97,10 +97,8 @@ export async function sendOrders(
   return complete(lab, await send(lab, plan, order, label), label);
 }
 
-const STEP_SPANS = Object.values(SERVICES).flatMap((s) => s.steps);
-const CONSUMER_SPANS = Object.values(SERVICES).flatMap((s) =>
-  s.consumes ? [`process ${s.consumes}`] : [],
-);
+const STEP_SPANS = ORDER_SERVICES.flatMap((s) => s.steps);
+const CONSUMER_SPANS = ORDER_SERVICES.flatMap((s) => (s.consumes ? [`process ${s.consumes}`] : []));
 
 /**
  * An order's trace is complete when every service has exported its part: each step span has

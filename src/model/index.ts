@@ -11,7 +11,13 @@ export {
 } from './order.js';
 export type { Order, OrderRequest } from './order.js';
 export { describeSchemaErrors, graphemeCount, validatorFor } from './schema.js';
-export { PIPELINE_ORDER, SERVICES, SERVICE_KINDS, isServiceKind } from './services.js';
+export {
+  ORDER_SERVICES,
+  PIPELINE_ORDER,
+  SERVICES,
+  SERVICE_KINDS,
+  isServiceKind,
+} from './services.js';
 export type { PipelineKind, ServiceDefinition, ServiceKind } from './services.js';
 export { TOPICS } from './topics.js';
 export type { TopicName } from './topics.js';

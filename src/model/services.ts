@@ -92,3 +92,12 @@ export const PIPELINE_ORDER = [
 ] as const satisfies readonly ServiceKind[];
 /** A service of the queue pipeline: one stage of an order's record. */
 export type PipelineKind = (typeof PIPELINE_ORDER)[number];
+
+/**
+ * The services every order passes through: the queue pipeline and the inventory processing
+ * calls. Audit runs only on request, so an order's trace is whole without it.
+ */
+export const ORDER_SERVICES: readonly ServiceDefinition[] = [
+  ...PIPELINE_ORDER.map((k) => SERVICES[k]),
+  SERVICES.inventory,
+];
