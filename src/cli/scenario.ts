@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { opt } from '../config/index.js';
 import type { OptionValues } from '../config/index.js';
 import {
+  describeSetup,
   evidenceFor,
   pickMystery,
   readProgress,
@@ -203,11 +204,7 @@ async function revealScenario(ctx: ActionContext): Promise<number> {
     ctx.out(`${JSON.stringify(revealed, null, 2)}\n`);
     return 0;
   }
-  const setUpWith = [
-    ...setup.faults,
-    ...Object.entries(setup.intensities).map(([s, i]) => `${s} intensity ${i}`),
-    ...Object.entries(setup.replicas).map(([s, n]) => `${s} ×${n}`),
-  ];
+  const setUpWith = describeSetup(setup);
   const graded = formatAnswer({
     correct: true,
     serviceCorrect: true,
