@@ -562,9 +562,9 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: {
       faults: ['inventory.db_pool=1', 'inventory.slow_query=on'],
       intensities: ALL_LIGHT,
-      replicas: {},
-      resilience: ['timeout_ms=250', 'retries=4', 'backoff_ms=0', 'breaker_failures=off'],
-      load: { orders: 8, ratePerSec: 4 },
+      replicas: { processing: 3 },
+      resilience: ['timeout_ms=200', 'retries=4', 'backoff_ms=0', 'breaker_failures=off'],
+      load: { orders: 12 },
     },
     truth: {
       service: 'processing',
