@@ -562,8 +562,8 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: {
       faults: ['inventory.db_pool=1', 'inventory.slow_query=on'],
       intensities: ALL_LIGHT,
-      replicas: { processing: 3 },
-      resilience: ['timeout_ms=200', 'retries=4', 'backoff_ms=0', 'breaker_failures=off'],
+      replicas: { processing: 6 },
+      resilience: ['timeout_ms=600', 'retries=3', 'backoff_ms=0', 'breaker_failures=off'],
       load: { orders: 12 },
     },
     truth: {
