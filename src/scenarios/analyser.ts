@@ -279,7 +279,7 @@ const lateReplica: Rule = (report, signals) => {
   return {
     service: joined,
     cause: 'slow_autoscaling',
-    because: `${joined} saturated and went from ${j.replicas - j.late} to ${j.replicas} replica(s) during the run: the first one more took its first message ${Math.round(j.afterUs! / 100_000) / 10} s in, after ${j.finishedBefore} were done`,
+    because: `${joined} saturated and went from ${j.replicas - j.late} to ${j.replicas} replica(s) during the run: the first one added took its first message ${Math.round(j.afterUs! / 100_000) / 10} s in, ${j.finishedBefore} done and that one waiting ${Math.round(j.firstWaitUs! / 100_000) / 10} s already`,
   };
 };
 

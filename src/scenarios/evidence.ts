@@ -253,7 +253,7 @@ function callFigures(
   }
   if (own && own.joins.late > 0) {
     lines.push(
-      `${own.joins.replicas} replicas handled its messages; the first added one took its first ${ms(own.joins.afterUs)} ms after the first message, ${own.joins.finishedBefore} already done`,
+      `${own.joins.replicas} replicas handled its messages; the first one added took its first ${ms(own.joins.afterUs)} ms after the first message, which had waited ${ms(own.joins.firstWaitUs)} ms in the queue`,
     );
   }
   return { figures, lines };

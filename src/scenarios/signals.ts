@@ -52,22 +52,21 @@ export interface CallSignals {
 }
 
 /**
- * Replicas (service.instance.id) of a consumer whose first message came after the others had
- * already finished several, while those went on working: replicas added during the run.
+ * Replicas (service.instance.id) of a consumer that came while the others were at work and its
+ * first message had already waited: replicas added during the run, after the backlog built.
  */
 export interface ReplicaJoins {
   /** Distinct replicas seen handling messages. */
   readonly replicas: number;
-  /** Those that joined late (after JOINED_LATE_AFTER messages finished elsewhere). */
+  /** Those that joined late (see replicaJoins). */
   readonly late: number;
   /** Messages the others had finished when the first late replica took its first; 0 without one. */
   readonly finishedBefore: number;
   /** From the service's first message to the first late replica's, µs; null without one. */
   readonly afterUs: number | null;
+  /** How long the first late replica's first message had waited in the queue, µs; null without one. */
+  readonly firstWaitUs: number | null;
 }
-
-/** Messages finished by other replicas before a replica's first, past which it joined late. */
-export const JOINED_LATE_AFTER = 3;
 
 /** Per service, with the number of orders in the traces (distinct order ids). */
 export interface TraceSignals {
@@ -199,30 +198,41 @@ function callSignals(
   };
 }
 
+/**
+ * A replica joined late when its first message had waited in the queue at least one median
+ * handling of the service, while other replicas had finished some and went on working: it came
+ * after the backlog had built. Replicas there from the start take their first messages at
+ * once; one restarted after a crash keeps its instance id.
+ */
 function replicaJoins(
   consumer: readonly JaegerSpan[],
   instanceOf: ReadonlyMap<JaegerSpan, string>,
 ): ReplicaJoins {
-  const firstOf = new Map<string, number>();
+  const firstOf = new Map<string, JaegerSpan>();
   for (const s of consumer) {
     const id = instanceOf.get(s) ?? '';
-    firstOf.set(id, Math.min(firstOf.get(id) ?? Infinity, s.startTime));
+    const seen = firstOf.get(id);
+    if (!seen || s.startTime < seen.startTime) firstOf.set(id, s);
   }
-  const start = Math.min(...firstOf.values());
+  const start = Math.min(...[...firstOf.values()].map((s) => s.startTime));
+  const handling = median(consumer.map((s) => s.duration)) ?? 0;
   const late = [...firstOf]
     .map(([id, first]) => {
       const others = consumer.filter((s) => (instanceOf.get(s) ?? '') !== id);
-      const finishedBefore = others.filter((s) => s.startTime + s.duration <= first).length;
+      const at = first.startTime;
+      const finishedBefore = others.filter((s) => s.startTime + s.duration <= at).length;
       // Still at work after it came: a replica beside them, not one that took over.
-      const alongside = others.some((s) => s.startTime + s.duration > first);
-      return { first, finishedBefore, alongside };
+      const alongside = others.some((s) => s.startTime + s.duration > at);
+      const waitUs = num(first, 'tracelab.queue.wait_us') ?? 0;
+      return { at, finishedBefore, alongside, waitUs };
     })
-    .filter((j) => j.finishedBefore >= JOINED_LATE_AFTER && j.alongside)
-    .sort((a, b) => a.first - b.first);
+    .filter((j) => j.finishedBefore >= 1 && j.alongside && j.waitUs >= Math.max(handling, 1))
+    .sort((a, b) => a.at - b.at);
   return {
     replicas: firstOf.size,
     late: late.length,
     finishedBefore: late[0]?.finishedBefore ?? 0,
-    afterUs: late[0] ? late[0].first - start : null,
+    afterUs: late[0] ? late[0].at - start : null,
+    firstWaitUs: late[0]?.waitUs ?? null,
   };
 }

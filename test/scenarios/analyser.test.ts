@@ -36,7 +36,7 @@ const quiet: ServiceSignals = {
     consumerUs: 400_000,
     callee: null,
   },
-  joins: { replicas: 1, late: 0, finishedBefore: 0, afterUs: null },
+  joins: { replicas: 1, late: 0, finishedBefore: 0, afterUs: null, firstWaitUs: null },
 };
 /** processing's calls to inventory, four orders' worth, as they went. */
 const calling = (c: Partial<ServiceSignals['calls']>): Partial<ServiceSignals> => ({
@@ -284,7 +284,13 @@ describe('the analyser answer', () => {
   });
 
   test('a replica that joined a saturated consumer after others had finished several names slow autoscaling', () => {
-    const joins = { replicas: 2, late: 1, finishedBefore: 6, afterUs: 5_200_000 };
+    const joins = {
+      replicas: 2,
+      late: 1,
+      finishedBefore: 6,
+      afterUs: 5_200_000,
+      firstWaitUs: 4_800_000,
+    };
     const a = analyserAnswer(
       saturated(0.8, 0.15),
       withService('processing', { joins, memorySpans: 4 }),
@@ -392,20 +398,22 @@ process orders           | processing-service | consumer |[=]                   
     assert.equal(c.consumerUs, 33_000);
   });
 
-  test('a replica that came after others had finished several, while they worked on, joined late', () => {
+  test('a replica whose first message had waited a handling or more, beside the others at work, joined late', () => {
     const signals = traceSignals(
       drawTraces(`
 trace t1
 process orders | processing-service   | consumer |[=]
-process orders | processing-service   | consumer |   [=]
-process orders | processing-service   | consumer |      [=]
-process orders | processing-service   | consumer |         [=]
-process orders | processing-service#2 | consumer |           [=]
-process orders | processing-service   | consumer |            [=]
+process orders | processing-service   | consumer |   [=]                tracelab.queue.wait_us=2000
+process orders | processing-service   | consumer |      [=]             tracelab.queue.wait_us=4000
+process orders | processing-service   | consumer |         [=]          tracelab.queue.wait_us=6000
+process orders | processing-service#2 | consumer |           [=]        tracelab.queue.wait_us=8000
+process orders | processing-service   | consumer |            [=]       tracelab.queue.wait_us=9000
 process processed-orders | notification-service   | consumer |[=]
 process processed-orders | notification-service#2 | consumer | [=]
 process processed-orders | notification-service   | consumer |     [=]
-process processed-orders | notification-service   | consumer |        [=]
+process processed-orders | notification-service#2 | consumer |        [=]    tracelab.queue.wait_us=500
+process processed-orders | notification-service#3 | consumer |         [=]   tracelab.queue.wait_us=100
+process processed-orders | notification-service   | consumer |          [=]
 `),
     );
     assert.deepEqual(signals.services.processing!.joins, {
@@ -413,9 +421,13 @@ process processed-orders | notification-service   | consumer |        [=]
       late: 1,
       finishedBefore: 4,
       afterUs: 11_000,
+      firstWaitUs: 8000,
     });
-    // Two replicas from the start: none late.
-    assert.equal(signals.services.notification!.joins.late, 0);
+    // Two replicas from the start, and a third whose first message had hardly waited: none late.
+    assert.deepEqual(
+      [signals.services.notification!.joins.replicas, signals.services.notification!.joins.late],
+      [3, 0],
+    );
   });
 
   test("memory is followed per replica: one process's figures after another's are not growth", () => {
