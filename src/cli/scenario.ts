@@ -107,7 +107,7 @@ const HANDLERS: Record<Action, (ctx: ActionContext) => Promise<number>> = {
     ctx.out(
       ctx.json
         ? `${JSON.stringify({ stopped: stopped.id }, null, 2)}\n`
-        : `stopped scenario ${stopped.id}; its faults, intensities and replicas are switched back\n`,
+        : `stopped scenario ${stopped.id}; what it set (faults, intensities, replicas, call policies, autoscaling) is switched back\n`,
     );
     return problems.length ? 1 : 0;
   },
