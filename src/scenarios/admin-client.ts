@@ -42,12 +42,20 @@ export const NO_RUNTIME_RESILIENCE =
 export const NO_RUNTIME_AUTOSCALE =
   'this lab cannot autoscale at run time (its admin endpoint has no /autoscale): update tracelab and restart tracelab up';
 
+/** How long starting or stopping replicas may take before the admin endpoint answers. */
+const REPLICAS_TIMEOUT_MS = 60_000;
+
 export function adminClient(adminUrl: string): AdminClient {
   const base = adminUrl.replace(/\/+$/, '');
-  const call = (path: string, method = 'GET', body?: unknown): Promise<JsonAnswer> =>
+  const call = (
+    path: string,
+    method = 'GET',
+    body?: unknown,
+    timeoutMs = 5000,
+  ): Promise<JsonAnswer> =>
     fetchJson(`${base}${path}`, {
       method,
-      timeoutMs: 5000,
+      timeoutMs,
       ...(body === undefined
         ? {}
         : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -120,7 +128,8 @@ export function adminClient(adminUrl: string): AdminClient {
       return valuesOf(body, 'replicas', (v): v is number => typeof v === 'number');
     },
     async setReplicas(service, replicas) {
-      const res = await call('/replicas', 'POST', { service, replicas });
+      // Answered once the replicas run: starting several processes takes a while.
+      const res = await call('/replicas', 'POST', { service, replicas }, REPLICAS_TIMEOUT_MS);
       unsupported(res, NO_RUNTIME_REPLICAS);
       ok(res, `replicas ${service}=${replicas}`);
     },
