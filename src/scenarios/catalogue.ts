@@ -547,11 +547,11 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'A retry storm',
     level: 'advanced',
     question:
-      'inventory got slow, and the orders far slower: some took five calls to reserve their stock. Which service multiplies the load on inventory, and how?',
+      'inventory got slow, and the orders far slower: some took many calls to reserve their stock. Which service multiplies the load on inventory, and how?',
     hints: [
       "Count the calls to inventory under one order's processing stage: each attempt is a CLIENT span of its own.",
       'Search processing for http.request.resend_count: the resends, each cut off after the same short time, while inventory went on with the attempts it was no longer waited for.',
-      'processing tries each call five times (retries=4), at once (backoff_ms=0), each cut off after 250 ms; inventory works on one reservation at a time (a pool of one connection, a slow lookup), so each resend queues behind the attempts it replaced.',
+      'six processing replicas each try a call four times (retries=3), at once (backoff_ms=0), each attempt cut off after 600 ms; inventory works on one reservation at a time (a pool of one connection, a slow lookup), so the calls queue there, are cut off, and each resend queues behind the attempts it replaced, which inventory still works on.',
     ],
     views: [
       searchOf('processing', 'the resent calls to inventory', 'http.request.resend_count=1'),
@@ -570,7 +570,7 @@ export const SCENARIOS: readonly Scenario[] = [
       service: 'processing',
       cause: 'retry_storm',
       explanation:
-        "processing's calls to inventory were set to five attempts (retries=4) with no backoff and a 250 ms limit, while inventory, on one database connection with a slow lookup, answers in about that long: an attempt cut off is still worked on by inventory, so the resends wait behind it and are cut off in turn. Several attempts per order (http.request.resend_count 1 to 4) multiply the load on the very service that is slow; a backoff, fewer retries or a breaker would let it recover.",
+        'six processing replicas called inventory at once, each attempt cut off after 600 ms and tried four times with no backoff (retries=3, backoff_ms=0), while inventory, on one database connection with a slow lookup, answers one reservation at a time: calls queue at inventory past the limit and are cut off, and inventory still works on each attempt no one waits for any more, so the resends queue behind them and are cut off in turn. Several attempts per order (http.request.resend_count 1 to 3, many without an answer) multiply the load on the very service that is slow; a backoff, fewer retries or a breaker would let it recover.',
     },
   },
   {

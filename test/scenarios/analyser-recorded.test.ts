@@ -30,8 +30,11 @@ describe('the resilience lessons, recorded on a real lab', () => {
     const signals = traceSignals(recorded('retry-storm'));
     const c = signals.services.processing!.calls;
     assert.equal(c.callee, 'inventory');
-    assert.ok(c.attempts / signals.orders >= 2, `${c.attempts} attempts, ${signals.orders} orders`);
-    assert.ok(c.resends >= signals.orders, `${c.resends} resends`);
+    assert.ok(
+      c.attempts / signals.orders >= 1.5,
+      `${c.attempts} attempts, ${signals.orders} orders`,
+    );
+    assert.ok(c.resends >= signals.orders / 2, `${c.resends} resends`);
     // Cut off after about what an answer takes: the limit is short, the calls are many.
     assert.ok(c.unansweredMeanUs! < 3 * c.answeredP50Us!);
   });
