@@ -15,7 +15,12 @@ import { createFaultInjector } from '../src/faults/index.js';
 import { buildInventoryApp, stockBackend } from '../src/services/inventory/index.js';
 import { createInventoryClient } from '../src/services/processing/index.js';
 import { createLogger } from '../src/telemetry/index.js';
-import { createWorkload, workloadOptions, workloadSettingsFrom } from '../src/workload/index.js';
+import {
+  createWorkload,
+  DEFAULT_RESILIENCE,
+  workloadOptions,
+  workloadSettingsFrom,
+} from '../src/workload/index.js';
 import { Redis } from 'ioredis';
 
 const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const client = createInventoryClient({
       urls: [`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`],
-      timeoutMs: 5000,
+      policy: () => ({ ...DEFAULT_RESILIENCE, timeoutMs: 5000 }),
     });
     const repo = createInventoryRepository(db);
     const item = (i: number) => `bench item ${Math.abs(i) % 50}`;

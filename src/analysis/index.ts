@@ -1,4 +1,6 @@
 export { analyzeTraces } from './report.js';
+export { stitchLinkedTraces, stitchedReader } from './stitch.js';
+export type { StitchedTrace } from './stitch.js';
 export { compareReports } from './compare-reports.js';
 export { compareTraces } from './compare.js';
 export { criticalPath } from './critical-path.js';

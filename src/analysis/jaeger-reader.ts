@@ -1,4 +1,10 @@
-import type { JaegerSpan, JaegerTrace, SpanSink, TraceReader } from '../model/index.js';
+import type {
+  JaegerReference,
+  JaegerSpan,
+  JaegerTrace,
+  SpanSink,
+  TraceReader,
+} from '../model/index.js';
 
 /** The span this one hangs under: its CHILD_OF reference, else a FOLLOWS_FROM in the trace. */
 function parentRef(span: JaegerSpan): string | undefined {
@@ -8,6 +14,14 @@ function parentRef(span: JaegerSpan): string | undefined {
     if (followsFrom === undefined && r.traceID === span.traceID) followsFrom = r.spanID;
   }
   return followsFrom;
+}
+
+/** The first FOLLOWS_FROM reference to a span of another trace. */
+function otherTraceLink(span: JaegerSpan): JaegerReference | undefined {
+  for (const r of span.references) {
+    if (r.refType === 'FOLLOWS_FROM' && r.traceID !== span.traceID) return r;
+  }
+  return undefined;
 }
 
 /** Reads traces in Jaeger's JSON (a query API's answer, a file, the web UI's). */
@@ -28,6 +42,9 @@ export const jaegerTraceReader: TraceReader<JaegerTrace> = {
       f.durationUs = span.duration;
       f.tags = span.tags;
       f.kind = undefined;
+      const link = otherTraceLink(span);
+      f.linkTraceID = link?.traceID;
+      f.linkSpanID = link?.spanID;
       sink.add();
     }
   },

@@ -11,6 +11,7 @@ import { ResourceUse } from './resource-use.js';
 import { SpanTable } from './span-table.js';
 import { StageDurations } from './stage-durations.js';
 import { StageIds } from './stage-ids.js';
+import { stitchedReader, stitchLinkedTraces } from './stitch.js';
 import { TraceWindow } from './trace-window.js';
 import { bottleneckOf } from './verdict.js';
 import { WarningTally } from './warning-tally.js';
@@ -22,7 +23,8 @@ import { WarningTally } from './warning-tally.js';
  * dominates it, the one bottleneck (report.bottleneck), resource cost per operation and
  * intensity, broken propagation, database calls (N+1, pool and lock waits, slow statements); then findings in words, the headline first. Pure; odd
  * traces are counted in `warnings`, never thrown on. Traces are Jaeger's JSON, or whatever
- * `reader` reads (the collector's stored spans).
+ * `reader` reads (the collector's stored spans). Traces linked to each other are analysed as
+ * one (stitchLinkedTraces).
  */
 export function analyzeTraces(
   traces: readonly JaegerTrace[],
@@ -34,10 +36,14 @@ export function analyzeTraces<T>(
   reader: TraceReader<T>,
 ): AnalysisReport;
 export function analyzeTraces<T>(
-  traces: readonly T[],
+  inputTraces: readonly T[],
   options: AnalyzeOptions = {},
-  reader: TraceReader<T> = jaegerTraceReader as unknown as TraceReader<T>,
+  readerOfTraces: TraceReader<T> = jaegerTraceReader as unknown as TraceReader<T>,
 ): AnalysisReport {
+  // Linked traces (link mode: a new trace per consumer) are read as one, so both modes give
+  // the same answer; without links each chain is one trace, read as it is.
+  const traces = stitchLinkedTraces(inputTraces, readerOfTraces);
+  const reader = stitchedReader(readerOfTraces);
   const only = options.service;
   const progress: Progress = { done: 0, total: traces.length };
   const t = new SpanTable();

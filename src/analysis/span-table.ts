@@ -58,6 +58,8 @@ export class SpanTable implements SpanSink {
     durationUs: 0,
     tags: [],
     kind: undefined,
+    linkTraceID: undefined,
+    linkSpanID: undefined,
   };
 
   traceID = '';

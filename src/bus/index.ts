@@ -15,8 +15,8 @@ export type {
   PublishReceipt,
   Subscription,
 } from './types.js';
-export { withTracing } from './traced-bus.js';
-export type { TracingOptions } from './traced-bus.js';
+export { PROPAGATION_MODES, withTracing } from './traced-bus.js';
+export type { PropagationMode, TracingOptions } from './traced-bus.js';
 export { startTestBroker } from './kafka-test-broker.js';
 export type { TestBroker } from './kafka-test-broker.js';
 export {

@@ -1,5 +1,5 @@
-import { ROOT_CONTEXT, SpanKind, context, propagation } from '@opentelemetry/api';
-import type { Attributes, HrTime, Span, Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import type { Attributes, Context, HrTime, Link, Span, Tracer } from '@opentelemetry/api';
 import {
   clockAnchor,
   clockNow,
@@ -30,12 +30,23 @@ export interface TracingOptions {
    * context or baggage (a service that breaks propagation). Default: always true.
    */
   readonly propagates?: (span: Span) => boolean;
+  /**
+   * child (default): a consumer's `process` span is a child of the producer's `send` span, one
+   * trace per order. link: it starts a new trace whose root links to the `send` span.
+   */
+  readonly propagation?: PropagationMode;
 }
+
+export const PROPAGATION_MODES = ['child', 'link'] as const;
+export type PropagationMode = (typeof PROPAGATION_MODES)[number];
 
 /**
  * Messaging spans over any bus, after the kafkajs instrumentation: `send <topic>` (PRODUCER)
  * puts the active context and baggage into the message headers; `process <topic>` (CONSUMER)
  * is a child of the context those headers carry, so one order is one trace across services.
+ * In link mode the `process` span is instead the root of a new trace with a link to the `send`
+ * span (the OpenTelemetry messaging conventions' form for batches and long hops); baggage still
+ * flows.
  *
  * Queue wait: the producer stamps the instant it hands the message to the bus into
  * `SENT_AT_HEADER` and its `send` span ends at that instant (when the send succeeds); the
@@ -44,6 +55,7 @@ export interface TracingOptions {
  */
 export function withTracing(bus: Bus, options: TracingOptions): Bus {
   const { tracer, propagates } = options;
+  const mode = options.propagation ?? 'child';
   const system = bus.system;
   // Anchor the span clock now, not while the first message waits.
   clockAnchor();
@@ -79,7 +91,8 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
       const group = consumeOptions.group ?? options.consumerGroup;
       return bus.consume(topic, consumeOptions, async (message) => {
         const start = clockNow();
-        const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+        const extracted = propagation.extract(ROOT_CONTEXT, message.headers);
+        const { parent, links } = consumerParent(extracted, mode);
         const attributes = {
           [ATTR_MESSAGING_SYSTEM]: system,
           [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
@@ -92,7 +105,7 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
           ...incomingAttributes(system, message),
         };
         // The extracted baggage stays active: it is part of `parent`.
-        const options = { kind: SpanKind.CONSUMER, attributes, startTime: start };
+        const options = { kind: SpanKind.CONSUMER, attributes, startTime: start, links };
         await inSpan(tracer, `process ${topic}`, options, () => handler(message), parent);
       });
     },
@@ -102,6 +115,20 @@ export function withTracing(bus: Bus, options: TracingOptions): Bus {
     ping: () => bus.ping(),
     close: () => bus.close(),
   };
+}
+
+/**
+ * Where a `process` span hangs: in child mode under the extracted context; in link mode at the
+ * root of a new trace (the extracted span dropped, its baggage kept), linked to the sender.
+ */
+function consumerParent(
+  extracted: Context,
+  mode: PropagationMode,
+): { parent: Context; links: Link[] } {
+  if (mode === 'child') return { parent: extracted, links: [] };
+  const sender = trace.getSpanContext(extracted);
+  const links = sender && trace.isSpanContextValid(sender) ? [{ context: sender }] : [];
+  return { parent: trace.deleteSpan(extracted), links };
 }
 
 /**

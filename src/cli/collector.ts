@@ -9,6 +9,7 @@ import type { LagSource, RunningCollector } from '../collector/index.js';
 import { bindWarning } from '../http-guard/index.js';
 import { collectWhenIdle } from '../monitor/index.js';
 import { tellReady, watchParent } from '../supervisor/index.js';
+import { fetchJson } from '../errors/index.js';
 import { scenarioDesk } from './scenario-desk.js';
 import { labOptions, progressFile } from './scenario-run.js';
 
@@ -75,7 +76,7 @@ const options: OptionSpec[] = [
     type: 'string',
     env: 'TRACELAB_ADMIN_URL',
     description:
-      "tracelab up's admin endpoint, where the running scenario is held: the web UI's scenario panel reads and answers it here (tracelab up passes it; without it, /api/tracelab/scenario answers 404)",
+      "tracelab up's admin endpoint, where the running scenario is held and the autoscaler's events are kept: the web UI's scenario panel and scaling marks read them here (tracelab up passes it; without it, /api/tracelab/scenario and /api/tracelab/autoscale answer 404)",
   },
   ...labOptions.filter((spec) => spec.name === 'progress-file'),
   {
@@ -117,6 +118,8 @@ export const command = defineCommand({
         ...(adminUrl
           ? { scenario: (traces) => scenarioDesk(adminUrl, traces, progressFile(values)) }
           : {}),
+        // The autoscaler's events, for the marks on the UI's timelines.
+        ...(adminUrl ? { autoscale: () => readAutoscale(adminUrl) } : {}),
       });
     } catch (err) {
       // The collector names the flag to change; a message the user acts on, not a crash.
@@ -151,3 +154,14 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/** GET /autoscale of up's admin endpoint; a refusal or no answer is an error. */
+async function readAutoscale(adminUrl: string): Promise<unknown> {
+  const res = await fetchJson(`${adminUrl.replace(/\/+$/, '')}/autoscale`, {
+    method: 'GET',
+    timeoutMs: 3000,
+    unreachable: (err) => err,
+  });
+  if (!res.ok || !res.json) throw new Error(`it answered ${res.status}`);
+  return res.body;
+}

@@ -63,4 +63,12 @@ export const commands: readonly CommandEntry[] = [
     name: 'scale',
     load: async () => (await import('./scale.js')).command,
   },
+  {
+    name: 'autoscale',
+    load: async () => (await import('./autoscale.js')).command,
+  },
+  {
+    name: 'resilience',
+    load: async () => (await import('./resilience.js')).command,
+  },
 ];

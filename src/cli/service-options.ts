@@ -1,4 +1,4 @@
-import { DEFAULT_READ_AHEAD_MS } from '../bus/index.js';
+import { DEFAULT_READ_AHEAD_MS, PROPAGATION_MODES } from '../bus/index.js';
 import {
   DEFAULT_API_PORT,
   DEFAULT_HOST,
@@ -108,6 +108,16 @@ export const serviceOptions: readonly OptionSpec[] = [
       'deliveries of a failing message before a consumer sets it aside on <topic>.dlq (see tracelab dlq)',
   },
   {
+    name: 'max-dependency-deliveries',
+    type: 'number',
+    env: 'TRACELAB_MAX_DEPENDENCY_DELIVERIES',
+    default: 50,
+    integer: true,
+    min: 1,
+    description:
+      'deliveries of a message that failed only because a dependency was down (inventory unreachable, its breaker open) before it is set aside on <topic>.dlq: such failures do not count towards --max-deliveries, but a dependency that never comes back must not redeliver forever',
+  },
+  {
     name: 'fault',
     type: 'list',
     env: 'TRACELAB_FAULTS',
@@ -132,7 +142,23 @@ export const serviceOptions: readonly OptionSpec[] = [
     description: 'where spans are sent (OTLP/HTTP base URL)',
   },
   ...inventoryOptions(),
+  ...propagationOptions(),
 ];
+
+/** How a message's trace context carries over to its consumer. */
+function propagationOptions(): OptionSpec[] {
+  return [
+    {
+      name: 'propagation',
+      type: 'string',
+      env: 'TRACELAB_PROPAGATION',
+      default: 'child',
+      choices: PROPAGATION_MODES,
+      description:
+        "child: a consumer's process span is a child of the producer's send span (one trace per order); link: each consumer starts a new trace whose root links to the send span (FOLLOWS_FROM; the collector stitches the chain back together)",
+    },
+  ];
+}
 
 /**
  * Inventory's options and processing's call to it. `up` decides the ports, the URLs and the
@@ -163,8 +189,9 @@ function inventoryOptions(): OptionSpec[] {
       min: 50,
       max: 60_000,
       description:
-        "processing: how long a call to inventory may take in all; past it the order's delivery fails and it is delivered again",
+        'processing: how long one attempt of a call to inventory may take, connecting included; past it the attempt fails (and is retried, see --inventory-retries)',
     },
+    ...inventoryPolicyOptions(),
     {
       name: 'database-url',
       type: 'string',
@@ -183,5 +210,54 @@ function inventoryOptions(): OptionSpec[] {
       description:
         'inventory: connections in its database pool (inventory.db_pool=N changes it at run time)',
     },
+  ];
+}
+
+/**
+ * The policies around processing's call to inventory (cockatiel's): the flags' values; each
+ * is switched at run time with `tracelab resilience set` (see workload/resilience.ts).
+ */
+function inventoryPolicyOptions(): OptionSpec[] {
+  const num = (name: string, def: number, max: number, description: string): OptionSpec => ({
+    name,
+    type: 'number',
+    env: `TRACELAB_${name.toUpperCase().replace(/-/g, '_')}`,
+    default: def,
+    integer: true,
+    min: 0,
+    max,
+    description: `processing: ${description} (run time: tracelab resilience set)`,
+  });
+  return [
+    num(
+      'inventory-retries',
+      2,
+      10,
+      'attempts after the first when a call to inventory fails (5xx, unreachable, timed out); 0: none',
+    ),
+    num(
+      'inventory-backoff-ms',
+      50,
+      60_000,
+      'mean wait before the first retry; each next one doubles it, with jitter',
+    ),
+    num(
+      'inventory-breaker-failures',
+      5,
+      1000,
+      'consecutive failed attempts that open the circuit breaker: calls are then refused at once; 0: no breaker',
+    ),
+    num(
+      'inventory-breaker-pause-ms',
+      5000,
+      600_000,
+      'how long an open breaker refuses before it lets one call through (half-open); 0: no breaker',
+    ),
+    num(
+      'inventory-bulkhead',
+      16,
+      1000,
+      'calls to inventory at once per processing replica; more wait in a small queue, past it they are refused; 0: no limit',
+    ),
   ];
 }

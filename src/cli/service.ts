@@ -9,7 +9,8 @@ import type { LogLevel } from '../telemetry/index.js';
 import { SERVICES, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { busConfigFrom, busOptions } from '../bus/index.js';
-import { workloadOptions, workloadSettingsFrom } from '../workload/index.js';
+import type { PropagationMode } from '../bus/index.js';
+import { resiliencePolicyFrom, workloadOptions, workloadSettingsFrom } from '../workload/index.js';
 import { faultSetFrom } from './faults.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
@@ -46,7 +47,7 @@ export const options: readonly OptionSpec[] = [
 
 export const command = defineCommand({
   name: 'service',
-  summary: 'run one service: api, processing, notification, analytics or inventory',
+  summary: 'run one service: api, processing, notification, analytics, inventory or audit',
   usage: `service <${SERVICE_KINDS.join('|')}> [options]`,
   options,
   async run({ values, positionals }) {
@@ -95,15 +96,17 @@ export const command = defineCommand({
           apiPort: opt.num(values, 'api-port'),
           concurrency: opt.num(values, 'concurrency'),
           maxDeliveries: opt.num(values, 'max-deliveries'),
+          maxDependencyDeliveries: opt.num(values, 'max-dependency-deliveries'),
           faults,
           replica,
           runId,
           stopGraceMs: opt.num(values, 'stop-grace-ms'),
           inventoryPort: opt.num(values, 'inventory-port'),
           inventoryUrls: opt.list(values, 'inventory-url'),
-          inventoryTimeoutMs: opt.num(values, 'inventory-timeout-ms'),
+          inventoryPolicy: resiliencePolicyFrom(values),
           databaseUrl: opt.maybeStr(values, 'database-url'),
           databasePool: opt.num(values, 'database-pool'),
+          propagation: opt.str(values, 'propagation') as PropagationMode,
         },
         {
           tracer: telemetry.tracer,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { busOptions } from '../bus/index.js';
-import { createLab, DATABASE_MODES, parseScale } from '../supervisor/index.js';
+import { createLab, DATABASE_MODES, parseScale, withinBounds } from '../supervisor/index.js';
 import type { DatabaseMode, Lab } from '../supervisor/index.js';
 import { workloadOptions } from '../workload/index.js';
 import { defineCommand } from './command.js';
@@ -19,6 +19,7 @@ import type { OptionSpec } from '../config/index.js';
 import { faultSetFrom } from './faults.js';
 import { serviceOptions } from './service-options.js';
 import { formatUpBanner } from './up-banner.js';
+import { autoscaleFrom, autoscaleOptions } from './autoscale-options.js';
 
 const MAIN = join(__dirname, 'main.js');
 
@@ -63,6 +64,14 @@ const upOptions: readonly OptionSpec[] = [
       'replicas of a service: of a consumer in one group (processing=3), or of inventory, each on its own port, processing calling them in turn (inventory=2)',
   },
   {
+    name: 'audit',
+    type: 'boolean',
+    env: 'TRACELAB_AUDIT',
+    default: false,
+    description:
+      'also run audit-service: a second consumer group on notified-orders beside analytics (fan-out), auditing each order once; --scale audit=N for more replicas',
+  },
+  {
     name: 'database',
     type: 'string',
     env: 'TRACELAB_DATABASE',
@@ -84,8 +93,9 @@ export const command = defineCommand({
   name: 'up',
   summary: 'start the whole system: Redis and PostgreSQL if needed, the collector and the services',
   usage: 'up [options]',
-  options: [...upOptions, ...passThrough],
+  options: [...upOptions, ...autoscaleOptions, ...passThrough],
   async run({ values, sources }) {
+    const autoscale = autoscaleFrom(values);
     const lab = await createLab({
       main: MAIN,
       collectorHost: opt.str(values, 'collector-host'),
@@ -99,7 +109,12 @@ export const command = defineCommand({
       databaseMode: opt.str(values, 'database') as DatabaseMode,
       faults: faultSetFrom(opt.list(values, 'fault')),
       faultSchedule: opt.maybeStr(values, 'fault-schedule'),
-      replicas: parseScale(opt.list(values, 'scale')),
+      // An autoscaled service starts within its bounds.
+      replicas: withinBounds(
+        parseScale(opt.list(values, 'scale'), { audit: opt.bool(values, 'audit') }),
+        autoscale.bounds,
+      ),
+      autoscale,
       values,
       serviceFlags: passThrough,
       write: lineWriter(colorWanted(process.stdout)),

@@ -11,8 +11,11 @@ import type { Persister } from './store/persister.js';
 import { TraceStore } from './store/trace-store.js';
 import type { AnalyzeStored } from './query/stored-analysis.js';
 import { registerTracelabApi } from './query/tracelab-api.js';
+import { registerChainApi } from './query/chain-api.js';
 import type { LagSource } from './query/tracelab-api.js';
 import { registerScenarioApi } from './query/scenario-api.js';
+import { registerAutoscaleApi } from './query/autoscale-api.js';
+import type { AutoscaleSource } from './query/autoscale-api.js';
 import type { ScenarioDesk } from './query/scenario-api.js';
 import { storeTraceSource } from './query/trace-source.js';
 import type { TraceSource } from './query/trace-source.js';
@@ -47,6 +50,8 @@ export interface CollectorOptions {
    * admin endpoint), given the collector's own traces. Without it, those answer 404.
    */
   readonly scenario?: (traces: TraceSource) => ScenarioDesk;
+  /** The autoscaler's events for `/api/tracelab/autoscale` (read from `up`'s admin endpoint). */
+  readonly autoscale?: AutoscaleSource;
   /** Largest OTLP request body, compressed or not. Default 16 MiB. */
   readonly bodyLimitBytes?: number;
   /** The built web UI served on the query port. Default: the one built beside this code. */
@@ -106,8 +111,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     ...(options.lag ? { lag: options.lag } : {}),
     ...(options.analyze ? { analysis: { store, analyze: options.analyze } } : {}),
   });
+  registerChainApi(queryApi, store);
   const allowed = allowedHostNames({ bindHost: o.host, publicHosts: options.publicHosts });
   registerScenarioApi(queryApi, options.scenario?.(source), allowed);
+  registerAutoscaleApi(queryApi, options.autoscale);
   guardCollectorPort(receiver, allowed, { refuseForeignOrigin: true });
   guardCollectorPort(queryApi, allowed, { refuseForeignOrigin: false });
   const started: FastifyInstance[] = [];

@@ -40,6 +40,15 @@ export const COLLECTOR_ERRORS = {
   SCENARIO_NONE: { status: 404, message: 'no scenario is running' },
   SCENARIO_BAD_ANSWER: { status: 400, message: 'bad answer' },
   SCENARIO_LAB_UNREACHABLE: { status: 502, message: "tracelab up's admin endpoint did not answer" },
+  AUTOSCALE_NOT_CONFIGURED: {
+    status: 404,
+    message:
+      'scaling events are not available: the collector was started without --admin-url (tracelab up passes it)',
+  },
+  AUTOSCALE_LAB_UNREACHABLE: {
+    status: 502,
+    message: "tracelab up's admin endpoint did not answer",
+  },
   JAEGER_UNREACHABLE: { status: 502, message: 'Jaeger did not answer' },
   LISTEN_FAILED: { status: 500, message: 'cannot listen on the address asked for' },
   DATA_FILE_CORRUPT: { status: 500, message: 'the data file is corrupt' },

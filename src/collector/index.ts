@@ -15,6 +15,7 @@ export type { TraceQuery } from './query/params.js';
 export type { TraceSource } from './query/trace-source.js';
 export type { LagSource } from './query/tracelab-api.js';
 export type { DeskAnswer, ScenarioDesk } from './query/scenario-api.js';
+export type { AutoscaleSource } from './query/autoscale-api.js';
 export { storedTraceReader } from './query/stored-trace-reader.js';
 export { DEFAULT_UI_DIR, loadUiAssets } from './query/ui-assets.js';
 

@@ -20,6 +20,8 @@ export { DROPPED_SPANS_PATH, describeDroppedSpans } from './dropped-spans.js';
 export type { DroppedSpansOfService, DroppedSpansReport } from './dropped-spans.js';
 export type {
   AttributeType,
+  ChainMember,
+  JaegerChainTrace,
   JaegerDependencyLink,
   JaegerLog,
   JaegerOperation,

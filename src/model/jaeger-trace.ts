@@ -52,6 +52,26 @@ export interface JaegerTrace {
   readonly warnings: readonly string[] | null;
 }
 
+/** One trace of a chain of linked traces (`GET /api/tracelab/chain/:traceID`). */
+export interface ChainMember {
+  readonly traceID: string;
+  /** The trace's root span: its service and operation. */
+  readonly serviceName: string;
+  readonly operationName: string;
+  /** µs since the epoch, and µs. */
+  readonly startTime: number;
+  readonly duration: number;
+  readonly spans: number;
+}
+
+/**
+ * Linked traces stitched into one: every span of each, a linked root given a CHILD_OF
+ * reference to the span it links to; `chain` lists the traces, by start.
+ */
+export interface JaegerChainTrace extends JaegerTrace {
+  readonly chain: readonly ChainMember[];
+}
+
 export interface JaegerOperation {
   readonly name: string;
   readonly spanKind: string;

@@ -3,7 +3,9 @@ import type { TopicName } from './topics.js';
 
 /**
  * The four services of the spec's "End-to-End Trace Flow", then inventory, which processing
- * calls synchronously over HTTP. Appended, never inserted: seeds derive from the index.
+ * calls synchronously over HTTP, then audit, a second consumer group on `notified-orders` that
+ * runs only when asked (`tracelab up --audit`). Appended, never inserted: seeds derive from
+ * the index.
  */
 export const SERVICE_KINDS = [
   'api',
@@ -11,6 +13,7 @@ export const SERVICE_KINDS = [
   'notification',
   'analytics',
   'inventory',
+  'audit',
 ] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
@@ -68,6 +71,15 @@ export const SERVICES: Readonly<Record<ServiceKind, ServiceDefinition>> = {
     serviceName: 'inventory-service',
     stageSpan: 'reserve_stock',
     steps: ['stock_check'],
+  },
+  // Fan-out: a second consumer group on the topic analytics reads; off the order's pipeline
+  // (an order completes when analytics has counted it, audited or not).
+  audit: {
+    kind: 'audit',
+    serviceName: 'audit-service',
+    stageSpan: 'audit_order',
+    steps: ['audit_check'],
+    consumes: TOPICS.notified,
   },
 };
 

@@ -31,6 +31,12 @@ export interface SpanFields {
   tags: readonly TagLike[];
   /** The span kind when it is not among the tags (read after them, as Jaeger's `span.kind`). */
   kind: string | undefined;
+  /**
+   * The first span of another trace this one links to (FOLLOWS_FROM): a consumer's root in
+   * link mode names the producer's span here. Both undefined for none.
+   */
+  linkTraceID: string | undefined;
+  linkSpanID: string | undefined;
 }
 
 export interface SpanSink {

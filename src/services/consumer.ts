@@ -4,7 +4,7 @@ import type { Bus, IncomingMessage, MessageHandler, Subscription } from '../bus/
 import { DEFAULT_MAX_DELIVERIES, dlqTopic, toDeadLetter } from '../bus/index.js';
 import { ATTR_FAULT, InjectedCrash } from '../faults/index.js';
 import type { FaultInjector } from '../faults/index.js';
-import { decodeOrder, isOrderId, MalformedOrderError } from '../model/index.js';
+import { decodeOrder, isOrderId, MalformedOrderError, PIPELINE_ORDER } from '../model/index.js';
 import type { Order, ServiceDefinition } from '../model/index.js';
 import { UnknownOrderError } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
@@ -23,6 +23,11 @@ export interface ConsumerDeps {
   readonly logger: Logger;
   /** Failed deliveries of one message before it goes to the dead-letter topic. */
   readonly maxDeliveries?: number;
+  /**
+   * Failed deliveries, each only because a dependency was down, before the message is
+   * dead-lettered all the same: a dependency that never comes back must not redeliver forever.
+   */
+  readonly maxDependencyDeliveries?: number;
   /** Injected faults for this service (crash, error, latency, leak). */
   readonly faults?: FaultInjector;
   /** Ends the process as a crash would: the message in hand stays pending, redelivered. */
@@ -64,6 +69,14 @@ export class DeliveryLimitError extends Error {
   override readonly name = 'DeliveryLimitError';
 }
 
+/** A message whose dependency stayed down for more deliveries than its own limit allows. */
+export class DependencyLimitError extends Error {
+  override readonly name = 'DependencyLimitError';
+}
+
+/** Default of `--max-dependency-deliveries`. */
+export const DEFAULT_MAX_DEPENDENCY_DELIVERIES = 50;
+
 /**
  * The handler of one consumer service: decode, run the stage, finish. Callable with a message,
  * without a bus, so a service can be checked without sockets. A message it cannot handle is
@@ -78,6 +91,7 @@ export function createOrderHandler(
 ): MessageHandler {
   const group = service.serviceName;
   const maxDeliveries = deps.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+  const maxDependency = deps.maxDependencyDeliveries ?? DEFAULT_MAX_DEPENDENCY_DELIVERIES;
 
   const deadLetter = async (message: IncomingMessage, err: unknown, orderId?: string) => {
     const error = {
@@ -94,7 +108,10 @@ export function createOrderHandler(
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered: ${error.reason}` });
     await deps.bus.publish(dlqTopic(message.topic), toDeadLetter(message, group, error, atMs));
     const id = orderId ?? message.key;
-    if (id !== undefined && isOrderId(id)) {
+    // Only a stage of the order's pipeline marks its record: a side consumer (audit) giving
+    // an order up says so on its dead-letter entry, and the order still completes.
+    const onPipeline = (PIPELINE_ORDER as readonly string[]).includes(service.kind);
+    if (onPipeline && id !== undefined && isOrderId(id)) {
       await deps.store.markDeadLettered(id, service.kind, error.reason, atMs);
     }
     deps.logger.warn('dead-lettered a message', {
@@ -148,10 +165,16 @@ export function createOrderHandler(
       settled(message);
     } catch (err) {
       if (err instanceof DependencyUnavailableError) {
-        excused.set(message.messageId, (excused.get(message.messageId) ?? 0) + 1);
-        // Bounded: the oldest forgotten first (a Map keeps insertion order).
-        if (excused.size > 10_000) excused.delete(excused.keys().next().value!);
-        throw err;
+        const times = (excused.get(message.messageId) ?? 0) + 1;
+        if (times < maxDependency) {
+          excused.set(message.messageId, times);
+          // Bounded: the oldest forgotten first (a Map keeps insertion order).
+          if (excused.size > 10_000) excused.delete(excused.keys().next().value!);
+          throw err;
+        }
+        settled(message);
+        const why = `${err.dependency} unavailable for ${times} deliveries (--max-dependency-deliveries): ${err.message}`;
+        return deadLetter(message, new DependencyLimitError(why), order.id);
       }
       if (err instanceof InjectedCrash && deps.crash) {
         // The consumer span ends here, marked, so the trace shows where the process died.
@@ -175,7 +198,13 @@ export function createOrderHandler(
  */
 export function passOn(service: ServiceDefinition, deps: ConsumerDeps): FinishOrder {
   const { publishes, kind } = service;
-  if (!publishes || kind === 'api' || kind === 'analytics' || kind === 'inventory') {
+  if (
+    !publishes ||
+    kind === 'api' ||
+    kind === 'analytics' ||
+    kind === 'inventory' ||
+    kind === 'audit'
+  ) {
     throw new Error(`${service.serviceName} passes nothing on`);
   }
   return async (order, message) => {

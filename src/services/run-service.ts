@@ -15,16 +15,19 @@ import { withTimeout } from '../errors/index.js';
 import { SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import type { FaultInjector } from '../faults/index.js';
-import { createRedisOrderStore } from '../store/index.js';
+import { createRedisAuditLog, createRedisOrderStore } from '../store/index.js';
 import type { OrderStore } from '../store/index.js';
 import { allowedHostNames, bindWarning, listenFailure } from '../http-guard/index.js';
-import { withStoreTracing } from './traced-store.js';
+import { withAuditTracing, withStoreTracing } from './traced-store.js';
+import { DEFAULT_RESILIENCE, redisResilienceState, watchResilience } from '../workload/index.js';
 import type { Workload } from '../workload/index.js';
 import { createAnalyticsHandler } from './analytics/index.js';
+import { createAuditHandler } from './audit/index.js';
 import { createConsumerService } from './consumer.js';
 import type { ConsumerDeps } from './consumer.js';
 import { createNotificationHandler } from './notification/index.js';
 import { createInventoryClient, createProcessingHandler } from './processing/index.js';
+import type { InventoryClient } from './processing/index.js';
 import { ServiceError } from './errors.js';
 import { crashProcess, workloadAndFaults } from './process-parts.js';
 import type { RunningService, ServiceRunConfig, ServiceRunDeps } from './run-types.js';
@@ -36,6 +39,7 @@ const HANDLERS = {
   processing: createProcessingHandler,
   notification: createNotificationHandler,
   analytics: createAnalyticsHandler,
+  audit: createAuditHandler,
 } as const;
 
 /** Connects, builds and starts one service. Everything instrumented loads after telemetry. */
@@ -87,6 +91,7 @@ async function connectAdapters(
   const bus = withTracing(await createBus(config.bus, { redis: shared }), {
     tracer: deps.tracer,
     propagates: (span) => faults.propagates(span),
+    propagation: config.propagation ?? 'child',
   });
   const store = withStoreTracing(createRedisOrderStore(shared, { keyPrefix }), deps.tracer);
   return {
@@ -194,15 +199,23 @@ async function startConsumer(
     tracer: deps.tracer,
     logger: deps.logger,
     maxDeliveries: config.maxDeliveries,
+    ...(config.maxDependencyDeliveries !== undefined
+      ? { maxDependencyDeliveries: config.maxDependencyDeliveries }
+      : {}),
     faults,
     crash,
   };
   const urls = config.kind === 'processing' ? (config.inventoryUrls ?? []) : [];
-  const inventory =
-    urls.length > 0
-      ? createInventoryClient({ urls, timeoutMs: config.inventoryTimeoutMs ?? 2000 })
-      : undefined;
-  const handler = HANDLERS[config.kind]({ ...handlerDeps, ...(inventory ? { inventory } : {}) });
+  const { inventory, stopInventory } = inventoryCaller(config, urls, redis);
+  const handler = HANDLERS[config.kind]({
+    ...handlerDeps,
+    ...(inventory ? { inventory } : {}),
+    // Audit's own records, on the connection the store uses, under the same key prefix.
+    audit: withAuditTracing(
+      createRedisAuditLog(shared, { keyPrefix: config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX }),
+      deps.tracer,
+    ),
+  });
   const service = createConsumerService(def, bus, handler, {
     consumer,
     concurrency: config.concurrency,
@@ -226,7 +239,7 @@ async function startConsumer(
     urls: {},
     async stop() {
       await service.stop();
-      inventory?.close();
+      stopInventory();
       if (cutShort) {
         // The bus would wait for the handlers still running: drop the connections instead;
         // what they held stays pending.
@@ -236,6 +249,33 @@ async function startConsumer(
         return;
       }
       await closeAll();
+    },
+  };
+}
+
+/**
+ * Processing's client of inventory, under the flags' policies with the run-time switches
+ * (`<prefix>resilience`, read each second) over them; none without inventory URLs.
+ */
+function inventoryCaller(
+  config: ServiceRunConfig,
+  urls: readonly string[],
+  redis: Redis,
+): { inventory: InventoryClient | undefined; stopInventory: () => void } {
+  if (urls.length === 0) return { inventory: undefined, stopInventory: () => undefined };
+  const flags = config.inventoryPolicy ?? DEFAULT_RESILIENCE;
+  const watch = watchResilience(
+    redisResilienceState(redis, config.bus.keyPrefix ?? DEFAULT_KEY_PREFIX),
+  );
+  const inventory = createInventoryClient({
+    urls,
+    policy: () => ({ ...flags, ...watch.current() }),
+  });
+  return {
+    inventory,
+    stopInventory: () => {
+      watch.close();
+      inventory.close();
     },
   };
 }

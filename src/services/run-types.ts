@@ -1,10 +1,10 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { BusConfig } from '../bus/index.js';
+import type { BusConfig, PropagationMode } from '../bus/index.js';
 import type { FaultSet } from '../faults/index.js';
 import type { ServiceKind } from '../model/index.js';
 import type { ResourceMonitor } from '../monitor/index.js';
 import type { Logger } from '../telemetry/index.js';
-import type { WorkloadSettings } from '../workload/index.js';
+import type { ResiliencePolicy, WorkloadSettings } from '../workload/index.js';
 
 /** What starting one service takes and gives, whichever service it is. */
 export interface ServiceRunConfig {
@@ -18,6 +18,8 @@ export interface ServiceRunConfig {
   readonly concurrency: number;
   /** Failed deliveries of one message before it is dead-lettered. */
   readonly maxDeliveries: number;
+  /** Failed deliveries, each only because a dependency was down, before it is dead-lettered. */
+  readonly maxDependencyDeliveries?: number;
   /** Faults the flags switch on; `tracelab fault` switches them at run time. */
   readonly faults: FaultSet;
   /** Names this consumer in its group: a replica number or a host name. */
@@ -33,7 +35,10 @@ export interface ServiceRunConfig {
   readonly databasePool?: number;
   /** Processing: the inventory replicas it reserves each order with (none: no call). */
   readonly inventoryUrls?: readonly string[];
-  readonly inventoryTimeoutMs?: number;
+  /** Processing: the policies around each call to inventory, as the flags set them. */
+  readonly inventoryPolicy?: ResiliencePolicy;
+  /** Consumers: a child of the producer's span (default) or a new trace linked to it. */
+  readonly propagation?: PropagationMode;
 }
 
 export interface RunningService {

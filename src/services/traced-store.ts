@@ -7,7 +7,7 @@ import {
   ATTR_DB_SYSTEM_NAME,
   ATTR_ORDER_ID,
 } from '../telemetry/index.js';
-import type { OrderStore } from '../store/index.js';
+import type { AuditLog, OrderStore } from '../store/index.js';
 
 /** Span name (`<operation> <what>`) and the Redis commands of each store call. */
 const CALLS = {
@@ -20,6 +20,9 @@ const CALLS = {
   totals: ['MULTI analytics', 'MULTI HGETALL HGETALL HGETALL HGETALL EXEC'],
   markDeadLettered: ['EVAL mark_dead_letter', 'EVAL (EXISTS HSET)'],
   clearDeadLettered: ['HDEL order', 'HDEL'],
+  recordAudit: ['EVALSHA record_audit', 'EVALSHA (HEXISTS SET HINCRBY)'],
+  auditedAt: ['GET audit', 'GET'],
+  auditCount: ['HGET audit', 'HGET'],
 } as const;
 
 /**
@@ -28,21 +31,7 @@ const CALLS = {
  * what it cost, without `multi`/`expire`/`exec` noise, and the hot path makes fewer spans.
  */
 export function withStoreTracing(store: OrderStore, tracer: Tracer): OrderStore {
-  const traced = <R>(
-    call: keyof typeof CALLS,
-    orderId: string | undefined,
-    run: () => Promise<R>,
-  ) => {
-    const [name, commands] = CALLS[call];
-    const attributes: Attributes = {
-      [ATTR_DB_SYSTEM_NAME]: 'redis',
-      [ATTR_DB_OPERATION_NAME]: name.slice(0, name.indexOf(' ')),
-      [ATTR_DB_QUERY_TEXT]: commands,
-    };
-    if (orderId !== undefined) attributes[ATTR_ORDER_ID] = orderId;
-    return inSpan(tracer, name, { kind: SpanKind.CLIENT, attributes }, run);
-  };
-
+  const traced = tracedCall(tracer);
   return {
     create: (order, traceId) => traced('create', order.id, () => store.create(order, traceId)),
     remove: (id) => traced('remove', id, () => store.remove(id)),
@@ -55,5 +44,28 @@ export function withStoreTracing(store: OrderStore, tracer: Tracer): OrderStore 
     markDeadLettered: (id, stage, reason, atMs) =>
       traced('markDeadLettered', id, () => store.markDeadLettered(id, stage, reason, atMs)),
     clearDeadLettered: (id) => traced('clearDeadLettered', id, () => store.clearDeadLettered(id)),
+  };
+}
+
+/** The audit-service's records, traced the same way. */
+export function withAuditTracing(audit: AuditLog, tracer: Tracer): AuditLog {
+  const traced = tracedCall(tracer);
+  return {
+    record: (id, atMs) => traced('recordAudit', id, () => audit.record(id, atMs)),
+    auditedAt: (id) => traced('auditedAt', id, () => audit.auditedAt(id)),
+    count: () => traced('auditCount', undefined, () => audit.count()),
+  };
+}
+
+function tracedCall(tracer: Tracer) {
+  return <R>(call: keyof typeof CALLS, orderId: string | undefined, run: () => Promise<R>) => {
+    const [name, commands] = CALLS[call];
+    const attributes: Attributes = {
+      [ATTR_DB_SYSTEM_NAME]: 'redis',
+      [ATTR_DB_OPERATION_NAME]: name.slice(0, name.indexOf(' ')),
+      [ATTR_DB_QUERY_TEXT]: commands,
+    };
+    if (orderId !== undefined) attributes[ATTR_ORDER_ID] = orderId;
+    return inSpan(tracer, name, { kind: SpanKind.CLIENT, attributes }, run);
   };
 }

@@ -2,12 +2,8 @@ import type { Redis } from 'ioredis';
 import { PIPELINE_ORDER } from '../model/index.js';
 import type { PipelineKind } from '../model/index.js';
 import { UnknownOrderError } from './errors.js';
+import { scriptCommand, UNKNOWN_ORDER } from './redis-script.js';
 import type { AnalyticsTotals, ItemTotals, OrderRecord, OrderStore, StageRecord } from './types.js';
-
-// What a script answers for an order with no record: only the API's CREATE_ORDER makes one
-// (with its expiry), so a stage never writes onto a missing record, which would create one
-// that never expires, for an order nobody accepted.
-const UNKNOWN_ORDER = -1;
 
 // Marks the order counted and adds it to the aggregates in one atomic step, so a message
 // redelivered after a crash can never count an order twice.
@@ -155,15 +151,6 @@ export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOpti
       };
     },
   };
-}
-
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
-
-/** A Lua script as a command of this connection (ioredis sends EVALSHA, EVAL on NOSCRIPT). */
-function scriptCommand(redis: Redis, name: string, numberOfKeys: number, lua: string): ScriptCall {
-  const commands = redis as unknown as Record<string, ScriptCall | undefined>;
-  if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
-  return (...args) => commands[name]!.call(redis, ...args);
 }
 
 function toRecord(id: string, h: Record<string, string>): OrderRecord {

@@ -12,9 +12,18 @@ import type { FaultState } from '../faults/index.js';
 import type { ForcedIntensities, IntensityState } from '../workload/index.js';
 import { checkAdminRequest } from './admin-guard.js';
 import { AdminRefusal, fail, readJson, send } from './admin-http.js';
-import { intensitiesView, parseIntensityRequest, parseReplicasRequest } from './run-controls.js';
+import {
+  intensitiesView,
+  parseAutoscaleOff,
+  parseAutoscaleRequest,
+  parseIntensityRequest,
+  parseReplicasRequest,
+} from './run-controls.js';
+import type { Autoscaler } from './autoscaler.js';
 import type { ReplicaControl } from './scale.js';
 import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
+import { resilienceRoute } from './resilience-route.js';
+import type { ResilienceDeps } from './resilience-route.js';
 
 /**
  * `tracelab up`'s admin endpoint, on 127.0.0.1 only: what is switched while the lab runs.
@@ -27,7 +36,11 @@ import { scenarioRoute, scenarioSlot } from './scenario-slot.js';
  *   DELETE /intensities    → every service back to its flags' value
  *   GET /replicas          → { replicas }: per service, its replica count
  *   POST /replicas {"service": "notification", "replicas": 3} → once they run (or have stopped)
+ *   GET /autoscale         → { settings, services, current, events }: bounds, counts, last changes
+ *   POST /autoscale {"service": "processing", "min": 1, "max": 3}
+ *   DELETE /autoscale[?service=processing] → autoscaling off (replicas stay as they are)
  *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
+ *   GET/POST/DELETE /resilience → processing's call policies (see resilience-route.ts)
  */
 export interface AdminServer {
   readonly url: string;
@@ -40,6 +53,9 @@ export interface AdminDeps {
   readonly intensities: { readonly flags: ForcedIntensities; readonly state: IntensityState };
   /** Undefined until the services run. */
   readonly replicas: () => ReplicaControl | undefined;
+  /** Undefined until the services run. */
+  readonly autoscaler: () => Autoscaler | undefined;
+  readonly resilience: ResilienceDeps;
 }
 
 type Route = (req: IncomingMessage, url: URL) => Promise<unknown>;
@@ -49,7 +65,9 @@ export async function startAdminServer(port: number, deps: AdminDeps): Promise<A
     '/faults': faultRoute(deps),
     '/intensities': intensityRoute(deps.intensities),
     '/replicas': replicaRoute(deps.replicas),
+    '/autoscale': autoscaleRoute(deps.autoscaler),
     '/scenario': scenarioRoute(scenarioSlot()),
+    '/resilience': resilienceRoute(deps.resilience),
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
@@ -154,6 +172,24 @@ function replicaRoute(control: AdminDeps['replicas']): Route {
     const body = await readJson(req, '{"service": "<service>", "replicas": <n>}');
     const { service, replicas } = parseReplicasRequest(body);
     return { replicas: await running().scale(service, replicas) };
+  };
+}
+
+function autoscaleRoute(autoscaler: AdminDeps['autoscaler']): Route {
+  const running = () => {
+    const a = autoscaler();
+    if (!a) throw new AdminRefusal(503, 'ERR_NOT_READY', 'the services are still starting');
+    return a;
+  };
+  return async (req, url) => {
+    if (req.method === 'GET') return running().view();
+    if (req.method === 'DELETE') {
+      return running().off(parseAutoscaleOff(url.searchParams.get('service')));
+    }
+    if (req.method !== 'POST') throw methodNotAllowed('GET, POST or DELETE /autoscale');
+    const body = await readJson(req, '{"service": "<service>", "min": <n>, "max": <n>}');
+    const { service, bounds } = parseAutoscaleRequest(body);
+    return running().set(service, bounds);
   };
 }
 

@@ -3,6 +3,7 @@ import { TracelabError } from '../errors/index.js';
 /** What `tracelab up` cannot do for the user, in one catalogue. */
 export const SUPERVISOR_ERRORS = {
   SUP_ERR_BAD_SCALE: 'a --scale entry is not accepted',
+  SUP_ERR_BAD_AUTOSCALE: 'an --autoscale entry or setting is not accepted',
   SUP_ERR_REDIS_UNREACHABLE: 'the Redis named cannot be reached',
   SUP_ERR_NO_REDIS: 'no Redis answers and redis-server is not installed',
   SUP_ERR_REDIS_START: 'a private redis-server did not answer',

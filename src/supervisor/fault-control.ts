@@ -4,9 +4,10 @@ import { faultSchedule, parseScheduleSpec } from './fault-schedule.js';
 import { describeFaults } from '../faults/index.js';
 import type { FaultSet, FaultSetting } from '../faults/index.js';
 import { redisFaultState } from '../faults/index.js';
-import { redisIntensityState } from '../workload/index.js';
-import type { ForcedIntensities } from '../workload/index.js';
+import { redisIntensityState, redisResilienceState } from '../workload/index.js';
+import type { ForcedIntensities, ResiliencePolicy } from '../workload/index.js';
 import type { ReplicaControl } from './scale.js';
+import type { Autoscaler } from './autoscaler.js';
 
 export interface FaultControl {
   readonly adminUrl: string;
@@ -26,8 +27,11 @@ export async function startFaultControl(options: {
   readonly flags: FaultSet;
   /** `--intensity` flags: what a service runs when no run-time switch says otherwise. */
   readonly intensityFlags: ForcedIntensities;
+  /** `--inventory-*` flags: processing's call policies when no run-time switch says otherwise. */
+  readonly resilienceFlags: ResiliencePolicy;
   /** Undefined until the services run. */
   readonly replicas: () => ReplicaControl | undefined;
+  readonly autoscaler: () => Autoscaler | undefined;
   readonly adminPort: number;
   readonly schedule?: string;
   readonly log: (line: string) => void;
@@ -36,7 +40,8 @@ export async function startFaultControl(options: {
   const redis = await connectRedis(options.redisUrl);
   const state = redisFaultState(redis, options.keyPrefix);
   const intensities = redisIntensityState(redis, options.keyPrefix);
-  await Promise.all([state.clear(), intensities.clear()]);
+  const resilience = redisResilienceState(redis, options.keyPrefix);
+  await Promise.all([state.clear(), intensities.clear(), resilience.clear()]);
   let admin;
   try {
     admin = await startAdminServer(options.adminPort, {
@@ -44,6 +49,8 @@ export async function startFaultControl(options: {
       state,
       intensities: { flags: options.intensityFlags, state: intensities },
       replicas: options.replicas,
+      autoscaler: options.autoscaler,
+      resilience: { flags: options.resilienceFlags, state: resilience },
     });
   } catch (err) {
     redis.disconnect();
@@ -85,7 +92,9 @@ export async function startFaultControl(options: {
     async stop() {
       if (timer) clearTimeout(timer);
       await admin.close();
-      await Promise.all([state.clear(), intensities.clear()]).catch(() => undefined);
+      await Promise.all([state.clear(), intensities.clear(), resilience.clear()]).catch(
+        () => undefined,
+      );
       redis.disconnect();
     },
   };

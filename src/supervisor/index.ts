@@ -3,6 +3,16 @@ import type { Lab, LabOptions } from './lab.js';
 export type { Lab, LabOptions, LabUp } from './lab.js';
 export type { LineWriter } from './child.js';
 export { parseScale } from './scale.js';
+export {
+  AUTOSCALED_KINDS,
+  parseAutoscale,
+  parseBoundsEntry,
+  withinBounds,
+} from './autoscale-spec.js';
+export type { AutoscaleBoundsMap, AutoscaledKind } from './autoscale-spec.js';
+export { DEFAULT_AUTOSCALE_SETTINGS } from './autoscale-decision.js';
+export type { AutoscaleBounds, AutoscaleSettings } from './autoscale-decision.js';
+export type { AutoscaleEvent, AutoscaleView } from './autoscaler.js';
 export type { Replicas } from './scale.js';
 export { tellReady, watchParent } from './parent-link.js';
 export { DATABASE_MODES, ensureDatabase, findPostgresBinaries } from './postgres.js';

@@ -1,6 +1,9 @@
 import {
+  busConfigFrom,
   busOptions,
   connectRedis,
+  createBus,
+  lazyLagReader,
   consumerName,
   handOverPending,
   handOverStopped,
@@ -11,7 +14,7 @@ import type { FaultSet } from '../faults/index.js';
 import { connectDatabase, migrate } from '../database/index.js';
 import { PIPELINE_ORDER, SERVICES } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
-import { parseIntensityList } from '../workload/index.js';
+import { parseIntensityList, resiliencePolicyFrom } from '../workload/index.js';
 import { startChild } from './child.js';
 import type { LineWriter, SupervisedChild } from './child.js';
 import { watchDroppedSpans } from './dropped-spans-watch.js';
@@ -25,6 +28,10 @@ import type { DatabaseMode } from './postgres.js';
 import { ensureRedis } from './redis.js';
 import type { RedisHandle } from './redis.js';
 import { createReplicaControl } from './replicas.js';
+import type { AutoscaleSettings } from './autoscale-decision.js';
+import type { AutoscaleBoundsMap } from './autoscale-spec.js';
+import { startAutoscaler } from './autoscaler.js';
+import type { Autoscaler } from './autoscaler.js';
 import type { ReplicaControl, Replicas } from './scale.js';
 import { spawnTethered } from './tether.js';
 
@@ -56,6 +63,8 @@ export interface LabOptions {
   /** `seed=<n>[,every=<duration>]`: a game day of faults switched on and off. */
   readonly faultSchedule?: string | undefined;
   readonly replicas: Replicas;
+  /** `--autoscale` bounds (none: no service autoscaled until POST /autoscale) and settings. */
+  readonly autoscale: { readonly bounds: AutoscaleBoundsMap; readonly settings: AutoscaleSettings };
   /** The settings handed down: the bus ones to the collector, `serviceFlags` to the services. */
   readonly values: OptionValues;
   readonly serviceFlags: readonly OptionSpec[];
@@ -108,20 +117,9 @@ export function createLab(options: LabOptions): Lab {
   const stopped = new Promise<number>((r) => (resolveStopped = r));
 
   const stopAll = async (code: number): Promise<number> => {
-    // No new orders first; then every consumer finishes the message in hand, all at once
-    // (what one publishes while the next stops waits in the bus for the next start: an
-    // idle system stops in a read's wait, not one per stage); then the collector, which
-    // receives their last spans; then Redis/Kafka.
-    // Inventory after the consumers: processing's last calls are answered.
-    const order = [
-      ['api'],
-      ['processing', 'notification', 'analytics'],
-      ['inventory'],
-      ['collector'],
-    ];
-    for (const stages of order) {
-      await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
-    }
+    // No scaling while the lab stops: the replica control refuses it then anyway.
+    autoscaler?.stop();
+    await stopFrontToBack(children);
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     return code;
   };
@@ -144,6 +142,7 @@ export function createLab(options: LabOptions): Lab {
     return child;
   };
   let replicaControl: ReplicaControl | undefined;
+  let autoscaler: Autoscaler | undefined;
 
   return {
     stopped,
@@ -168,7 +167,9 @@ export function createLab(options: LabOptions): Lab {
         keyPrefix: options.keyPrefix,
         flags: options.faults,
         intensityFlags: parseIntensityList(opt.list(options.values, 'intensity')),
+        resilienceFlags: resiliencePolicyFrom(options.values),
         replicas: () => replicaControl,
+        autoscaler: () => autoscaler,
         adminPort: options.adminPort,
         schedule: options.faultSchedule,
         log: (line) => options.write('faults', line, 'out'),
@@ -197,18 +198,17 @@ export function createLab(options: LabOptions): Lab {
       );
       const running = new Map<ServiceKind, SupervisedChild[]>();
       const api = await startServices(options.replicas, startService, running);
-      replicaControl = createReplicaControl({
+      replicaControl = labReplicaControl({
         running,
         start: startService,
         isStopping: () => stopping !== undefined,
-        retired: async (kind, replica, child) => {
-          const at = children.findIndex((c) => c.child === child);
-          if (at >= 0) children.splice(at, 1);
-          if (opt.str(options.values, 'bus') !== 'kafka') {
-            await handOverRetired(redis.url, options, lease.runId, kind, replica);
-          }
-        },
+        children,
+        handOver: (kind, replica) =>
+          opt.str(options.values, 'bus') === 'kafka'
+            ? Promise.resolve()
+            : handOverRetired(redis.url, options, lease.runId, kind, replica),
       });
+      autoscaler = startLabAutoscaler(options, childValues, replicaControl, cleanups);
       await lease.update({ api: api.ready.urls.api!, query: queryUrl, admin: faults.adminUrl });
       return describeLab(options.replicas, {
         apiUrl: api.ready.urls.api!,
@@ -222,6 +222,67 @@ export function createLab(options: LabOptions): Lab {
       });
     },
   };
+}
+
+/**
+ * No new orders first; then every consumer finishes the message in hand, all at once (what
+ * one publishes while the next stops waits in the bus for the next start: an idle system
+ * stops in a read's wait, not one per stage); then inventory, so processing's last calls are
+ * answered; then the collector, which receives their last spans.
+ */
+async function stopFrontToBack(
+  children: ReadonlyArray<{ kind: Part; child: SupervisedChild }>,
+): Promise<void> {
+  const order: Part[][] = [
+    ['api'],
+    ['processing', 'notification', 'analytics', 'audit'],
+    ['inventory'],
+    ['collector'],
+  ];
+  for (const stages of order) {
+    await Promise.all(children.filter((c) => stages.includes(c.kind)).map((c) => c.child.stop()));
+  }
+}
+
+/** Run-time replicas: a stopped replica leaves the lab's children, its pending work handed over. */
+function labReplicaControl(parts: {
+  running: Map<ServiceKind, SupervisedChild[]>;
+  start: (kind: ServiceKind, replica: number) => Promise<SupervisedChild>;
+  isStopping: () => boolean;
+  children: Array<{ kind: Part; child: SupervisedChild }>;
+  handOver: (kind: ServiceKind, replica: number) => Promise<void>;
+}): ReplicaControl {
+  return createReplicaControl({
+    running: parts.running,
+    start: parts.start,
+    isStopping: parts.isStopping,
+    retired: async (kind, replica, child) => {
+      const at = parts.children.findIndex((c) => c.child === child);
+      if (at >= 0) parts.children.splice(at, 1);
+      await parts.handOver(kind, replica);
+    },
+  });
+}
+
+/** The autoscaler, reading the consumer lag of the bus the services use. */
+function startLabAutoscaler(
+  options: LabOptions,
+  childValues: OptionValues,
+  replicas: ReplicaControl,
+  cleanups: Array<() => Promise<void>>,
+): Autoscaler {
+  const lag = lazyLagReader(busConfigFrom(childValues), createBus);
+  const autoscaler = startAutoscaler({
+    ...options.autoscale,
+    replicas,
+    readLag: () => lag.read(),
+    log: (line) => options.write('autoscaler', line, 'out'),
+  });
+  cleanups.push(async () => {
+    autoscaler.stop();
+    await lag.close();
+  });
+  return autoscaler;
 }
 
 /** Where the lab was asked to serve: what a second up is told until the real URLs are known. */
@@ -244,7 +305,7 @@ async function handOverEarlierRuns(
 ): Promise<void> {
   const redis = await connectRedis(redisUrl);
   try {
-    const groups = PIPELINE_ORDER.flatMap((kind) => {
+    const groups = consumerKinds(options.replicas).flatMap((kind) => {
       const def = SERVICES[kind];
       return def.consumes
         ? [{ group: def.serviceName, topic: def.consumes, replicas: options.replicas[kind] }]
@@ -347,6 +408,16 @@ function startCollector(
 
 type StartService = (kind: ServiceKind, replica: number) => Promise<SupervisedChild>;
 
+/** Consumers beside the pipeline's own: audit, a second group on notified-orders, when asked. */
+function fanOutKinds(replicas: Replicas): ServiceKind[] {
+  return replicas.audit > 0 ? ['audit'] : [];
+}
+
+/** The consumer services the lab runs: the pipeline's, then the fan-out ones asked for. */
+function consumerKinds(replicas: Replicas): ServiceKind[] {
+  return [...PIPELINE_ORDER.filter((k) => k !== 'api'), ...fanOutKinds(replicas)];
+}
+
 /** How one replica of a service starts, at the lab's start or when it is scaled up. */
 function serviceStarter(
   options: LabOptions,
@@ -430,7 +501,7 @@ async function startServices(
     ),
   );
   await Promise.all(
-    PIPELINE_ORDER.filter((k) => k !== 'api').map(async (kind) => {
+    consumerKinds(replicas).map(async (kind) => {
       running.set(
         kind,
         await Promise.all(
@@ -499,7 +570,7 @@ function describeLab(
     adminUrl: parts.faults.adminUrl,
     bus: parts.bus,
     database: parts.database,
-    services: [...PIPELINE_ORDER, 'inventory' as const].map(
+    services: [...PIPELINE_ORDER, 'inventory' as const, ...fanOutKinds(replicas)].map(
       (k) => `${SERVICES[k].serviceName}${replicas[k] > 1 ? ` ×${replicas[k]}` : ''}`,
     ),
     // Process ids, to match what `top` shows with the figures on the spans.

@@ -4,6 +4,9 @@ import { isServiceKind, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { AdminRefusal } from './admin-http.js';
 import { MAX_REPLICAS } from './scale.js';
+import type { AutoscaleBounds } from './autoscale-decision.js';
+import { AUTOSCALED_KINDS, boundsProblem, isAutoscaledKind } from './autoscale-spec.js';
+import type { AutoscaledKind } from './autoscale-spec.js';
 
 /**
  * What the admin endpoint's run-time controls accept, as pure checks of a parsed JSON body:
@@ -41,14 +44,14 @@ export function parseReplicasRequest(body: unknown): ReplicasRequest {
     throw new AdminRefusal(
       400,
       'ERR_NOT_SCALABLE',
-      'the API runs once here (one port); scale a consumer: processing, notification or analytics',
+      'the API runs once here (one port); scale a consumer: processing, notification, analytics or audit',
     );
   }
   if (service === 'inventory') {
     throw new AdminRefusal(
       400,
       'ERR_NOT_SCALABLE',
-      "inventory's replicas are set as up starts (--scale inventory=N), when processing is given their addresses; scale a consumer: processing, notification or analytics",
+      "inventory's replicas are set as up starts (--scale inventory=N), when processing is given their addresses; scale a consumer: processing, notification, analytics or audit",
     );
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -99,4 +102,41 @@ export function intensitiesView(flags: ForcedIntensities, runtime: ForcedIntensi
     flags: each((s) => flags[s]),
     runtime: each((s) => runtime[s]),
   };
+}
+
+export interface AutoscaleRequest {
+  readonly service: AutoscaledKind;
+  readonly bounds: AutoscaleBounds;
+}
+
+const AUTOSCALE_BODY = '{"service": "<processing|notification|analytics>", "min": <n>, "max": <n>}';
+
+/** POST /autoscale: a consumer and its bounds, each refusal a coded 400. */
+export function parseAutoscaleRequest(body: unknown): AutoscaleRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AdminRefusal(400, 'ERR_BAD_REQUEST', `body must be ${AUTOSCALE_BODY}`);
+  }
+  const { service, min, max } = body as Record<string, unknown>;
+  if (typeof service !== 'string') {
+    throw new AdminRefusal(400, 'ERR_BAD_REQUEST', `body must be ${AUTOSCALE_BODY}`);
+  }
+  const problem = boundsProblem(service, min, max);
+  if (problem) {
+    const code = isAutoscaledKind(service) ? 'ERR_BAD_BOUNDS' : 'ERR_NOT_AUTOSCALABLE';
+    throw new AdminRefusal(400, code, problem);
+  }
+  return { service: service as AutoscaledKind, bounds: { min: min as number, max: max as number } };
+}
+
+/** DELETE /autoscale?service=<s>: one service's autoscaling off; without it, every one's. */
+export function parseAutoscaleOff(service: string | null): AutoscaledKind | undefined {
+  if (service === null) return undefined;
+  if (!isAutoscaledKind(service)) {
+    throw new AdminRefusal(
+      400,
+      'ERR_NOT_AUTOSCALABLE',
+      `cannot autoscale "${service}": one of ${AUTOSCALED_KINDS.join(', ')}`,
+    );
+  }
+  return service;
 }

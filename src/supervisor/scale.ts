@@ -14,14 +14,21 @@ export interface ReplicaControl {
   scale(kind: ServiceKind, replicas: number): Promise<Replicas>;
 }
 
-/** Parses `--scale processing=3` entries into replica counts (1 each by default). */
-export function parseScale(entries: readonly string[]): Replicas {
+/**
+ * Parses `--scale processing=3` entries into replica counts (1 each by default; audit, a
+ * second consumer group, runs only with `--audit`: 0 without it).
+ */
+export function parseScale(
+  entries: readonly string[],
+  options: { audit?: boolean } = {},
+): Replicas {
   const replicas: Record<ServiceKind, number> = {
     api: 1,
     processing: 1,
     notification: 1,
     analytics: 1,
     inventory: 1,
+    audit: options.audit ? 1 : 0,
   };
   for (const entry of entries) {
     const m = /^([a-z]+)=(\d+)$/.exec(entry.trim());
@@ -42,6 +49,12 @@ export function parseScale(entries: readonly string[]): Replicas {
       throw new SupervisorError(
         'SUP_ERR_BAD_SCALE',
         '--scale: the API runs once here (one port); scale the consumers, or use docker compose for more',
+      );
+    }
+    if (kind === 'audit' && !options.audit) {
+      throw new SupervisorError(
+        'SUP_ERR_BAD_SCALE',
+        '--scale: audit runs only with --audit (a second consumer group on notified-orders)',
       );
     }
     if (n < 1 || n > MAX_REPLICAS)

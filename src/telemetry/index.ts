@@ -5,6 +5,7 @@ export { LOG_LEVELS } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { HOUSEKEEPING_HEADER, isHousekeeping } from './housekeeping.js';
 export { inSpan, recordError } from './span.js';
+export { withCallAttributes } from './call-attributes.js';
 export { clockAnchor, clockNow, hrTimeDiffUs } from './clock.js';
 export {
   ATTR_DB_OPERATION_NAME,
@@ -27,6 +28,9 @@ export {
   ATTR_ORDER_ID,
   ATTR_ORDER_ITEM,
   ATTR_ORDER_QUANTITY,
+  ATTR_CIRCUIT_BREAKER_STATE,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  EVENT_CIRCUIT_BREAKER_STATE_CHANGE,
   ATTR_PROCESS_PID,
   ATTR_QUEUE_WAIT_US,
   ATTR_RESOURCE_CPU_AVG,

@@ -4,6 +4,7 @@ import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
   detectResources,
   envDetector,
@@ -13,6 +14,7 @@ import {
 } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { callAttributes } from './call-attributes.js';
 import { deliverSpans } from './counting-exporter.js';
 import { PreciseSpanTimes } from './precise-span-times.js';
 import { createSpanExporter } from './span-exporter.js';
@@ -124,6 +126,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
         requireParentforOutgoingSpans: true,
         ignoreOutgoingRequestHook: (request) => (request.path ?? '').startsWith('/v1/'),
         ignoreIncomingRequestHook: isHousekeeping,
+      }),
+      // undici (processing → inventory): a CLIENT span per attempt, with what the caller's
+      // policy says of it (withCallAttributes: resend count, breaker state). Only inside a
+      // trace, and never the exporters' own requests.
+      new UndiciInstrumentation({
+        requireParentforSpans: true,
+        ignoreRequestHook: (request) => request.path.startsWith('/v1/'),
+        startSpanHook: () => callAttributes(),
       }),
       // PostgreSQL (`pg`, loaded by the database module after this): a CLIENT span per
       // statement with the stable database conventions, and `pg-pool.connect`, the wait for

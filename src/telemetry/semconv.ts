@@ -76,6 +76,14 @@ export const ATTR_ORDER_QUANTITY = 'order.quantity';
 export const ATTR_DEAD_LETTER = 'tracelab.dead_letter';
 export const ATTR_DEAD_LETTER_REASON = 'tracelab.dead_letter.reason';
 
+// Calls to a dependency (processing → inventory).
+/** OpenTelemetry HTTP: which resend of the request this attempt is (set on resends: 1, 2, …). */
+export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count';
+/** The circuit breaker's state as the call went out: closed, open or half_open. */
+export const ATTR_CIRCUIT_BREAKER_STATE = 'tracelab.circuit_breaker.state';
+/** Span event: the breaker changed state (attributes `from`, `to`). */
+export const EVENT_CIRCUIT_BREAKER_STATE_CHANGE = 'circuit_breaker.state_change';
+
 // Resource monitor metrics: process.cpu.utilization (Gauge, `1`: CPU time since the last
 // sample ÷ wall time ÷ CPUs available), process.memory.usage (UpDownCounter, `By`),
 // system.cpu.logical.count (UpDownCounter, `{cpu}`: what the ratio is relative to).

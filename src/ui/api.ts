@@ -1,5 +1,10 @@
 import { DROPPED_SPANS_PATH } from '../model/index.js';
-import type { DroppedSpansReport, JaegerResponse, JaegerTrace } from '../model/index.js';
+import type {
+  DroppedSpansReport,
+  JaegerChainTrace,
+  JaegerResponse,
+  JaegerTrace,
+} from '../model/index.js';
 
 /** A failed request, with the server's own words when it gave any. */
 export class ApiError extends Error {
@@ -110,6 +115,20 @@ export async function fetchTrace(traceID: string, signal?: AbortSignal): Promise
   const trace = traces[0];
   if (!trace) throw new ApiError(`trace ${traceID} not found`, 404);
   return trace;
+}
+
+/**
+ * A trace and the traces linked to it (link mode: one per consumer) stitched into one, with
+ * the list of its traces; the tracelab collector's, so a real Jaeger answers 404.
+ */
+export async function fetchChain(traceID: string, signal?: AbortSignal): Promise<JaegerChainTrace> {
+  const chains = await data<JaegerChainTrace[]>(
+    `/api/tracelab/chain/${encodeURIComponent(traceID)}`,
+    signal,
+  );
+  const chain = chains[0];
+  if (!chain) throw new ApiError(`trace ${traceID} not found`, 404);
+  return chain;
 }
 
 /** Which of tracelab's own endpoints this server has (a real Jaeger has none of them). */
@@ -267,3 +286,28 @@ export const answerScenario = (service: string, cause: string) =>
     service,
     ...(cause ? { cause } : {}),
   });
+
+/** A change the autoscaler of `tracelab up` made to a consumer's replica count. */
+export interface ScalingEvent {
+  /** ms since the epoch. */
+  readonly at: number;
+  /** The service kind (`processing`), not its service.name. */
+  readonly service: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+  readonly backlog: number;
+  /** Set when the change was asked for and failed. */
+  readonly error?: string;
+}
+
+/** The lab's last scaling events, oldest first; none where the backend cannot say. */
+export async function fetchScalingEvents(signal?: AbortSignal): Promise<readonly ScalingEvent[]> {
+  try {
+    return (await data<{ events: ScalingEvent[] }>('/api/tracelab/autoscale', signal)).events;
+  } catch (err) {
+    // Jaeger, a collector run alone, or a lab that is gone: a timeline without marks.
+    if (err instanceof ApiError) return [];
+    throw err;
+  }
+}

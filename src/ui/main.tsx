@@ -57,6 +57,7 @@ function App() {
         traceID={decodeURIComponent(traceMatch[1]!)}
         caps={caps}
         fromFile={loc.query.has('file')}
+        chain={loc.query.has('chain')}
       />
     );
   } else if (loc.path.startsWith('/compare')) {

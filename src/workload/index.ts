@@ -33,3 +33,16 @@ export type {
 export { isIntensity, mulberry32 } from './plan.js';
 export { redisIntensityState, watchIntensity } from './intensity-state.js';
 export type { ForcedIntensities, IntensityState, IntensityWatch } from './intensity-state.js';
+export {
+  DEFAULT_RESILIENCE,
+  describeResilience,
+  effectivePolicy,
+  hasBreaker,
+  parseResilienceSettings,
+  RESILIENCE_FIELDS,
+  resiliencePolicyFrom,
+  ResilienceSpecError,
+} from './resilience.js';
+export type { ResiliencePolicy, ResilienceSettings } from './resilience.js';
+export { redisResilienceState, watchResilience } from './resilience-state.js';
+export type { ResilienceState, ResilienceWatch } from './resilience-state.js';

@@ -145,6 +145,8 @@ export const SPEC_MIXES: Readonly<Record<ServiceKind, ServiceMix>> = {
   // Ours: mostly queries on its own database. On the order's synchronous path, like the API,
   // so light and medium only by default.
   inventory: { cpuHeavy: 0.2, ioHeavy: 0.3, dbHeavy: 0.5, intensities: ['light', 'medium'] },
+  // Ours: a small check and a write per order, beside analytics.
+  audit: { cpuHeavy: 0.3, ioHeavy: 0.7, intensities: ['light'] },
 };
 
 export const WORKLOAD_MODES = ['spec', 'none'] as const;

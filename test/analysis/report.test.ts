@@ -3,35 +3,7 @@ import { describe, test } from 'node:test';
 import { analyzeTraces, compareReports } from '../../src/analysis/index.js';
 import type { JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { drawTraces, ms, snapshot } from '../helpers/draw-trace.js';
-
-/**
- * A burst of four orders, published 1 ms apart; processing takes 4 ms each, one at a time, so
- * each waits 3 ms longer than the one before (2, 5, 8, 11 ms): head-of-line blocking. Each
- * column is 1 ms.
- */
-function burst(): JaegerTrace[] {
-  const order = (n: number, send: number, consume: number, cpu: number, bound: boolean) => {
-    const pad = (k: number) => ' '.repeat(k);
-    return `
-trace t${n}
-POST /order                      | api-service          | server   |${pad(send)}[]  order.id=o${n}
-  send orders                    | api-service          | producer |${pad(send)}[]  messaging.message.id=1700000000000-${n}
-    process orders               | processing-service   | consumer |${pad(consume)}[===]
-      process_order              | processing-service   |          |${pad(consume)}[===]  order.id=o${n}
-        intensive_prime_computation | processing-service |         |${pad(consume)}[==]  workload.operation=intensive_prime_computation workload.intensity=heavy workload.type=cpu_heavy resource.cpu.avg=${cpu} resource.cpu.max=${cpu + 16} resource.cpu_bound=${bound} resource.memory.avg_mb=120 resource.memory.max_mb=130
-        send processed-orders    | processing-service   | producer |${pad(consume + 3)}[]  messaging.message.id=1700000000010-${n}
-          process processed-orders | notification-service | consumer |${pad(consume + 4)}[]
-            notify_order         | notification-service |          |${pad(consume + 4)}[]  order.id=o${n}
-              json_processing    | notification-service |          |${pad(consume + 4)}[]  workload.operation=json_processing workload.intensity=light workload.type=cpu_heavy resource.cpu.avg=20 resource.cpu.max=30 resource.cpu_bound=false resource.memory.avg_mb=60 resource.memory.max_mb=62
-`;
-  };
-  return drawTraces(
-    order(1, 0, 3, 150, true) +
-      order(2, 1, 7, 160, true) +
-      order(3, 2, 11, 170, true) +
-      order(4, 3, 15, 180, false),
-  );
-}
+import { burst } from './burst-fixture.js';
 
 describe('analyzeTraces on a burst through one processing consumer', () => {
   const report = analyzeTraces(burst());

@@ -15,9 +15,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('tracelab intensity and scale with no lab running: a quick clear error, exit 1', async () => {
+test('tracelab intensity, scale and autoscale with no lab running: a quick clear error, exit 1', async () => {
   const url = `http://127.0.0.1:${await closedPort()}`;
-  for (const args of [['intensity', 'processing=heavy'], ['scale'], ['scale', 'notification=2']]) {
+  for (const args of [
+    ['intensity', 'processing=heavy'],
+    ['scale'],
+    ['scale', 'notification=2'],
+    ['autoscale'],
+    ['autoscale', 'set', 'processing=1..3'],
+    ['autoscale', 'off'],
+  ]) {
     const r = await runCli([...args, '--admin-url', url], { env, timeoutMs: 10_000 });
     assert.equal(r.code, 1, args.join(' '));
     assert.match(
@@ -35,6 +42,9 @@ test('words that are not <service>=<value> are usage errors, before any request'
     [['intensity', 'processing'], /"processing": write <service>=<value>, e\.g\. processing=heavy/],
     [['scale', 'notification'], /"notification": write <service>=<value>, e\.g\. notification=3/],
     [['scale', 'notification=two'], /"notification=two": replicas is a whole number from 1 to 32/],
+    [['autoscale', 'set', 'processing=3'], /"processing=3": write <service>=<min>\.\.<max>/],
+    [['autoscale', 'set'], /write show, set <service>=<min>\.\.<max>…, or off/],
+    [['autoscale', 'grow'], /"grow": write show, set/],
   ];
   for (const [args, message] of cases) {
     const r = await runCli([...args, '--admin-url', url], { env });
@@ -56,4 +66,12 @@ test('--help says what the words mean, with examples', async () => {
   assert.equal(scale.code, 0);
   assert.match(scale.stdout, /the API runs once/);
   assert.match(scale.stdout, /tracelab scale notification=3/);
+  const autoscale = await runCli(['autoscale', '--help'], { env });
+  assert.equal(autoscale.code, 0);
+  assert.match(
+    autoscale.stdout,
+    /Usage: tracelab autoscale \[show \| set <service>=<min>\.\.<max>…/,
+  );
+  assert.match(autoscale.stdout, /--autoscale-lag/);
+  assert.match(autoscale.stdout, /tracelab autoscale set processing=1\.\.4/);
 });

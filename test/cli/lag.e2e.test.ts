@@ -105,7 +105,7 @@ test(
       const args = ['lag', '--bus', 'kafka', '--kafka-brokers', f.kafkaBrokers!];
       const env = { ...busEnv, KAFKA_BROKERS: f.kafkaBrokers! };
       const said =
-        /the broker cannot list consumer groups; showing the pipeline's own \(processing-service, notification-service, analytics-service\); name others with --group/;
+        /the broker cannot list consumer groups; showing the pipeline's own \(processing-service, notification-service, analytics-service, audit-service\); name others with --group/;
 
       const table = await runCli([...args, '--topic', f.topicPrefix! + topic], { env });
       assert.equal(table.code, 0, table.stderr);
@@ -125,11 +125,13 @@ test(
       }[];
       const lagByGroup = new Map<string, number>();
       for (const e of entries) lagByGroup.set(e.group, (lagByGroup.get(e.group) ?? 0) + e.lag);
-      // No group consumed: each of the three has all three messages ahead of it.
+      // No group consumed: each of the four (audit's too, the fan-out group) has all three
+      // messages ahead of it.
       assert.deepEqual(Object.fromEntries(lagByGroup), {
         'processing-service': 3,
         'notification-service': 3,
         'analytics-service': 3,
+        'audit-service': 3,
       });
       assert.ok(
         entries.every((e) => e.groupSource === 'pipeline'),

@@ -11,6 +11,8 @@ export interface FixtureSpan {
   startUs?: number;
   durationUs?: number;
   attributes?: Record<string, string>;
+  /** Spans (of any trace) this one links to. */
+  links?: ReadonlyArray<{ traceId: string; spanId: string }>;
 }
 
 export const BASE_US = 1_700_000_000_000_000;
@@ -41,6 +43,7 @@ export function otlpJson(spans: readonly FixtureSpan[]): string {
                 key,
                 value: { stringValue: v },
               })),
+              ...(s.links ? { links: s.links } : {}),
             };
           }),
         },

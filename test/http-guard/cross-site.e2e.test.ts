@@ -10,7 +10,11 @@ import { startCollector } from '../../src/collector/index.js';
 import type { RunningCollector } from '../../src/collector/index.js';
 import { parseFaultSetting, redisFaultState } from '../../src/faults/index.js';
 import { startAdminServer } from '../../src/supervisor/admin.js';
-import { redisIntensityState } from '../../src/workload/index.js';
+import {
+  DEFAULT_RESILIENCE,
+  redisIntensityState,
+  redisResilienceState,
+} from '../../src/workload/index.js';
 import type { AdminServer } from '../../src/supervisor/admin.js';
 import { launchChromium } from '../helpers/browser.js';
 import { deleteKeys, REDIS_URL } from '../helpers/redis.js';
@@ -64,6 +68,10 @@ window.attack = async () => {
     method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
     body: JSON.stringify({ service: 'notification', replicas: 32 }),
   }));
+  await attempt('no-cors text/plain resilience', () => fetch(${JSON.stringify(`${adminUrl}/resilience`)}, {
+    method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ set: ['retries=10', 'breaker_failures=off'] }),
+  }));
   await attempt('cors DELETE', () => fetch(${JSON.stringify(faults)}, { method: 'DELETE' }));
   await attempt('cors JSON POST', () => fetch(${JSON.stringify(faults)}, {
     method: 'POST', headers: { 'content-type': 'application/json' },
@@ -81,13 +89,22 @@ before(async () => {
     flags: {},
     state,
     intensities: { flags: {}, state: redisIntensityState(redis, prefix) },
+    resilience: { flags: DEFAULT_RESILIENCE, state: redisResilienceState(redis, prefix) },
     replicas: () => ({
-      current: () => ({ api: 1, processing: 1, notification: 1, analytics: 1, inventory: 1 }),
+      current: () => ({
+        api: 1,
+        processing: 1,
+        notification: 1,
+        analytics: 1,
+        inventory: 1,
+        audit: 0,
+      }),
       scale: (service, replicas) => {
         scaled.push(`${service}=${replicas}`);
         return Promise.reject(new Error('not here'));
       },
     }),
+    autoscaler: () => undefined,
   });
   await state.set([parseFaultSetting('notification.latency=5ms')]);
   collector = await startCollector({ otlpPort: 0, httpPort: 0, onWarning: () => undefined });
@@ -111,7 +128,7 @@ after(async () => {
   await deleteKeys(prefix);
 });
 
-test('a page on another site cannot switch or clear the lab’s faults, intensities or replicas', async () => {
+test('a page on another site cannot switch or clear the lab’s faults, intensities, call policies or replicas', async () => {
   const before = await redis.hgetall(`${prefix}faults`);
   const viewBefore = await (await fetch(`${admin.url}/faults`)).json();
   assert.ok(Object.keys(before).length > 0, 'a run-time fault to protect');
@@ -140,7 +157,9 @@ test('a page on another site cannot switch or clear the lab’s faults, intensit
   assert.equal(results['no-cors form POST'], 'sent');
   assert.equal(results['no-cors text/plain intensity'], 'sent');
   assert.equal(results['no-cors text/plain replicas'], 'sent');
+  assert.equal(results['no-cors text/plain resilience'], 'sent');
   assert.deepEqual(await redis.hgetall(`${prefix}intensities`), {}, 'no intensity switched');
+  assert.deepEqual(await redis.hgetall(`${prefix}resilience`), {}, 'no call policy switched');
   assert.deepEqual(scaled, [], 'no replica started');
 
   assert.deepEqual(await redis.hgetall(`${prefix}faults`), before, 'faults unchanged in Redis');

@@ -51,13 +51,26 @@ test('services follow the spec: names, stage spans, steps and topics chain', () 
     assert.equal(SERVICES[PIPELINE_ORDER[i]!].consumes, SERVICES[PIPELINE_ORDER[i - 1]!].publishes);
   }
   // Inventory is called, not fed by a topic: never part of the queue pipeline.
-  assert.equal(SERVICE_KINDS.at(-1), 'inventory');
+  assert.equal(SERVICE_KINDS.at(-2), 'inventory');
   assert.ok(!(PIPELINE_ORDER as readonly string[]).includes('inventory'));
   assert.deepEqual(
     [SERVICES.inventory.serviceName, SERVICES.inventory.stageSpan, SERVICES.inventory.steps],
     ['inventory-service', 'reserve_stock', ['stock_check']],
   );
   assert.equal(SERVICES.inventory.consumes, undefined);
+});
+
+test('audit is a second consumer group on the topic analytics reads, off the pipeline', () => {
+  assert.equal(SERVICE_KINDS.at(-1), 'audit');
+  assert.ok(!(PIPELINE_ORDER as readonly string[]).includes('audit'));
+  const { audit, analytics } = SERVICES;
+  assert.deepEqual(
+    [audit.serviceName, audit.stageSpan, audit.steps, audit.publishes],
+    ['audit-service', 'audit_order', ['audit_check'], undefined],
+  );
+  assert.equal(audit.consumes, analytics.consumes);
+  // Each service's consumer group is named after it: two groups, each reading every message.
+  assert.notEqual(audit.serviceName, analytics.serviceName);
 });
 
 test('--scale parses replicas and refuses what cannot run', () => {
@@ -67,7 +80,12 @@ test('--scale parses replicas and refuses what cannot run', () => {
     notification: 1,
     analytics: 1,
     inventory: 2,
+    audit: 0,
   });
+  // audit runs only when asked for; then once, or as many as --scale says.
+  assert.equal(parseScale([], { audit: true }).audit, 1);
+  assert.equal(parseScale(['audit=2'], { audit: true }).audit, 2);
+  assert.throws(() => parseScale(['audit=2']), /audit runs only with --audit/);
   assert.throws(() => parseScale(['processing']), /expected SERVICE=N/);
   assert.throws(() => parseScale(['billing=2']), /unknown service "billing"/);
   assert.throws(() => parseScale(['api=2']), /API runs once/);

@@ -16,6 +16,7 @@ import {
 import type { InventoryClient } from '../../src/services/processing/index.js';
 import type { OrderStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { DEFAULT_RESILIENCE } from '../../src/workload/index.js';
 
 const order = (n: number): Order => ({
   id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -64,7 +65,10 @@ describe("processing's call to inventory", () => {
     const a = await fakeInventory((b) => reserved(b.orderId));
     const b = await fakeInventory((b) => reserved(b.orderId));
     servers.push(a.server, b.server);
-    const client = createInventoryClient({ urls: [a.url, b.url], timeoutMs: 2000 });
+    const client = createInventoryClient({
+      urls: [a.url, b.url],
+      policy: () => DEFAULT_RESILIENCE,
+    });
     try {
       for (let i = 1; i <= 4; i++) {
         const answer = await client.reserve(order(i));
@@ -90,7 +94,10 @@ describe("processing's call to inventory", () => {
     await new Promise((r) => closed.server.close(r));
 
     const call = (url: string, timeoutMs = 2000) => {
-      const c = createInventoryClient({ urls: [url], timeoutMs });
+      const c = createInventoryClient({
+        urls: [url],
+        policy: () => ({ ...DEFAULT_RESILIENCE, timeoutMs }),
+      });
       return c.reserve(order(1)).finally(() => c.close());
     };
     await assert.rejects(call(down.url), (err: unknown) => {
@@ -112,12 +119,14 @@ describe("processing's call to inventory", () => {
 
 describe('a delivery that fails because inventory is down', () => {
   /** Processing's handler over a recording bus and store, with a scripted inventory. */
-  function handlerWith(inventory: InventoryClient) {
+  function handlerWith(inventory: InventoryClient, maxDependencyDeliveries = 50) {
     const published: string[] = [];
     const deadLettered: string[] = [];
+    const reasons: string[] = [];
     const bus = {
       system: 'redis',
-      publish: (topic: string) => {
+      publish: (topic: string, m: { headers?: Record<string, string> }) => {
+        if (topic.endsWith('.dlq')) reasons.push(m.headers?.['x-dlq-reason'] ?? '');
         (topic.endsWith('.dlq') ? deadLettered : published).push(topic);
         return Promise.resolve({ messageId: '1-0' });
       },
@@ -134,6 +143,7 @@ describe('a delivery that fails because inventory is down', () => {
       tracer: trace.getTracer('test'),
       logger: createLogger('error', () => undefined),
       maxDeliveries: 3,
+      maxDependencyDeliveries,
       inventory,
     });
     const deliver = (deliveryCount: number): IncomingMessage => ({
@@ -145,7 +155,7 @@ describe('a delivery that fails because inventory is down', () => {
       publishedAtMs: 0,
       deliveryCount,
     });
-    return { handler, deliver, published, deadLettered };
+    return { handler, deliver, published, deadLettered, reasons };
   }
 
   test('is tried again past the dead-letter limit and completes once inventory is back', async () => {
@@ -182,6 +192,34 @@ describe('a delivery that fails because inventory is down', () => {
     await assert.rejects(h.handler(h.deliver(2)), InventoryCallError);
     await h.handler(h.deliver(3));
     assert.deepEqual(h.deadLettered, ['orders.dlq']);
+    assert.deepEqual(h.published, []);
+  });
+
+  test('a dependency that never comes back dead-letters at its own limit, saying so', async () => {
+    const h = handlerWith(
+      {
+        reserve: () =>
+          Promise.reject(
+            new DependencyUnavailableError(
+              'inventory',
+              'inventory not called: the circuit breaker is open',
+            ),
+          ),
+        close: () => undefined,
+      },
+      4,
+    );
+    for (let n = 1; n <= 3; n++) {
+      await assert.rejects(h.handler(h.deliver(n)), DependencyUnavailableError);
+    }
+    assert.deepEqual(h.deadLettered, []);
+    await h.handler(h.deliver(4));
+    assert.deepEqual(h.deadLettered, ['orders.dlq']);
+    assert.match(
+      h.reasons[0]!,
+      /inventory unavailable for 4 deliveries \(--max-dependency-deliveries\)/,
+    );
+    assert.match(h.reasons[0]!, /circuit breaker is open/);
     assert.deepEqual(h.published, []);
   });
 });

@@ -6,9 +6,11 @@ import type { Bus } from '../../src/bus/types.js';
 import { decodeOrder, encodeOrder, ITEM_MAX_LENGTH } from '../../src/model/index.js';
 import type { Order } from '../../src/model/index.js';
 import { createAnalyticsHandler } from '../../src/services/analytics/index.js';
+import { createAuditHandler } from '../../src/services/audit/index.js';
 import { buildApiApp } from '../../src/services/api/index.js';
 import { createNotificationHandler } from '../../src/services/notification/index.js';
 import { createProcessingHandler } from '../../src/services/processing/index.js';
+import { createRedisAuditLog } from '../../src/store/index.js';
 import type { OrderStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import type { Workload } from '../../src/workload/index.js';
@@ -188,6 +190,71 @@ describe('services without sockets', () => {
           assert.throws(() => decodeOrder(body), why, name);
         }
       }
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('audit: a redelivered order is audited once and analytics is untouched; an unknown order is dead-lettered, no record made', async () => {
+    const api = app();
+    const audit = createRedisAuditLog(env.redis, { keyPrefix: env.prefix });
+    const published: string[] = [];
+    const handler = createAuditHandler({
+      ...deps(),
+      bus: {
+        ...bus,
+        publish: (topic: string) => {
+          published.push(topic);
+          return Promise.resolve({ messageId: 'dlq-1' });
+        },
+      },
+      audit,
+    });
+    const message = (id: string, deliveryCount: number) => ({
+      topic: 'notified-orders',
+      messageId: `m-${id}`,
+      key: id,
+      value: encodeOrder({ id, item: 'audited', quantity: 3, createdAtMs: Date.now() }),
+      headers: {},
+      publishedAtMs: Date.now(),
+      deliveryCount,
+    });
+    try {
+      const res = await api.inject({
+        method: 'POST',
+        url: '/order',
+        payload: { item: 'audited', quantity: 3 },
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      const { id } = res.json<{ id: string }>();
+      const before = { totals: await store.totals(), audited: await audit.count() };
+      await handler(message(id, 1));
+      // Delivered again, as after a crash before the acknowledgement: nothing counted twice.
+      await handler(message(id, 2));
+      assert.equal(await audit.count(), before.audited + 1);
+      assert.ok((await audit.auditedAt(id))! > 0);
+      assert.deepEqual(await store.totals(), before.totals, "analytics' figures unchanged");
+      assert.equal((await store.get(id))?.stages.analytics.status, 'pending');
+
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      await handler(message(unknown, 1));
+      assert.deepEqual(published, ['notified-orders.dlq']);
+      assert.equal(await audit.auditedAt(unknown), undefined);
+      assert.equal(await store.get(unknown), undefined, 'a dead letter makes no order record');
+      assert.equal(await audit.count(), before.audited + 1);
+
+      // Given up by audit (delivered past the limit): its dead letter leaves the order's
+      // record alone, so the order goes on to complete with analytics.
+      const again = await api.inject({
+        method: 'POST',
+        url: '/order',
+        payload: { item: 'audited', quantity: 1 },
+      });
+      const other = again.json<{ id: string }>().id;
+      await handler(message(other, 1000));
+      assert.deepEqual(published, ['notified-orders.dlq', 'notified-orders.dlq']);
+      assert.equal((await store.get(other))?.status, 'in_progress');
+      assert.equal(await audit.auditedAt(other), undefined);
     } finally {
       await api.close();
     }

@@ -80,6 +80,7 @@ test('GET /intensities: the run-time switch wins over the flags; null where the 
         notification: null,
         analytics: 'medium',
         inventory: null,
+        audit: null,
       },
       flags: {
         api: null,
@@ -87,6 +88,7 @@ test('GET /intensities: the run-time switch wins over the flags; null where the 
         notification: null,
         analytics: 'medium',
         inventory: null,
+        audit: null,
       },
       runtime: {
         api: null,
@@ -94,6 +96,7 @@ test('GET /intensities: the run-time switch wins over the flags; null where the 
         notification: null,
         analytics: null,
         inventory: null,
+        audit: null,
       },
     },
   );

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { callsOf } from '../../src/ui/model/calls.js';
+import { breakerReadingsOf, callsOf } from '../../src/ui/model/calls.js';
 import { dbLabelOf, dbWorkUnder, poolConnectOf, traceDbWork } from '../../src/ui/model/db-span.js';
 import { buildServiceMap } from '../../src/ui/model/service-map.js';
 import { buildTraceModel } from '../../src/ui/model/trace.js';
 import { STOCK_SCHEMA, orderTrace, orders } from '../helpers/db-traces.js';
-import { drawTrace } from '../helpers/draw-trace.js';
+import { drawTrace, drawTraces } from '../helpers/draw-trace.js';
 
 describe('synchronous calls of a trace', () => {
   test('an HTTP client span with a server child in another service, and each statement', () => {
@@ -56,6 +56,33 @@ describe('the service map with calls', () => {
     const db = map.calls.find((c) => c.kind === 'database')!;
     assert.equal(db.count, 20 * 6);
     assert.equal(db.operations[0], 'SELECT');
+  });
+});
+
+describe("the service map's call policy figures", () => {
+  test('attempts per order from the calls per trace; the breaker as last seen, a refusal included', () => {
+    const traces = drawTraces(`
+trace t1
+process orders        | processing-service | consumer |[=================]
+  POST                | processing-service | client   | [==]                tracelab.circuit_breaker.state=closed
+    POST /reservations | inventory-service | server   | [=]                 http.route=/reservations http.request.method=POST
+  POST                | processing-service | client   |      [==]           tracelab.circuit_breaker.state=closed http.request.resend_count=1
+    POST /reservations | inventory-service | server   |      [=]            http.route=/reservations http.request.method=POST
+trace t2
+process orders        | processing-service | consumer |                       [=]  tracelab.circuit_breaker.state=open
+trace t3
+process orders        | processing-service | consumer |  [====]
+  POST                | processing-service | client   |  [==]               tracelab.circuit_breaker.state=closed
+    POST /reservations | inventory-service | server   |  [=]                http.route=/reservations http.request.method=POST
+`);
+    const map = buildServiceMap([], [], traces.flatMap(callsOf), traces.flatMap(breakerReadingsOf));
+    const http = map.calls.find((c) => c.kind === 'http')!;
+    assert.equal(http.count, 3);
+    assert.equal(http.perTrace, 1.5, 'three attempts in two orders that called');
+    assert.equal(http.breaker, 'open', 'the refusal is the last reading');
+    const quiet = buildServiceMap([], [], traces.slice(2).flatMap(callsOf), []);
+    assert.equal(quiet.calls[0]!.perTrace, 1);
+    assert.equal(quiet.calls[0]!.breaker, undefined, 'no breaker seen, none shown');
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { JaegerSpan, JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { parseTagFilter } from '../../src/ui/api.js';
 import { formatAttribute, formatChange, formatDuration } from '../../src/ui/model/format.js';
-import { buildServiceMap } from '../../src/ui/model/service-map.js';
+import { buildServiceMap, lagOfEdge, topicFans } from '../../src/ui/model/service-map.js';
 import { parseTraceFile, traceFileText } from '../../src/ui/model/trace-file.js';
 import { buildTraceModel, summarizeTrace, visibleRows } from '../../src/ui/model/trace.js';
 
@@ -117,6 +117,25 @@ describe('trace model', () => {
     assert.equal(JSON.stringify(input), before);
   });
 
+  test('a link into another trace (link mode) is not a missing parent; one in the trace is', () => {
+    const linked = span('p', undefined, 0, 10, 'p2');
+    const consumer = {
+      ...linked,
+      references: [{ refType: 'FOLLOWS_FROM' as const, traceID: 't0', spanID: 'send' }],
+    };
+    const followsHere = {
+      ...span('f', undefined, 5, 1, 'p2'),
+      references: [{ refType: 'FOLLOWS_FROM' as const, traceID: 't1', spanID: 'p' }],
+    };
+    const m = buildTraceModel(trace([consumer, followsHere]));
+    assert.deepEqual(m.warnings, []);
+    assert.deepEqual(
+      m.roots.map((n) => n.id),
+      ['p'],
+    );
+    assert.equal(m.byId.get('f')!.parent?.id, 'p');
+  });
+
   test('collapsing a span hides its descendants only', () => {
     const m = buildTraceModel(
       trace([
@@ -196,6 +215,50 @@ describe('service map', () => {
     assert.equal(e.errorRate, 0.1);
     assert.equal(e.perMinute, 20 / (114 / 60));
     assert.deepEqual(map.services, ['api-service', 'processing-service', 'notification-service']);
+  });
+
+  test('fan-out: a topic read by two groups is one fan with an edge and a lag per group', () => {
+    const hop = (topic: string, from: string, to: string, waitUs: number) => ({
+      fromService: from,
+      topic,
+      toService: to,
+      publishedUs: 0,
+      waitUs,
+      error: false,
+    });
+    const map = buildServiceMap(
+      [
+        hop('processed-orders', 'processing-service', 'notification-service', 1000),
+        hop('notified-orders', 'notification-service', 'analytics-service', 2000),
+        hop('notified-orders', 'notification-service', 'audit-service', 900_000),
+        hop('notified-orders', 'notification-service', 'analytics-service', 3000),
+      ],
+      [],
+    );
+    const fans = topicFans(map);
+    assert.deepEqual(
+      fans.map((f) => [f.fromService, f.topic, f.edges.map((i) => map.edges[i]!.toService)]),
+      [
+        ['processing-service', 'processed-orders', ['notification-service']],
+        ['notification-service', 'notified-orders', ['analytics-service', 'audit-service']],
+      ],
+    );
+    // Each group its own wait: the slow audit does not show on analytics' edge.
+    const [analytics, audit] = fans[1]!.edges.map((i) => map.edges[i]!);
+    assert.deepEqual([analytics!.count, analytics!.waitP95Us], [2, 3000]);
+    assert.deepEqual([audit!.count, audit!.waitP95Us], [1, 900_000]);
+    const backlog = [
+      { group: 'analytics-service', topic: 'notified-orders', lag: 0 },
+      { group: 'audit-service', topic: 'notified-orders', lag: 42 },
+      { group: 'audit-service', topic: 'orders', lag: 7 },
+    ];
+    assert.equal(lagOfEdge(analytics!, backlog), 0);
+    assert.equal(lagOfEdge(audit!, backlog), 42);
+    assert.equal(lagOfEdge(audit!, undefined), undefined);
+    assert.equal(
+      lagOfEdge({ topic: 'orders', toService: 'processing-service' }, backlog),
+      undefined,
+    );
   });
 });
 

@@ -9,6 +9,12 @@ function parentOf(s: SpanRecord): string | undefined {
   return undefined;
 }
 
+/** The first link to a span of another trace. */
+function otherTraceLink(s: SpanRecord): SpanRecord['links'][number] | undefined {
+  for (const l of s.links) if (l.traceId !== s.traceId) return l;
+  return undefined;
+}
+
 /**
  * Reads the store's spans of a trace the way the analysis would read them from the query API
  * (toJaegerTrace, then Jaeger's JSON), without building that JSON: the same spans in the same
@@ -30,6 +36,9 @@ export const storedTraceReader: TraceReader<readonly SpanRecord[]> = {
       f.durationUs = s.durationUs;
       f.tags = s.attributes;
       f.kind = s.kind === 'unspecified' ? undefined : s.kind;
+      const link = s.links.length > 0 ? otherTraceLink(s) : undefined;
+      f.linkTraceID = link?.traceId;
+      f.linkSpanID = link?.spanId;
       sink.add();
     }
   },

@@ -106,6 +106,8 @@ const operationKey = (service: string, operation: string): string =>
 export class TraceStore {
   private readonly traces = new Map<string, TraceEntry>();
   private readonly indexes = new Map<string, TimeIndex>();
+  /** Trace id → ids of the traces with a span linking into it (the chain forwards). */
+  private readonly linkedFrom = new Map<string, Set<string>>();
   /** service → operation → span kinds seen. */
   private readonly operationKinds = new Map<string, Map<string, Set<SpanKindName>>>();
   private spanCount = 0;
@@ -136,6 +138,29 @@ export class TraceStore {
 
   getTrace(traceId: string): readonly SpanRecord[] | undefined {
     return this.traces.get(traceId.toLowerCase())?.spans;
+  }
+
+  /**
+   * The ids of the traces linked to this one, directly or through others (backwards by the
+   * spans' links, forwards by who links here), itself included, by start; at most `max`.
+   * Empty when the trace is not stored.
+   */
+  chainOf(traceId: string, max = MAX_CHAIN): string[] {
+    const first = this.traces.get(traceId.toLowerCase());
+    if (!first) return [];
+    const seen = new Map<string, TraceEntry>([[first.traceId, first]]);
+    const queue = [first];
+    const visit = (id: string) => {
+      const t = this.traces.get(id);
+      if (!t || seen.has(id) || seen.size >= max) return;
+      seen.set(id, t);
+      queue.push(t);
+    };
+    for (let t = queue.shift(); t; t = queue.shift()) {
+      for (const s of t.spans) for (const l of s.links) visit(l.traceId);
+      for (const id of this.linkedFrom.get(t.traceId) ?? []) visit(id);
+    }
+    return [...seen.values()].sort((a, b) => a.startUs - b.startUs).map((t) => t.traceId);
   }
 
   /** Traces, most recent first, with a span that matches every condition of the query. */
@@ -259,6 +284,7 @@ export class TraceStore {
       return;
     }
     trace.spans.push(span);
+    this.indexLinks(span, true);
     if (trace.spanIds) trace.spanIds.add(span.spanId);
     else if (trace.spans.length >= SPAN_SET_THRESHOLD) {
       trace.spanIds = new Set(trace.spans.map((s) => s.spanId));
@@ -292,6 +318,21 @@ export class TraceStore {
     }
   }
 
+  /** Adds (or removes) a span's links to other traces in the forward index. */
+  private indexLinks(span: SpanRecord, add: boolean): void {
+    for (const l of span.links) {
+      if (l.traceId === span.traceId) continue;
+      let from = this.linkedFrom.get(l.traceId);
+      if (add) {
+        if (!from) this.linkedFrom.set(l.traceId, (from = new Set()));
+        from.add(span.traceId);
+      } else if (from) {
+        from.delete(span.traceId);
+        if (from.size === 0) this.linkedFrom.delete(l.traceId);
+      }
+    }
+  }
+
   private evict(): void {
     while (this.spanCount > this.options.maxSpans) {
       const oldest = this.traces.values().next();
@@ -305,6 +346,8 @@ export class TraceStore {
     trace.evicted = true;
     this.spanCount -= trace.spans.length;
     this.evictedTraces++;
+    for (const s of trace.spans) this.indexLinks(s, false);
+    this.linkedFrom.delete(trace.traceId);
     for (const key of trace.indexed.keys()) {
       const index = this.indexes.get(key)!;
       index.markDead();
@@ -322,6 +365,8 @@ export class TraceStore {
 }
 
 const SPAN_SET_THRESHOLD = 32;
+/** Traces one chain request gathers at most (an order's is 4). */
+const MAX_CHAIN = 64;
 
 function hasSpan(trace: TraceEntry, spanId: string): boolean {
   if (trace.spanIds) return trace.spanIds.has(spanId);

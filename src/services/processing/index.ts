@@ -5,7 +5,11 @@ import { createOrderHandler, passOn } from '../consumer.js';
 import type { ConsumerDeps, FinishOrder } from '../consumer.js';
 import type { InventoryClient } from './inventory-client.js';
 
-export { createInventoryClient, InventoryCallError } from './inventory-client.js';
+export {
+  createInventoryClient,
+  InventoryCallError,
+  isInventoryFailure,
+} from './inventory-client.js';
 export type { InventoryClient, ReservationAnswer } from './inventory-client.js';
 
 /** Span attribute: what inventory decided for the order (`reserved`, `out_of_stock`). */

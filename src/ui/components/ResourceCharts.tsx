@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { fetchMetrics } from '../api.js';
-import type { Capabilities, ResourceSeries } from '../api.js';
+import { SERVICES, isServiceKind } from '../../model/index.js';
+import { fetchMetrics, fetchScalingEvents } from '../api.js';
+import type { Capabilities, ResourceSeries, ScalingEvent } from '../api.js';
 import { useLoad, useWidth } from '../hooks.js';
 import { serviceColor } from '../model/colors.js';
 import type { TraceModel } from '../model/trace.js';
@@ -16,16 +17,27 @@ interface Interval {
   readonly name: string;
 }
 
-/** One process's CPU % and memory over the trace, with the workload spans shaded. */
+/** A scaling event of the service, placed on the chart's time axis. */
+interface Mark {
+  readonly atS: number;
+  readonly label: string;
+}
+
+/**
+ * One process's CPU % and memory over the trace, with the workload spans shaded and the
+ * service's scaling events drawn as dashed lines.
+ */
 function ProcessChart({
   series,
   t0Us,
   intervals,
+  marks,
   color,
 }: {
   series: ResourceSeries;
   t0Us: number;
   intervals: readonly Interval[];
+  marks: readonly Mark[];
   color: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -51,6 +63,7 @@ function ProcessChart({
           }
           ctx.restore();
         },
+        draw: (u) => drawMarks(u, marks),
       },
     };
     const plot = new uPlot(
@@ -81,13 +94,76 @@ function ProcessChart({
       el,
     );
     return () => plot.destroy();
-  }, [series, t0Us, intervals, color, width]);
+  }, [series, t0Us, intervals, marks, color, width]);
   return (
-    <div class="chart" ref={box} data-pid={series.pid ?? ''} data-points={series.points.length} />
+    <div
+      class="chart"
+      ref={box}
+      data-pid={series.pid ?? ''}
+      data-points={series.points.length}
+      data-marks={shownMarks(marks, series, t0Us)}
+    />
   );
 }
 
-function ServiceResources({ service, model }: { service: string; model: TraceModel }) {
+/** How many marks fall within the series' own time range: the ones its chart shows. */
+function shownMarks(marks: readonly Mark[], series: ResourceSeries, t0Us: number): number {
+  const first = series.points[0];
+  const last = series.points[series.points.length - 1];
+  if (!first || !last) return 0;
+  const [fromS, toS] = [(first.t - t0Us) / 1e6, (last.t - t0Us) / 1e6];
+  return marks.filter((m) => m.atS >= fromS && m.atS <= toS).length;
+}
+
+/** Each scaling event: a dashed line across the plot, its `from → to` at the top. */
+function drawMarks(u: uPlot, marks: readonly Mark[]): void {
+  const { ctx } = u;
+  const { top, height, left, width } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = '#7c3aed';
+  ctx.fillStyle = '#7c3aed';
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+  for (const m of marks) {
+    const x = u.valToPos(m.atS, 'x', true);
+    if (x < left || x > left + width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.fillText(m.label, x + 4 * devicePixelRatio, top + 14 * devicePixelRatio);
+  }
+  ctx.restore();
+}
+
+/** The events of this service within the chart's range, in seconds since the trace start. */
+function marksOf(
+  events: readonly ScalingEvent[],
+  service: string,
+  model: TraceModel,
+): Array<Mark & { event: ScalingEvent }> {
+  return events
+    .filter((e) => isServiceKind(e.service) && SERVICES[e.service].serviceName === service)
+    .map((e) => ({
+      event: e,
+      atS: (e.at * 1000 - model.startUs) / 1e6,
+      label: `${e.from} → ${e.to}`,
+    }))
+    .filter(
+      (m) => m.atS >= -MARGIN_US / 1e6 && m.atS <= (model.endUs - model.startUs + MARGIN_US) / 1e6,
+    );
+}
+
+function ServiceResources({
+  service,
+  model,
+  events,
+}: {
+  service: string;
+  model: TraceModel;
+  events: readonly ScalingEvent[];
+}) {
   const start = model.startUs - MARGIN_US;
   const end = model.endUs + MARGIN_US;
   const metrics = useLoad((s) => fetchMetrics(service, start, end, s), [service, start, end]);
@@ -101,6 +177,7 @@ function ServiceResources({ service, model }: { service: string; model: TraceMod
       name: n.span.operationName,
     }));
   const series = metrics.value ?? [];
+  const marks = marksOf(events, service, model);
   return (
     <div class="service-resources" data-service={service}>
       <h4>
@@ -122,21 +199,37 @@ function ServiceResources({ service, model }: { service: string; model: TraceMod
             series={s}
             t0Us={model.startUs}
             intervals={intervals}
+            marks={marks}
             color={serviceColor(service)}
           />
         </div>
       ))}
+      {marks.length > 0 && (
+        <ul class="scale-marks">
+          {marks.map((m) => (
+            <li key={m.event.at} data-at={m.event.at}>
+              <span class="scale-mark-line" /> scaled {m.event.from} → {m.event.to} replicas at{' '}
+              {m.atS.toFixed(1)} s: {m.event.reason}
+              {m.event.error && ` (failed: ${m.event.error})`}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }
 
 /** Under the waterfall: each service's CPU % and memory while the trace ran. */
 export function ResourceCharts({ model, caps }: { model: TraceModel; caps: Capabilities }) {
+  // Scaling events of tracelab up's autoscaler, marked on each service's charts.
+  const events = useLoad((s) => fetchScalingEvents(s), [model.startUs]);
   return (
     <section class="resources panel">
       <h3>CPU and memory per service</h3>
       {caps.metrics ? (
-        model.services.map((s) => <ServiceResources key={s} service={s} model={model} />)
+        model.services.map((s) => (
+          <ServiceResources key={s} service={s} model={model} events={events.value ?? []} />
+        ))
       ) : (
         <p class="muted not-available">CPU and memory series: {caps.reasons.metrics}.</p>
       )}

@@ -2,7 +2,8 @@ import dagre from '@dagrejs/dagre';
 import type { EdgeLabel, GraphLabel, NodeLabel } from '@dagrejs/dagre';
 import { serviceColor } from '../model/colors.js';
 import { formatDuration } from '../model/format.js';
-import type { ServiceMap } from '../model/service-map.js';
+import { lagOfEdge, topicFans } from '../model/service-map.js';
+import type { GroupBacklog, ServiceMap, TopicFan } from '../model/service-map.js';
 
 const SERVICE_W = 190;
 const SERVICE_H = 48;
@@ -12,6 +13,8 @@ const CALL_W = 210;
 const CALL_H = 76;
 const DB_W = 150;
 const DB_H = 62;
+const FAN_H = 60;
+const GROUP_H = 92;
 
 /** How an edge's line is drawn: dashed through a queue, solid for a synchronous call. */
 type EdgeKind = 'queue' | 'sync' | 'database';
@@ -34,7 +37,10 @@ type MapGraph = InstanceType<typeof dagre.graphlib.Graph<GraphLabel, NodeLabel, 
  * call is a node between its two ends, so its figures sit on the way. Also the kind of each
  * edge, by `v->w`.
  */
-function layOut(map: ServiceMap): { g: MapGraph; kinds: Map<string, EdgeKind> } {
+function layOut(
+  map: ServiceMap,
+  fans: readonly TopicFan[],
+): { g: MapGraph; kinds: Map<string, EdgeKind> } {
   const g: MapGraph = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 34, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -45,14 +51,27 @@ function layOut(map: ServiceMap): { g: MapGraph; kinds: Map<string, EdgeKind> } 
   };
   for (const s of map.services) g.setNode(`s:${s}`, { width: SERVICE_W, height: SERVICE_H });
   for (const d of map.databases) g.setNode(`d:${d}`, { width: DB_W, height: DB_H });
-  map.edges.forEach((e, i) => {
-    g.setNode(`t:${i}`, { width: TOPIC_W, height: TOPIC_H });
-    edge(`s:${e.fromService}`, `t:${i}`, 'queue');
-    edge(`t:${i}`, `s:${e.toService}`, 'queue');
+  fans.forEach((fan, k) => {
+    if (fan.edges.length === 1) {
+      const i = fan.edges[0]!;
+      const e = map.edges[i]!;
+      g.setNode(`t:${i}`, { width: TOPIC_W, height: TOPIC_H });
+      edge(`s:${e.fromService}`, `t:${i}`, 'queue');
+      edge(`t:${i}`, `s:${e.toService}`, 'queue');
+      return;
+    }
+    // Fan-out: the topic once, then one box per consumer group on its own edge.
+    g.setNode(`f:${k}`, { width: TOPIC_W, height: FAN_H });
+    edge(`s:${fan.fromService}`, `f:${k}`, 'queue');
+    for (const i of fan.edges) {
+      g.setNode(`t:${i}`, { width: TOPIC_W, height: GROUP_H });
+      edge(`f:${k}`, `t:${i}`, 'queue');
+      edge(`t:${i}`, `s:${map.edges[i]!.toService}`, 'queue');
+    }
   });
   map.calls.forEach((c, i) => {
     const kind = c.kind === 'http' ? 'sync' : 'database';
-    g.setNode(`c:${i}`, { width: CALL_W, height: CALL_H });
+    g.setNode(`c:${i}`, { width: CALL_W, height: callHeight(c) });
     edge(`s:${c.fromService}`, `c:${i}`, kind);
     edge(`c:${i}`, `${c.kind === 'http' ? 's' : 'd'}:${c.to}`, kind);
   });
@@ -101,6 +120,13 @@ function Figures(p: { width: number; rate: string; time: string; errorRate: numb
   );
 }
 
+/** A call's box is a line taller when it has attempts per order or a breaker to show. */
+function callHeight(c: ServiceMap['calls'][number]): number {
+  return c.kind === 'http' && (c.perTrace !== undefined || c.breaker !== undefined)
+    ? CALL_H + 16
+    : CALL_H;
+}
+
 /** A synchronous call's box on its solid edge: what is called, its rate and latency. */
 function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Placed }) {
   const sync = c.kind === 'http';
@@ -113,13 +139,13 @@ function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Plac
       class={`map-edge call ${sync ? 'sync' : 'database'}`}
       data-from={c.fromService}
       data-to={c.to}
-      transform={`translate(${at.x - CALL_W / 2},${at.y - CALL_H / 2})`}
+      transform={`translate(${at.x - CALL_W / 2},${at.y - callHeight(c) / 2})`}
     >
       <title>
         {sync ? `synchronous call: ${c.fromService} → ${c.to}` : `${c.fromService} → ${c.to}`}:{' '}
         {c.operations.join(', ')}
       </title>
-      <rect width={CALL_W} height={CALL_H} rx="4" />
+      <rect width={CALL_W} height={callHeight(c)} rx="4" />
       <text class="call-name" x={CALL_W / 2} y="17" text-anchor="middle">
         {sync ? `HTTP ${what}` : what}
       </text>
@@ -129,6 +155,21 @@ function CallNode({ call: c, at }: { call: ServiceMap['calls'][number]; at: Plac
         time={`latency p50 ${formatDuration(c.latencyP50Us)} · p95 ${formatDuration(c.latencyP95Us)}`}
         errorRate={c.errorRate}
       />
+      {sync && (c.perTrace !== undefined || c.breaker !== undefined) && (
+        <text
+          class={`call-policy${c.breaker && c.breaker !== 'closed' ? ' error-mark' : ''}`}
+          x={CALL_W / 2}
+          y="83"
+          text-anchor="middle"
+        >
+          {[
+            c.perTrace !== undefined ? `${c.perTrace.toFixed(1)} attempts/order` : undefined,
+            c.breaker !== undefined ? `breaker ${c.breaker.replace('_', '-')}` : undefined,
+          ]
+            .filter((x) => x !== undefined)
+            .join(' · ')}
+        </text>
+      )}
     </g>
   );
 }
@@ -191,6 +232,82 @@ function TopicNode({
   );
 }
 
+/** A topic read by two or more consumer groups: its name, what was published, how many read it. */
+function FanNode({ fan, map, at }: { fan: TopicFan; map: ServiceMap; at: Placed }) {
+  const first = map.edges[fan.edges[0]!]!;
+  return (
+    <g
+      class="map-edge topic fan-out"
+      data-topic={fan.topic}
+      data-groups={fan.edges.length}
+      transform={`translate(${at.x - TOPIC_W / 2},${at.y - FAN_H / 2})`}
+    >
+      <title>
+        fan-out: {fan.edges.length} consumer groups each receive every message of {fan.topic}
+      </title>
+      <rect width={TOPIC_W} height={FAN_H} rx="10" fill="#fff7ed" stroke="#f97316" />
+      <text class="topic-name" x={TOPIC_W / 2} y="17" text-anchor="middle">
+        {fan.topic}
+      </text>
+      <text x={TOPIC_W / 2} y="35" text-anchor="middle">
+        {`${first.perMinute.toFixed(1)}/min · ${first.count} msgs`}
+      </text>
+      <text x={TOPIC_W / 2} y="51" text-anchor="middle">
+        {`fan-out: ${fan.edges.length} consumer groups`}
+      </text>
+    </g>
+  );
+}
+
+/** One consumer group of a fanned-out topic: its wait, its errors and its own live lag. */
+function GroupNode(p: {
+  edge: ServiceMap['edges'][number];
+  at: Placed;
+  lag: number | undefined;
+  isBottleneck: boolean;
+}) {
+  const { edge: e, at, lag, isBottleneck } = p;
+  return (
+    <g
+      class={isBottleneck ? 'map-edge group bottleneck' : 'map-edge group'}
+      data-topic={e.topic}
+      data-group={e.toService}
+      data-lag={lag ?? ''}
+      transform={`translate(${at.x - TOPIC_W / 2},${at.y - GROUP_H / 2})`}
+    >
+      <title>
+        consumer group {e.toService} on {e.topic}
+        {isBottleneck ? `: the bottleneck, ${e.toService} falls behind here` : ''}
+      </title>
+      <rect
+        width={TOPIC_W}
+        height={GROUP_H}
+        rx="4"
+        fill={isBottleneck ? '#fee2e2' : '#fffbeb'}
+        stroke={isBottleneck ? '#dc2626' : '#f97316'}
+        stroke-dasharray={isBottleneck ? undefined : '4 3'}
+      />
+      <text class="topic-name" x={TOPIC_W / 2} y="17" text-anchor="middle">
+        {`group ${e.toService}`}
+      </text>
+      <Figures
+        width={TOPIC_W}
+        rate={`${e.count} msgs handled`}
+        time={`wait p50 ${formatDuration(e.waitP50Us)} · p95 ${formatDuration(e.waitP95Us)}`}
+        errorRate={e.errorRate}
+      />
+      <text
+        x={TOPIC_W / 2}
+        y="84"
+        text-anchor="middle"
+        class={lag !== undefined && lag > 0 ? 'lag-mark error-mark' : 'lag-mark'}
+      >
+        {lag === undefined ? 'lag —' : `lag ${lag} (live)`}
+      </text>
+    </g>
+  );
+}
+
 const ARROW_COLOURS: Record<EdgeKind, string> = {
   queue: '#f97316',
   sync: '#1d4ed8',
@@ -204,11 +321,16 @@ const ARROW_COLOURS: Record<EdgeKind, string> = {
 export function ServiceMapView({
   map,
   bottleneck,
+  backlog,
 }: {
   map: ServiceMap;
   bottleneck?: MapBottleneck | null;
+  /** The live lag of each consumer group, shown on a fanned-out topic's group boxes. */
+  backlog?: readonly GroupBacklog[] | undefined;
 }) {
-  const { g, kinds } = layOut(map);
+  const fans = topicFans(map);
+  const fanned = new Set(fans.filter((f) => f.edges.length > 1).flatMap((f) => f.edges));
+  const { g, kinds } = layOut(map, fans);
   const graph = g.graph();
   const width = Math.ceil(graph.width ?? 600);
   const height = Math.ceil(graph.height ?? 200);
@@ -259,14 +381,26 @@ export function ServiceMapView({
       {map.calls.map((c, i) => (
         <CallNode key={`${c.kind}/${c.fromService}/${c.to}`} call={c} at={at(`c:${i}`)} />
       ))}
-      {map.edges.map((e, i) => (
-        <TopicNode
-          key={`${e.fromService}/${e.topic}/${e.toService}`}
-          edge={e}
-          at={at(`t:${i}`)}
-          isBottleneck={bottleneck?.topic === e.topic && bottleneck.service === e.toService}
-        />
-      ))}
+      {fans.map((f, k) =>
+        f.edges.length > 1 ? (
+          <FanNode key={`${f.fromService}/${f.topic}`} fan={f} map={map} at={at(`f:${k}`)} />
+        ) : null,
+      )}
+      {map.edges.map((e, i) => {
+        const key = `${e.fromService}/${e.topic}/${e.toService}`;
+        const isBottleneck = bottleneck?.topic === e.topic && bottleneck.service === e.toService;
+        return fanned.has(i) ? (
+          <GroupNode
+            key={key}
+            edge={e}
+            at={at(`t:${i}`)}
+            lag={lagOfEdge(e, backlog)}
+            isBottleneck={isBottleneck}
+          />
+        ) : (
+          <TopicNode key={key} edge={e} at={at(`t:${i}`)} isBottleneck={isBottleneck} />
+        );
+      })}
     </svg>
   );
 }

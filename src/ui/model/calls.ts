@@ -1,5 +1,5 @@
 import type { JaegerSpan, JaegerTrace } from '../../model/index.js';
-import type { Call } from './service-map.js';
+import type { BreakerReading, Call } from './service-map.js';
 import { isErrorSpan, tagValue } from './trace.js';
 
 const serviceOf = (trace: JaegerTrace, span: JaegerSpan) =>
@@ -67,7 +67,23 @@ export function callsOf(trace: JaegerTrace): Call[] {
     if (!server) continue;
     const to = serviceOf(trace, server);
     if (to === from) continue;
-    calls.push({ ...base, kind: 'http', to, operation: routeOf(server) });
+    calls.push({ ...base, kind: 'http', to, operation: routeOf(server), traceId: trace.traceID });
   }
   return calls;
+}
+
+/** Every span of a trace that says its service's breaker state (`tracelab.circuit_breaker.state`). */
+export function breakerReadingsOf(trace: JaegerTrace): BreakerReading[] {
+  return trace.spans.flatMap((s) => {
+    const state = tagValue(s.tags, 'tracelab.circuit_breaker.state');
+    return state === undefined
+      ? []
+      : [
+          {
+            fromService: serviceOf(trace, s),
+            atUs: s.startTime + s.duration,
+            state: String(state),
+          },
+        ];
+  });
 }

@@ -41,6 +41,20 @@ export interface Call {
   /** The client span's duration: what the caller waited. */
   readonly durationUs: number;
   readonly error: boolean;
+  /** The trace it was made in: attempts per order are calls per trace. */
+  readonly traceId?: string;
+}
+
+/**
+ * A circuit breaker's state as a span of the calling service saw it
+ * (`tracelab.circuit_breaker.state`): on each attempt's CLIENT span, and on the stage span of a
+ * call the open breaker refused (which has no HTTP span).
+ */
+export interface BreakerReading {
+  readonly fromService: string;
+  /** The span's end: when the state was read, at the latest. */
+  readonly atUs: number;
+  readonly state: string;
 }
 
 /** Synchronous calls from one service to another service or a database, over the window. */
@@ -55,6 +69,10 @@ export interface CallEdge {
   readonly latencyP50Us: number;
   readonly latencyP95Us: number;
   readonly errorRate: number;
+  /** HTTP: calls per trace that made one (attempts per order, retries included). */
+  readonly perTrace?: number;
+  /** HTTP: the caller's circuit breaker as last seen (closed, open, half_open), if it has one. */
+  readonly breaker?: string;
 }
 
 export interface ServiceMap {
@@ -90,7 +108,9 @@ function callEdges(calls: readonly Call[], windowUs: number): CallEdge[] {
   return groupBy(calls, (c) => `${c.kind}\u0000${c.fromService}\u0000${c.to}`).map((list) => {
     const durations = list.map((c) => c.durationUs).sort((a, b) => a - b);
     const c = list[0]!;
+    const traces = new Set(list.map((x) => x.traceId).filter((t) => t !== undefined));
     return {
+      ...(c.kind === 'http' && traces.size > 0 ? { perTrace: list.length / traces.size } : {}),
       kind: c.kind,
       fromService: c.fromService,
       to: c.to,
@@ -112,6 +132,7 @@ export function buildServiceMap(
   hops: readonly Hop[],
   services: readonly string[],
   calls: readonly Call[] = [],
+  breakers: readonly BreakerReading[] = [],
 ): ServiceMap {
   let first = Infinity;
   let last = -Infinity;
@@ -136,7 +157,7 @@ export function buildServiceMap(
       errorRate: list.filter((x) => x.error).length / list.length,
     };
   });
-  const callList = callEdges(calls, windowUs);
+  const callList = withBreakers(callEdges(calls, windowUs), breakers);
   const all = new Set(services);
   for (const e of edges) {
     all.add(e.fromService);
@@ -148,4 +169,62 @@ export function buildServiceMap(
   }
   const databases = [...new Set(callList.filter((c) => c.kind === 'database').map((c) => c.to))];
   return { services: [...all], databases, edges, calls: callList, windowUs };
+}
+
+/**
+ * Each HTTP call edge with its caller's breaker as last seen. A reading names the caller only:
+ * the lab's one breaker guards processing's one dependency, inventory.
+ */
+function withBreakers(edges: CallEdge[], readings: readonly BreakerReading[]): CallEdge[] {
+  const last = new Map<string, BreakerReading>();
+  for (const r of readings) {
+    const seen = last.get(r.fromService);
+    if (!seen || r.atUs >= seen.atUs) last.set(r.fromService, r);
+  }
+  return edges.map((e) => {
+    const r = e.kind === 'http' ? last.get(e.fromService) : undefined;
+    return r ? { ...e, breaker: r.state } : e;
+  });
+}
+
+/** A consumer group's backlog on a topic, as the live lag reports it. */
+export interface GroupBacklog {
+  readonly group: string;
+  readonly topic: string;
+  readonly lag: number;
+}
+
+/**
+ * One topic as a sender publishes it, with every consumer group that reads it: two or more
+ * is fan-out, each group receiving every message, each with its own wait and its own lag.
+ */
+export interface TopicFan {
+  readonly fromService: string;
+  readonly topic: string;
+  /** Indexes into `ServiceMap.edges`, one per consumer group, in the order first met. */
+  readonly edges: readonly number[];
+}
+
+/** The map's queue edges grouped by (sender, topic). Pure. */
+export function topicFans(map: Pick<ServiceMap, 'edges'>): TopicFan[] {
+  const fans = new Map<string, { fromService: string; topic: string; edges: number[] }>();
+  map.edges.forEach((e, i) => {
+    const key = `${e.fromService}\u0000${e.topic}`;
+    const fan = fans.get(key);
+    if (fan) fan.edges.push(i);
+    else fans.set(key, { fromService: e.fromService, topic: e.topic, edges: [i] });
+  });
+  return [...fans.values()];
+}
+
+/**
+ * The live lag of the group that handles an edge: each consumer group is named after its
+ * service (`analytics-service`), so the edge's handler names its group. Undefined when the
+ * lag report has no such group (no bus, or not read yet).
+ */
+export function lagOfEdge(
+  edge: Pick<MapEdge, 'topic' | 'toService'>,
+  backlog: readonly GroupBacklog[] | undefined,
+): number | undefined {
+  return backlog?.find((g) => g.group === edge.toService && g.topic === edge.topic)?.lag;
 }

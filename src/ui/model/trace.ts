@@ -68,8 +68,11 @@ export function buildTraceModel(trace: JaegerTrace): TraceModel {
   }
   const roots: SpanNode[] = [];
   for (const node of byId.values()) {
+    // A link to another trace (a consumer's root in link mode) is not a parent here: the
+    // trace page lists linked traces apart, and the chain view has CHILD_OF for it.
     const ref =
-      node.span.references.find((r) => r.refType === 'CHILD_OF') ?? node.span.references[0];
+      node.span.references.find((r) => r.refType === 'CHILD_OF') ??
+      node.span.references.find((r) => r.traceID === node.span.traceID);
     const parent = ref && ref.spanID !== node.id ? byId.get(ref.spanID) : undefined;
     if (ref && !parent)
       warnings.push(

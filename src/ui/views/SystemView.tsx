@@ -2,12 +2,12 @@ import { useMemo } from 'preact/hooks';
 import { analyzeTraces, queueWaits } from '../../analysis/index.js';
 import type { AnalysisReport } from '../../analysis/index.js';
 import type { JaegerTrace } from '../../model/index.js';
-import { fetchLag, fetchServices, findTraces } from '../api.js';
+import { fetchLag, fetchScalingEvents, fetchServices, findTraces } from '../api.js';
 import type { Capabilities } from '../api.js';
 import { ServiceMapLegend, ServiceMapView } from '../components/ServiceMapView.js';
 import { useLoad } from '../hooks.js';
 import { formatDuration } from '../model/format.js';
-import { callsOf } from '../model/calls.js';
+import { breakerReadingsOf, callsOf } from '../model/calls.js';
 import { buildServiceMap } from '../model/service-map.js';
 import type { Hop } from '../model/service-map.js';
 import { isErrorSpan } from '../model/trace.js';
@@ -32,12 +32,16 @@ function hopsOf(trace: JaegerTrace): Hop[] {
   }));
 }
 
-function LagPanel({ caps }: { caps: Capabilities }) {
-  const lag = useLoad(
+/** The live lag, read once for the panel and the map's fanned-out topics. */
+function useLag(caps: Capabilities) {
+  return useLoad(
     (s) => (caps.lag ? fetchLag(s) : Promise.resolve(undefined)),
     [caps.lag],
     caps.lag ? LAG_POLL_MS : undefined,
   );
+}
+
+function LagPanel({ caps, lag }: { caps: Capabilities; lag: ReturnType<typeof useLag> }) {
   return (
     <section class="panel lag">
       <h3>Consumer lag {caps.lag && <span class="muted">· live</span>}</h3>
@@ -65,6 +69,29 @@ function LagPanel({ caps }: { caps: Capabilities }) {
           </tbody>
         </table>
       )}
+    </section>
+  );
+}
+
+/** The autoscaler's last changes, newest first: what the dashed marks on the trace page are. */
+function ScalingPanel() {
+  const events = useLoad((s) => fetchScalingEvents(s), [], LAG_POLL_MS);
+  const last = [...(events.value ?? [])].reverse().slice(0, 8);
+  if (last.length === 0) return null;
+  return (
+    <section class="panel scaling-panel">
+      <h3>
+        Scaling events <span class="muted">· tracelab up --autoscale</span>
+      </h3>
+      <ul class="scale-marks">
+        {last.map((e) => (
+          <li key={`${e.at}-${e.service}`} data-at={e.at} data-service={e.service}>
+            <span class="scale-mark-line" /> {new Date(e.at).toLocaleTimeString()} {e.service}{' '}
+            {e.from} → {e.to}: {e.reason}
+            {e.error && ` (failed: ${e.error})`}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -110,6 +137,7 @@ function FindingsPanel({ report }: { report: AnalysisReport | undefined }) {
 /** The system at a glance: which services talk through which topics, and how it is going. */
 export function SystemView({ caps }: { caps: Capabilities }) {
   const services = useLoad((s) => fetchServices(s), [], 10_000);
+  const lag = useLag(caps);
   const traces = useLoad((s) => findTraces(MAP_SEARCH, s), [], MAP_POLL_MS);
   const map = useMemo(
     () =>
@@ -117,6 +145,7 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         (traces.value ?? []).flatMap(hopsOf),
         services.value ?? [],
         (traces.value ?? []).flatMap(callsOf),
+        (traces.value ?? []).flatMap(breakerReadingsOf),
       ),
     [traces.value, services.value],
   );
@@ -138,20 +167,24 @@ export function SystemView({ caps }: { caps: Capabilities }) {
         {map.services.length === 0 ? (
           <p class="muted">No traces yet: send an order.</p>
         ) : (
-          <ServiceMapView map={map} bottleneck={report?.bottleneck} />
+          <ServiceMapView map={map} bottleneck={report?.bottleneck} backlog={lag.value?.groups} />
         )}
         <ServiceMapLegend />
         <p class="muted">
           Each topic box: messages per minute, the time a message waited in the topic (p50, p95),
           and the share of messages whose handling failed. Each call box: calls per minute, the time
           the caller waited for the answer (p50, p95), and the share that failed; a caller waits for
-          a synchronous call, so its latency adds to the order's own. The bottleneck the analysis
-          names, if any, is the red box: the queue whose consumer fell behind in a busy period
-          (Findings says why).
+          a synchronous call, so its latency adds to the order's own. A call made under a retry
+          policy and a circuit breaker also shows its attempts per order (retries included) and the
+          breaker as last seen, in red when it is not closed. The bottleneck the analysis names, if
+          any, is the red box: the queue whose consumer fell behind in a busy period (Findings says
+          why). A topic read by two consumer groups (fan-out) is drawn once, with a box per group:
+          each group receives every message, with its own wait and its own live lag.
         </p>
       </section>
       <div class="system-side">
-        <LagPanel caps={caps} />
+        <LagPanel caps={caps} lag={lag} />
+        <ScalingPanel />
         <FindingsPanel report={report} />
       </div>
     </div>

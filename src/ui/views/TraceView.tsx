@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { JaegerTrace } from '../../model/index.js';
-import { fetchTrace } from '../api.js';
+import type { JaegerSpan, JaegerTrace } from '../../model/index.js';
+import { fetchChain, fetchTrace } from '../api.js';
 import type { Capabilities } from '../api.js';
+import { LinkedTraces } from '../components/LinkedTraces.js';
 import { ResourceCharts } from '../components/ResourceCharts.js';
 import { SpanDetails } from '../components/SpanDetails.js';
 import { Waterfall } from '../components/Waterfall.js';
@@ -25,19 +26,27 @@ function download(trace: JaegerTrace): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+const asChainSpan =
+  (chain: JaegerTrace) =>
+  (span: JaegerSpan): JaegerSpan => ({ ...span, traceID: chain.traceID });
+
 export function TraceView({
   traceID,
   caps,
   fromFile,
+  chain = false,
 }: {
   traceID: string;
   caps: Capabilities;
   fromFile: boolean;
+  /** The trace and every trace linked to it, as one waterfall. */
+  chain?: boolean;
 }) {
   const loaded = useLoad(
     async (signal) =>
-      (fromFile ? uploadedTrace(traceID) : undefined) ?? fetchTrace(traceID, signal),
-    [traceID, fromFile],
+      (fromFile ? uploadedTrace(traceID) : undefined) ??
+      (chain ? fetchChain(traceID, signal) : fetchTrace(traceID, signal)),
+    [traceID, fromFile, chain],
   );
   if (loaded.error)
     return (
@@ -46,20 +55,34 @@ export function TraceView({
       </p>
     );
   if (!loaded.value) return <p class="muted">Loading trace {traceID}…</p>;
-  return <TraceLoaded key={traceID} trace={loaded.value} caps={caps} fromFile={fromFile} />;
+  return (
+    <TraceLoaded
+      key={`${traceID}${chain ? ':chain' : ''}`}
+      trace={loaded.value}
+      caps={caps}
+      fromFile={fromFile}
+      chain={chain}
+    />
+  );
 }
 
 function TraceLoaded({
   trace,
   caps,
   fromFile,
+  chain,
 }: {
   trace: JaegerTrace;
   caps: Capabilities;
   fromFile: boolean;
+  chain: boolean;
 }) {
   const model = useMemo(() => buildTraceModel(trace), [trace]);
-  const overlay = useMemo(() => traceOverlay(trace), [trace]);
+  // A chain's spans keep their own trace ids; the analysis reads it as the one trace it is.
+  const overlay = useMemo(
+    () => traceOverlay(chain ? { ...trace, spans: trace.spans.map(asChainSpan(trace)) } : trace),
+    [trace, chain],
+  );
   const db = useMemo(() => traceDbWork(model.ordered), [model]);
   const [selected, setSelected] = useState<string>();
   const node = selected ? model.byId.get(selected) : undefined;
@@ -70,6 +93,7 @@ function TraceLoaded({
       <section class="trace-header panel">
         <div class="title-row">
           <h1>
+            {chain && 'Chain from '}
             {root ? `${root.service}: ${root.span.operationName}` : 'empty trace'}
             <span class="trace-id">{trace.traceID}</span>
           </h1>
@@ -80,62 +104,7 @@ function TraceLoaded({
             <button onClick={() => download(trace)}>Download JSON</button>
           </div>
         </div>
-        <dl class="facts">
-          <div>
-            <dt>Duration</dt>
-            <dd class="duration">{formatDuration(model.durationUs)}</dd>
-          </div>
-          <div>
-            <dt>Started</dt>
-            <dd>{formatDateTime(model.startUs)}</dd>
-          </div>
-          <div>
-            <dt>Services</dt>
-            <dd>{model.services.length}</dd>
-          </div>
-          <div>
-            <dt>Depth</dt>
-            <dd>{model.depth}</dd>
-          </div>
-          <div>
-            <dt>Spans</dt>
-            <dd class="span-count">{model.ordered.length}</dd>
-          </div>
-          <div>
-            <dt>Errors</dt>
-            <dd class={model.errorCount > 0 ? 'error-mark' : ''}>{model.errorCount}</dd>
-          </div>
-          {overlay.gaps.length > 0 && (
-            <div>
-              <dt>Waiting in queues</dt>
-              <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
-            </div>
-          )}
-          {db.statements > 0 && (
-            <div class="db-facts-header">
-              <dt>Database</dt>
-              <dd>
-                {db.statements} statement{db.statements > 1 ? 's' : ''},{' '}
-                {formatDuration(db.statementsUs)}
-                {db.poolWaitUs > 0 && (
-                  <span class="muted">
-                    {' '}
-                    ({formatDuration(db.poolWaitUs)} waiting for a connection)
-                  </span>
-                )}
-              </dd>
-            </div>
-          )}
-          {overlay.criticalUs > 0 && (
-            <div>
-              <dt>Critical path</dt>
-              <dd>
-                {formatDuration(overlay.criticalUs)}
-                <span class="muted"> ({formatDuration(overlay.criticalQueueUs)} queued)</span>
-              </dd>
-            </div>
-          )}
-        </dl>
+        <TraceFacts model={model} overlay={overlay} db={db} />
         <div class="chips">
           {model.services.map((s) => (
             <span key={s} class="chip" style={{ borderColor: serviceColor(s) }}>
@@ -144,6 +113,11 @@ function TraceLoaded({
             </span>
           ))}
           {fromFile && <span class="chip">opened from a file</span>}
+          {chain && (
+            <a class="chip" href={`/trace/${trace.traceID}`}>
+              linked traces stitched into one: back to the first alone
+            </a>
+          )}
         </div>
         {warnings.length > 0 && (
           <details class="warnings">
@@ -156,6 +130,7 @@ function TraceLoaded({
           </details>
         )}
       </section>
+      {!fromFile && <LinkedTraces traceID={trace.traceID} inChain={chain} />}
       <Waterfall model={model} overlay={overlay} selected={selected} onSelect={setSelected} />
       {node && (
         <SpanDetails
@@ -167,5 +142,72 @@ function TraceLoaded({
       )}
       <ResourceCharts model={model} caps={caps} />
     </div>
+  );
+}
+
+/** The trace's figures under its title: size, time, errors, queues, database, critical path. */
+function TraceFacts({
+  model,
+  overlay,
+  db,
+}: {
+  model: ReturnType<typeof buildTraceModel>;
+  overlay: ReturnType<typeof traceOverlay>;
+  db: ReturnType<typeof traceDbWork>;
+}) {
+  return (
+    <dl class="facts">
+      <div>
+        <dt>Duration</dt>
+        <dd class="duration">{formatDuration(model.durationUs)}</dd>
+      </div>
+      <div>
+        <dt>Started</dt>
+        <dd>{formatDateTime(model.startUs)}</dd>
+      </div>
+      <div>
+        <dt>Services</dt>
+        <dd>{model.services.length}</dd>
+      </div>
+      <div>
+        <dt>Depth</dt>
+        <dd>{model.depth}</dd>
+      </div>
+      <div>
+        <dt>Spans</dt>
+        <dd class="span-count">{model.ordered.length}</dd>
+      </div>
+      <div>
+        <dt>Errors</dt>
+        <dd class={model.errorCount > 0 ? 'error-mark' : ''}>{model.errorCount}</dd>
+      </div>
+      {overlay.gaps.length > 0 && (
+        <div>
+          <dt>Waiting in queues</dt>
+          <dd>{formatDuration(overlay.gaps.reduce((s, g) => s + g.waitUs, 0))}</dd>
+        </div>
+      )}
+      {db.statements > 0 && (
+        <div class="db-facts-header">
+          <dt>Database</dt>
+          <dd>
+            {db.statements} statement{db.statements > 1 ? 's' : ''},{' '}
+            {formatDuration(db.statementsUs)}
+            {db.poolWaitUs > 0 && (
+              <span class="muted"> ({formatDuration(db.poolWaitUs)} waiting for a connection)</span>
+            )}
+          </dd>
+        </div>
+      )}
+      {overlay.criticalUs > 0 && (
+        <div>
+          <dt>Critical path</dt>
+          <dd>
+            {formatDuration(overlay.criticalUs)}
+            <span class="muted"> ({formatDuration(overlay.criticalQueueUs)} queued)</span>
+          </dd>
+        </div>
+      )}
+    </dl>
   );
 }
