@@ -48,7 +48,6 @@ async function analyserOnRunning() {
 test('breaker-protects: an outage that ends, refused fast by the breaker, every order complete, the policies switched back', async () => {
   const start = await scenario('start', 'breaker-protects');
   assert.equal(start.code, 0, start.stderr);
-  assert.match(start.stderr, /the faults end/);
   const during = await adminGet<{ runtime: string[] }>('/resilience');
   assert.deepEqual([...during.runtime].sort(), [
     'backoff_ms=0',
@@ -58,7 +57,8 @@ test('breaker-protects: an outage that ends, refused fast by the breaker, every 
     'timeout_ms=2000',
   ]);
   // The outage is over before the orders are: the fault is off while the scenario still runs.
-  assert.deepEqual((await adminGet<{ runtime: string[] }>('/faults')).runtime, []);
+  const { runtime: faultsNow } = await adminGet<{ runtime: string[] }>('/faults');
+  assert.ok(!faultsNow.includes('inventory.error=1'), faultsNow.join(' '));
   const answer = await analyserOnRunning();
   assert.deepEqual(
     [answer.service, answer.cause],
