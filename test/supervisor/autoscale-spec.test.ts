@@ -4,6 +4,7 @@ import { parseAutoscale, withinBounds } from '../../src/supervisor/autoscale-spe
 import { backlogOf, startAutoscaler } from '../../src/supervisor/autoscaler.js';
 import { waitFor } from '../helpers/wait.js';
 import { parseAutoscaleOff, parseAutoscaleRequest } from '../../src/supervisor/run-controls.js';
+import type { ReplicaControl } from '../../src/supervisor/scale.js';
 
 test('--autoscale entries: consumers only, MIN..MAX from 1 to 32, MIN not above MAX', () => {
   assert.deepEqual(parseAutoscale(['processing=1..3', 'analytics=2..2']), {
@@ -77,6 +78,25 @@ test("a service's backlog: its own group on its own topic, undelivered plus pend
   assert.equal(backlogOf(lag, 'analytics'), 0);
 });
 
+/** A replica control where only processing's count moves: read and set through the test's own. */
+function processingReplicas(count: () => number, set: (n: number) => void): ReplicaControl {
+  const all = () => ({
+    api: 1,
+    processing: count(),
+    notification: 1,
+    analytics: 1,
+    inventory: 1,
+    audit: 0,
+  });
+  return {
+    current: all,
+    scale: (_kind, n) => {
+      set(n);
+      return Promise.resolve(all());
+    },
+  };
+}
+
 test('the loop scales through the replica control, keeps and logs each event, and stops', async () => {
   let clock = 0;
   let processing = 1;
@@ -86,28 +106,13 @@ test('the loop scales through the replica control, keeps and logs each event, an
   const autoscaler = startAutoscaler({
     settings: { lag: 50, windowMs: 2000, idleMs: 2000, cooldownMs: 0 },
     bounds: { processing: { min: 1, max: 2 } },
-    replicas: {
-      current: () => ({
-        api: 1,
-        processing,
-        notification: 1,
-        analytics: 1,
-        inventory: 1,
-        audit: 0,
-      }),
-      scale: (_kind, n) => {
+    replicas: processingReplicas(
+      () => processing,
+      (n) => {
         scaled.push(n);
         processing = n;
-        return Promise.resolve({
-          api: 1,
-          processing,
-          notification: 1,
-          analytics: 1,
-          inventory: 1,
-          audit: 0,
-        });
       },
-    },
+    ),
     readLag: () =>
       Promise.resolve([{ group: 'processing-service', topic: 'orders', lag: backlog }]),
     log: (line) => logged.push(line),
@@ -143,27 +148,10 @@ test("a service's own threshold and window rule it over the flags', until it is 
     // The flags' threshold is never reached by a backlog of 8.
     settings: { lag: 50, windowMs: 60_000, idleMs: 60_000, cooldownMs: 0 },
     bounds: {},
-    replicas: {
-      current: () => ({
-        api: 1,
-        processing,
-        notification: 1,
-        analytics: 1,
-        inventory: 1,
-        audit: 0,
-      }),
-      scale: (_kind, n) => {
-        processing = n;
-        return Promise.resolve({
-          api: 1,
-          processing,
-          notification: 1,
-          analytics: 1,
-          inventory: 1,
-          audit: 0,
-        });
-      },
-    },
+    replicas: processingReplicas(
+      () => processing,
+      (n) => (processing = n),
+    ),
     readLag: () => Promise.resolve([{ group: 'processing-service', topic: 'orders', lag: 8 }]),
     log: () => undefined,
     intervalMs: 1,
