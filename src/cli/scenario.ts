@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { opt } from '../config/index.js';
 import type { OptionValues } from '../config/index.js';
 import {
+  describeSetup,
   evidenceFor,
   pickMystery,
   readProgress,
@@ -106,7 +107,7 @@ const HANDLERS: Record<Action, (ctx: ActionContext) => Promise<number>> = {
     ctx.out(
       ctx.json
         ? `${JSON.stringify({ stopped: stopped.id }, null, 2)}\n`
-        : `stopped scenario ${stopped.id}; its faults, intensities and replicas are switched back\n`,
+        : `stopped scenario ${stopped.id}; what it set (faults, intensities, replicas, call policies, autoscaling) is switched back\n`,
     );
     return problems.length ? 1 : 0;
   },
@@ -203,11 +204,7 @@ async function revealScenario(ctx: ActionContext): Promise<number> {
     ctx.out(`${JSON.stringify(revealed, null, 2)}\n`);
     return 0;
   }
-  const setUpWith = [
-    ...setup.faults,
-    ...Object.entries(setup.intensities).map(([s, i]) => `${s} intensity ${i}`),
-    ...Object.entries(setup.replicas).map(([s, n]) => `${s} ×${n}`),
-  ];
+  const setUpWith = describeSetup(setup);
   const graded = formatAnswer({
     correct: true,
     serviceCorrect: true,

@@ -123,7 +123,7 @@ export const serviceOptions: readonly OptionSpec[] = [
     env: 'TRACELAB_FAULTS',
     default: [],
     description:
-      'inject a fault, <service>.<kind>=<value>: processing.crash=0.05, notification.latency=2s, analytics.error=0.1, processing.leak=1MB, api.duplicate=10, processing.propagation=drop, inventory.n_plus_one=20, inventory.db_pool=1, inventory.slow_query=on, inventory.lock=on (repeat or comma-separate; switch at run time with tracelab fault)',
+      'inject a fault, <service>.<kind>=<value>: processing.crash=0.05, notification.latency=2s, analytics.error=0.1, processing.leak=1MB, api.duplicate=10, processing.propagation=drop, inventory.n_plus_one=20, inventory.db_pool=1, inventory.slow_query=on, inventory.lock=on, inventory.latency_share=0.2 (the latency on that share of the handlings only) (repeat or comma-separate; switch at run time with tracelab fault)',
   },
   {
     name: 'tracing',

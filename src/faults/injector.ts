@@ -95,7 +95,7 @@ export function createFaultInjector(options: FaultInjectorOptions): FaultInjecto
     current: () => faults,
     async beforeStage(span) {
       const f = faults;
-      if (f.latency) {
+      if (f.latency && (f.latency_share === undefined || random() < f.latency_share)) {
         mark(span, 'latency');
         span.setAttribute(ATTR_FAULT_LATENCY_MS, f.latency);
         await new Promise((resolve) => setTimeout(resolve, f.latency));

@@ -7,7 +7,8 @@ import type { ServiceKind } from '../model/index.js';
  * `<service>.<kind>=<value>`, e.g. `processing.crash=0.05`, `notification.latency=2s`,
  * `analytics.error=0.1`, `processing.leak=1MB`, `api.duplicate=10`,
  * `processing.propagation=drop`, and inventory's database faults, `inventory.n_plus_one=20`,
- * `inventory.db_pool=1`, `inventory.slow_query=on`, `inventory.lock=on`. Pure: parsing and
+ * `inventory.db_pool=1`, `inventory.slow_query=on`, `inventory.lock=on`, and
+ * `inventory.latency_share=0.2` (the latency on a fifth of the handlings). Pure: parsing and
  * describing; the services apply them (see injector.ts; inventory's database faults are
  * applied by inventory itself).
  */
@@ -22,6 +23,7 @@ export const FAULT_KINDS = [
   'db_pool',
   'slow_query',
   'lock',
+  'latency_share',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -37,6 +39,11 @@ export interface ServiceFaults {
   readonly error?: number;
   /** Added to each order's handling, inside its stage span (ms). */
   readonly latency?: number;
+  /**
+   * The share of handlings (0 to 1) the latency is added to, drawn per handling; absent: all.
+   * Some calls slow, not every one: what a timeout is for.
+   */
+  readonly latency_share?: number;
   /** Memory kept for good by each order handled (bytes): a leak the monitor shows. */
   readonly leak?: number;
   /** Extra copies of each order the API publishes: a queue flood (API only). */
@@ -91,6 +98,8 @@ const EXPECTED: Record<FaultKind, string> = {
   db_pool: 'a whole number of pooled connections from 1 to 100, e.g. inventory.db_pool=1',
   slow_query: 'on or off, e.g. inventory.slow_query=on',
   lock: 'on or off, e.g. inventory.lock=on',
+  latency_share:
+    'a probability from 0 to 1, the share of handlings the latency is added to, e.g. inventory.latency_share=0.2',
 };
 
 /** `drop` is stored as 1 (the run-time state keeps numbers): both read back as a drop. */
@@ -137,7 +146,7 @@ export function parseFaultSetting(text: string): FaultSetting {
   const ok =
     Number.isFinite(value) &&
     value >= 0 &&
-    (k === 'crash' || k === 'error' ? value <= 1 : true) &&
+    (k === 'crash' || k === 'error' || k === 'latency_share' ? value <= 1 : true) &&
     (k === 'duplicate' ? Number.isInteger(value) && value <= 1000 : true) &&
     (k === 'latency' ? value <= 600_000 : true) &&
     (k === 'leak' ? value <= 1024 ** 3 : true) &&

@@ -2,10 +2,12 @@ import { fetchJson } from '../errors/index.js';
 import type { JsonAnswer } from '../errors/index.js';
 import { ScenarioError } from './errors.js';
 import type { ScenarioRecord } from './record.js';
+import type { ScenarioAutoscale } from './types.js';
 
 /**
  * `tracelab up`'s admin endpoint, as a scenario uses it: faults (`/faults`), intensities
- * (`/intensities`), replicas (`/replicas`) and the running scenario (`/scenario`).
+ * (`/intensities`), replicas (`/replicas`), processing's call policies (`/resilience`), the
+ * autoscaler (`/autoscale`) and the running scenario (`/scenario`).
  */
 export interface AdminClient {
   readonly url: string;
@@ -20,6 +22,14 @@ export interface AdminClient {
   /** undefined when the lab cannot switch replicas at run time (404). */
   replicas(): Promise<Record<string, number> | undefined>;
   setReplicas(service: string, replicas: number): Promise<void>;
+  /** The run-time resilience settings (`k=v`); undefined when the lab has no /resilience. */
+  resilience(): Promise<string[] | undefined>;
+  /** Exactly these over the flags (an empty list: the flags alone). */
+  setResilience(words: readonly string[]): Promise<void>;
+  /** Each service's autoscaling bounds; undefined when the lab has no /autoscale. */
+  autoscale(): Promise<Record<string, { min: number; max: number }> | undefined>;
+  setAutoscale(setting: ScenarioAutoscale): Promise<void>;
+  autoscaleOff(service: string): Promise<void>;
 }
 
 export const NO_RUNTIME_INTENSITIES =
@@ -27,12 +37,25 @@ export const NO_RUNTIME_INTENSITIES =
 export const NO_RUNTIME_REPLICAS =
   'this lab does not support run-time replicas yet (its admin endpoint has no /replicas): start tracelab up with --scale <service>=<n> instead, or update tracelab';
 
+export const NO_RUNTIME_RESILIENCE =
+  "this lab cannot switch processing's call policies at run time (its admin endpoint has no /resilience): update tracelab and restart tracelab up";
+export const NO_RUNTIME_AUTOSCALE =
+  'this lab cannot autoscale at run time (its admin endpoint has no /autoscale): update tracelab and restart tracelab up';
+
+/** How long starting or stopping replicas may take before the admin endpoint answers. */
+const REPLICAS_TIMEOUT_MS = 60_000;
+
 export function adminClient(adminUrl: string): AdminClient {
   const base = adminUrl.replace(/\/+$/, '');
-  const call = (path: string, method = 'GET', body?: unknown): Promise<JsonAnswer> =>
+  const call = (
+    path: string,
+    method = 'GET',
+    body?: unknown,
+    timeoutMs = 5000,
+  ): Promise<JsonAnswer> =>
     fetchJson(`${base}${path}`, {
       method,
-      timeoutMs: 5000,
+      timeoutMs,
       ...(body === undefined
         ? {}
         : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -105,9 +128,52 @@ export function adminClient(adminUrl: string): AdminClient {
       return valuesOf(body, 'replicas', (v): v is number => typeof v === 'number');
     },
     async setReplicas(service, replicas) {
-      const res = await call('/replicas', 'POST', { service, replicas });
+      // Answered once the replicas run: starting several processes takes a while.
+      const res = await call('/replicas', 'POST', { service, replicas }, REPLICAS_TIMEOUT_MS);
       unsupported(res, NO_RUNTIME_REPLICAS);
       ok(res, `replicas ${service}=${replicas}`);
+    },
+    async resilience() {
+      const res = await call('/resilience');
+      if (res.status === 404) return undefined;
+      const body = ok(res, 'GET /resilience').body as { runtime?: unknown };
+      return Array.isArray(body.runtime)
+        ? body.runtime.filter((w): w is string => typeof w === 'string')
+        : [];
+    },
+    async setResilience(words) {
+      // Run-time settings add up (POST sets only the fields it names): cleared first, so the
+      // policy is the flags' with exactly these over them.
+      const cleared = await call('/resilience', 'DELETE');
+      unsupported(cleared, NO_RUNTIME_RESILIENCE);
+      ok(cleared, 'resilience back to the flags');
+      if (words.length > 0) {
+        ok(await call('/resilience', 'POST', { set: words }), `resilience ${words.join(' ')}`);
+      }
+    },
+    async autoscale() {
+      const res = await call('/autoscale');
+      if (res.status === 404) return undefined;
+      const body = ok(res, 'GET /autoscale').body as { services?: unknown };
+      const services = (body.services ?? {}) as Record<string, unknown>;
+      const out: Record<string, { min: number; max: number }> = {};
+      for (const [k, v] of Object.entries(services)) {
+        const b = v as { min?: unknown; max?: unknown } | null;
+        if (typeof b?.min === 'number' && typeof b.max === 'number') {
+          out[k] = { min: b.min, max: b.max };
+        }
+      }
+      return out;
+    },
+    async setAutoscale(setting) {
+      const res = await call('/autoscale', 'POST', setting);
+      unsupported(res, NO_RUNTIME_AUTOSCALE);
+      ok(res, `autoscale ${setting.service}=${setting.min}..${setting.max}`);
+    },
+    async autoscaleOff(service) {
+      const res = await call(`/autoscale?service=${encodeURIComponent(service)}`, 'DELETE');
+      unsupported(res, NO_RUNTIME_AUTOSCALE);
+      ok(res, `autoscale off for ${service}`);
     },
   };
 }

@@ -210,6 +210,79 @@ const databaseFinding: Rule = (report) => {
   };
 };
 
+/** Attempts per order, resends included, above which retries multiply the calls. */
+const ATTEMPTS_PER_ORDER = 1.5;
+/** An unanswered attempt held this many times an answered one's median: its time limit is far too long. */
+const HELD_OVER_ANSWER = 5;
+/** The unanswered attempts' share of the consumer's time above which they hold its queue up. */
+const HELD_SHARE = 0.2;
+
+/**
+ * A dependency failing every call behind a circuit breaker: the caller's spans say the
+ * breaker was open (calls refused at once); the dependency is the service its calls reached.
+ */
+const breakerOpen: Rule = (_, signals) => {
+  const caller = most(signals, (s) => s.calls.breakerOpen);
+  if (!caller) return undefined;
+  const c = signals.services[caller]!.calls;
+  return {
+    service: c.callee ?? caller,
+    cause: 'dependency_down',
+    because: `${c.breakerOpen} span(s) of ${caller} with its circuit breaker open (calls refused at once), ${c.serverErrors} of its ${c.attempts} attempt(s) failed by ${c.callee ?? 'the dependency'}`,
+  };
+};
+
+/** Attempts cut off only after far longer than an answer takes, holding the consumer up. */
+const heldCalls: Rule = (_, signals) => {
+  const held = (s: ServiceSignals) => {
+    const c = s.calls;
+    if (c.unansweredMeanUs === null || c.answeredP50Us === null || c.consumerUs === 0) return 0;
+    const heldUs = c.unansweredMeanUs * c.unanswered;
+    const long = c.unansweredMeanUs >= HELD_OVER_ANSWER * Math.max(c.answeredP50Us, 1);
+    return long && heldUs / c.consumerUs >= HELD_SHARE ? heldUs : 0;
+  };
+  const caller = most(signals, held);
+  if (!caller) return undefined;
+  const c = signals.services[caller]!.calls;
+  return {
+    service: caller,
+    cause: 'timeout_too_long',
+    because: `${c.unanswered} attempt(s) of ${caller} cut off after ${Math.round(c.unansweredMeanUs! / 1000)} ms on average, where an answer takes ${Math.round(c.answeredP50Us! / 1000)} ms: ${Math.round(((c.unansweredMeanUs! * c.unanswered) / c.consumerUs) * 100)} % of its consumer's time`,
+  };
+};
+
+/** Resent attempts multiplying the calls per order. */
+const resentCalls: Rule = (_, signals) => {
+  if (signals.orders === 0) return undefined;
+  const caller = most(signals, (s) =>
+    s.calls.resends > 0 && s.calls.attempts / signals.orders >= ATTEMPTS_PER_ORDER
+      ? s.calls.attempts
+      : 0,
+  );
+  if (!caller) return undefined;
+  const c = signals.services[caller]!.calls;
+  return {
+    service: caller,
+    cause: 'retry_storm',
+    because: `${c.attempts} attempts of ${caller}'s calls for ${signals.orders} orders (${Math.round((c.attempts / signals.orders) * 10) / 10} per order), ${c.resends} of them resends, ${c.unanswered} cut off unanswered`,
+  };
+};
+
+/** A replica that came only after the others had worked through part of the backlog. */
+const lateReplica: Rule = (report, signals) => {
+  const joined = most(signals, (s) => (s.joins.late > 0 ? s.joins.finishedBefore : 0));
+  if (!joined) return undefined;
+  const j = signals.services[joined]!.joins;
+  const name = SERVICES[joined].serviceName;
+  const queued = report.bottleneck?.service === name;
+  if (!queued) return undefined;
+  return {
+    service: joined,
+    cause: 'slow_autoscaling',
+    because: `${joined} saturated and went from ${j.replicas - j.late} to ${j.replicas} replica(s) during the run: the first one added took its first message ${Math.round(j.afterUs! / 100_000) / 10} s in, ${j.finishedBefore} done and that one waiting ${Math.round(j.firstWaitUs! / 100_000) / 10} s already`,
+  };
+};
+
 const largestPart: Rule = (report) => {
   const top = report.criticalPath.byStage[0];
   const topService = top ? serviceOf(top.service) : undefined;
@@ -224,11 +297,17 @@ const largestPart: Rule = (report) => {
 /** Most specific evidence first; the first rule that names something answers. */
 const RULES: readonly Rule[] = [
   brokenPropagation,
+  // A failing dependency's refusals and resends come with redeliveries and spans in error:
+  // the calls' own evidence is the more specific.
+  breakerOpen,
+  heldCalls,
+  resentCalls,
   deadLetters,
   redeliveries,
   errorSpans,
   copiesPublished,
   memoryKept,
+  lateReplica,
   timeOutsideWork,
   reportedBottleneck,
   databaseFinding,

@@ -28,6 +28,22 @@ const ALL_FAULTY = [
   'broken_propagation',
   'heavy_workload',
   'head_of_line_blocking',
+  'dependency_down',
+] as const;
+/** Every service light: what the lesson changes is all there is to see. */
+const ALL_LIGHT = {
+  api: 'light',
+  processing: 'light',
+  notification: 'light',
+  analytics: 'light',
+  inventory: 'light',
+} as const;
+const CALL_CAUSES = [
+  'retry_storm',
+  'dependency_down',
+  'timeout_too_long',
+  'slow_downstream',
+  'head_of_line_blocking',
 ] as const;
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -205,7 +221,13 @@ export const SCENARIOS: readonly Scenario[] = [
       'processing runs one replica at heavy intensity: its queue holds most of the end-to-end time; a second replica halves it.',
     ],
     views: [SYSTEM('queue waits and the bottleneck on the service map'), ORDERS],
-    causes: ['under_provisioned', 'head_of_line_blocking', 'heavy_workload', 'cpu_bound'],
+    causes: [
+      'under_provisioned',
+      'head_of_line_blocking',
+      'heavy_workload',
+      'cpu_bound',
+      'slow_autoscaling',
+    ],
     setup: {
       faults: [],
       intensities: { processing: 'heavy', notification: 'light', analytics: 'light' },
@@ -262,7 +284,14 @@ export const SCENARIOS: readonly Scenario[] = [
       searchOf('notification', 'its stage spans and their tags', 'tracelab.fault=latency'),
       SYSTEM('the queue wait in processed-orders'),
     ],
-    causes: ['slow_downstream', 'io_bound', 'cpu_bound', 'head_of_line_blocking', 'crash_loop'],
+    causes: [
+      'slow_downstream',
+      'io_bound',
+      'cpu_bound',
+      'head_of_line_blocking',
+      'crash_loop',
+      'timeout_too_long',
+    ],
     setup: {
       faults: ['notification.latency=800ms'],
       intensities: {},
@@ -497,6 +526,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'heavy_workload',
       'cpu_bound',
       'io_bound',
+      'slow_autoscaling',
     ],
     setup: {
       faults: [],
@@ -510,6 +540,148 @@ export const SCENARIOS: readonly Scenario[] = [
       alsoAccepted: ['head_of_line_blocking'],
       explanation:
         'processing has three replicas for its heavy work, notification one for a severe one: the burst now waits in `processed-orders`; a second notification replica is the next step.',
+    },
+  },
+  {
+    id: 'retry-storm',
+    title: 'A retry storm',
+    level: 'advanced',
+    question:
+      'inventory got slow, and the orders far slower: some took many calls to reserve their stock. Which service multiplies the load on inventory, and how?',
+    hints: [
+      "Count the calls to inventory under one order's processing stage: each attempt is a CLIENT span of its own.",
+      'Search processing for http.request.resend_count: the resends, each cut off after the same short time, while inventory went on with the attempts it was no longer waited for.',
+      'six processing replicas each try a call four times (retries=3), at once (backoff_ms=0), each attempt cut off after 600 ms; inventory works on one reservation at a time (a pool of one connection, a slow lookup), so the calls queue there, are cut off, and each resend queues behind the attempts it replaced, which inventory still works on.',
+    ],
+    views: [
+      searchOf('processing', 'the resent calls to inventory', 'http.request.resend_count=1'),
+      SYSTEM('the processing → inventory call: attempts per order'),
+      ORDERS,
+    ],
+    causes: CALL_CAUSES,
+    setup: {
+      faults: ['inventory.db_pool=1', 'inventory.slow_query=on'],
+      intensities: ALL_LIGHT,
+      replicas: { processing: 6 },
+      resilience: ['timeout_ms=600', 'retries=3', 'backoff_ms=0', 'breaker_failures=off'],
+      load: { orders: 12 },
+    },
+    truth: {
+      service: 'processing',
+      cause: 'retry_storm',
+      explanation:
+        'six processing replicas called inventory at once, each attempt cut off after 600 ms and tried four times with no backoff (retries=3, backoff_ms=0), while inventory, on one database connection with a slow lookup, answers one reservation at a time: calls queue at inventory past the limit and are cut off, and inventory still works on each attempt no one waits for any more, so the resends queue behind them and are cut off in turn. Several attempts per order (http.request.resend_count 1 to 3, many without an answer) multiply the load on the very service that is slow; a backoff, fewer retries or a breaker would let it recover.',
+    },
+  },
+  {
+    id: 'breaker-protects',
+    title: 'A circuit breaker that protects',
+    level: 'intermediate',
+    question:
+      'For a few seconds every reservation failed, yet processing stayed quick and every order completed in the end. Which service failed, and what kept processing from waiting on it?',
+    hints: [
+      "Look at processing's stage spans while the failures lasted: how long each took, and how it ended.",
+      'Search processing for tracelab.circuit_breaker.state=open: calls refused at once, with no request sent (and the circuit_breaker.state_change events on the spans that opened and closed it).',
+      "inventory failed every call (inventory.error=1) for 6 s: after 3 failures in a row processing's breaker opened and refused calls at once; the orders were delivered again and went through once inventory was back and a half-open probe succeeded.",
+    ],
+    views: [
+      searchOf(
+        'processing',
+        'the calls the open breaker refused',
+        'tracelab.circuit_breaker.state=open',
+      ),
+      SYSTEM("the processing → inventory call: the breaker's last state and attempts per order"),
+      ORDERS,
+    ],
+    causes: [...CALL_CAUSES, 'poison_message', 'crash_loop'],
+    setup: {
+      faults: ['inventory.error=1'],
+      faultsLastMs: 6000,
+      intensities: ALL_LIGHT,
+      replicas: {},
+      resilience: [
+        'retries=1',
+        'backoff_ms=0',
+        'breaker_failures=3',
+        'breaker_pause_ms=2000',
+        'timeout_ms=2000',
+      ],
+      load: { orders: 8, ratePerSec: 2 },
+    },
+    truth: {
+      service: 'inventory',
+      cause: 'dependency_down',
+      explanation:
+        "inventory.error=1 failed every reservation for 6 s. After 3 failed attempts in a row processing's circuit breaker opened: for 2 s at a time it refused the calls at once (tracelab.circuit_breaker.state=open on the stage span, no request sent) instead of sending each one to fail or time out; each delivery failed fast and was delivered again. Once inventory was back, a half-open probe succeeded, the breaker closed and every order completed, none lost.",
+    },
+  },
+  {
+    id: 'timeout-too-long',
+    title: 'A timeout set too long',
+    level: 'advanced',
+    question:
+      'Most reservations answer in milliseconds, yet orders queue in front of processing for seconds. Which service holds them up, and why for so long?',
+    hints: [
+      "Open the slowest order and find the longest span under processing's stage.",
+      'Some calls to inventory got no answer: their CLIENT spans have no http.response.status_code and all last as long as one another, then a resend answers at once.',
+      "A quarter of inventory's answers hang for 6 s (inventory.latency=6s, latency_share=0.25), and processing waits 5 s (timeout_ms=5000) before it gives up and retries: the one consumer is held that long while the orders behind it wait in `orders`. A limit near a normal answer would have retried at once.",
+    ],
+    views: [
+      ORDERS,
+      searchOf('inventory', 'the calls that hung', 'tracelab.fault=latency'),
+      SYSTEM('the queue wait in `orders`'),
+    ],
+    causes: [...CALL_CAUSES, 'heavy_workload'],
+    setup: {
+      faults: ['inventory.latency=6s', 'inventory.latency_share=0.25'],
+      intensities: ALL_LIGHT,
+      replicas: {},
+      resilience: ['timeout_ms=5000', 'retries=2', 'backoff_ms=0', 'breaker_failures=off'],
+      load: { orders: 8, ratePerSec: 2 },
+    },
+    truth: {
+      service: 'processing',
+      cause: 'timeout_too_long',
+      explanation:
+        "inventory.latency=6s with latency_share=0.25 makes about a quarter of inventory's answers hang for 6 s, and processing's time limit per attempt was 5 s (timeout_ms=5000), far above a normal answer of a few milliseconds: each hung call holds processing's only consumer for 5 s before the resend answers at once, and the orders behind it wait in `orders`. A limit near what an answer takes fails the hung attempt fast and retries.",
+    },
+  },
+  {
+    id: 'autoscaler-too-late',
+    title: 'An autoscaler that reacts too late',
+    level: 'advanced',
+    question:
+      'processing is autoscaled between 1 and 3 replicas, yet a burst of orders still waited long in its queue. Which service, and why did the extra replicas not help?',
+    hints: [
+      'Compare the queue wait of the first orders with the last, and which replica (service.instance.id) handled each.',
+      "The second processing replica took its first order seconds after the burst arrived: the System view lists the autoscaler's events, and the trace page marks them on the resource charts.",
+      'The autoscaler adds a replica only once the backlog has stayed above 4 messages for 6 s, and a new process takes a moment to start: by then most of the burst had waited behind one replica.',
+    ],
+    views: [
+      SYSTEM("the autoscaler's events and the queue wait in `orders`"),
+      searchOf('processing', 'which replica handled each order, and when'),
+      ORDERS,
+    ],
+    causes: [
+      'slow_autoscaling',
+      'under_provisioned',
+      'head_of_line_blocking',
+      'heavy_workload',
+      'cpu_bound',
+    ],
+    setup: {
+      faults: [],
+      intensities: { processing: 'heavy', notification: 'light', analytics: 'light' },
+      replicas: {},
+      autoscale: { service: 'processing', min: 1, max: 3, lag: 4, windowMs: 6000 },
+      load: { orders: 16 },
+    },
+    truth: {
+      service: 'processing',
+      cause: 'slow_autoscaling',
+      alsoAccepted: ['under_provisioned', 'head_of_line_blocking'],
+      explanation:
+        'processing was autoscaled 1..3 with a threshold of 4 messages held for 6 s, and sixteen heavy orders arrived at once: one replica worked through the burst while the backlog had to stay high for 6 s, then the new replica needed a moment to start. Its first order came long after the burst (a new service.instance.id in the spans), when most orders had already waited; a lower threshold, a shorter window or a minimum of 2 before a known burst would have helped.',
     },
   },
 ];

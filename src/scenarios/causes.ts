@@ -61,6 +61,26 @@ export const CAUSES = {
     means: 'transactions queue for the same row lock, each holding it until it commits',
     synonyms: ['lock', 'locks', 'lock-wait', 'hot-row', 'row-lock', 'contention'],
   },
+  retry_storm: {
+    means:
+      'retries multiply the calls to a slow dependency: each order sends several, and the extra ones keep it slow',
+    synonyms: ['retries', 'retry', 'retrying', 'retry-amplification', 'too-many-retries'],
+  },
+  dependency_down: {
+    means:
+      'a dependency fails every call: the circuit breaker opens and refuses calls at once until it is back',
+    synonyms: ['breaker', 'circuit-breaker', 'dependency-failure', 'outage'],
+  },
+  timeout_too_long: {
+    means:
+      'calls held for a long time before they fail: the timeout is far above a normal answer, and the queue waits behind them',
+    synonyms: ['timeout', 'timeouts', 'long-timeout', 'hanging-calls', 'stuck-calls'],
+  },
+  slow_autoscaling: {
+    means:
+      'the autoscaler adds replicas only after the backlog has built: the first orders of a burst wait for them',
+    synonyms: ['autoscaler', 'autoscaling', 'late-scaling', 'scaling-too-late', 'slow-scale-out'],
+  },
   broken_propagation: {
     means: 'a service stops passing the trace context on: the trace splits there',
     synonyms: ['propagation', 'context-lost', 'lost-context', 'split-trace', 'broken-trace'],

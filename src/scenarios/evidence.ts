@@ -4,6 +4,8 @@ import { SERVICES } from '../model/index.js';
 import type { JaegerSpan, JaegerTrace, ServiceDefinition, ServiceKind } from '../model/index.js';
 import { viewLinks, viewUrl } from './links.js';
 import type { Link } from './links.js';
+import { traceSignals } from './signals.js';
+import type { TraceSignals } from './signals.js';
 import type { ScenarioView } from './types.js';
 
 export type EvidenceFigure = number | string | null;
@@ -40,11 +42,12 @@ export function evidenceFor(
   const def = SERVICES[kind];
   const report = analyzeTraces([...traces]);
   const measured = measure(def, traces, report);
+  const calls = callFigures(kind, traceSignals(traces));
   return {
     service: def.serviceName,
     traces: report.traces.count,
-    figures: measured.figures,
-    lines: describe(def, report, measured),
+    figures: { ...measured.figures, ...calls.figures },
+    lines: [...describe(def, report, measured), ...calls.lines],
     links: evidenceLinks(def.serviceName, report, queryUrl, views),
   };
 }
@@ -192,6 +195,68 @@ function describe(def: ServiceDefinition, report: Report, m: Measured): string[]
     lines.push(`${plural(n('splitOrders'), 'order', 'orders')} split over more than one trace`);
   }
   return lines;
+}
+
+const ms = (us: number | null) => (us === null ? null : round(us / 1000, 1));
+
+/**
+ * Its calls to other services (attempts per order, resends, attempts cut off, the breaker's
+ * refusals), the calls that reached it from others, and replicas that joined late.
+ */
+function callFigures(
+  kind: ServiceKind,
+  signals: TraceSignals,
+): { figures: Record<string, EvidenceFigure>; lines: string[] } {
+  const own = signals.services[kind];
+  const c = own?.calls;
+  const callers = Object.entries(signals.services).filter(([, s]) => s.calls.callee === kind);
+  const inbound = callers.reduce((n, [, s]) => n + s.calls.attempts, 0);
+  const inboundErrors = callers.reduce((n, [, s]) => n + s.calls.serverErrors, 0);
+  const refused = callers.reduce((n, [, s]) => n + s.calls.breakerOpen, 0);
+  const orders = signals.orders;
+  const figures: Record<string, EvidenceFigure> = {
+    callAttempts: c?.attempts ?? 0,
+    callAttemptsPerOrder: c && orders > 0 ? round(c.attempts / orders, 2) : null,
+    callResends: c?.resends ?? 0,
+    callsCutOff: c?.unanswered ?? 0,
+    callCutOffMeanMs: ms(c?.unansweredMeanUs ?? null),
+    callAnswerP50Ms: ms(c?.answeredP50Us ?? null),
+    breakerOpenSpans: c?.breakerOpen ?? 0,
+    callsReceived: inbound,
+    callsReceivedFailed: inboundErrors,
+    callsRefusedByCallers: refused,
+    replicas: own?.joins.replicas ?? null,
+    replicasJoinedLate: own?.joins.late ?? 0,
+    firstLateReplicaAfterMs: ms(own?.joins.afterUs ?? null),
+  };
+  const lines: string[] = [];
+  if (c && c.attempts > 0) {
+    lines.push(
+      `${plural(c.attempts, 'call attempt', 'call attempts')} to ${c.callee ?? 'other services'}${orders > 0 ? ` (${round(c.attempts / orders, 2)} per order)` : ''}, ${plural(c.resends, 'resend', 'resends')} (http.request.resend_count ≥ 1)`,
+    );
+  }
+  if (c && c.unanswered > 0) {
+    lines.push(
+      `${plural(c.unanswered, 'attempt', 'attempts')} cut off unanswered after ${ms(c.unansweredMeanUs)} ms on average; an answered one took ${ms(c.answeredP50Us) ?? '-'} ms (p50)`,
+    );
+  }
+  if (c && c.breakerOpen > 0) {
+    lines.push(
+      `${plural(c.breakerOpen, 'span', 'spans')} with tracelab.circuit_breaker.state=open: calls refused at once`,
+    );
+  }
+  if (inbound > 0) {
+    const by = callers.map(([k]) => k).join(', ');
+    lines.push(
+      `${plural(inbound, 'call attempt', 'call attempts')} from ${by}, ${inboundErrors} answered with a server error${refused > 0 ? `; ${plural(refused, 'call', 'calls')} refused by the caller's open circuit breaker` : ''}`,
+    );
+  }
+  if (own && own.joins.late > 0) {
+    lines.push(
+      `${own.joins.replicas} replicas handled its messages; the first one added took its first ${ms(own.joins.afterUs)} ms after the first message, which had waited ${ms(own.joins.firstWaitUs)} ms in the queue`,
+    );
+  }
+  return { figures, lines };
 }
 
 /** The scenario's own views, the service's traces, the system view, the slowest order. */

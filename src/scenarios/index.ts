@@ -1,4 +1,5 @@
 export { SCENARIOS } from './catalogue.js';
+export { describeSetup } from './describe-setup.js';
 export { CAUSES, CAUSE_IDS, causeOf } from './causes.js';
 export type { CauseId } from './causes.js';
 export { grade, serviceOf } from './grade.js';
@@ -21,6 +22,7 @@ export type {
   Grade,
   Level,
   Scenario,
+  ScenarioAutoscale,
   ScenarioLoad,
   ScenarioSetup,
   ScenarioTruth,

@@ -23,4 +23,11 @@ export interface Restore {
   /** null: back to what up's flags say. */
   readonly intensities: Readonly<Record<string, string | null>>;
   readonly replicas: Readonly<Record<string, number>>;
+  /** The run-time resilience settings (`k=v`) before; absent when the scenario set none. */
+  readonly resilience?: readonly string[];
+  /** The autoscaled service's bounds before (null: not autoscaled); absent when none was set. */
+  readonly autoscale?: {
+    readonly service: string;
+    readonly bounds: { readonly min: number; readonly max: number } | null;
+  };
 }

@@ -4,11 +4,16 @@ import { apiUnreachableReason, HOUSEKEEPING_HEADERS, runLoad } from '../load/ind
 import type { LoadPlan } from '../load/index.js';
 import { SERVICES } from '../model/index.js';
 import type { JaegerTrace, ServiceKind } from '../model/index.js';
-import { NO_RUNTIME_INTENSITIES, NO_RUNTIME_REPLICAS } from './admin-client.js';
+import {
+  NO_RUNTIME_AUTOSCALE,
+  NO_RUNTIME_INTENSITIES,
+  NO_RUNTIME_REPLICAS,
+  NO_RUNTIME_RESILIENCE,
+} from './admin-client.js';
 import type { AdminClient } from './admin-client.js';
 import { ScenarioError } from './errors.js';
 import type { Restore, ScenarioRecord } from './record.js';
-import type { Scenario, ScenarioLoad } from './types.js';
+import type { Scenario, ScenarioLoad, ScenarioSetup } from './types.js';
 
 /** Where a scenario reads its traces: the query API (the collector, or a Jaeger). */
 export interface ScenarioTraceSource {
@@ -64,29 +69,14 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
     );
   }
   // What the lab cannot do is found before anything is changed, the running scenario included.
-  const intensityNames = Object.keys(setup.intensities);
-  const replicaNames = Object.keys(setup.replicas);
-  const read = async () => ({
-    intensities: intensityNames.length ? await admin.intensities() : {},
-    replicas: replicaNames.length ? await admin.replicas() : {},
-  });
-  let now = await read();
-  if (!now.intensities) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_INTENSITIES);
-  if (!now.replicas) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_REPLICAS);
+  let now = await readLab(admin, setup);
   if (await admin.scenario()) {
     progress(`switching back the running scenario first`);
     const { problems } = await stopScenario(admin);
     for (const p of problems) progress(`could not switch back: ${p}`);
-    now = await read();
+    now = await readLab(admin, setup);
   }
-  const intensities = now.intensities ?? {};
-  const replicas = now.replicas ?? {};
-  const faults = await admin.faults();
-  const restore: Restore = {
-    faults: setup.faults.map((f) => previousFault(f, faults.runtime, faults.flags)),
-    intensities: Object.fromEntries(intensityNames.map((s) => [s, intensities[s] ?? null])),
-    replicas: Object.fromEntries(replicaNames.map((s) => [s, replicas[s] ?? 1])),
-  };
+  const restore = await restoreOf(admin, setup, now);
   const record: ScenarioRecord = {
     id: scenario.id,
     startedAt: Date.now(),
@@ -106,6 +96,8 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
       await admin.setIntensity(service, intensity ?? null);
     }
     for (const [service, n] of Object.entries(setup.replicas)) await admin.setReplicas(service, n);
+    if (setup.resilience) await admin.setResilience(setup.resilience);
+    if (setup.autoscale) await admin.setAutoscale(setup.autoscale);
   } catch (err) {
     await switchBack(admin, restore);
     await admin.clearScenario().catch(() => undefined);
@@ -114,6 +106,17 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
   // The services read the run-time switches every second: no order goes before they have.
   await sleep(SWITCH_SETTLE_MS);
   const load = o.load ?? setup.load;
+  // An outage that ends: its faults switched back while the orders are still being handled.
+  const outage =
+    setup.faultsLastMs === undefined
+      ? Promise.resolve()
+      : sleep(setup.faultsLastMs)
+          .then(async () => {
+            progress('the faults end');
+            for (const f of restore.faults) await admin.setFaults([f]);
+          })
+          // `stop` switches them back all the same.
+          .catch((err: Error) => progress(`could not end the faults: ${err.message}`));
   const run = await runLoad({
     url: o.apiUrl,
     plan: loadPlan(load),
@@ -132,6 +135,7 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
       `${run.outcomes.length - accepted.length} of ${run.outcomes.length} orders were not accepted (${refused?.error ?? 'no answer'})`,
     );
   }
+  await outage;
   const held = { ...record, traceIds: accepted.map((r) => r.traceId!) };
   await admin.putScenario(held);
   const deadline = Date.now() + o.settleMs;
@@ -143,6 +147,43 @@ export async function startScenario(o: StartOptions): Promise<ScenarioRecord> {
   );
   await awaitTraces(o.traces, held.traceIds, scenario.truth.service, deadline, progress);
   return held;
+}
+
+/** What the lab holds now of what the setup changes; refused before anything is changed. */
+interface LabNow {
+  readonly intensities: Record<string, string | null>;
+  readonly replicas: Record<string, number>;
+  readonly resilience: readonly string[];
+  readonly autoscale: Record<string, { min: number; max: number }>;
+}
+
+async function readLab(admin: AdminClient, setup: ScenarioSetup): Promise<LabNow> {
+  const replicasNeeded = Object.keys(setup.replicas).length > 0 || setup.autoscale;
+  const intensities = Object.keys(setup.intensities).length ? await admin.intensities() : {};
+  if (!intensities) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_INTENSITIES);
+  const replicas = replicasNeeded ? await admin.replicas() : {};
+  if (!replicas) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_REPLICAS);
+  const resilience = setup.resilience ? await admin.resilience() : [];
+  if (!resilience) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_RESILIENCE);
+  const autoscale = setup.autoscale ? await admin.autoscale() : {};
+  if (!autoscale) throw new ScenarioError('SCN_ERR_UNSUPPORTED', NO_RUNTIME_AUTOSCALE);
+  return { intensities, replicas, resilience, autoscale };
+}
+
+/** The values the setup replaces, as they are before it: what `stop` sets back. */
+async function restoreOf(admin: AdminClient, setup: ScenarioSetup, now: LabNow): Promise<Restore> {
+  const faults = await admin.faults();
+  const scaled = setup.autoscale?.service;
+  const replicaNames = [...Object.keys(setup.replicas), ...(scaled ? [scaled] : [])];
+  return {
+    faults: setup.faults.map((f) => previousFault(f, faults.runtime, faults.flags)),
+    intensities: Object.fromEntries(
+      Object.keys(setup.intensities).map((s) => [s, now.intensities[s] ?? null]),
+    ),
+    replicas: Object.fromEntries(replicaNames.map((s) => [s, now.replicas[s] ?? 1])),
+    ...(setup.resilience ? { resilience: now.resilience } : {}),
+    ...(scaled ? { autoscale: { service: scaled, bounds: now.autoscale[scaled] ?? null } } : {}),
+  };
 }
 
 /** A fault's value before the scenario: the run-time one, else the flags', else off. */
@@ -168,6 +209,16 @@ async function switchBack(admin: AdminClient, restore: Restore): Promise<string[
       problems.push((err as Error).message);
     }
   };
+  // The autoscaler first, so it does not move the replicas being set back.
+  const scaled = restore.autoscale;
+  if (scaled) {
+    await attempt(() =>
+      scaled.bounds
+        ? admin.setAutoscale({ service: scaled.service as ServiceKind, ...scaled.bounds })
+        : admin.autoscaleOff(scaled.service),
+    );
+  }
+  if (restore.resilience) await attempt(() => admin.setResilience(restore.resilience!));
   for (const f of restore.faults) await attempt(() => admin.setFaults([f]));
   for (const [s, v] of Object.entries(restore.intensities)) {
     await attempt(() => admin.setIntensity(s, v));

@@ -27,7 +27,30 @@ export interface ScenarioSetup {
   /** A service's intensity fixed for the scenario (light, medium, heavy, severe). */
   readonly intensities: Readonly<Partial<Record<ServiceKind, string>>>;
   readonly replicas: Readonly<Partial<Record<ServiceKind, number>>>;
+  /**
+   * The policies around processing's call to inventory, `k=v` as `tracelab resilience set`
+   * takes them (`retries=4`, `timeout_ms=250`); switched back to what they were on stop.
+   */
+  readonly resilience?: readonly string[];
+  /** A consumer autoscaled for the scenario; its autoscaling and replicas switched back on stop. */
+  readonly autoscale?: ScenarioAutoscale;
+  /**
+   * How long the faults last, from the first order: then they are switched off while the
+   * orders are still handled (an outage that ends). Absent: until the scenario stops.
+   */
+  readonly faultsLastMs?: number;
   readonly load: ScenarioLoad;
+}
+
+/** `POST /autoscale` of up's admin endpoint: a consumer's bounds, and how eagerly it scales. */
+export interface ScenarioAutoscale {
+  readonly service: ServiceKind;
+  readonly min: number;
+  readonly max: number;
+  /** Backlog above which a replica is added (default: up's --autoscale-lag). */
+  readonly lag?: number;
+  /** How long the backlog must stay above `lag` first (default: up's --autoscale-window-ms). */
+  readonly windowMs?: number;
 }
 
 /** What is really wrong, known from the setup (never from the analyser). */

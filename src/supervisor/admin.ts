@@ -37,7 +37,7 @@ import type { ResilienceDeps } from './resilience-route.js';
  *   GET /replicas          → { replicas }: per service, its replica count
  *   POST /replicas {"service": "notification", "replicas": 3} → once they run (or have stopped)
  *   GET /autoscale         → { settings, services, current, events }: bounds, counts, last changes
- *   POST /autoscale {"service": "processing", "min": 1, "max": 3}
+ *   POST /autoscale {"service": "processing", "min": 1, "max": 3} (optional "lag", "windowMs": its own)
  *   DELETE /autoscale[?service=processing] → autoscaling off (replicas stay as they are)
  *   GET/PUT/DELETE /scenario → the scenario the lab runs (see scenario-slot.ts)
  *   GET/POST/DELETE /resilience → processing's call policies (see resilience-route.ts)
@@ -188,8 +188,8 @@ function autoscaleRoute(autoscaler: AdminDeps['autoscaler']): Route {
     }
     if (req.method !== 'POST') throw methodNotAllowed('GET, POST or DELETE /autoscale');
     const body = await readJson(req, '{"service": "<service>", "min": <n>, "max": <n>}');
-    const { service, bounds } = parseAutoscaleRequest(body);
-    return running().set(service, bounds);
+    const { service, bounds, tuning } = parseAutoscaleRequest(body);
+    return running().set(service, bounds, tuning);
   };
 }
 

@@ -20,6 +20,9 @@ export interface AutoscaleSettings {
   readonly cooldownMs: number;
 }
 
+/** A service's own threshold and window over the flags' (set through POST /autoscale). */
+export type AutoscaleTuning = Partial<Pick<AutoscaleSettings, 'lag' | 'windowMs'>>;
+
 export const DEFAULT_AUTOSCALE_SETTINGS: AutoscaleSettings = {
   lag: 50,
   windowMs: 5_000,

@@ -1,6 +1,11 @@
 import type { LagEntry } from '../bus/index.js';
 import { decide } from './autoscale-decision.js';
-import type { AutoscaleBounds, AutoscaleSettings, WatchState } from './autoscale-decision.js';
+import type {
+  AutoscaleBounds,
+  AutoscaleSettings,
+  AutoscaleTuning,
+  WatchState,
+} from './autoscale-decision.js';
 import { AUTOSCALED_KINDS, groupOf } from './autoscale-spec.js';
 import type { AutoscaleBoundsMap, AutoscaledKind } from './autoscale-spec.js';
 import type { ReplicaControl } from './scale.js';
@@ -21,6 +26,8 @@ export interface AutoscaleEvent {
 export interface AutoscaleView {
   readonly settings: AutoscaleSettings;
   readonly services: AutoscaleBoundsMap;
+  /** Services with a threshold or window of their own, over `settings`. */
+  readonly tuning: Partial<Record<AutoscaledKind, AutoscaleTuning>>;
   /** Each autoscaled service's replica count and last backlog read. */
   readonly current: Partial<Record<AutoscaledKind, { replicas: number; backlog: number | null }>>;
   /** The last events, oldest first. */
@@ -29,7 +36,8 @@ export interface AutoscaleView {
 
 export interface Autoscaler {
   view(): AutoscaleView;
-  set(service: AutoscaledKind, bounds: AutoscaleBounds): AutoscaleView;
+  /** Bounds, and optionally a threshold or window of its own (else the flags'). */
+  set(service: AutoscaledKind, bounds: AutoscaleBounds, tuning?: AutoscaleTuning): AutoscaleView;
   /** No autoscaling of the service (of every one without): its replicas stay as they are. */
   off(service?: AutoscaledKind): AutoscaleView;
   stop(): void;
@@ -58,6 +66,7 @@ export function startAutoscaler(options: AutoscalerOptions): Autoscaler {
   const now = options.now ?? Date.now;
   const bounds: AutoscaleBoundsMap = { ...options.bounds };
   const states = new Map<AutoscaledKind, WatchState>();
+  const tuning = new Map<AutoscaledKind, AutoscaleTuning>();
   const backlogs = new Map<AutoscaledKind, number>();
   const events: AutoscaleEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -83,7 +92,7 @@ export function startAutoscaler(options: AutoscalerOptions): Autoscaler {
       const at = now();
       const decision = decide({
         bounds: b,
-        settings: options.settings,
+        settings: { ...options.settings, ...tuning.get(service) },
         state: states.get(service) ?? {},
         sample: { at, backlog, replicas },
       });
@@ -117,19 +126,28 @@ export function startAutoscaler(options: AutoscalerOptions): Autoscaler {
     for (const k of AUTOSCALED_KINDS) {
       if (bounds[k]) current[k] = { replicas: counts[k], backlog: backlogs.get(k) ?? null };
     }
-    return { settings: options.settings, services: { ...bounds }, current, events: [...events] };
+    return {
+      settings: options.settings,
+      services: { ...bounds },
+      tuning: Object.fromEntries(tuning),
+      current,
+      events: [...events],
+    };
   };
   return {
     view,
-    set(service, b) {
+    set(service, b, t) {
       bounds[service] = b;
       states.delete(service);
+      if (t) tuning.set(service, t);
+      else tuning.delete(service);
       return view();
     },
     off(service) {
       for (const k of service ? [service] : AUTOSCALED_KINDS) {
         delete bounds[k];
         states.delete(k);
+        tuning.delete(k);
       }
       return view();
     },

@@ -4,7 +4,7 @@ import { isServiceKind, SERVICE_KINDS } from '../model/index.js';
 import type { ServiceKind } from '../model/index.js';
 import { AdminRefusal } from './admin-http.js';
 import { MAX_REPLICAS } from './scale.js';
-import type { AutoscaleBounds } from './autoscale-decision.js';
+import type { AutoscaleBounds, AutoscaleTuning } from './autoscale-decision.js';
 import { AUTOSCALED_KINDS, boundsProblem, isAutoscaledKind } from './autoscale-spec.js';
 import type { AutoscaledKind } from './autoscale-spec.js';
 
@@ -107,9 +107,32 @@ export function intensitiesView(flags: ForcedIntensities, runtime: ForcedIntensi
 export interface AutoscaleRequest {
   readonly service: AutoscaledKind;
   readonly bounds: AutoscaleBounds;
+  /** The service's own threshold and window, over up's flags (a scenario's slow autoscaler). */
+  readonly tuning?: AutoscaleTuning;
 }
 
-const AUTOSCALE_BODY = '{"service": "<processing|notification|analytics>", "min": <n>, "max": <n>}';
+const AUTOSCALE_BODY =
+  '{"service": "<processing|notification|analytics>", "min": <n>, "max": <n>, "lag"?: <n>, "windowMs"?: <ms>}';
+
+/** Bounds of the optional tuning fields: whole numbers. */
+const TUNING_RANGES = { lag: [0, 100_000], windowMs: [0, 600_000] } as const;
+
+function parseTuning(body: Record<string, unknown>): AutoscaleTuning | undefined {
+  const tuning: Record<string, number> = {};
+  for (const [key, [lo, hi]] of Object.entries(TUNING_RANGES)) {
+    const v = body[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+      throw new AdminRefusal(
+        400,
+        'ERR_BAD_AUTOSCALE_TUNING',
+        `${key} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v)}`,
+      );
+    }
+    tuning[key] = v;
+  }
+  return Object.keys(tuning).length > 0 ? tuning : undefined;
+}
 
 /** POST /autoscale: a consumer and its bounds, each refusal a coded 400. */
 export function parseAutoscaleRequest(body: unknown): AutoscaleRequest {
@@ -125,7 +148,12 @@ export function parseAutoscaleRequest(body: unknown): AutoscaleRequest {
     const code = isAutoscaledKind(service) ? 'ERR_BAD_BOUNDS' : 'ERR_NOT_AUTOSCALABLE';
     throw new AdminRefusal(400, code, problem);
   }
-  return { service: service as AutoscaledKind, bounds: { min: min as number, max: max as number } };
+  const tuning = parseTuning(body as Record<string, unknown>);
+  return {
+    service: service as AutoscaledKind,
+    bounds: { min: min as number, max: max as number },
+    ...(tuning ? { tuning } : {}),
+  };
 }
 
 /** DELETE /autoscale?service=<s>: one service's autoscaling off; without it, every one's. */

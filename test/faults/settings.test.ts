@@ -22,6 +22,7 @@ test('fault settings read as a user writes them', () => {
     ['inventory.lock=off', { service: 'inventory', kind: 'lock', value: 0 }],
     // As the run-time state keeps a switch: its number.
     ['inventory.slow_query=1', { service: 'inventory', kind: 'slow_query', value: 1 }],
+    ['inventory.latency_share=0.2', { service: 'inventory', kind: 'latency_share', value: 0.2 }],
   ];
   for (const [text, want] of cases) assert.deepEqual(parseFaultSetting(text), want, text);
 });
@@ -32,6 +33,7 @@ test('a fault that cannot be read says what was expected', () => {
     ['billing.crash=0.1', /no service "billing"/],
     ['processing.explode=1', /no fault "explode"/],
     ['processing.crash=1.5', /crash takes a probability from 0 to 1/],
+    ['inventory.latency_share=2', /latency_share takes a probability from 0 to 1/],
     ['notification.latency=fast', /latency takes a duration/],
     ['processing.leak=1XB', /leak takes a size/],
     ['processing.duplicate=3', /use api\.duplicate/],
@@ -67,6 +69,11 @@ test('settings apply in order, off removes, and the set reads back as settings',
     'inventory.db_pool=1',
     'inventory.slow_query=on',
   ]);
+  const some = applyFaultSettings(
+    {},
+    ['inventory.latency_share=0.25', 'inventory.latency=4s'].map(parseFaultSetting),
+  );
+  assert.deepEqual(describeFaults(some), ['inventory.latency=4s', 'inventory.latency_share=0.25']);
 });
 
 test('a game-day schedule is repeatable by seed and switches the last fault off', () => {

@@ -25,7 +25,29 @@ const quiet: ServiceSignals = {
   memoryGrowthMb: 2,
   memorySwingMb: 3,
   memorySpans: 4,
+  calls: {
+    attempts: 0,
+    resends: 0,
+    unanswered: 0,
+    serverErrors: 0,
+    unansweredMeanUs: null,
+    answeredP50Us: null,
+    breakerOpen: 0,
+    consumerUs: 400_000,
+    callee: null,
+  },
+  joins: { replicas: 1, late: 0, finishedBefore: 0, afterUs: null, firstWaitUs: null },
 };
+/** processing's calls to inventory, four orders' worth, as they went. */
+const calling = (c: Partial<ServiceSignals['calls']>): Partial<ServiceSignals> => ({
+  calls: {
+    ...quiet.calls,
+    attempts: 4,
+    answeredP50Us: 20_000,
+    callee: 'inventory',
+    ...c,
+  },
+});
 /** Four orders, each handled once by every service, nothing failing. */
 const calm: TraceSignals = {
   orders: 4,
@@ -201,6 +223,87 @@ describe('the analyser answer', () => {
     ]);
   });
 
+  test('an open circuit breaker names the dependency it protects from, before the redeliveries', () => {
+    const a = analyserAnswer(
+      empty,
+      withService('processing', {
+        redeliveries: 6,
+        errorSpans: 9,
+        ...calling({ attempts: 7, serverErrors: 5, breakerOpen: 4 }),
+      }),
+    );
+    assert.deepEqual([a.service, a.cause], ['inventory', 'dependency_down']);
+  });
+
+  test('attempts cut off long after an answer would come name a timeout set too long', () => {
+    const held = analyserAnswer(
+      bottleneckReport('processing-service'),
+      withService(
+        'processing',
+        calling({
+          attempts: 5,
+          resends: 1,
+          unanswered: 1,
+          unansweredMeanUs: 3_000_000,
+          consumerUs: 4_000_000,
+        }),
+      ),
+    );
+    assert.deepEqual([held.service, held.cause], ['processing', 'timeout_too_long']);
+    // Cut off after about what an answer takes: the limit is not what holds the queue up.
+    const short = analyserAnswer(
+      bottleneckReport('processing-service'),
+      withService('processing', {
+        ...calling({ attempts: 5, resends: 1, unanswered: 1, unansweredMeanUs: 40_000 }),
+      }),
+    );
+    assert.notEqual(short.cause, 'timeout_too_long');
+  });
+
+  test('resends multiplying the attempts per order name a retry storm in the caller', () => {
+    const storm = analyserAnswer(
+      bottleneckReport('processing-service'),
+      withService('processing', {
+        redeliveries: 1,
+        ...calling({
+          attempts: 11,
+          resends: 7,
+          unanswered: 7,
+          unansweredMeanUs: 60_000,
+          answeredP50Us: 30_000,
+        }),
+      }),
+    );
+    assert.deepEqual([storm.service, storm.cause], ['processing', 'retry_storm']);
+    // One resend among four orders: retries that did their job.
+    const fine = analyserAnswer(
+      bottleneckReport('processing-service'),
+      withService('processing', calling({ attempts: 5, resends: 1, serverErrors: 1 })),
+    );
+    assert.notEqual(fine.cause, 'retry_storm');
+  });
+
+  test('a replica that joined a saturated consumer after others had finished several names slow autoscaling', () => {
+    const joins = {
+      replicas: 2,
+      late: 1,
+      finishedBefore: 6,
+      afterUs: 5_200_000,
+      firstWaitUs: 4_800_000,
+    };
+    const a = analyserAnswer(
+      saturated(0.8, 0.15),
+      withService('processing', { joins, memorySpans: 4 }),
+    );
+    assert.deepEqual([a.service, a.cause], ['processing', 'slow_autoscaling']);
+    // Not saturated: a replica joining is no lesson.
+    const b = analyserAnswer(
+      pathReport('processing-service', 'span'),
+      withService('processing', { joins }),
+    );
+    assert.notEqual(b.cause, 'slow_autoscaling');
+  });
+
   test('nothing to go on: no answer', () => {
     const a = analyserAnswer(empty, { orders: 0, services: {} });
     assert.deepEqual([a.service, a.cause], [null, null]);
@@ -266,6 +369,65 @@ POST /order                | api-service          | server   |[==]              
     const n = signals.services.notification!;
     assert.deepEqual([n.deadLetters, n.errorSpans], [1, 1]);
     assert.equal(signals.services.api!.memoryGrowthMb, null);
+  });
+
+  test("reads a caller's attempts: resends, cut off, server errors, the breaker, who answered", () => {
+    const signals = traceSignals(
+      drawTraces(`
+trace t1
+process orders           | processing-service | consumer |[==============================] order.id=o1
+  process_order          | processing-service |          |[==============================] tracelab.circuit_breaker.state=closed
+    POST                 | processing-service | client   | [=====]                        http.request.method=POST tracelab.circuit_breaker.state=closed
+      POST /reservations | inventory-service  | server   | [=====]                        http.response.status_code=200
+    POST                 | processing-service | client   |        [====]                  http.request.method=POST http.request.resend_count=1 http.response.status_code=500
+      POST /reservations | inventory-service  | server   |        [====]                  http.response.status_code=500
+    POST                 | processing-service | client   |              [==]              http.request.method=POST http.request.resend_count=2 http.response.status_code=200
+    HEXISTS order        | processing-service | client   |                 []             db.system=redis
+trace t2
+process orders           | processing-service | consumer |[=]                             order.id=o2
+  process_order          | processing-service |          |[=]                             tracelab.circuit_breaker.state=open error=true
+`),
+    );
+    const c = signals.services.processing!.calls;
+    assert.deepEqual(
+      [c.attempts, c.resends, c.unanswered, c.serverErrors, c.breakerOpen, c.callee],
+      [3, 2, 1, 1, 1, 'inventory'],
+    );
+    assert.equal(c.unansweredMeanUs, 6000);
+    assert.equal(c.answeredP50Us, 3000);
+    assert.equal(c.consumerUs, 33_000);
+  });
+
+  test('a replica whose first message had waited a handling or more, beside the others at work, joined late', () => {
+    const signals = traceSignals(
+      drawTraces(`
+trace t1
+process orders | processing-service   | consumer |[=]
+process orders | processing-service   | consumer |   [=]                tracelab.queue.wait_us=2000
+process orders | processing-service   | consumer |      [=]             tracelab.queue.wait_us=4000
+process orders | processing-service   | consumer |         [=]          tracelab.queue.wait_us=6000
+process orders | processing-service#2 | consumer |           [=]        tracelab.queue.wait_us=8000
+process orders | processing-service   | consumer |            [=]       tracelab.queue.wait_us=9000
+process processed-orders | notification-service   | consumer |[=]
+process processed-orders | notification-service#2 | consumer | [=]
+process processed-orders | notification-service   | consumer |     [=]
+process processed-orders | notification-service#2 | consumer |        [=]    tracelab.queue.wait_us=500
+process processed-orders | notification-service#3 | consumer |         [=]   tracelab.queue.wait_us=100
+process processed-orders | notification-service   | consumer |          [=]
+`),
+    );
+    assert.deepEqual(signals.services.processing!.joins, {
+      replicas: 2,
+      late: 1,
+      finishedBefore: 4,
+      afterUs: 11_000,
+      firstWaitUs: 8000,
+    });
+    // Two replicas from the start, and a third whose first message had hardly waited: none late.
+    assert.deepEqual(
+      [signals.services.notification!.joins.replicas, signals.services.notification!.joins.late],
+      [3, 0],
+    );
   });
 
   test("memory is followed per replica: one process's figures after another's are not growth", () => {

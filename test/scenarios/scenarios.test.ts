@@ -6,6 +6,7 @@ import { SERVICE_KINDS } from '../../src/model/index.js';
 import {
   CAUSES,
   causeOf,
+  describeSetup,
   evidenceFor,
   grade,
   loadPlan,
@@ -14,7 +15,8 @@ import {
   serviceOf,
 } from '../../src/scenarios/index.js';
 import type { ScenarioTruth } from '../../src/scenarios/index.js';
-import { INTENSITIES } from '../../src/workload/index.js';
+import { parseAutoscale } from '../../src/supervisor/index.js';
+import { INTENSITIES, parseResilienceSettings } from '../../src/workload/index.js';
 import { drawTraces } from '../helpers/draw-trace.js';
 
 const truth: ScenarioTruth = {
@@ -130,6 +132,46 @@ describe('the catalogue', () => {
       assert.ok(Number.isInteger(load.orders) && load.orders > 0 && load.orders <= 50, s.id);
       assert.equal(plannedSendTimesMs(loadPlan(load)).length, load.orders, s.id);
     }
+  });
+
+  test('call policies parse as `tracelab resilience set` reads them; autoscaling as up takes it; an outage ends', () => {
+    for (const s of SCENARIOS) {
+      const { resilience, autoscale, faultsLastMs, faults } = s.setup;
+      if (resilience) {
+        assert.ok(resilience.length > 0, s.id);
+        assert.doesNotThrow(() => parseResilienceSettings(resilience), s.id);
+      }
+      if (autoscale) {
+        const { service, min, max, lag, windowMs } = autoscale;
+        assert.doesNotThrow(() => parseAutoscale([`${service}=${min}..${max}`]), s.id);
+        for (const v of [lag, windowMs]) {
+          assert.ok(v === undefined || (Number.isInteger(v) && v >= 0), `${s.id}: ${v}`);
+        }
+      }
+      if (faultsLastMs !== undefined) {
+        assert.ok(faults.length > 0 && faultsLastMs > 0, s.id);
+      }
+    }
+    const lessons = SCENARIOS.filter((s) => s.setup.resilience || s.setup.autoscale);
+    assert.deepEqual(lessons.map((s) => s.id).sort(), [
+      'autoscaler-too-late',
+      'breaker-protects',
+      'retry-storm',
+      'timeout-too-long',
+    ]);
+  });
+
+  test('a setup in words names every switch it makes', () => {
+    const breaker = SCENARIOS.find((s) => s.id === 'breaker-protects')!;
+    assert.deepEqual(describeSetup(breaker.setup).slice(0, 2), [
+      'inventory.error=1 for 6 s',
+      'api intensity light',
+    ]);
+    assert.ok(describeSetup(breaker.setup).includes('resilience breaker_failures=3'));
+    const late = SCENARIOS.find((s) => s.id === 'autoscaler-too-late')!;
+    assert.deepEqual(describeSetup(late.setup).slice(-1), [
+      'autoscale processing=1..3 lag 4 window 6 s',
+    ]);
   });
 
   test("the six exercises are guided scenarios, and the issue's kinds of problem are all there", () => {

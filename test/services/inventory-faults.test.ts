@@ -110,3 +110,19 @@ test('the pool and the index follow the switches: set once at start, then on cha
     sync.stop();
   }
 });
+
+test('latency_share adds the latency to that share of the handlings only, marking those', async () => {
+  const base = applyFaultSettings(
+    {},
+    ['inventory.latency=1ms', 'inventory.latency_share=0.25'].map(parseFaultSetting),
+  );
+  const draws = [0.1, 0.5, 0.9, 0.2];
+  const faults = createFaultInjector({ service: 'inventory', base, random: () => draws.shift()! });
+  const marked: unknown[] = [];
+  for (let i = 0; i < 4; i++) {
+    const span = recordingSpan();
+    await faults.beforeStage(span);
+    marked.push(span.attributes['tracelab.fault'] ?? null);
+  }
+  assert.deepEqual(marked, ['latency', null, null, 'latency']);
+});

@@ -4,6 +4,7 @@ import { parseAutoscale, withinBounds } from '../../src/supervisor/autoscale-spe
 import { backlogOf, startAutoscaler } from '../../src/supervisor/autoscaler.js';
 import { waitFor } from '../helpers/wait.js';
 import { parseAutoscaleOff, parseAutoscaleRequest } from '../../src/supervisor/run-controls.js';
+import type { ReplicaControl } from '../../src/supervisor/scale.js';
 
 test('--autoscale entries: consumers only, MIN..MAX from 1 to 32, MIN not above MAX', () => {
   assert.deepEqual(parseAutoscale(['processing=1..3', 'analytics=2..2']), {
@@ -47,6 +48,19 @@ test('POST /autoscale bodies and DELETE ?service: each refusal a coded 400', () 
   for (const [body, code] of refused) {
     assert.throws(() => parseAutoscaleRequest(body), { statusCode: 400, code });
   }
+  assert.deepEqual(
+    parseAutoscaleRequest({ service: 'processing', min: 1, max: 3, lag: 4, windowMs: 6000 }),
+    { service: 'processing', bounds: { min: 1, max: 3 }, tuning: { lag: 4, windowMs: 6000 } },
+  );
+  for (const tuning of [{ lag: -1 }, { lag: 2.5 }, { windowMs: '5s' }, { windowMs: 700_000 }]) {
+    assert.throws(
+      () => parseAutoscaleRequest({ service: 'processing', min: 1, max: 2, ...tuning }),
+      {
+        statusCode: 400,
+        code: 'ERR_BAD_AUTOSCALE_TUNING',
+      },
+    );
+  }
   assert.equal(parseAutoscaleOff(null), undefined);
   assert.equal(parseAutoscaleOff('notification'), 'notification');
   assert.throws(() => parseAutoscaleOff('api'), { statusCode: 400, code: 'ERR_NOT_AUTOSCALABLE' });
@@ -64,6 +78,25 @@ test("a service's backlog: its own group on its own topic, undelivered plus pend
   assert.equal(backlogOf(lag, 'analytics'), 0);
 });
 
+/** A replica control where only processing's count moves: read and set through the test's own. */
+function processingReplicas(count: () => number, set: (n: number) => void): ReplicaControl {
+  const all = () => ({
+    api: 1,
+    processing: count(),
+    notification: 1,
+    analytics: 1,
+    inventory: 1,
+    audit: 0,
+  });
+  return {
+    current: all,
+    scale: (_kind, n) => {
+      set(n);
+      return Promise.resolve(all());
+    },
+  };
+}
+
 test('the loop scales through the replica control, keeps and logs each event, and stops', async () => {
   let clock = 0;
   let processing = 1;
@@ -73,28 +106,13 @@ test('the loop scales through the replica control, keeps and logs each event, an
   const autoscaler = startAutoscaler({
     settings: { lag: 50, windowMs: 2000, idleMs: 2000, cooldownMs: 0 },
     bounds: { processing: { min: 1, max: 2 } },
-    replicas: {
-      current: () => ({
-        api: 1,
-        processing,
-        notification: 1,
-        analytics: 1,
-        inventory: 1,
-        audit: 0,
-      }),
-      scale: (_kind, n) => {
+    replicas: processingReplicas(
+      () => processing,
+      (n) => {
         scaled.push(n);
         processing = n;
-        return Promise.resolve({
-          api: 1,
-          processing,
-          notification: 1,
-          analytics: 1,
-          inventory: 1,
-          audit: 0,
-        });
       },
-    },
+    ),
     readLag: () =>
       Promise.resolve([{ group: 'processing-service', topic: 'orders', lag: backlog }]),
     log: (line) => logged.push(line),
@@ -121,4 +139,33 @@ test('the loop scales through the replica control, keeps and logs each event, an
     autoscaler.stop();
   }
   assert.deepEqual(scaled, [2, 1]);
+});
+
+test("a service's own threshold and window rule it over the flags', until it is set again or off", async () => {
+  let clock = 0;
+  let processing = 1;
+  const autoscaler = startAutoscaler({
+    // The flags' threshold is never reached by a backlog of 8.
+    settings: { lag: 50, windowMs: 60_000, idleMs: 60_000, cooldownMs: 0 },
+    bounds: {},
+    replicas: processingReplicas(
+      () => processing,
+      (n) => (processing = n),
+    ),
+    readLag: () => Promise.resolve([{ group: 'processing-service', topic: 'orders', lag: 8 }]),
+    log: () => undefined,
+    intervalMs: 1,
+    now: () => (clock += 1000),
+  });
+  try {
+    const view = autoscaler.set('processing', { min: 1, max: 2 }, { lag: 5, windowMs: 3000 });
+    assert.deepEqual(view.tuning, { processing: { lag: 5, windowMs: 3000 } });
+    await waitFor('scaled up on its own threshold', () => (processing === 2 ? true : undefined));
+    assert.match(autoscaler.view().events[0]!.reason, /^backlog 8 above 5 for 3\.0 s$/);
+    assert.deepEqual(autoscaler.set('processing', { min: 1, max: 2 }).tuning, {});
+    autoscaler.set('processing', { min: 1, max: 2 }, { lag: 1 });
+    assert.deepEqual(autoscaler.off('processing').tuning, {});
+  } finally {
+    autoscaler.stop();
+  }
 });
