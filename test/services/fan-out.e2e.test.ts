@@ -8,66 +8,13 @@ import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { getTrace, parentOf } from '../helpers/jaeger.js';
 import { REDIS_URL } from '../helpers/redis.js';
-import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
+import { startSystem } from '../helpers/system.js';
 import type { Accepted, RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
+import { auditedAndCounted, notifiedLag, sendOrders } from './fan-out-fixtures.js';
+import type { LagRow } from './fan-out-fixtures.js';
 
 const env = { TRACELAB_BUS: '', REDIS_URL: '', TRACELAB_KEY_PREFIX: '', TRACELAB_ADMIN_URL: '' };
-const brokers = process.env.KAFKA_BROKERS;
-
-interface LagRow {
-  group: string;
-  topic: string;
-  lag: number;
-  pending?: number;
-}
-
-/** `tracelab lag --json` on the lab's bus, the notified-orders rows summed per group. */
-async function notifiedLag(busArgs: readonly string[]): Promise<Map<string, number>> {
-  const r = await runCli(['lag', ...busArgs, '--topic', 'notified-orders', '--json'], { env });
-  assert.equal(r.code, 0, r.stderr);
-  const byGroup = new Map<string, number>();
-  for (const e of JSON.parse(r.stdout) as LagRow[]) {
-    // Not yet acknowledged counts too: a slow consumer holds what it was handed.
-    const backlog = e.lag + (e.pending ?? 0);
-    byGroup.set(e.group, (byGroup.get(e.group) ?? 0) + backlog);
-  }
-  return byGroup;
-}
-
-async function sendOrders(sys: RunningSystem, n: number, tag: string): Promise<Accepted[]> {
-  return Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      postOrder(sys.apiUrl, { item: `${tag}-${i}`, quantity: 2 }),
-    ),
-  );
-}
-
-async function analyticsOrders(sys: RunningSystem): Promise<number> {
-  return ((await (await fetch(`${sys.apiUrl}/analytics`)).json()) as { orders: number }).orders;
-}
-
-/** Every order audited once and counted once by analytics: both figures equal to those sent. */
-async function auditedAndCounted(
-  sys: RunningSystem,
-  audit: AuditLog,
-  sent: readonly Accepted[],
-): Promise<void> {
-  await waitForCompleted(
-    sys.apiUrl,
-    sent.map((a) => a.id),
-    90_000,
-  );
-  await waitFor(
-    `${sent.length} orders audited`,
-    async () => (await audit.count()) === sent.length,
-    60_000,
-    250,
-  );
-  for (const a of sent) assert.ok((await audit.auditedAt(a.id)) !== undefined, a.id);
-  assert.equal(await analyticsOrders(sys), sent.length);
-  assert.equal(await audit.count(), sent.length);
-}
 
 describe('fan-out: up --audit reads notified-orders in a second consumer group', () => {
   let sys: RunningSystem;
@@ -207,36 +154,3 @@ describe('fan-out: up --audit reads notified-orders in a second consumer group',
     );
   });
 });
-
-describe(
-  'fan-out over Kafka: audit-service in a group of its own',
-  {
-    skip: brokers
-      ? false
-      : 'KAFKA_BROKERS is not set: start a broker with ../shared/tools/kafka-broker start',
-  },
-  () => {
-    test('every order audited once and counted once; tracelab lag lists both groups of notified-orders', async () => {
-      const sys = await startSystem(['--audit', '--bus', 'kafka', '--kafka-brokers', brokers!]);
-      const redis = new Redis(REDIS_URL);
-      try {
-        const audit = createRedisAuditLog(redis, { keyPrefix: sys.keyPrefix });
-        const sent = await sendOrders(sys, 12, 'kfan');
-        await auditedAndCounted(sys, audit, sent);
-        // Each group committed on its own: both read every message, both at lag 0.
-        await waitFor(
-          'both groups committed on notified-orders',
-          async () => {
-            const l = await notifiedLag(['--bus', 'kafka', '--kafka-brokers', brokers!]);
-            return l.get('analytics-service') === 0 && l.get('audit-service') === 0 ? l : undefined;
-          },
-          30_000,
-          250,
-        );
-      } finally {
-        redis.disconnect();
-        await sys.stop();
-      }
-    });
-  },
-);
