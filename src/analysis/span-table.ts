@@ -1,3 +1,4 @@
+import { emptySpanFields } from '../model/index.js';
 import type { SpanFields, SpanSink, TraceReader } from '../model/index.js';
 import { IdTable } from './id-table.js';
 import type { AnalysisWarning, Microseconds } from './types.js';
@@ -47,20 +48,7 @@ function kindCode(kind: string): number {
  * in the trace, cycles, negative durations). Never throws on odd input, never touches it.
  */
 export class SpanTable implements SpanSink {
-  readonly fields: SpanFields = {
-    ref: undefined,
-    traceID: '',
-    spanID: '',
-    parentID: undefined,
-    operationName: '',
-    serviceName: '',
-    startUs: 0,
-    durationUs: 0,
-    tags: [],
-    kind: undefined,
-    linkTraceID: undefined,
-    linkSpanID: undefined,
-  };
+  readonly fields: SpanFields = emptySpanFields();
 
   traceID = '';
   /** Distinct spans: slots 0 to n − 1. */

@@ -1,3 +1,4 @@
+import { emptySpanFields } from '../model/index.js';
 import type { SpanFields, SpanSink, TraceReader } from '../model/index.js';
 
 /** Traces linked to each other (an order's traces in link mode), read as one. */
@@ -74,20 +75,7 @@ function scanLinks<T>(
 }
 
 function collectingSink(take: (f: SpanFields) => void): SpanSink {
-  const fields: SpanFields = {
-    ref: undefined,
-    traceID: '',
-    spanID: '',
-    parentID: undefined,
-    operationName: '',
-    serviceName: '',
-    startUs: 0,
-    durationUs: 0,
-    tags: [],
-    kind: undefined,
-    linkTraceID: undefined,
-    linkSpanID: undefined,
-  };
+  const fields: SpanFields = emptySpanFields();
   return { fields, add: () => take(fields) };
 }
 

@@ -38,4 +38,5 @@ export type {
   JaegerTag,
   JaegerTrace,
 } from './jaeger-trace.js';
+export { emptySpanFields } from './trace-reader.js';
 export type { SpanFields, SpanSink, TraceReader } from './trace-reader.js';

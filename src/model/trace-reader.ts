@@ -39,6 +39,24 @@ export interface SpanFields {
   linkSpanID: string | undefined;
 }
 
+/** Fields for a sink to hand a reader: filled anew for every span. */
+export function emptySpanFields(): SpanFields {
+  return {
+    ref: undefined,
+    traceID: '',
+    spanID: '',
+    parentID: undefined,
+    operationName: '',
+    serviceName: '',
+    startUs: 0,
+    durationUs: 0,
+    tags: [],
+    kind: undefined,
+    linkTraceID: undefined,
+    linkSpanID: undefined,
+  };
+}
+
 export interface SpanSink {
   readonly fields: SpanFields;
   /** Takes the span now in `fields`. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { scriptCommand, UNKNOWN_ORDER } from './redis-script.js';
 import { UnknownOrderError } from './errors.js';
+import { ORDER_TTL_SECONDS } from './redis-orders.js';
 
 // The order audited once: its audit record (with an expiry) set only if absent, and the count
 // raised in the same atomic step, so a message redelivered after a crash audits nothing twice.
@@ -32,7 +33,7 @@ export interface RedisAuditLogOptions {
 
 export function createRedisAuditLog(redis: Redis, options: RedisAuditLogOptions): AuditLog {
   const p = options.keyPrefix;
-  const ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+  const ttl = options.ttlSeconds ?? ORDER_TTL_SECONDS;
   const orderKey = (id: string) => `${p}order:${id}`;
   const auditKey = (id: string) => `${p}audit:order:${id}`;
   const totalsKey = `${p}audit:totals`;

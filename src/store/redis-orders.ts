@@ -42,6 +42,9 @@ if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], 'api', -1)
 return 1`;
 
+/** How long an order's record is kept by default: a week. */
+export const ORDER_TTL_SECONDS = 7 * 24 * 3600;
+
 export interface RedisOrderStoreOptions {
   readonly keyPrefix: string;
   /** How long an order's record is kept (seconds). */
@@ -50,7 +53,7 @@ export interface RedisOrderStoreOptions {
 
 export function createRedisOrderStore(redis: Redis, options: RedisOrderStoreOptions): OrderStore {
   const p = options.keyPrefix;
-  const ttl = options.orderTtlSeconds ?? 7 * 24 * 3600;
+  const ttl = options.orderTtlSeconds ?? ORDER_TTL_SECONDS;
   const orderKey = (id: string) => `${p}order:${id}`;
   const totalsKey = `${p}analytics:totals`;
   const itemsKey = `${p}analytics:items`;
