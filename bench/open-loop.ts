@@ -48,7 +48,7 @@ export async function sendOpenLoop(
       for (; sent < due; sent++) {
         const dueAtMs = startMs + (sent / ratePerS) * 1000;
         answers.push(
-          post(url, body).then(
+          postOrder(url, body).then(
             (id) => void accepted.push({ id, dueAtMs }),
             (err: Error) => {
               failed++;
@@ -71,7 +71,8 @@ export async function sendOpenLoop(
   };
 }
 
-function post(url: URL, body: string): Promise<string> {
+/** One order POSTed on the kept-alive pool; resolves with its id on a 202. */
+export function postOrder(url: URL, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

@@ -8,12 +8,17 @@
  *
  *   npm run bench:pipeline [-- options]      (needs Redis at REDIS_URL)
  *
- *   --seconds S        length of each rate step (default 4)
+ *   --seconds S        length of each rate step (default 4; 0 skips the open-loop steps)
  *   --start R          first rate, orders/s (default 50); each next step is 1.5 × the last
  *   --concurrency N    consumer concurrency, passed to `tracelab up` (default 1)
  *   --workload W       none (default) or spec; with spec the monitor rows are measured too
  *   --soak N           after the steps, N more orders through the traced system, then RSS
  *   --only a,b         run only these systems: bare, traced, monitor-off, untraced
+ *   --closed N         closed loop after the steps: N orders in flight (default 64)
+ *   --closed-orders N  orders measured in the closed loop (default 5000; 0 skips it)
+ *   --closed-warmup N  closed-loop orders before the measured ones (default 2000)
+ *   --closed-scope S   where an order ends: order (analytics recorded it; default) or http
+ *                      (the 202: only the intake is bounded and the pipeline queues)
  *
  * Per rate: orders/s completed end to end (POST due → analytics recorded) and the
  * end-to-end latency p50/p99, counted from when each order was due, so a queue shows.
@@ -31,13 +36,17 @@ import { DEFAULT_REDIS_URL } from '../src/config/index.js';
 import { createResourceMonitor } from '../src/monitor/index.js';
 import { deleteKeysWithPrefix } from '../src/store/index.js';
 import { bareBusRate } from './bare-bus.js';
+import { runClosedLoop } from './closed-loop.js';
+import type { ClosedScope } from './closed-loop.js';
 import { closeSender, sendOpenLoop } from './open-loop.js';
-import { treeMemory } from './process-tree.js';
+import { treeCpuMs, treeMemory } from './process-tree.js';
 import type { SentOrder } from './open-loop.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
 const RATE_FACTOR = 1.5;
+/** How long the closed loop reads each process's idle CPU before its measured orders. */
+const IDLE_SAMPLE_MS = 3000;
 /** Completing less than this share of the offered rate is saturation. */
 const SATURATED_BELOW = 0.9;
 
@@ -74,6 +83,17 @@ interface SystemResult {
   readonly idleRssMb: number;
   readonly loadedRssMb: number;
   readonly soak?: { orders: number; rssMb: number };
+  readonly closed?: ClosedResult;
+}
+
+/** The closed-loop measurement of one system, after its warm-up. */
+interface ClosedResult {
+  readonly orders: number;
+  readonly perS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** CPU per order by process (ms), over the measured orders; Redis included where local. */
+  readonly cpuMsPerOrder: Record<string, number>;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -208,6 +228,77 @@ async function runStep(
   };
 }
 
+/** The Redis server's process id, when it runs on this machine (to read its CPU). */
+async function redisPid(redis: Redis): Promise<number[]> {
+  const info = await redis.info('server');
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  return Number.isFinite(pid) && pid > 0 ? [pid] : [];
+}
+
+/**
+ * Closed loop: `--closed` orders in flight, a warm-up of `--closed-warmup` orders, then
+ * `--closed-orders` measured, each process's CPU read around the measured ones.
+ */
+async function measureClosed(
+  lab: Lab,
+  apiUrl: string,
+  redis: Redis,
+  countedBefore: number,
+): Promise<{ result: ClosedResult; counted: number }> {
+  const run = async (orders: number, counted: number) => {
+    const r = await runClosedLoop({
+      apiUrl,
+      redis,
+      prefix: lab.prefix,
+      countedBefore: counted,
+      inFlight: options.closed,
+      orders,
+      scope: options.closedScope,
+    });
+    if (r.failed > 0) console.error(`  ${r.failed} order(s) refused: ${r.firstError}`);
+    const total = counted + r.accepted.length;
+    if (!(await waitForCount(redis, lab.prefix, total, 300_000)))
+      throw new Error('closed-loop orders not completed within 5 min');
+    return { r, total };
+  };
+  const warm = await run(options.closedWarmup, countedBefore);
+  const extra = await redisPid(redis);
+  // What each process spends idle (timers, blocking reads, exports, the monitor), taken off
+  // the loaded figure: at a low rate it would otherwise pass for a cost per order.
+  const idleStart = treeCpuMs(lab.child.pid!, extra);
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+  const idleEnd = treeCpuMs(lab.child.pid!, extra);
+  const idleSeconds = (performance.now() - idleT0) / 1000;
+  const t0 = performance.now();
+  const cpuBefore = treeCpuMs(lab.child.pid!, extra);
+  const { r, total } = await run(options.closedOrders, warm.total);
+  const cpuAfter = treeCpuMs(lab.child.pid!, extra);
+  const loadedSeconds = (performance.now() - t0) / 1000;
+  const done = await completionTimes(redis, lab.prefix, r.accepted);
+  const latencies = r.accepted.map((o, i) => done[i]! - o.dueAtMs).sort((a, b) => a - b);
+  const n = r.accepted.length;
+  const cpuMsPerOrder: Record<string, number> = {};
+  for (const [name, ms] of cpuAfter) {
+    const before = cpuBefore.get(name);
+    if (before === undefined) continue;
+    const idlePerS = ((idleEnd.get(name) ?? 0) - (idleStart.get(name) ?? 0)) / idleSeconds;
+    const net = Math.max(0, ms - before - idlePerS * loadedSeconds);
+    // Processes that did nothing for the orders (a database's background workers) are left out.
+    if (net / n >= 0.001) cpuMsPerOrder[name] = Number((net / n).toFixed(3));
+  }
+  return {
+    counted: total,
+    result: {
+      orders: n,
+      perS: Math.round((n / (Math.max(...done) - r.firstSentMs)) * 1000),
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p99Ms: Math.round(percentile(latencies, 99)),
+      cpuMsPerOrder,
+    },
+  };
+}
+
 async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
   console.error(
     `\n${system.label} (${['--workload', options.workload, ...system.flags].join(' ')})`,
@@ -224,7 +315,7 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
     const idleRssMb = lab.rssMb();
 
     const steps: Step[] = [];
-    for (let rate = options.start; ; rate = Math.round(rate * RATE_FACTOR)) {
+    for (let rate = options.start; options.seconds > 0; rate = Math.round(rate * RATE_FACTOR)) {
       const r = await runStep(apiUrl, redis, lab.prefix, counted, rate);
       if (!r) break;
       counted = r.counted;
@@ -247,6 +338,15 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
       }
     }
     const loadedRssMb = lab.rssMb();
+    let closed: ClosedResult | undefined;
+    if (options.closedOrders > 0) {
+      const c = await measureClosed(lab, apiUrl, redis, counted);
+      counted = c.counted;
+      closed = c.result;
+      console.error(
+        `  closed loop, ${options.closed} in flight (${options.closedScope}): ${closed.perS}/s, p50 ${closed.p50Ms} ms, p99 ${closed.p99Ms} ms`,
+      );
+    }
     let soak: SystemResult['soak'];
     if (options.soak > 0 && maxPerS > 0) {
       // Just under saturation, in steps of a minute or less, reporting progress.
@@ -272,6 +372,7 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
       idleRssMb,
       loadedRssMb,
       ...(soak ? { soak } : {}),
+      ...(closed ? { closed } : {}),
     };
   } finally {
     redis.disconnect();
@@ -304,8 +405,17 @@ const { values: flagValues } = parseArgs({
     workload: { type: 'string', default: 'none' },
     soak: { type: 'string', default: '0' },
     only: { type: 'string' },
+    closed: { type: 'string', default: '64' },
+    'closed-orders': { type: 'string', default: '5000' },
+    'closed-warmup': { type: 'string', default: '2000' },
+    'closed-scope': { type: 'string', default: 'order' },
   },
 });
+function closedScope(value: string): ClosedScope {
+  if (value !== 'order' && value !== 'http')
+    throw new Error(`--closed-scope is order or http, not ${value}`);
+  return value;
+}
 const options = {
   seconds: Number(flagValues.seconds),
   start: Number(flagValues.start),
@@ -313,6 +423,10 @@ const options = {
   workload: flagValues.workload,
   soak: Number(flagValues.soak),
   only: flagValues.only?.split(',').map((s) => s.trim()),
+  closed: Number(flagValues.closed),
+  closedOrders: Number(flagValues['closed-orders']),
+  closedWarmup: Number(flagValues['closed-warmup']),
+  closedScope: closedScope(flagValues['closed-scope']),
 };
 
 async function main() {
@@ -345,7 +459,9 @@ async function main() {
   const monitorCost = await monitorCostPercent(5);
   closeSender();
 
-  const untraced = results.find((r) => r.system.name === 'untraced')?.maxPerS;
+  const untracedResult = results.find((r) => r.system.name === 'untraced');
+  const untraced = untracedResult?.maxPerS;
+  const untracedClosed = untracedResult?.closed?.perS;
   console.log(
     `\nOpen-loop steps of ${options.seconds} s, workload ${options.workload}, concurrency ${options.concurrency}, latency from due time to analytics recorded\n`,
   );
@@ -359,9 +475,31 @@ async function main() {
     }
   }
   const rows = [
-    ['system', 'orders/s', 'vs bare', 'vs untraced', 'p50/p99 ms at half', 'RSS idle/loaded MB'],
+    [
+      'system',
+      'open orders/s',
+      'vs bare',
+      'vs untraced',
+      'p50/p99 ms at half',
+      'closed orders/s',
+      'vs bare',
+      'vs untraced',
+      'RSS idle/loaded MB',
+    ],
     ...(bare !== undefined
-      ? [['bare bus (mean of ' + bareRuns.join(', ') + ')', String(bare), '1.000', '', '', '']]
+      ? [
+          [
+            'bare bus (mean of ' + bareRuns.join(', ') + ')',
+            String(bare),
+            '1.000',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+          ],
+        ]
       : []),
     ...results.map((r) => [
       r.system.label,
@@ -369,6 +507,9 @@ async function main() {
       bare ? (r.maxPerS / bare).toFixed(3) : '',
       untraced ? (r.maxPerS / untraced).toFixed(3) : '',
       r.atHalf ? `${r.atHalf.p50Ms}/${r.atHalf.p99Ms} @${r.atHalf.offeredPerS}/s` : '',
+      r.closed ? String(r.closed.perS) : '',
+      r.closed && bare ? (r.closed.perS / bare).toFixed(3) : '',
+      r.closed && untracedClosed ? (r.closed.perS / untracedClosed).toFixed(3) : '',
       `${r.idleRssMb}/${r.loadedRssMb}${r.soak ? ` (${r.soak.rssMb} after ${r.soak.orders})` : ''}`,
     ]),
   ];
@@ -381,6 +522,36 @@ async function main() {
         .join('  ')
         .trimEnd(),
     );
+  const closedRuns = results.filter((r) => r.closed);
+  if (closedRuns.length > 0) {
+    console.log(
+      `\nClosed loop: ${options.closed} orders in flight (ended at: ${options.closedScope === 'order' ? 'analytics recorded' : 'the 202'}), ${options.closedWarmup} warm-up then ${options.closedOrders} measured`,
+    );
+    console.log(
+      'CPU per order by process, ms, over the measured orders, less what it spends idle:',
+    );
+    const names = [...new Set(closedRuns.flatMap((r) => Object.keys(r.closed!.cpuMsPerOrder)))];
+    const cpuRows = [
+      ['process', ...closedRuns.map((r) => r.system.name)],
+      ...names.map((name) => [
+        name,
+        ...closedRuns.map((r) => r.closed!.cpuMsPerOrder[name]?.toFixed(3) ?? ''),
+      ]),
+      [
+        'total',
+        ...closedRuns.map((r) =>
+          Object.values(r.closed!.cpuMsPerOrder)
+            .reduce((a, b) => a + b, 0)
+            .toFixed(3),
+        ),
+      ],
+    ];
+    const cw = cpuRows[0]!.map((_, i) => Math.max(...cpuRows.map((row) => row[i]!.length)));
+    for (const row of cpuRows)
+      console.log(
+        '  ' + row.map((c, i) => (i === 0 ? c.padEnd(cw[i]!) : c.padStart(cw[i]!))).join('  '),
+      );
+  }
   console.log(`\nresource monitor at 100 ms: ${monitorCost.toFixed(2)} % of one core`);
   console.log(
     JSON.stringify({
@@ -398,6 +569,13 @@ async function main() {
             vs_untraced: untraced ? Number((r.maxPerS / untraced).toFixed(3)) : undefined,
             at_half: r.atHalf,
             rss_mb: { idle: r.idleRssMb, loaded: r.loadedRssMb, soak: r.soak },
+            closed: r.closed && {
+              ...r.closed,
+              vs_bare: bare ? Number((r.closed.perS / bare).toFixed(3)) : undefined,
+              vs_untraced: untracedClosed
+                ? Number((r.closed.perS / untracedClosed).toFixed(3))
+                : undefined,
+            },
           },
         ]),
       ),
