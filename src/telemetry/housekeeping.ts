@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
  */
 export const HOUSEKEEPING_HEADER = 'x-tracelab-housekeeping';
 
-/** Incoming requests the HTTP instrumentation leaves untraced: health checks and housekeeping. */
+/** Incoming requests the server spans leave untraced (server-spans.ts): health checks and housekeeping. */
 export function isHousekeeping(req: Pick<IncomingMessage, 'url' | 'headers'>): boolean {
   return req.url === '/health' || req.headers[HOUSEKEEPING_HEADER] !== undefined;
 }

@@ -6,6 +6,7 @@ export type { Logger, LogLevel } from './logger.js';
 export { HOUSEKEEPING_HEADER, isHousekeeping } from './housekeeping.js';
 export { inSpan, recordError } from './span.js';
 export { withCallAttributes } from './call-attributes.js';
+export { nameServerSpan, traceRequests } from './server-spans.js';
 export { clockAnchor, clockNow, hrTimeDiffUs } from './clock.js';
 export {
   ATTR_DB_OPERATION_NAME,

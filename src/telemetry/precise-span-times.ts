@@ -19,7 +19,7 @@ interface SdkSpanClock {
 
 /**
  * Puts every span on the anchored monotonic clock (./clock.ts) as it starts, whoever made it
- * (the lab's own spans and the HTTP instrumentation's alike):
+ * (the lab's own spans and the undici and pg instrumentations' alike):
  *
  * - a span started without a time starts at the monotonic reading the SDK took as it made it,
  *   anchored, instead of at `Date.now()`: sub-millisecond, and no extra clock read;

@@ -2,7 +2,6 @@ import { DiagConsoleLogger, diag, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
@@ -18,7 +17,6 @@ import { callAttributes } from './call-attributes.js';
 import { deliverSpans } from './counting-exporter.js';
 import { PreciseSpanTimes } from './precise-span-times.js';
 import { createSpanExporter } from './span-exporter.js';
-import { isHousekeeping } from './housekeeping.js';
 import { pgRequestHook, pgResponseHook } from './pg-hooks.js';
 import { startResourceMetrics } from './resource-metrics.js';
 import type { ReadingSource } from './resource-metrics.js';
@@ -61,8 +59,8 @@ export interface Telemetry {
 
 /**
  * Starts OpenTelemetry tracing: the Node tracer provider (async context, W3C trace context and
- * baggage), one batch processor with the OTLP exporter, and the HTTP instrumentation. Must run
- * before the instrumented module (node:http) is first required, so callers load their service
+ * baggage), one batch processor with the OTLP exporter, and the undici and pg instrumentations.
+ * Must run before the instrumented modules are first required, so callers load their service
  * code after this resolves.
  *
  * Not the all-in-one `@opentelemetry/sdk-node`: it loads every exporter, propagator and
@@ -117,16 +115,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   provider.register();
   // No ioredis instrumentation: its span per command (hset, expire, multi, exec, xadd) was a
-  // third of an order's spans. The bus and the store make one span per call themselves.
+  // third of an order's spans. The bus and the store make one span per call themselves. No
+  // HTTP instrumentation either: the API's and inventory's servers make their server spans
+  // (server-spans.ts), and the one call an order makes goes through undici.
   const unregister = registerInstrumentations({
     instrumentations: [
-      new HttpInstrumentation({
-        // Calls made for an order (processing → inventory) are CLIENT spans; the exporters'
-        // own requests (OTLP, /v1/...) and anything outside a trace are not.
-        requireParentforOutgoingSpans: true,
-        ignoreOutgoingRequestHook: (request) => (request.path ?? '').startsWith('/v1/'),
-        ignoreIncomingRequestHook: isHousekeeping,
-      }),
       // undici (processing → inventory): a CLIENT span per attempt, with what the caller's
       // policy says of it (withCallAttributes: resend count, breaker state). Only inside a
       // trace, and never the exporters' own requests.

@@ -79,6 +79,17 @@ export const ATTR_DEAD_LETTER_REASON = 'tracelab.dead_letter.reason';
 // Calls to a dependency (processing → inventory).
 /** OpenTelemetry HTTP: which resend of the request this attempt is (set on resends: 1, 2, …). */
 export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count';
+// HTTP server spans (server-spans.ts), stable HTTP conventions.
+export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+export const ATTR_HTTP_ROUTE = 'http.route';
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+export const ATTR_URL_PATH = 'url.path';
+export const ATTR_URL_SCHEME = 'url.scheme';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+export const ATTR_CLIENT_ADDRESS = 'client.address';
+export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
+export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
 /** The circuit breaker's state as the call went out: closed, open or half_open. */
 export const ATTR_CIRCUIT_BREAKER_STATE = 'tracelab.circuit_breaker.state';
 /** Span event: the breaker changed state (attributes `from`, `to`). */

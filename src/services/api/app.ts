@@ -1,5 +1,3 @@
-import { context } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { describeSchemaErrors, validatorFor } from '../../model/index.js';
@@ -9,11 +7,13 @@ import { answerErrors, errorBody } from './http-errors.js';
 import { parseJsonAsStrictUtf8 } from './json-body.js';
 import { addOrderRoutes } from './order-routes.js';
 import { addStatusRoutes } from './status-routes.js';
+import { nameServerSpansAfterRoutes, tracedServer } from './traced-server.js';
 import { createWithdrawals } from './withdrawals.js';
 
 /** The API service's HTTP app; `listen` is the caller's, so tests can inject requests. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
+    serverFactory: tracedServer(deps.tracer),
     bodyLimit: deps.bodyLimitBytes ?? 16 * 1024,
     logger: false,
     // A client that sends its request slowly, or stops half-way, is cut off: it cannot hold
@@ -61,16 +61,5 @@ function acceptJsonInUtf8Only(app: FastifyInstance): void {
           ),
         );
     }
-  });
-}
-
-function nameServerSpansAfterRoutes(app: FastifyInstance): void {
-  // Names the HTTP server span after the route (`POST /order`), as route-aware
-  // instrumentations do.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP && request.routeOptions.url)
-      rpc.route = request.routeOptions.url;
-    done();
   });
 }

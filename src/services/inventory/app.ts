@@ -1,6 +1,5 @@
-import { context, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { withTimeout } from '../../errors/index.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../../telemetry/index.js';
 import { guardHost } from '../api/host-check.js';
 import { answerOther, answerUnknownRoutes, errorBody, unavailable } from '../api/http-errors.js';
 import { parseJsonAsStrictUtf8 } from '../api/json-body.js';
+import { nameServerSpansAfterRoutes, tracedServer } from '../api/traced-server.js';
 import { runStage } from '../stage.js';
 import type { StepWorkload } from '../stage.js';
 import { RESERVATION_REQUEST_SCHEMA } from './body.js';
@@ -42,6 +42,7 @@ export interface InventoryDeps {
  */
 export function buildInventoryApp(deps: InventoryDeps): FastifyInstance {
   const app = Fastify({
+    serverFactory: tracedServer(deps.tracer),
     bodyLimit: 16 * 1024,
     logger: false,
     requestTimeout: deps.requestTimeoutMs ?? 10_000,
@@ -57,14 +58,8 @@ export function buildInventoryApp(deps: InventoryDeps): FastifyInstance {
   // JSON only: any other body type is a 415.
   app.removeContentTypeParser('text/plain');
   parseJsonAsStrictUtf8(app);
-  app.addHook('onRequest', (request, _reply, done) => {
-    // The server span named after the route (`POST /reservations`).
-    const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP && request.routeOptions.url) {
-      rpc.route = request.routeOptions.url;
-    }
-    done();
-  });
+  // The server span named after the route (`POST /reservations`).
+  nameServerSpansAfterRoutes(app);
   answerErrors(app, deps.logger);
 
   const service = SERVICES.inventory;
