@@ -5,8 +5,8 @@ import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
-import { setFaults } from '../helpers/inventory-orders.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { setFaults, switchFaults } from '../helpers/inventory-orders.js';
+import { createSeededTestDatabase } from '../helpers/seeded-database.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { REDIS_URL } from '../helpers/redis.js';
 import { getOrder, postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
@@ -47,7 +47,7 @@ describe("processing's policies around its call to inventory", () => {
   const traces = new Map<string, string>();
 
   before(async () => {
-    tdb = await createTestDatabase();
+    tdb = await createSeededTestDatabase();
     system = await startSystem([
       '--database-url',
       tdb.url,
@@ -191,7 +191,8 @@ describe("processing's policies around its call to inventory", () => {
     const during = await Promise.all(ids.map((id) => getOrder(system.apiUrl, id)));
     assert.ok(during.every((o) => o.status === 'in_progress'));
 
-    await setFaults(system, 'inventory.error=0');
+    // Not waited for: the orders complete only once inventory has read it.
+    await switchFaults(system, 'inventory.error=0');
     await waitForCompleted(system.apiUrl, ids, 90_000);
     // The breaker closed again: a later order's attempts say so.
     const [late] = await send(1, 'after');
