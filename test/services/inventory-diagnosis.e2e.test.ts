@@ -42,8 +42,9 @@ describe('inventory faults named by analyze', () => {
    * When the previous step's orders were whole: their spans all started before it, so a window
    * from there holds this step's orders only. `analyze` takes its now once it has started, later
    * than the test's, which moves the window's start later by its start-up time (over a second on
-   * a busy machine): the gap before the next orders (a fault switch's 2.5 s at least) is room
-   * for that, where a window from just before the orders would lose the first of them.
+   * a busy machine): the gap before the next orders (the previous step's own `analyze`, then
+   * the fault switched and read) is room for that, where a window from just before the orders
+   * would lose the first of them.
    */
   let previousStepEnd = 0;
 
