@@ -8,16 +8,46 @@ import { waitFor } from './wait.js';
 export const isPg = (s: JaegerSpan) => tag(s, 'db.system.name') === 'postgresql';
 export const statementOf = (s: JaegerSpan) => String(tag(s, 'db.query.text') ?? '');
 
-/** Switches faults through `up`'s admin endpoint and gives the services time to read them. */
-export async function setFaults(system: RunningSystem, ...set: string[]): Promise<void> {
+/**
+ * Switches faults through `up`'s admin endpoint without waiting for the services to read them:
+ * for a switch whose effect the next step waits for anyway (a `setFaults`, an order completing).
+ */
+export async function switchFaults(system: RunningSystem, ...set: string[]): Promise<void> {
   const res = await fetch(`${system.adminUrl}/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ set }),
   });
   assert.equal(res.status, 200, await res.text());
+}
+
+/** Switches faults through `up`'s admin endpoint and gives the services time to read them. */
+export async function setFaults(system: RunningSystem, ...set: string[]): Promise<void> {
+  await switchFaults(system, ...set);
   // Services read the switches each second; inventory applies pool and index on its tick.
   await new Promise((r) => setTimeout(r, 2500));
+}
+
+/**
+ * Switches inventory's database faults (pool size, lookup index) and waits until each of its
+ * `replicas` has said it applied them, as it does on its tick: a pool resized, an index
+ * dropped or built again, however long that took.
+ */
+export async function setDatabaseFaults(
+  system: RunningSystem,
+  applied: RegExp,
+  replicas: number,
+  ...set: string[]
+): Promise<void> {
+  const from = system.output().length;
+  await switchFaults(system, ...set);
+  const line = new RegExp(`^inventory-service\\S*\\s+\\|.*${applied.source}`, 'gm');
+  await waitFor(
+    `${replicas} inventory process(es) applying ${set.join(', ')}`,
+    () => (system.output().slice(from).match(line)?.length ?? 0) >= replicas,
+    20_000,
+    50,
+  );
 }
 
 /**
@@ -31,12 +61,9 @@ export async function ordersThrough(
   const accepted = await Promise.all(
     items.map((item) => postOrder(system.apiUrl, { item, quantity: 1 })),
   );
-  await waitForCompleted(
-    system.apiUrl,
-    accepted.map((a) => a.id),
-    60_000,
-  );
-  return Promise.all(
+  // The traces first, read from the collector (untraced, so polled often): an order's trace
+  // is whole only once analytics is done, when GET /order (traced itself) reads it completed.
+  const traces = await Promise.all(
     accepted.map((a) =>
       waitFor(
         `trace ${a.traceId} with inventory's part`,
@@ -49,9 +76,15 @@ export async function ordersThrough(
             t.spans.every((s) => s.references.every((r) => ids.has(r.spanID)));
           return whole ? t : undefined;
         },
-        20_000,
-        300,
+        60_000,
+        100,
       ),
     ),
   );
+  await waitForCompleted(
+    system.apiUrl,
+    accepted.map((a) => a.id),
+    20_000,
+  );
+  return traces;
 }

@@ -14,12 +14,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of its own for one test (`tracelab_test_<random>`), dropped by `drop()`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A database of its own for one test (`tracelab_test_<random>`), dropped by `drop()`: empty, or
+ * a copy of `template`.
+ */
+export async function createTestDatabase(opts: { template?: string } = {}): Promise<TestDatabase> {
   const name = `tracelab_test_${randomBytes(6).toString('hex')}`;
   const admin = await connectDatabase({ url: POSTGRES_ADMIN_URL, poolSize: 1 });
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(
+      `CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`,
+    );
   } finally {
     await admin.close();
   }

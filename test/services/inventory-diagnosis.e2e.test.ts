@@ -6,8 +6,15 @@ import type { JaegerTrace as StoredTrace } from '../../src/model/index.js';
 import { runCli } from '../helpers/cli.js';
 import { tag } from '../helpers/jaeger.js';
 import type { JaegerTrace } from '../helpers/jaeger.js';
-import { isPg, ordersThrough, setFaults, statementOf } from '../helpers/inventory-orders.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import {
+  isPg,
+  ordersThrough,
+  setDatabaseFaults,
+  setFaults,
+  statementOf,
+  switchFaults,
+} from '../helpers/inventory-orders.js';
+import { createSeededTestDatabase } from '../helpers/seeded-database.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { startSystem } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
@@ -16,13 +23,6 @@ const INVENTORY = 'inventory-service';
 const DATABASE_KINDS = ['n-plus-one', 'pool-wait', 'slow-statement', 'lock-wait'];
 /** Orders in flight at once where a fault needs contention: more than a pool of 1 serves. */
 const AT_ONCE = 10;
-
-/**
- * How far before the orders the window reaches: `analyze` takes its now when it has started,
- * later than the test's. Less than the 2.5 s each fault switch waits, so the step before stays
- * out.
- */
-const WINDOW_EARLY_MS = 1500;
 
 const items = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name} ${i}`);
 
@@ -38,9 +38,18 @@ const databaseFindings = (r: AnalysisReport): Finding[] =>
 describe('inventory faults named by analyze', () => {
   let tdb: TestDatabase;
   let system: RunningSystem;
+  /**
+   * When the previous step's orders were whole: their spans all started before it, so a window
+   * from there holds this step's orders only. `analyze` takes its now once it has started, later
+   * than the test's, which moves the window's start later by its start-up time (over a second on
+   * a busy machine): the gap before the next orders (the previous step's own `analyze`, then
+   * the fault switched and read) is room for that, where a window from just before the orders
+   * would lose the first of them.
+   */
+  let previousStepEnd = 0;
 
   before(async () => {
-    tdb = await createTestDatabase();
+    tdb = await createSeededTestDatabase();
     system = await startSystem([
       '--database-url',
       tdb.url,
@@ -54,6 +63,7 @@ describe('inventory faults named by analyze', () => {
     // A first burst meets cold connections and code: the baseline is of a lab that has
     // served orders already, as the faults' steps are.
     await ordersThrough(system, items('warm-up', AT_ONCE));
+    previousStepEnd = Date.now();
     await new Promise((r) => setTimeout(r, 2500));
   });
   after(async () => {
@@ -63,17 +73,18 @@ describe('inventory faults named by analyze', () => {
 
   /**
    * Sends the orders (`atOnce` at a time), waits for their whole traces, and analyses the window
-   * they fall in: from a little before they were sent, after the previous step's traces ended.
+   * they fall in: from the end of the previous step's orders on.
    */
   const analysedOrders = async (
     names: readonly string[],
     atOnce = names.length,
   ): Promise<{ traces: JaegerTrace[]; report: AnalysisReport }> => {
-    const from = Date.now() - WINDOW_EARLY_MS;
+    const from = previousStepEnd;
     const traces: JaegerTrace[] = [];
     for (let k = 0; k < names.length; k += atOnce) {
       traces.push(...(await ordersThrough(system, names.slice(k, k + atOnce))));
     }
+    previousStepEnd = Date.now();
     const res = await runCli(
       ['analyze', '--url', system.queryUrl, '--since', `${Date.now() - from}ms`, '--json'],
       { timeoutMs: 30_000 },
@@ -121,10 +132,13 @@ describe('inventory faults named by analyze', () => {
     assert.deepEqual(databaseFindings(report), [], JSON.stringify(report.database, null, 1));
   });
 
+  // Each fault is switched off without a wait: the next step's switch waits for both, and the
+  // System view sends no order. The index dropped for slow_query, the longest to bring back,
+  // is the last step's.
   test('n_plus_one: the repeated statement under one parent', async () => {
     await setFaults(system, 'inventory.n_plus_one=8');
     const { traces, report } = await analysedOrders(items('n plus one', 4));
-    await setFaults(system, 'inventory.n_plus_one=off');
+    await switchFaults(system, 'inventory.n_plus_one=off');
     marked(traces, 'n_plus_one');
     const { finding, trace } = named('n-plus-one', traces, report);
     assert.ok(Number(finding.figures.count) >= 8, `${finding.figures.count} calls`);
@@ -135,9 +149,11 @@ describe('inventory faults named by analyze', () => {
   });
 
   test('db_pool=1: orders in flight wait for the one connection', async () => {
-    await setFaults(system, 'inventory.db_pool=1');
+    // Waited for until inventory says it resized its pool: the previous step's switch, written
+    // before, is read by then too.
+    await setDatabaseFaults(system, /database pool: 1 connection/, 1, 'inventory.db_pool=1');
     const { traces, report } = await analysedOrders(items('pool', AT_ONCE));
-    await setFaults(system, 'inventory.db_pool=off');
+    await switchFaults(system, 'inventory.db_pool=off');
     marked(traces, 'db_pool');
     const { finding, trace } = named('pool-wait', traces, report);
     assert.equal(finding.figures.operation, 'pg-pool.connect');
@@ -145,24 +161,24 @@ describe('inventory faults named by analyze', () => {
     assert.equal(connect.operationName, 'pg-pool.connect');
   });
 
-  test('slow_query: the lookup without its index', async () => {
-    await setFaults(system, 'inventory.slow_query=on');
-    // Two at a time: six scans at once on a small machine would slow every other statement
-    // as much, and the lesson is the one statement's plan, not a saturated server.
-    const { traces, report } = await analysedOrders(items('slow', 6), 2);
-    await setFaults(system, 'inventory.slow_query=off');
-    marked(traces, 'slow_query');
-    const { finding } = named('slow-statement', traces, report);
-    assert.match(String(finding.figures.statement), /FROM stock_movements/);
-  });
-
   test('lock: orders queue for the hot row', async () => {
     await setFaults(system, 'inventory.lock=on');
     const { traces, report } = await analysedOrders(items('locked', AT_ONCE));
-    await setFaults(system, 'inventory.lock=off');
+    await switchFaults(system, 'inventory.lock=off');
     marked(traces, 'lock');
     const { finding } = named('lock-wait', traces, report);
     assert.match(String(finding.figures.statement), /^UPDATE counters/);
+  });
+
+  test('slow_query: the lookup without its index', async () => {
+    await setDatabaseFaults(system, /lookup index dropped/, 1, 'inventory.slow_query=on');
+    // Two at a time: six scans at once on a small machine would slow every other statement
+    // as much, and the lesson is the one statement's plan, not a saturated server.
+    const { traces, report } = await analysedOrders(items('slow', 6), 2);
+    await switchFaults(system, 'inventory.slow_query=off');
+    marked(traces, 'slow_query');
+    const { finding } = named('slow-statement', traces, report);
+    assert.match(String(finding.figures.statement), /FROM stock_movements/);
   });
 
   test('the System view, over all the steps at once, names the waits and the N+1', async () => {

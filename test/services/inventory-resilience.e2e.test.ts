@@ -5,8 +5,8 @@ import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { getTrace, serviceOf, tag } from '../helpers/jaeger.js';
 import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
-import { setFaults } from '../helpers/inventory-orders.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { setFaults, switchFaults } from '../helpers/inventory-orders.js';
+import { createSeededTestDatabase } from '../helpers/seeded-database.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { REDIS_URL } from '../helpers/redis.js';
 import { getOrder, postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
@@ -47,7 +47,7 @@ describe("processing's policies around its call to inventory", () => {
   const traces = new Map<string, string>();
 
   before(async () => {
-    tdb = await createTestDatabase();
+    tdb = await createSeededTestDatabase();
     system = await startSystem([
       '--database-url',
       tdb.url,
@@ -116,64 +116,68 @@ describe("processing's policies around its call to inventory", () => {
   });
 
   test('every call failing opens the breaker; once inventory is back every order completes', async () => {
-    // A short pause, switched at run time, so the breaker half-opens within the test.
-    const cli = await runCli([
-      'resilience',
-      'set',
-      'breaker_pause_ms=1500',
-      '--admin-url',
-      system.adminUrl,
-    ]);
-    assert.equal(cli.code, 0, cli.stderr);
-    assert.match(cli.stdout, /^breaker_pause_ms=1500 {2}\(switched at run time\)$/m);
-    assert.match(cli.stdout, /^retries=2$/m);
-    const bad = await fetch(`${system.adminUrl}/resilience`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ set: ['retries=many'] }),
-    });
-    assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { code: string }).code, 'ERR_BAD_RESILIENCE');
-    await setFaults(system, 'inventory.error=1');
-    const ids = await send(8, 'down');
-    // Refused by the open breaker: the stage span says so, with no HTTP attempt under it.
-    const refused = await waitFor(
-      'a delivery refused by the open breaker',
-      async () => {
-        for (const id of ids) {
-          const t = await getTrace(system.queryUrl, traces.get(id)!);
-          const s = t?.spans.find(
-            (x) => serviceOf(t, x) === 'processing-service' && tag(x, STATE) === 'open',
-          );
-          if (t && s) return { t, s };
-        }
-        return undefined;
-      },
-      30_000,
-      500,
-    );
-    assert.ok(refused.s);
-    const opened = await waitFor(
-      'the span event of the breaker opening',
-      async () => {
-        for (const id of ids) {
-          const t = await getTrace(system.queryUrl, traces.get(id)!);
-          const s = t?.spans.find((x) =>
-            events(x, 'circuit_breaker.state_change').some((l) =>
-              l.fields.some((f) => f.key === 'to' && f.value === 'open'),
-            ),
-          );
-          if (s) return s;
-        }
-        return undefined;
-      },
-      30_000,
-      500,
-    );
-    assert.ok(opened);
-    // The System view: the call's box says the breaker is open, in red.
-    const browser = await launchChromium();
+    // Chromium starts while the switches are read and the breaker opens, not after.
+    const launching = launchChromium();
+    // A launch that fails is this test's failure where it is awaited.
+    launching.catch(() => undefined);
     try {
+      // A short pause, switched at run time, so the breaker half-opens within the test.
+      const cli = await runCli([
+        'resilience',
+        'set',
+        'breaker_pause_ms=1500',
+        '--admin-url',
+        system.adminUrl,
+      ]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /^breaker_pause_ms=1500 {2}\(switched at run time\)$/m);
+      assert.match(cli.stdout, /^retries=2$/m);
+      const bad = await fetch(`${system.adminUrl}/resilience`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ set: ['retries=many'] }),
+      });
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { code: string }).code, 'ERR_BAD_RESILIENCE');
+      await setFaults(system, 'inventory.error=1');
+      const ids = await send(8, 'down');
+      // Refused by the open breaker: the stage span says so, with no HTTP attempt under it.
+      const refused = await waitFor(
+        'a delivery refused by the open breaker',
+        async () => {
+          for (const id of ids) {
+            const t = await getTrace(system.queryUrl, traces.get(id)!);
+            const s = t?.spans.find(
+              (x) => serviceOf(t, x) === 'processing-service' && tag(x, STATE) === 'open',
+            );
+            if (t && s) return { t, s };
+          }
+          return undefined;
+        },
+        30_000,
+        500,
+      );
+      assert.ok(refused.s);
+      const opened = await waitFor(
+        'the span event of the breaker opening',
+        async () => {
+          for (const id of ids) {
+            const t = await getTrace(system.queryUrl, traces.get(id)!);
+            const s = t?.spans.find((x) =>
+              events(x, 'circuit_breaker.state_change').some((l) =>
+                l.fields.some((f) => f.key === 'to' && f.value === 'open'),
+              ),
+            );
+            if (s) return s;
+          }
+          return undefined;
+        },
+        30_000,
+        500,
+      );
+      assert.ok(opened);
+      // The System view: the call's box says the breaker is open, in red.
+      const browser = await launching;
       const w = await watchedPage(browser, new URL(system.queryUrl).origin);
       await w.page.setViewportSize({ width: 1400, height: 1000 });
       await w.page.goto(`${system.queryUrl}/system`);
@@ -185,20 +189,23 @@ describe("processing's policies around its call to inventory", () => {
       assert.match((await policy.getAttribute('class')) ?? '', /error-mark/);
       await screenshot(w.page, 'system-breaker-open');
       assert.deepEqual(w.pageErrors, []);
-    } finally {
+      // Done with: closed before the recovery, which an open page would only slow.
       await browser.close();
-    }
-    const during = await Promise.all(ids.map((id) => getOrder(system.apiUrl, id)));
-    assert.ok(during.every((o) => o.status === 'in_progress'));
+      const during = await Promise.all(ids.map((id) => getOrder(system.apiUrl, id)));
+      assert.ok(during.every((o) => o.status === 'in_progress'));
 
-    await setFaults(system, 'inventory.error=0');
-    await waitForCompleted(system.apiUrl, ids, 90_000);
-    // The breaker closed again: a later order's attempts say so.
-    const [late] = await send(1, 'after');
-    await waitForCompleted(system.apiUrl, [late!], 30_000);
-    const t = await traceOf(late!, analyzed);
-    assert.ok(attempts(t).length >= 1);
-    assert.ok(attempts(t).every((s) => tag(s, STATE) === 'closed'));
-    await noDeadLetters();
+      // Not waited for: the orders complete only once inventory has read it.
+      await switchFaults(system, 'inventory.error=0');
+      await waitForCompleted(system.apiUrl, ids, 90_000);
+      // The breaker closed again: a later order's attempts say so.
+      const [late] = await send(1, 'after');
+      await waitForCompleted(system.apiUrl, [late!], 30_000);
+      const t = await traceOf(late!, analyzed);
+      assert.ok(attempts(t).length >= 1);
+      assert.ok(attempts(t).every((s) => tag(s, STATE) === 'closed'));
+      await noDeadLetters();
+    } finally {
+      await (await launching.catch(() => undefined))?.close();
+    }
   });
 });

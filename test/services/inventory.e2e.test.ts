@@ -7,10 +7,12 @@ import type { JaegerSpan, JaegerTrace } from '../helpers/jaeger.js';
 import {
   isPg,
   ordersThrough as ordersOf,
+  setDatabaseFaults,
   setFaults as setFaultsOf,
   statementOf as text,
+  switchFaults as switchFaultsOf,
 } from '../helpers/inventory-orders.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createSeededTestDatabase } from '../helpers/seeded-database.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
@@ -28,7 +30,7 @@ describe('inventory in the lab', () => {
   let system: RunningSystem;
 
   before(async () => {
-    tdb = await createTestDatabase();
+    tdb = await createSeededTestDatabase();
     system = await startSystem([
       '--database-url',
       tdb.url,
@@ -50,6 +52,11 @@ describe('inventory in the lab', () => {
   });
 
   const setFaults = (...set: string[]) => setFaultsOf(system, ...set);
+  /** A fault off, read by the services before the next test's `setFaults` has waited. */
+  const switchOff = (...set: string[]) => switchFaultsOf(system, ...set);
+  /** A database fault, waited for until both replicas have logged it applied. */
+  const setDatabaseFault = (setting: string, applied: RegExp) =>
+    setDatabaseFaults(system, applied, 2, setting);
   const ordersThrough = (items: readonly string[]) => ordersOf(system, items);
 
   const reservationsOf = async (ids: readonly string[]) =>
@@ -109,7 +116,8 @@ describe('inventory in the lab', () => {
       200,
     );
     await new Promise((r) => setTimeout(r, 1500));
-    await setFaults('inventory.latency=off');
+    // Not waited for: the order completes only once inventory has read it.
+    await switchOff('inventory.latency=off');
     await waitForCompleted(system.apiUrl, [a.id], 30_000);
     assert.equal(await reservationsOf([a.id]), 1);
     const stock = await db.query<{ total: string }>(
@@ -125,7 +133,7 @@ describe('inventory in the lab', () => {
   test('n_plus_one: one single-row statement per stock row, all under one parent', async () => {
     await setFaults('inventory.n_plus_one=8');
     const [t] = await ordersThrough(['n plus one']);
-    await setFaults('inventory.n_plus_one=off');
+    await switchOff('inventory.n_plus_one=off');
     const byParent = new Map<string, string[]>();
     for (const s of t!.spans.filter(isPg)) {
       const p = parentOf(t!, s)?.spanID ?? '';
@@ -144,7 +152,7 @@ describe('inventory in the lab', () => {
   test('lock: the hot counters row is updated inside the transaction', async () => {
     await setFaults('inventory.lock=on');
     const [t] = await ordersThrough(['locked']);
-    await setFaults('inventory.lock=off');
+    await switchOff('inventory.lock=off');
     assert.ok(
       t!.spans.some((s) => isPg(s) && /^UPDATE counters/.test(text(s))),
       t!.spans.map(text).join('\n'),
@@ -152,9 +160,9 @@ describe('inventory in the lab', () => {
   });
 
   test('db_pool=1: concurrent reservations wait for the one connection', async () => {
-    await setFaults('inventory.db_pool=1');
+    await setDatabaseFault('inventory.db_pool=1', /database pool: 1 connection/);
     const traces = await ordersThrough(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
-    await setFaults('inventory.db_pool=off');
+    await setDatabaseFault('inventory.db_pool=off', /database pool: \d+ connection/);
     const spans = traces.flatMap((t) =>
       t.spans.map((s) => ({ s, pid: t.processes[s.processID]!.tags })),
     );
@@ -191,9 +199,9 @@ describe('inventory in the lab', () => {
       return spans.sort((x, y) => x.duration - y.duration)[0]!;
     };
     const a = await fastest(['indexed 1', 'indexed 2', 'indexed 3']);
-    await setFaults('inventory.slow_query=on');
+    await setDatabaseFault('inventory.slow_query=on', /lookup index dropped/);
     const b = await fastest(['scanned 1', 'scanned 2', 'scanned 3']);
-    await setFaults('inventory.slow_query=off');
+    await setDatabaseFault('inventory.slow_query=off', /lookup index recreated/);
     assert.equal(text(a), text(b), 'the same statement');
     assert.ok(
       b.duration > a.duration * 3,
