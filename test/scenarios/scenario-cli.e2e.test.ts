@@ -134,7 +134,12 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
   assert.ok(a.evidence.links.some((l) => l.url === `${sys.queryUrl}/system`));
   assert.ok(a.evidence.links.some((l) => l.url.startsWith(`${sys.queryUrl}/trace/`)));
 
-  const reveal = await scenario('reveal', '--json');
+  // Reveal and list only read what the answer left: three commands side by side.
+  const [reveal, list, listedJson] = await Promise.all([
+    scenario('reveal', '--json'),
+    scenario('list'),
+    scenario('list', '--json'),
+  ]);
   assert.equal(reveal.code, 0, reveal.stderr);
   const r = JSON.parse(reveal.stdout) as {
     id: string;
@@ -153,10 +158,9 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
     solved: string[];
   };
   assert.deepEqual(progress.solved, ['slow-downstream']);
-  const list = await scenario('list');
   assert.match(list.stdout, /^✓ slow-downstream /m);
   assert.match(list.stdout, /^ {2}crash-loop /m);
-  const listed = JSON.parse((await scenario('list', '--json')).stdout) as {
+  const listed = JSON.parse(listedJson.stdout) as {
     id: string;
     solved: boolean;
   }[];

@@ -31,9 +31,13 @@ describe('the scenario panel in Chromium, sharing the scenario with the CLI', ()
     dir = await mkdtemp(join(tmpdir(), 'tracelab-panel-'));
     env = { TRACELAB_PROGRESS_FILE: join(dir, 'progress.json'), TRACELAB_ADMIN_URL: '' };
     // up's collector grades the panel's answers: its progress goes to the test's file too.
-    sys = await startSystem([], { env });
+    // The lab and Chromium start side by side; either one started is stopped by after().
+    const [lab, chromium] = await Promise.allSettled([startSystem([], { env }), launchChromium()]);
+    if (lab.status === 'fulfilled') sys = lab.value;
+    if (chromium.status === 'fulfilled') browser = chromium.value;
+    if (lab.status === 'rejected') throw lab.reason;
+    if (chromium.status === 'rejected') throw chromium.reason;
     origin = new URL(sys.queryUrl).origin;
-    browser = await launchChromium();
     w = await watchedPage(browser, origin);
   });
   after(async () => {
