@@ -2,7 +2,9 @@
  * What inventory adds to an order: processing's call (HTTP on a kept-alive connection,
  * inventory's app, the reservation's transaction) beside the transaction alone and one
  * indexed query alone (the stock lookup by `stock_movements_item_idx`), one at a time, on the
- * machine's PostgreSQL with the default catalogue. Untraced (no SDK): the lab's own cost.
+ * machine's PostgreSQL with the default catalogue. Untraced (no SDK): the lab's own cost. Each
+ * is timed (median) and its CPU counted: this process's, and the database connections' from
+ * /proc (the server must run on this machine).
  *
  *   npm run bench:inventory [-- CALLS]      (default 300)
  */
@@ -11,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { parseCommandLine } from '../src/config/index.js';
 import { connectDatabase, createInventoryRepository, migrate } from '../src/database/index.js';
+import type { Database } from '../src/database/index.js';
 import { createFaultInjector } from '../src/faults/index.js';
 import { buildInventoryApp, stockBackend } from '../src/services/inventory/index.js';
 import { createInventoryClient } from '../src/services/processing/index.js';
@@ -22,20 +25,53 @@ import {
   workloadSettingsFrom,
 } from '../src/workload/index.js';
 import { Redis } from 'ioredis';
+import { processCpuMs } from './process-tree.js';
 
 const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<number> {
+interface Timed {
+  /** Median wall time of one, ms. */
+  readonly wallMs: number;
+  /** CPU of one, ms: this process (client, app, driver) and the database's connections. */
+  readonly cpuMs: number;
+  readonly dbCpuMs: number;
+}
+
+/** The database server's processes serving `database` (its pool's connections). */
+async function backendPids(db: Database, database: string): Promise<number[]> {
+  const r = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+    database,
+  ]);
+  return r.rows.map((row) => row.pid);
+}
+
+function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0);
+}
+
+async function timed(
+  n: number,
+  pids: () => Promise<number[]>,
+  run: (i: number) => Promise<unknown>,
+): Promise<Timed> {
   for (let i = 0; i < 20; i++) await run(-1 - i); // warm-up
+  const backends = await pids();
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const db0 = cpuOf(backends);
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await run(i);
     times.push(performance.now() - t);
   }
-  return median(times);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    wallMs: median(times),
+    cpuMs: (cpu.user + cpu.system) / 1000 / n,
+    dbCpuMs: (cpuOf(backends) - db0) / n,
+  };
 }
 
 async function main(): Promise<void> {
@@ -74,24 +110,34 @@ async function main(): Promise<void> {
     });
     const repo = createInventoryRepository(db);
     const item = (i: number) => `bench item ${Math.abs(i) % 50}`;
-    const call = await timed(n, (i) =>
+    const pids = () => backendPids(admin, name);
+    const call = await timed(n, pids, (i) =>
       client.reserve({ id: randomUUID(), item: item(i), quantity: 1, createdAtMs: 0 }),
     );
-    const transaction = await timed(n, (i) =>
+    const transaction = await timed(n, pids, (i) =>
       repo.reserve({ orderId: randomUUID(), item: item(i), quantity: 1 }),
     );
-    const lookup = await timed(n, (i) =>
+    const lookup = await timed(n, pids, (i) =>
       db.query('SELECT at FROM stock_movements WHERE item_id = $1 ORDER BY at DESC LIMIT 20', [
         1 + (Math.abs(i) % 2000),
       ]),
     );
     client.close();
-    const f = (ms: number) => `${ms.toFixed(2)} ms`;
-    console.log(`median of ${n}, one at a time:`);
-    console.log(`  processing's call (HTTP + app + transaction)   ${f(call)}`);
-    console.log(`  the reservation's transaction alone            ${f(transaction)}`);
-    console.log(`  one indexed query (the stock lookup)           ${f(lookup)}`);
-    console.log(`  the call adds over its transaction             ${f(call - transaction)}`);
+    const f = (ms: number) => `${ms.toFixed(2)} ms`.padStart(9);
+    const row = (label: string, t: Timed) =>
+      console.log(`  ${label.padEnd(44)} ${f(t.wallMs)} ${f(t.cpuMs)} ${f(t.dbCpuMs)}`);
+    console.log(`${n} one at a time: median wall time; CPU per call here and in the database`);
+    console.log(
+      `  ${''.padEnd(44)} ${'wall'.padStart(9)} ${'cpu'.padStart(9)} ${'db cpu'.padStart(9)}`,
+    );
+    row("processing's call (HTTP + app + transaction)", call);
+    row("the reservation's transaction alone", transaction);
+    row('one indexed query (the stock lookup)', lookup);
+    const added = call.cpuMs + call.dbCpuMs - transaction.cpuMs - transaction.dbCpuMs;
+    console.log(`  the call's CPU over its transaction's         ${f(added)}`);
+    console.log(
+      `  the call and one indexed query, CPU           ${f(added + lookup.cpuMs + lookup.dbCpuMs)}  (aim ≤ 0.5 ms)`,
+    );
   } finally {
     await app.close();
     await workload.close();
