@@ -21,7 +21,7 @@ const buses: Array<{ bus: 'redis' | 'kafka'; skip: string | false }> = [
  * Orders in flight at the kill: a backlog behind the one in hand. Each takes seconds of heavy
  * work, so a few make the point.
  */
-const IN_FLIGHT = 10;
+const IN_FLIGHT = 6;
 
 for (const { bus, skip } of buses) {
   describe(`crash recovery over ${bus}`, { skip }, () => {
