@@ -57,7 +57,7 @@ interface BusCase {
 const cases: readonly BusCase[] = [
   // A restarted Redis Streams consumer reads its own pending entries at once: a kill costs
   // the victim's restart, a couple of seconds.
-  { bus: 'redis', skip: false, orders: 120, kills: 5, orderIntervalMs: 100 },
+  { bus: 'redis', skip: false, orders: 100, kills: 4, orderIntervalMs: 100 },
   {
     bus: 'kafka',
     skip: process.env.KAFKA_BROKERS
@@ -65,7 +65,7 @@ const cases: readonly BusCase[] = [
       : 'KAFKA_BROKERS is not set: start a broker with ../shared/tools/kafka-broker start',
     // A restarted Kafka consumer gets its partitions once the dead member's session (10 s)
     // expires: each kill costs that, so fewer kills, each still checked as closely.
-    orders: 50,
+    orders: 60,
     kills: 2,
     orderIntervalMs: 400,
   },
