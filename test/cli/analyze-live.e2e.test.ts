@@ -8,6 +8,7 @@ import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { getTrace, parentOf } from '../helpers/jaeger.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
+import type { RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
 const BURST = 8;
@@ -31,39 +32,52 @@ async function tracesComplete(queryUrl: string, traceIds: readonly string[]): Pr
   );
 }
 
-/** `tracelab up` with `extra`, a burst of orders, then `tracelab analyze`. */
-async function burstThenAnalyze(extra: readonly string[], analyzeArgs: readonly string[] = []) {
+/**
+ * A burst of orders to a running lab, then `tracelab analyze` over the window `since` (the
+ * last 10 minutes unless told), once as JSON and once as text.
+ */
+async function burstThenAnalyze(
+  sys: RunningSystem,
+  analyzeArgs: readonly string[] = [],
+  since: () => string = () => '10m',
+) {
+  // One after another, each sent as soon as the last is accepted: a burst to a service that
+  // takes a tenth of a second an order, in an arrival order the traces record exactly (sent
+  // all at once, the send spans of one process may end in another order than the XADDs ran).
+  const accepted = [];
+  for (let i = 0; i < BURST; i++) {
+    accepted.push(await postOrder(sys.apiUrl, { item: `burst-${i}`, quantity: 1 }));
+  }
+  await waitForCompleted(
+    sys.apiUrl,
+    accepted.map((a) => a.id),
+    180_000,
+  );
+  await tracesComplete(
+    sys.queryUrl,
+    accepted.map((a) => a.traceId),
+  );
+  const window = since();
+  const json = await runCli([
+    'analyze',
+    '--url',
+    sys.queryUrl,
+    '--since',
+    window,
+    '--json',
+    ...analyzeArgs,
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const text = await runCli(['analyze', '--url', sys.queryUrl, '--since', window, ...analyzeArgs]);
+  assert.equal(text.code, 0, text.stderr);
+  return { json: json.stdout, text: text.stdout, accepted };
+}
+
+/** `tracelab up` with `extra` for the length of `body`. */
+async function withSystem<T>(extra: readonly string[], body: (sys: RunningSystem) => Promise<T>) {
   const sys = await startSystem(extra);
   try {
-    // One after another, each sent as soon as the last is accepted: a burst to a service that
-    // takes a tenth of a second an order, in an arrival order the traces record exactly (sent
-    // all at once, the send spans of one process may end in another order than the XADDs ran).
-    const accepted = [];
-    for (let i = 0; i < BURST; i++) {
-      accepted.push(await postOrder(sys.apiUrl, { item: `burst-${i}`, quantity: 1 }));
-    }
-    await waitForCompleted(
-      sys.apiUrl,
-      accepted.map((a) => a.id),
-      180_000,
-    );
-    await tracesComplete(
-      sys.queryUrl,
-      accepted.map((a) => a.traceId),
-    );
-    const json = await runCli([
-      'analyze',
-      '--url',
-      sys.queryUrl,
-      '--since',
-      '10m',
-      '--json',
-      ...analyzeArgs,
-    ]);
-    assert.equal(json.code, 0, json.stderr);
-    const text = await runCli(['analyze', '--url', sys.queryUrl, '--since', '10m', ...analyzeArgs]);
-    assert.equal(text.code, 0, text.stderr);
-    return { json: json.stdout, text: text.stdout, accepted };
+    return await body(sys);
   } finally {
     await sys.stop();
   }
@@ -235,12 +249,10 @@ describe('tracelab analyze on a running lab', () => {
   test('processing forced heavy, a burst of 8: processing is the bottleneck, waits grow', async () => {
     // Analytics light: at its random intensities it can take longer an order than heavy
     // processing, and then the burst waits longest for it, and it is the bottleneck.
-    const one = await burstThenAnalyze([
-      '--intensity',
-      'processing=heavy',
-      '--intensity',
-      'analytics=light',
-    ]);
+    const one = await withSystem(
+      ['--intensity', 'processing=heavy', '--intensity', 'analytics=light'],
+      (sys) => burstThenAnalyze(sys),
+    );
     const base = JSON.parse(one.json) as AnalysisReport;
     assert.equal(base.propagation.orderTraces, BURST);
     assert.equal(base.headline.kind, 'bottleneck', one.text);
@@ -271,21 +283,33 @@ describe('tracelab analyze on a running lab', () => {
   });
 
   test('processing waiting on a slow dependency: two replicas cut the queue wait, compared', async () => {
-    const one = await burstThenAnalyze(WAITING_PROCESSING);
-    const base = JSON.parse(one.json) as AnalysisReport;
-    assert.equal(base.propagation.orderTraces, BURST);
-    assert.equal(base.hops.find((h) => h.topic === 'orders')!.wait.count, BURST);
     const baseFile = join(dir, 'one-replica.json');
-    writeFileSync(baseFile, one.json);
+    // One lab for both runs: the second replica started between the bursts, and the second
+    // analysis reads only the traces since then.
+    const two = await withSystem(WAITING_PROCESSING, async (sys) => {
+      const one = await burstThenAnalyze(sys);
+      const base = JSON.parse(one.json) as AnalysisReport;
+      assert.equal(base.propagation.orderTraces, BURST);
+      assert.equal(base.hops.find((h) => h.topic === 'orders')!.wait.count, BURST);
+      writeFileSync(baseFile, one.json);
 
-    const two = await burstThenAnalyze(
-      [...WAITING_PROCESSING, '--scale', 'processing=2'],
-      ['--compare', baseFile],
-    );
+      const scaled = await runCli(['scale', 'processing=2', '--admin-url', sys.adminUrl]);
+      assert.equal(scaled.code, 0, scaled.stderr);
+      // A clear gap: the first burst's last spans end well before the window opens.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const from = Date.now() - 1000;
+      const two = await burstThenAnalyze(
+        sys,
+        ['--compare', baseFile],
+        () => `${Math.ceil((Date.now() - from) / 1000)}s`,
+      );
+      return two;
+    });
     const { report, comparison } = JSON.parse(two.json) as {
       report: AnalysisReport;
       comparison: ReportComparison;
     };
+    assert.equal(report.propagation.orderTraces, BURST, 'the second burst alone');
     assert.equal(report.consumers.find((c) => c.service === 'processing-service')!.instances, 2);
     const hop = comparison.hops.find((h) => h.topic === 'orders')!;
     assert.equal(hop.verdict, 'faster', JSON.stringify(hop));
