@@ -14,6 +14,8 @@
  *   --workload W       none (default) or spec; with spec the monitor rows are measured too
  *   --soak N           after the steps, N more orders through the traced system, then RSS
  *   --only a,b         run only these systems: bare, traced, monitor-off, untraced
+ *   --cli PATH         the tracelab to measure (default: this build's), e.g. another checkout's
+ *                      dist/src/cli/main.js, to compare two builds with one driver
  *   --closed N         closed loop after the steps: N orders in flight (default 64)
  *   --closed-orders N  orders measured in the closed loop (default 5000; 0 skips it)
  *   --closed-warmup N  closed-loop orders before the measured ones (default 2000)
@@ -43,7 +45,6 @@ import { treeCpuMs, treeMemory } from './process-tree.js';
 import type { SentOrder } from './open-loop.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
-const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
 const RATE_FACTOR = 1.5;
 /** How long the closed loop reads each process's idle CPU before its measured orders. */
 const IDLE_SAMPLE_MS = 3000;
@@ -116,7 +117,7 @@ class Lab {
     const child = spawn(
       process.execPath,
       [
-        CLI,
+        options.cli,
         'up',
         '--workload',
         options.workload,
@@ -406,6 +407,7 @@ const { values: flagValues } = parseArgs({
     soak: { type: 'string', default: '0' },
     only: { type: 'string' },
     closed: { type: 'string', default: '64' },
+    cli: { type: 'string', default: join(__dirname, '..', 'src', 'cli', 'main.js') },
     'closed-orders': { type: 'string', default: '5000' },
     'closed-warmup': { type: 'string', default: '2000' },
     'closed-scope': { type: 'string', default: 'order' },
@@ -423,6 +425,7 @@ const options = {
   workload: flagValues.workload,
   soak: Number(flagValues.soak),
   only: flagValues.only?.split(',').map((s) => s.trim()),
+  cli: flagValues.cli,
   closed: Number(flagValues.closed),
   closedOrders: Number(flagValues['closed-orders']),
   closedWarmup: Number(flagValues['closed-warmup']),
