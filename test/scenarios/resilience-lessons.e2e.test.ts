@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { analyzeTraces } from '../../src/analysis/index.js';
 import { traceSourceAt } from '../../src/cli/scenario-run.js';
 import { analyserAnswer, scenarioTraces, traceSignals } from '../../src/scenarios/index.js';
 import type { ScenarioRecord } from '../../src/scenarios/index.js';
-import { scenarioCli } from '../helpers/scenario.js';
-import { startSystem } from '../helpers/system.js';
-import type { RunningSystem } from '../helpers/system.js';
+import { scenarioLab } from '../helpers/scenario.js';
 
 /**
  * Two of the resilience lessons on a real `tracelab up`, as a learner runs them: the setup
@@ -17,35 +12,20 @@ import type { RunningSystem } from '../helpers/system.js';
  * order completed, the analyser's answer read from the scenario's own traces, and everything
  * switched back by `stop`.
  */
-let sys: RunningSystem;
-let dir: string;
-let env: NodeJS.ProcessEnv;
 
-before(async () => {
-  // Not the 0.02 of most tests: the late autoscaler shows only when the burst of heavy orders
-  // outlasts the autoscaler's 6 s window on one replica. At 0.3 a heavy order still takes about
-  // a second of both cores of a quiet 2-core machine, so sixteen hold the backlog above 4 well
-  // past the window and leave the added replica orders to take; more work only lengthens the run.
-  sys = await startSystem(['--workload-scale', '0.3']);
-  dir = await mkdtemp(join(tmpdir(), 'tracelab-lessons-'));
-  env = { TRACELAB_PROGRESS_FILE: join(dir, 'progress.json'), TRACELAB_ADMIN_URL: '' };
-});
-after(async () => {
-  await sys?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-const scenario = scenarioCli(
-  () => sys,
-  () => env,
-);
+// Not the 0.02 of most tests: the late autoscaler shows only when the burst of heavy orders
+// outlasts the autoscaler's 6 s window on one replica. At 0.3 a heavy order still takes about
+// a second of both cores of a quiet 2-core machine, so sixteen hold the backlog above 4 well
+// past the window and leave the added replica orders to take; more work only lengthens the run.
+const lab = scenarioLab(['--workload-scale', '0.3']);
+const { scenario } = lab;
 const adminGet = async <T>(path: string) =>
-  (await (await fetch(`${sys.adminUrl}${path}`)).json()) as T;
+  (await (await fetch(`${lab.sys.adminUrl}${path}`)).json()) as T;
 
 /** The analyser's answer over the running scenario's traces. */
 async function analyserOnRunning() {
   const { scenario: record } = await adminGet<{ scenario: ScenarioRecord }>('/scenario');
-  const traces = await scenarioTraces(traceSourceAt(sys.queryUrl), record);
+  const traces = await scenarioTraces(traceSourceAt(lab.sys.queryUrl), record);
   return analyserAnswer(analyzeTraces(traces), traceSignals(traces));
 }
 

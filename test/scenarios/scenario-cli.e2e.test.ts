@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { scenarioCli } from '../helpers/scenario.js';
-import { startSystem } from '../helpers/system.js';
-import type { RunningSystem } from '../helpers/system.js';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { scenarioLab } from '../helpers/scenario.js';
 
-let sys: RunningSystem;
-let dir: string;
-let env: NodeJS.ProcessEnv;
+const lab = scenarioLab();
+const { scenario } = lab;
 
-before(async () => {
-  sys = await startSystem();
-  dir = await mkdtemp(join(tmpdir(), 'tracelab-scenario-'));
-  // Nothing from the environment points the CLI elsewhere; progress goes to a file of the test's.
-  env = { TRACELAB_PROGRESS_FILE: join(dir, 'progress.json'), TRACELAB_ADMIN_URL: '' };
-});
-after(async () => {
-  await sys?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-const scenario = scenarioCli(
-  () => sys,
-  () => env,
-);
-const adminGet = async (path: string) => (await fetch(`${sys.adminUrl}${path}`)).json();
+const adminGet = async (path: string) => (await fetch(`${lab.sys.adminUrl}${path}`)).json();
 
 test('with no scenario running, hint says how to start one and fails', async () => {
   const r = await scenario('hint');
@@ -35,7 +15,7 @@ test('with no scenario running, hint says how to start one and fails', async () 
 });
 
 test("the admin endpoint refuses a scenario record that is not whole, in the lab's JSON shape", async () => {
-  const res = await fetch(`${sys.adminUrl}/scenario`, {
+  const res = await fetch(`${lab.sys.adminUrl}/scenario`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -62,7 +42,7 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
   assert.match(start.stdout, /Which service is slow/);
   assert.ok(
     start.stdout.includes(
-      `${sys.queryUrl}/search?service=notification-service&lookback=15m&tags=tracelab.fault%3Dlatency`,
+      `${lab.sys.queryUrl}/search?service=notification-service&lookback=15m&tags=tracelab.fault%3Dlatency`,
     ),
     start.stdout,
   );
@@ -101,7 +81,7 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
   assert.deepEqual([w.correct, w.serviceCorrect], [false, false]);
   assert.doesNotMatch(w.explanation, /notification/);
   // A wrong answer solves nothing: no progress is written.
-  await assert.rejects(readFile(env.TRACELAB_PROGRESS_FILE!, 'utf8'), { code: 'ENOENT' });
+  await assert.rejects(readFile(lab.env.TRACELAB_PROGRESS_FILE!, 'utf8'), { code: 'ENOENT' });
 
   const right = await scenario('answer', 'notification-service', '--cause', 'latency', '--json');
   assert.equal(right.code, 0, right.stderr);
@@ -131,8 +111,8 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
     a.evidence.lines.join('\n'),
   );
   assert.ok(a.evidence.lines.includes('added latency: 800 ms per order'));
-  assert.ok(a.evidence.links.some((l) => l.url === `${sys.queryUrl}/system`));
-  assert.ok(a.evidence.links.some((l) => l.url.startsWith(`${sys.queryUrl}/trace/`)));
+  assert.ok(a.evidence.links.some((l) => l.url === `${lab.sys.queryUrl}/system`));
+  assert.ok(a.evidence.links.some((l) => l.url.startsWith(`${lab.sys.queryUrl}/trace/`)));
 
   // Reveal and list only read what the answer left: three commands side by side.
   const [reveal, list, listedJson] = await Promise.all([
@@ -154,7 +134,7 @@ test('a scenario set up by faults: start, three hints, a wrong then a right answ
   );
   assert.equal(r.evidence.figures.latencyFaultMs, 800);
 
-  const progress = JSON.parse(await readFile(env.TRACELAB_PROGRESS_FILE!, 'utf8')) as {
+  const progress = JSON.parse(await readFile(lab.env.TRACELAB_PROGRESS_FILE!, 'utf8')) as {
     solved: string[];
   };
   assert.deepEqual(progress.solved, ['slow-downstream']);
