@@ -35,6 +35,8 @@ export interface ClosedLoopResult {
 const nowMs = () => performance.timeOrigin + performance.now();
 /** How often the `order` scope reads analytics' count: one cheap HGET. */
 const COUNT_POLL_MS = 2;
+/** An `order`-scope run whose count stands still this long has lost orders: it stops. */
+const STALL_MS = 120_000;
 
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const url = new URL('/order', options.apiUrl);
@@ -75,17 +77,27 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
       fill();
     };
     if (options.scope === 'order') {
+      let progressAtMs = nowMs();
       const timer = setInterval(() => {
         if (polling) return;
         polling = true;
         options.redis
           .hget(`${options.prefix}analytics:totals`, 'orders')
           .then((v) => {
-            completed = Number(v ?? 0) - options.countedBefore;
+            const now = Number(v ?? 0) - options.countedBefore;
+            if (now > completed) progressAtMs = nowMs();
+            completed = now;
             polling = false;
             if (answered === options.orders && completed + failed >= options.orders) {
               clearInterval(timer);
               done();
+            } else if (nowMs() - progressAtMs > STALL_MS) {
+              clearInterval(timer);
+              fail(
+                new Error(
+                  `analytics counted ${completed} of ${sent - failed} orders sent and nothing more for ${STALL_MS / 1000} s`,
+                ),
+              );
             } else fill();
           })
           .catch((err: unknown) => {
