@@ -1,5 +1,6 @@
 import { CollectorError } from '../errors.js';
-import { attribute, internKey, internName } from '../store/intern.js';
+import { attribute, attributeKey, internName } from '../store/intern.js';
+import type { AttributeKey } from '../store/intern.js';
 import { exactJson } from '../store/int64.js';
 import { NO_SERVICE_NAME } from '../store/span-record.js';
 import type {
@@ -11,19 +12,20 @@ import type {
   SpanLink,
   SpanRecord,
 } from '../store/span-record.js';
+import { AsciiCache } from './ascii-cache.js';
 import type { DecodedExport } from './otlp-json.js';
 import {
   bigInt64,
-  durationMicros,
+  durationOfNanos,
   EMPTY,
   EXPECTED_STATUS_CODE,
   idProblem,
   isExactHigh,
+  microsOfNanos,
   parentOf,
   processResource,
   Rejections,
   SPAN_KINDS,
-  splitNanos,
   STATUS_CODES,
 } from './otlp-values.js';
 import {
@@ -127,13 +129,25 @@ function readScopeSpans(
     else if (tag === ((2 << 3) | LENGTH_DELIMITED)) collect(spans, r);
     else r.skip(tag & 7);
   }
+  // One reader moved from span to span: a span costs no reader of its own.
+  const span = new ProtobufReader(r.buf);
   for (let i = 0; i < spans.length; i += 2) {
-    const span = new ProtobufReader(r.buf, spans[i], spans[i + 1]);
-    const result = readSpan(span, scope, resource, () => `${where}.spans[${i / 2}]`);
+    span.pos = spans[i]!;
+    span.end = spans[i + 1]!;
+    const result = readSpan(span, scope, resource, where, i / 2);
     if (typeof result === 'string') out.rejections.add(`${where}.spans[${i / 2}]`, result);
     else out.spans.push(result);
   }
 }
+
+/*
+ * What repeats from span to span is found by its bytes, so it costs no string to decode and
+ * drop; misses go to the intern tables shared with the JSON decoder.
+ */
+const KEYS = new AsciiCache<AttributeKey>(2048);
+const NAMES = new AsciiCache<string>(2048);
+const VALUES = new AsciiCache<string>(4096);
+const asIs = (text: string): string => text;
 
 const NO_SCOPE: InstrumentationScope = { name: '', version: '' };
 
@@ -142,8 +156,8 @@ function readScope(r: ProtobufReader): InstrumentationScope {
   let version = '';
   while (r.pos < r.end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) name = internName(r.string());
-    else if (tag === ((2 << 3) | LENGTH_DELIMITED)) version = internName(r.string());
+    if (tag === ((1 << 3) | LENGTH_DELIMITED)) name = r.cached(NAMES, internName);
+    else if (tag === ((2 << 3) | LENGTH_DELIMITED)) version = r.cached(NAMES, internName);
     else r.skip(tag & 7);
   }
   return name === '' && version === '' ? NO_SCOPE : { name, version };
@@ -171,20 +185,58 @@ interface WireSpan {
   startHi: number;
   endLo: number;
   endHi: number;
-  attributes: Attribute[] | undefined;
-  events: SpanEvent[] | undefined;
+  /** How many of SPAN_ATTRIBUTES, SPAN_EVENTS are this span's. */
+  attributeCount: number;
+  eventCount: number;
   links: SpanLink[] | undefined;
   statusCode: number;
   statusMessage: string;
   flags: number;
 }
 
-/** Returns the rejection reason as a string, or the span. */
+/**
+ * The span being read, and the attributes and events read so far (a span's are sliced off at
+ * its end, exactly as many as it has): one of each for every span, since spans are read one
+ * at a time.
+ */
+const WIRE: WireSpan = {
+  traceId: '',
+  spanId: '',
+  parentSpanId: '',
+  traceState: '',
+  name: '',
+  kind: 0,
+  startLo: 0,
+  startHi: 0,
+  endLo: 0,
+  endHi: 0,
+  attributeCount: 0,
+  eventCount: 0,
+  links: undefined,
+  statusCode: 0,
+  statusMessage: '',
+  flags: 0,
+};
+const SPAN_ATTRIBUTES: Attribute[] = [];
+const SPAN_EVENTS: SpanEvent[] = [];
+const EVENT_ATTRIBUTES: Attribute[] = [];
+
+/** The first `count` of `scratch`, in an array of their own (EMPTY when none). */
+function taken<T>(scratch: T[], count: number): readonly T[] {
+  if (count === 0) return EMPTY;
+  const own = scratch.slice(0, count);
+  // A span with very many attributes does not keep its scratch large afterwards.
+  if (scratch.length > 1024) scratch.length = 0;
+  return own;
+}
+
+/** Returns the rejection reason as a string, or the span (spans[index] of `where`). */
 function readSpan(
   r: ProtobufReader,
   scope: InstrumentationScope,
   resource: ProcessResource,
-  where: () => string,
+  where: string,
+  index: number,
 ): SpanRecord | string {
   const f = readSpanFields(r);
   const problem = idProblem(f.traceId, f.spanId, f.parentSpanId);
@@ -193,20 +245,19 @@ function readSpan(
   if (status === undefined) {
     throw new CollectorError(
       'OTLP_MALFORMED_BODY',
-      `${where()}.status.code: ${EXPECTED_STATUS_CODE}`,
+      `${where}.spans[${index}].status.code: ${EXPECTED_STATUS_CODE}`,
     );
   }
-  const start = splitNanos(f.startLo, f.startHi);
   return {
     traceId: f.traceId!,
     spanId: f.spanId!,
     parentSpanId: parentOf(f.parentSpanId!),
     name: f.name,
     kind: SPAN_KINDS[f.kind] ?? ('unspecified' satisfies SpanKindName),
-    startUs: start.us,
-    durationUs: durationMicros(start, splitNanos(f.endLo, f.endHi)),
-    attributes: f.attributes ?? EMPTY,
-    events: f.events ?? EMPTY,
+    startUs: microsOfNanos(f.startLo, f.startHi),
+    durationUs: durationOfNanos(f.startLo, f.startHi, f.endLo, f.endHi),
+    attributes: taken(SPAN_ATTRIBUTES, f.attributeCount),
+    events: taken(SPAN_EVENTS, f.eventCount),
     links: f.links ?? EMPTY,
     statusCode: status,
     statusMessage: f.statusMessage,
@@ -218,24 +269,23 @@ function readSpan(
 }
 
 function readSpanFields(r: ProtobufReader): WireSpan {
-  const f: WireSpan = {
-    traceId: '',
-    spanId: '',
-    parentSpanId: '',
-    traceState: '',
-    name: '',
-    kind: 0,
-    startLo: 0,
-    startHi: 0,
-    endLo: 0,
-    endHi: 0,
-    attributes: undefined,
-    events: undefined,
-    links: undefined,
-    statusCode: 0,
-    statusMessage: '',
-    flags: 0,
-  };
+  const f = WIRE;
+  f.traceId = '';
+  f.spanId = '';
+  f.parentSpanId = '';
+  f.traceState = '';
+  f.name = '';
+  f.kind = 0;
+  f.startLo = 0;
+  f.startHi = 0;
+  f.endLo = 0;
+  f.endHi = 0;
+  f.attributeCount = 0;
+  f.eventCount = 0;
+  f.links = undefined;
+  f.statusCode = 0;
+  f.statusMessage = '';
+  f.flags = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     switch (tag) {
@@ -252,7 +302,7 @@ function readSpanFields(r: ProtobufReader): WireSpan {
         f.parentSpanId = readId(r, 8);
         break;
       case (5 << 3) | LENGTH_DELIMITED:
-        f.name = internName(r.string());
+        f.name = r.cached(NAMES, internName);
         break;
       case (6 << 3) | VARINT:
         f.kind = r.uint32() | 0;
@@ -266,13 +316,18 @@ function readSpanFields(r: ProtobufReader): WireSpan {
         f.endHi = r.high;
         break;
       case (9 << 3) | LENGTH_DELIMITED:
-        (f.attributes ??= []).push(readKeyValue(r));
+        SPAN_ATTRIBUTES[f.attributeCount++] = readKeyValue(r);
         break;
-      case (11 << 3) | LENGTH_DELIMITED:
-        (f.events ??= []).push(readEvent(r.message()));
+      case (11 << 3) | LENGTH_DELIMITED: {
+        const outer = r.enter();
+        SPAN_EVENTS[f.eventCount++] = readEvent(r);
+        r.leave(outer);
         break;
+      }
       case (13 << 3) | LENGTH_DELIMITED: {
-        const link = readLink(r.message());
+        const outer = r.enter();
+        const link = readLink(r);
+        r.leave(outer);
         // A link to nothing says nothing; drop it rather than the span that carries it.
         if (link) (f.links ??= []).push(link);
         break;
@@ -306,17 +361,18 @@ function readEvent(r: ProtobufReader): SpanEvent {
   let timeLo = 0;
   let timeHi = 0;
   let name = '';
-  let attributes: Attribute[] | undefined;
+  let count = 0;
   while (r.pos < r.end) {
     const tag = r.tag();
     if (tag === ((1 << 3) | FIXED64)) {
       timeLo = r.fixed64();
       timeHi = r.high;
-    } else if (tag === ((2 << 3) | LENGTH_DELIMITED)) name = internName(r.string());
-    else if (tag === ((3 << 3) | LENGTH_DELIMITED)) (attributes ??= []).push(readKeyValue(r));
+    } else if (tag === ((2 << 3) | LENGTH_DELIMITED)) name = r.cached(NAMES, internName);
+    else if (tag === ((3 << 3) | LENGTH_DELIMITED)) EVENT_ATTRIBUTES[count++] = readKeyValue(r);
     else r.skip(tag & 7);
   }
-  return { timeUs: splitNanos(timeLo, timeHi).us, name, attributes: attributes ?? EMPTY };
+  const attributes = taken(EVENT_ATTRIBUTES, count);
+  return { timeUs: microsOfNanos(timeLo, timeHi), name, attributes };
 }
 
 function readLink(r: ProtobufReader): SpanLink | undefined {
@@ -337,12 +393,12 @@ function readLink(r: ProtobufReader): SpanLink | undefined {
 /** A KeyValue (the reader is at its length prefix) as an attribute. */
 function readKeyValue(r: ProtobufReader): Attribute {
   const end = r.delimited();
-  let key = '';
+  let key: AttributeKey | undefined;
   let valueStart = -1;
   let valueEnd = -1;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) key = internKey(r.string());
+    if (tag === ((1 << 3) | LENGTH_DELIMITED)) key = r.cached(KEYS, attributeKey);
     else if (tag === ((2 << 3) | LENGTH_DELIMITED)) {
       valueEnd = r.delimited();
       valueStart = r.pos;
@@ -350,8 +406,16 @@ function readKeyValue(r: ProtobufReader): Attribute {
     } else r.skip(tag & 7);
   }
   if (r.pos !== end) throw new WireError(`key-value overruns its length at offset ${r.pos}`);
-  if (valueStart < 0) return attribute(key, 'string', '');
-  return readAnyValue(new ProtobufReader(r.buf, valueStart, valueEnd), key);
+  key ??= attributeKey('');
+  if (valueStart < 0) return attribute(key.key, key.string, 'string', '');
+  // The value is read with this reader, narrowed to it: an attribute costs no reader.
+  const outer = r.end;
+  r.pos = valueStart;
+  r.end = valueEnd;
+  const value = readAnyValue(r, key);
+  r.pos = end;
+  r.end = outer;
+  return value;
 }
 
 /** What an AnyValue holds: its last value field wins, as protobuf's oneof rules say. */
@@ -366,7 +430,8 @@ const enum Held {
   Bytes,
 }
 
-function readAnyValue(r: ProtobufReader, key: string): Attribute {
+function readAnyValue(r: ProtobufReader, k: AttributeKey): Attribute {
+  const key = k.key;
   let held = Held.None;
   let text = '';
   let num = 0;
@@ -377,7 +442,8 @@ function readAnyValue(r: ProtobufReader, key: string): Attribute {
     switch (tag) {
       case (1 << 3) | LENGTH_DELIMITED:
         held = Held.String;
-        text = r.string();
+        // Values shared under their key are found by their bytes; identifiers are decoded.
+        text = k.string.values !== null ? r.cached(VALUES, asIs) : r.string();
         break;
       case (2 << 3) | VARINT:
         held = Held.Bool;
@@ -413,13 +479,13 @@ function readAnyValue(r: ProtobufReader, key: string): Attribute {
   }
   switch (held) {
     case Held.String:
-      return attribute(key, 'string', text);
+      return attribute(key, k.string, 'string', text);
     case Held.Bool:
-      return attribute(key, 'bool', num === 1);
+      return attribute(key, k.bool, 'bool', num === 1);
     case Held.Int:
       // Beyond 2^53 the digits are kept beside the nearest double (see ../store/int64.ts).
       return text === ''
-        ? attribute(key, 'int64', num)
+        ? attribute(key, k.int64, 'int64', num)
         : { key, type: 'int64', value: num, exact: text };
     case Held.Double:
       return { key, type: 'float64', value: num };

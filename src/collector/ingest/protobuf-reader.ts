@@ -4,6 +4,8 @@
  * directly into the collector's records, with no intermediate message objects.
  */
 
+import type { AsciiCache } from './ascii-cache.js';
+
 /** Wire types of the protobuf encoding. */
 export const VARINT = 0;
 export const FIXED64 = 1;
@@ -109,11 +111,48 @@ export class ProtobufReader {
     return inner;
   }
 
+  /**
+   * Narrows this reader to the embedded message here, as `message` would read it, without a
+   * reader per message (spans and attributes are many); returns the outer end for `leave`.
+   */
+  enter(): number {
+    const end = this.delimited();
+    const outer = this.end;
+    this.end = end;
+    return outer;
+  }
+
+  /** Moves past the message `enter` narrowed to, back in the one around it. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   /** A length-delimited field as UTF-8 text; invalid UTF-8 is refused, as protobuf requires. */
   string(): string {
     const end = this.delimited();
     const start = this.pos;
     this.pos = end;
+    return this.utf8(start, end);
+  }
+
+  /**
+   * What `make` makes of a length-delimited string (an interned copy, an attribute key's
+   * record), taken from `cache` when it holds these bytes: a repeat costs no string.
+   */
+  cached<T>(cache: AsciiCache<T>, make: (text: string) => T): T {
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    const found = cache.find(this.buf, start, end);
+    if (found !== undefined) return found;
+    const text = this.utf8(start, end);
+    const value = make(text);
+    cache.add(text, end - start, value);
+    return value;
+  }
+
+  private utf8(start: number, end: number): string {
     const buf = this.buf;
     for (let i = start; i < end; i++) {
       if (buf[i]! >= 0x80) {

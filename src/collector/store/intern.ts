@@ -29,34 +29,59 @@ export const internName = (name: string): string => intern(names, name);
 
 type Shareable = string | number | boolean;
 
-/** Per attribute type, per key: the shared attributes by value, or null once too many. */
-const shared = {
-  string: new Map<string, Map<Shareable, Attribute> | null>(),
-  int64: new Map<string, Map<Shareable, Attribute> | null>(),
-  bool: new Map<string, Map<Shareable, Attribute> | null>(),
-};
+/** The attributes of one key and type shared so far, by value. */
+export interface SharedValues {
+  /** Undefined before the first; null once too many: an identifier, whose values are not shared. */
+  values: Map<Shareable, Attribute> | null | undefined;
+}
+
+/**
+ * An attribute key and what is shared under it, per type: found once per attribute, so that
+ * sharing its value costs one lookup by value.
+ */
+export interface AttributeKey {
+  readonly key: string;
+  readonly string: SharedValues;
+  readonly int64: SharedValues;
+  readonly bool: SharedValues;
+}
+
+const attributeKeys = new Map<string, AttributeKey>();
+
+export function attributeKey(key: string): AttributeKey {
+  const known = attributeKeys.get(key);
+  if (known !== undefined) return known;
+  // Past the bound, a key shares nothing.
+  const values = attributeKeys.size < MAX_INTERNED ? undefined : null;
+  const k: AttributeKey = {
+    key: internKey(key),
+    string: { values },
+    int64: { values },
+    bool: { values },
+  };
+  if (values === undefined) attributeKeys.set(k.key, k);
+  return k;
+}
 
 /**
  * The attribute `key = value`, shared with every span that has the same one while the key
- * has few distinct values; identifiers (order ids, message ids) get their own.
+ * has few distinct values; identifiers (order ids, message ids) get their own. `shared` is
+ * the key's SharedValues for `type`.
  */
-export function attribute<T extends keyof typeof shared>(
+export function attribute<T extends 'string' | 'int64' | 'bool'>(
   key: string,
+  shared: SharedValues,
   type: T,
   value: Extract<Attribute, { type: T }>['value'],
 ): Attribute {
-  const byKey = shared[type];
-  let values = byKey.get(key);
+  const values = shared.values;
   if (values === null) return { key, type, value } as Attribute;
-  if (values === undefined) {
-    if (byKey.size >= MAX_INTERNED) return { key, type, value } as Attribute;
-    byKey.set(key, (values = new Map()));
-  }
-  let a = values.get(value);
+  let a = values?.get(value);
   if (a !== undefined) return a;
   a = { key, type, value } as Attribute;
-  if (values.size < MAX_SHARED_VALUES_PER_KEY) values.set(value, a);
+  if (values === undefined) shared.values = new Map([[value, a]]);
+  else if (values.size < MAX_SHARED_VALUES_PER_KEY) values.set(value, a);
   // Too many values: an identifier. Forget the ones kept; the spans holding them keep theirs.
-  else byKey.set(key, null);
+  else shared.values = null;
   return a;
 }

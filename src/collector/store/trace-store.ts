@@ -24,14 +24,30 @@ interface TraceEntry {
   evicted: boolean;
   /** The last findTracesOfEach that took this trace. */
   takenBy: number;
-  /** This trace's place in each time index it is in, by index key. */
-  readonly indexed: Map<string, IndexEntry>;
+  /**
+   * This trace's place in each time index it is in: a few, so an array scanned (cheaper per
+   * span than a Map of its own); `byIndex` is built once there are many.
+   */
+  readonly indexed: IndexEntry[];
+  byIndex: Map<TimeIndex, IndexEntry> | undefined;
 }
 
 interface IndexEntry {
   readonly trace: TraceEntry;
+  readonly index: TimeIndex;
   /** Earliest start among this trace's spans that belong to the index. */
   keyUs: number;
+}
+
+/** A service's traces, and its operations'. */
+interface ServiceEntry {
+  readonly index: TimeIndex;
+  readonly operations: Map<string, OperationEntry>;
+}
+
+interface OperationEntry {
+  readonly index: TimeIndex;
+  readonly kinds: Set<SpanKindName>;
 }
 
 /**
@@ -42,6 +58,12 @@ interface IndexEntry {
 class TimeIndex {
   entries: IndexEntry[] = [];
   dead = 0;
+
+  constructor(
+    readonly service: string,
+    /** Undefined for the service's own index. */
+    readonly operation: string | undefined,
+  ) {}
 
   get live(): number {
     return this.entries.length - this.dead;
@@ -94,10 +116,6 @@ class TimeIndex {
   }
 }
 
-const serviceKey = (service: string): string => `s\u0000${service}`;
-const operationKey = (service: string, operation: string): string =>
-  `o\u0000${service}\u0000${operation}`;
-
 /**
  * The collector's trace store: bounded by a span count, a trace by id in O(1), searches by
  * service and operation over time-ordered indexes. Spans that arrive late or out of order
@@ -105,11 +123,10 @@ const operationKey = (service: string, operation: string): string =>
  */
 export class TraceStore {
   private readonly traces = new Map<string, TraceEntry>();
-  private readonly indexes = new Map<string, TimeIndex>();
+  /** service → its time index, and its operations' with the span kinds seen. */
+  private readonly byService = new Map<string, ServiceEntry>();
   /** Trace id → ids of the traces with a span linking into it (the chain forwards). */
   private readonly linkedFrom = new Map<string, Set<string>>();
-  /** service → operation → span kinds seen. */
-  private readonly operationKinds = new Map<string, Map<string, Set<SpanKindName>>>();
   private spanCount = 0;
   private evictedTraces = 0;
   private searches = 0;
@@ -193,11 +210,9 @@ export class TraceStore {
   }
 
   private search(query: TraceQuery): TraceEntry[] {
-    const index = this.indexes.get(
-      query.operation === ''
-        ? serviceKey(query.service)
-        : operationKey(query.service, query.operation),
-    );
+    const service = this.byService.get(query.service);
+    const index =
+      query.operation === '' ? service?.index : service?.operations.get(query.operation)?.index;
     if (!index) return [];
     const found: TraceEntry[] = [];
     const lowestKeyUs = query.startUs - this.maxSpreadUs;
@@ -222,14 +237,14 @@ export class TraceStore {
   }
 
   services(): string[] {
-    return [...this.operationKinds.keys()].sort();
+    return [...this.byService.keys()].sort();
   }
 
   operations(service: string, spanKind = ''): JaegerOperation[] {
-    const ops = this.operationKinds.get(service);
+    const ops = this.byService.get(service)?.operations;
     if (!ops) return [];
     const out: JaegerOperation[] = [];
-    for (const [name, kinds] of ops) {
+    for (const [name, { kinds }] of ops) {
       for (const kind of kinds) {
         const shown = kind === 'unspecified' ? '' : kind;
         if (spanKind === '' || spanKind === shown) out.push({ name, spanKind: shown });
@@ -277,7 +292,8 @@ export class TraceStore {
         endUs: span.startUs + span.durationUs,
         evicted: false,
         takenBy: 0,
-        indexed: new Map(),
+        indexed: [],
+        byIndex: undefined,
       };
       this.traces.set(span.traceId, trace);
     } else if (hasSpan(trace, span.spanId)) {
@@ -295,27 +311,20 @@ export class TraceStore {
     const spreadUs = span.startUs - trace.startUs;
     if (spreadUs > this.maxSpreadUs) this.maxSpreadUs = spreadUs;
 
-    const service = span.resource.serviceName;
-    this.index(trace, serviceKey(service), span.startUs);
-    this.index(trace, operationKey(service, span.name), span.startUs);
-    let ops = this.operationKinds.get(service);
-    if (!ops) this.operationKinds.set(service, (ops = new Map<string, Set<SpanKindName>>()));
-    let kinds = ops.get(span.name);
-    if (!kinds) ops.set(span.name, (kinds = new Set()));
-    kinds.add(span.kind);
-  }
-
-  private index(trace: TraceEntry, key: string, startUs: number): void {
-    let index = this.indexes.get(key);
-    if (!index) this.indexes.set(key, (index = new TimeIndex()));
-    const entry = trace.indexed.get(key);
-    if (!entry) {
-      const created: IndexEntry = { trace, keyUs: startUs };
-      trace.indexed.set(key, created);
-      index.insert(created);
-    } else if (startUs < entry.keyUs) {
-      index.move(entry, startUs);
+    const name = span.resource.serviceName;
+    let service = this.byService.get(name);
+    if (!service) {
+      service = { index: new TimeIndex(name, undefined), operations: new Map() };
+      this.byService.set(name, service);
     }
+    let operation = service.operations.get(span.name);
+    if (!operation) {
+      operation = { index: new TimeIndex(name, span.name), kinds: new Set() };
+      service.operations.set(span.name, operation);
+    }
+    enterIndex(trace, service.index, span.startUs);
+    enterIndex(trace, operation.index, span.startUs);
+    operation.kinds.add(span.kind);
   }
 
   /** Adds (or removes) a span's links to other traces in the forward index. */
@@ -348,20 +357,47 @@ export class TraceStore {
     this.evictedTraces++;
     for (const s of trace.spans) this.indexLinks(s, false);
     this.linkedFrom.delete(trace.traceId);
-    for (const key of trace.indexed.keys()) {
-      const index = this.indexes.get(key)!;
+    for (const { index } of trace.indexed) {
       index.markDead();
-      if (index.live === 0) this.dropIndex(key);
+      if (index.live === 0) this.dropIndex(index);
     }
   }
 
   /** Forgets a service or operation once no stored trace has it. */
-  private dropIndex(key: string): void {
-    this.indexes.delete(key);
-    const [kind, service, operation] = key.split('\u0000') as [string, string, string?];
-    if (kind === 's') this.operationKinds.delete(service);
-    else if (operation !== undefined) this.operationKinds.get(service)?.delete(operation);
+  private dropIndex(index: TimeIndex): void {
+    const service = this.byService.get(index.service);
+    if (!service) return;
+    if (index.operation === undefined) {
+      if (service.index === index) this.byService.delete(index.service);
+    } else if (service.operations.get(index.operation)?.index === index) {
+      service.operations.delete(index.operation);
+    }
   }
+}
+
+/** Past this many indexes a trace finds its place in them by a Map. */
+const INDEXED_MAP_THRESHOLD = 16;
+
+/** Puts the trace in the time index, or moves it earlier there if this span starts earlier. */
+function enterIndex(trace: TraceEntry, index: TimeIndex, startUs: number): void {
+  const entry = indexEntry(trace, index);
+  if (!entry) {
+    const created: IndexEntry = { trace, index, keyUs: startUs };
+    trace.indexed.push(created);
+    if (trace.byIndex) trace.byIndex.set(index, created);
+    else if (trace.indexed.length > INDEXED_MAP_THRESHOLD) {
+      trace.byIndex = new Map(trace.indexed.map((e) => [e.index, e]));
+    }
+    index.insert(created);
+  } else if (startUs < entry.keyUs) {
+    index.move(entry, startUs);
+  }
+}
+
+function indexEntry(trace: TraceEntry, index: TimeIndex): IndexEntry | undefined {
+  if (trace.byIndex) return trace.byIndex.get(index);
+  for (const e of trace.indexed) if (e.index === index) return e;
+  return undefined;
 }
 
 const SPAN_SET_THRESHOLD = 32;
