@@ -2,6 +2,7 @@ import { spanTags } from '../query/jaeger-transform.js';
 import type { JaegerDependencyLink, JaegerOperation } from '../../model/index.js';
 import type { SpanKindName, SpanRecord } from './span-record.js';
 import type { TraceQuery } from '../query/params.js';
+import { TimeIndex } from './time-index.js';
 
 export interface TraceStoreOptions {
   /** The most spans kept; whole traces are evicted, the first received first. */
@@ -16,7 +17,7 @@ export interface TraceStoreStats {
 
 interface TraceEntry {
   readonly traceId: string;
-  readonly spans: SpanRecord[];
+  spans: SpanRecord[];
   /** Built only for large traces; small ones are scanned, which costs less memory. */
   spanIds: Set<string> | undefined;
   startUs: number;
@@ -25,95 +26,24 @@ interface TraceEntry {
   /** The last findTracesOfEach that took this trace. */
   takenBy: number;
   /**
-   * This trace's place in each time index it is in: a few, so an array scanned (cheaper per
-   * span than a Map of its own); `byIndex` is built once there are many.
+   * The time indexes this trace is in, and beside each its key there: a few, so arrays
+   * scanned (cheaper per span than a Map of its own); `indexAt` is built once there are many.
    */
-  readonly indexed: IndexEntry[];
-  byIndex: Map<TimeIndex, IndexEntry> | undefined;
-}
-
-interface IndexEntry {
-  readonly trace: TraceEntry;
-  readonly index: TimeIndex;
-  /** Earliest start among this trace's spans that belong to the index. */
-  keyUs: number;
+  indexes: TimeIndex<TraceEntry>[];
+  indexKeys: number[];
+  /** Where each of `indexes` is in it. */
+  indexAt: Map<TimeIndex<TraceEntry>, number> | undefined;
 }
 
 /** A service's traces, and its operations'. */
 interface ServiceEntry {
-  readonly index: TimeIndex;
+  readonly index: TimeIndex<TraceEntry>;
   readonly operations: Map<string, OperationEntry>;
 }
 
 interface OperationEntry {
-  readonly index: TimeIndex;
+  readonly index: TimeIndex<TraceEntry>;
   readonly kinds: Set<SpanKindName>;
-}
-
-/**
- * Traces of one service (or one service and operation), ordered by start time, so a search
- * walks back from its end time and stops after `limit` hits. Evicted traces are tombstoned
- * and swept out once they are half of the list, which keeps eviction O(1) amortized.
- */
-class TimeIndex {
-  entries: IndexEntry[] = [];
-  dead = 0;
-
-  constructor(
-    readonly service: string,
-    /** Undefined for the service's own index. */
-    readonly operation: string | undefined,
-  ) {}
-
-  get live(): number {
-    return this.entries.length - this.dead;
-  }
-
-  insert(entry: IndexEntry): void {
-    const last = this.entries[this.entries.length - 1];
-    if (!last || last.keyUs <= entry.keyUs) this.entries.push(entry);
-    else this.entries.splice(this.upperBound(entry.keyUs), 0, entry);
-  }
-
-  /** Re-sorts one entry whose key went down (an earlier span arrived late). */
-  move(entry: IndexEntry, newKeyUs: number): void {
-    let i = this.lowerBound(entry.keyUs);
-    while (i < this.entries.length && this.entries[i] !== entry) i++;
-    if (i < this.entries.length) this.entries.splice(i, 1);
-    entry.keyUs = newKeyUs;
-    this.insert(entry);
-  }
-
-  markDead(): void {
-    this.dead++;
-    if (this.dead > 64 && this.dead * 2 > this.entries.length) {
-      this.entries = this.entries.filter((e) => !e.trace.evicted);
-      this.dead = 0;
-    }
-  }
-
-  /** First index whose key is greater than keyUs. */
-  upperBound(keyUs: number): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.keyUs <= keyUs) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private lowerBound(keyUs: number): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.keyUs < keyUs) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 }
 
 /**
@@ -223,14 +153,12 @@ export class TraceStore {
       query.maxDurationUs === undefined &&
       Object.keys(query.tags).length === 0;
     for (let i = index.upperBound(query.endUs) - 1; i >= 0 && found.length < query.limit; i--) {
-      const entry = index.entries[i]!;
-      if (entry.keyUs < lowestKeyUs) break;
-      if (entry.trace.evicted) continue;
-      if (
-        (byKey && entry.keyUs >= query.startUs) ||
-        entry.trace.spans.some((s) => spanMatches(s, query))
-      ) {
-        found.push(entry.trace);
+      const keyUs = index.keys[i]!;
+      const trace = index.traces[i]!;
+      if (keyUs < lowestKeyUs) break;
+      if (trace.evicted) continue;
+      if ((byKey && keyUs >= query.startUs) || trace.spans.some((s) => spanMatches(s, query))) {
+        found.push(trace);
       }
     }
     return found;
@@ -286,20 +214,22 @@ export class TraceStore {
     if (!trace) {
       trace = {
         traceId: span.traceId,
-        spans: [],
+        spans: [span],
         spanIds: undefined,
         startUs: span.startUs,
         endUs: span.startUs + span.durationUs,
         evicted: false,
         takenBy: 0,
-        indexed: [],
-        byIndex: undefined,
+        indexes: [],
+        indexKeys: [],
+        indexAt: undefined,
       };
       this.traces.set(span.traceId, trace);
     } else if (hasSpan(trace, span.spanId)) {
       return;
+    } else {
+      trace.spans = added(trace.spans, span);
     }
-    trace.spans.push(span);
     this.indexLinks(span, true);
     if (trace.spanIds) trace.spanIds.add(span.spanId);
     else if (trace.spans.length >= SPAN_SET_THRESHOLD) {
@@ -314,12 +244,12 @@ export class TraceStore {
     const name = span.resource.serviceName;
     let service = this.byService.get(name);
     if (!service) {
-      service = { index: new TimeIndex(name, undefined), operations: new Map() };
+      service = { index: new TimeIndex<TraceEntry>(name, undefined), operations: new Map() };
       this.byService.set(name, service);
     }
     let operation = service.operations.get(span.name);
     if (!operation) {
-      operation = { index: new TimeIndex(name, span.name), kinds: new Set() };
+      operation = { index: new TimeIndex<TraceEntry>(name, span.name), kinds: new Set() };
       service.operations.set(span.name, operation);
     }
     enterIndex(trace, service.index, span.startUs);
@@ -357,14 +287,14 @@ export class TraceStore {
     this.evictedTraces++;
     for (const s of trace.spans) this.indexLinks(s, false);
     this.linkedFrom.delete(trace.traceId);
-    for (const { index } of trace.indexed) {
+    for (const index of trace.indexes) {
       index.markDead();
       if (index.live === 0) this.dropIndex(index);
     }
   }
 
   /** Forgets a service or operation once no stored trace has it. */
-  private dropIndex(index: TimeIndex): void {
+  private dropIndex(index: TimeIndex<TraceEntry>): void {
     const service = this.byService.get(index.service);
     if (!service) return;
     if (index.operation === undefined) {
@@ -375,29 +305,38 @@ export class TraceStore {
   }
 }
 
+/**
+ * `list` with `item` (a span, an index or a key; never an array, which concat would spread) at
+ * its end. Most traces are a few spans in a few indexes: their lists are copied to their exact
+ * size, where a push would give each 16 spare slots (about 130 bytes). No array literal here:
+ * its elements kind would be shared by the keys, which are then boxed.
+ */
+function added<T extends object | number>(list: T[], item: T): T[] {
+  if (list.length >= 8) {
+    list.push(item);
+    return list;
+  }
+  return list.concat(item);
+}
+
 /** Past this many indexes a trace finds its place in them by a Map. */
 const INDEXED_MAP_THRESHOLD = 16;
 
 /** Puts the trace in the time index, or moves it earlier there if this span starts earlier. */
-function enterIndex(trace: TraceEntry, index: TimeIndex, startUs: number): void {
-  const entry = indexEntry(trace, index);
-  if (!entry) {
-    const created: IndexEntry = { trace, index, keyUs: startUs };
-    trace.indexed.push(created);
-    if (trace.byIndex) trace.byIndex.set(index, created);
-    else if (trace.indexed.length > INDEXED_MAP_THRESHOLD) {
-      trace.byIndex = new Map(trace.indexed.map((e) => [e.index, e]));
+function enterIndex(trace: TraceEntry, index: TimeIndex<TraceEntry>, startUs: number): void {
+  const at = trace.indexAt ? (trace.indexAt.get(index) ?? -1) : trace.indexes.indexOf(index);
+  if (at < 0) {
+    trace.indexAt?.set(index, trace.indexes.length);
+    trace.indexes = added(trace.indexes, index);
+    trace.indexKeys = added(trace.indexKeys, startUs);
+    if (!trace.indexAt && trace.indexes.length > INDEXED_MAP_THRESHOLD) {
+      trace.indexAt = new Map(trace.indexes.map((x, i) => [x, i]));
     }
-    index.insert(created);
-  } else if (startUs < entry.keyUs) {
-    index.move(entry, startUs);
+    index.insert(trace, startUs);
+  } else if (startUs < trace.indexKeys[at]!) {
+    index.move(trace, trace.indexKeys[at]!, startUs);
+    trace.indexKeys[at] = startUs;
   }
-}
-
-function indexEntry(trace: TraceEntry, index: TimeIndex): IndexEntry | undefined {
-  if (trace.byIndex) return trace.byIndex.get(index);
-  for (const e of trace.indexed) if (e.index === index) return e;
-  return undefined;
 }
 
 const SPAN_SET_THRESHOLD = 32;
