@@ -42,6 +42,7 @@ interface ServiceEntry {
 }
 
 interface OperationEntry {
+  readonly service: ServiceEntry;
   readonly index: TimeIndex<TraceEntry>;
   readonly kinds: Set<SpanKindName>;
 }
@@ -212,6 +213,7 @@ export class TraceStore {
   private addSpan(span: SpanRecord): void {
     let trace = this.traces.get(span.traceId);
     if (!trace) {
+      const operation = this.operationOf(span);
       trace = {
         traceId: span.traceId,
         spans: [span],
@@ -220,15 +222,23 @@ export class TraceStore {
         endUs: span.startUs + span.durationUs,
         evicted: false,
         takenBy: 0,
-        indexes: [],
-        indexKeys: [],
+        // A new trace is in its first span's two indexes.
+        indexes: [operation.service.index, operation.index],
+        indexKeys: [span.startUs, span.startUs],
         indexAt: undefined,
       };
       this.traces.set(span.traceId, trace);
+      operation.service.index.insert(trace, span.startUs);
+      operation.index.insert(trace, span.startUs);
+      operation.kinds.add(span.kind);
     } else if (hasSpan(trace, span.spanId)) {
       return;
     } else {
       trace.spans = added(trace.spans, span);
+      const operation = this.operationOf(span);
+      enterIndex(trace, operation.service.index, span.startUs);
+      enterIndex(trace, operation.index, span.startUs);
+      operation.kinds.add(span.kind);
     }
     this.indexLinks(span, true);
     if (trace.spanIds) trace.spanIds.add(span.spanId);
@@ -240,7 +250,10 @@ export class TraceStore {
     trace.endUs = Math.max(trace.endUs, span.startUs + span.durationUs);
     const spreadUs = span.startUs - trace.startUs;
     if (spreadUs > this.maxSpreadUs) this.maxSpreadUs = spreadUs;
+  }
 
+  /** The span's operation (and through it its service), made on their first span. */
+  private operationOf(span: SpanRecord): OperationEntry {
     const name = span.resource.serviceName;
     let service = this.byService.get(name);
     if (!service) {
@@ -249,12 +262,14 @@ export class TraceStore {
     }
     let operation = service.operations.get(span.name);
     if (!operation) {
-      operation = { index: new TimeIndex<TraceEntry>(name, span.name), kinds: new Set() };
+      operation = {
+        service,
+        index: new TimeIndex<TraceEntry>(name, span.name),
+        kinds: new Set(),
+      };
       service.operations.set(span.name, operation);
     }
-    enterIndex(trace, service.index, span.startUs);
-    enterIndex(trace, operation.index, span.startUs);
-    operation.kinds.add(span.kind);
+    return operation;
   }
 
   /** Adds (or removes) a span's links to other traces in the forward index. */
@@ -306,17 +321,24 @@ export class TraceStore {
 }
 
 /**
- * `list` with `item` (a span, an index or a key; never an array, which concat would spread) at
- * its end. Most traces are a few spans in a few indexes: their lists are copied to their exact
- * size, where a push would give each 16 spare slots (about 130 bytes). No array literal here:
- * its elements kind would be shared by the keys, which are then boxed.
+ * `list` with `item` at its end. Most traces are a few spans in a few indexes: their lists are
+ * copied to their exact size, where a push would give each 16 spare slots (about 130 bytes).
  */
-function added<T extends object | number>(list: T[], item: T): T[] {
+function added<T extends object>(list: T[], item: T): T[] {
   if (list.length >= 8) {
     list.push(item);
     return list;
   }
-  return list.concat(item);
+  return list.concat([item]);
+}
+
+/** `added` for keys: an array literal of its own, whose numbers are then held unboxed. */
+function addedKey(keys: number[], keyUs: number): number[] {
+  if (keys.length >= 8) {
+    keys.push(keyUs);
+    return keys;
+  }
+  return keys.concat([keyUs]);
 }
 
 /** Past this many indexes a trace finds its place in them by a Map. */
@@ -328,7 +350,7 @@ function enterIndex(trace: TraceEntry, index: TimeIndex<TraceEntry>, startUs: nu
   if (at < 0) {
     trace.indexAt?.set(index, trace.indexes.length);
     trace.indexes = added(trace.indexes, index);
-    trace.indexKeys = added(trace.indexKeys, startUs);
+    trace.indexKeys = addedKey(trace.indexKeys, startUs);
     if (!trace.indexAt && trace.indexes.length > INDEXED_MAP_THRESHOLD) {
       trace.indexAt = new Map(trace.indexes.map((x, i) => [x, i]));
     }
