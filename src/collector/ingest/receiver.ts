@@ -3,7 +3,9 @@ import fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Type } from 'protobufjs';
 import { CollectorError, toErrorReply } from '../errors.js';
+import { bodyParser, giveBack } from './body-reader.js';
 import { decodeOtlpJson } from './otlp-json.js';
+import type { DecodedExport } from './otlp-json.js';
 import { decodeOtlpProtobuf } from './otlp-protobuf.js';
 import { decodeOtlpMetricsJson, decodeOtlpMetricsProtobuf } from './otlp-metrics.js';
 import { ExportMetricsServiceResponse, ExportTraceServiceResponse } from './otlp-schema.js';
@@ -32,12 +34,10 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
   const app = fastify({ logger: false, bodyLimit: opts.bodyLimitBytes });
   app.removeAllContentTypeParsers();
   // The body is read raw: which decoder applies is decided in the handler, after decompression.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', bodyParser(opts.bodyLimitBytes));
 
   app.post(OTLP_TRACES_PATH, (req, reply) => {
-    const { mediaType, body } = readBody(req, opts.bodyLimitBytes);
-    const decoded =
-      mediaType === PROTOBUF ? decodeOtlpProtobuf(body) : decodeOtlpJson(body.toString('utf8'));
+    const { mediaType, decoded } = decodeTraces(req, opts.bodyLimitBytes);
     opts.store.addSpans(decoded.spans);
     return sendExportResponse(reply, mediaType, ExportTraceServiceResponse, {
       rejected: decoded.rejectedSpans,
@@ -82,6 +82,21 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     return reply.status(e.status).type(JSON_TYPE).send({ error: e.code, message: e.message });
   });
   return app;
+}
+
+function decodeTraces(
+  req: FastifyRequest,
+  limitBytes: number,
+): { mediaType: string; decoded: DecodedExport } {
+  try {
+    const { mediaType, body } = readBody(req, limitBytes);
+    const decoded =
+      mediaType === PROTOBUF ? decodeOtlpProtobuf(body) : decodeOtlpJson(body.toString('utf8'));
+    return { mediaType, decoded };
+  } finally {
+    // The spans hold strings and numbers, no view of the body: its memory can serve the next.
+    giveBack(req.body);
+  }
 }
 
 /** The request body, decompressed, and which of the two encodings it claims to be. */
