@@ -13,7 +13,10 @@
  *   --concurrency N    consumer concurrency, passed to `tracelab up` (default 1)
  *   --workload W       none (default) or spec; with spec the monitor rows are measured too
  *   --soak N           after the steps, N more orders through the traced system, then RSS
- *   --only a,b         run only these systems: bare, traced, monitor-off, untraced
+ *   --only a,b         run only these systems: bare, traced, monitor-off, untraced, and
+ *                      tracing's parts: context (spans not sampled), sink (spans exported
+ *                      to a receiver that keeps them not); with all four of traced,
+ *                      untraced, context and sink it prints where tracing's CPU goes
  *   --cli PATH         the tracelab to measure (default: this build's), e.g. another checkout's
  *                      dist/src/cli/main.js, to compare two builds with one driver
  *   --closed N         closed loop after the steps: N orders in flight (default 64)
@@ -21,6 +24,9 @@
  *   --closed-warmup N  closed-loop orders before the measured ones (default 2000)
  *   --closed-scope S   where an order ends: order (analytics recorded it; default) or http
  *                      (the 202: only the intake is bounded and the pipeline queues)
+ *   --fixed-rate R     before the closed loop, R orders/s open loop (default 150; 0 skips),
+ *                      each process's CPU per order read over them: every system at one rate
+ *   --fixed-seconds S  how long the fixed rate runs (default 20)
  *
  * Per rate: orders/s completed end to end (POST due → analytics recorded) and the
  * end-to-end latency p50/p99, counted from when each order was due, so a queue shows.
@@ -41,6 +47,9 @@ import { bareBusRate } from './bare-bus.js';
 import { runClosedLoop } from './closed-loop.js';
 import type { ClosedScope } from './closed-loop.js';
 import { closeSender, sendOpenLoop } from './open-loop.js';
+import { startOtlpSink } from './otlp-sink.js';
+import type { OtlpSink } from './otlp-sink.js';
+import { tracingShare } from './tracing-share.js';
 import { treeCpuMs, treeMemory } from './process-tree.js';
 import type { SentOrder } from './open-loop.js';
 
@@ -55,6 +64,8 @@ interface SystemUnderTest {
   readonly name: string;
   readonly label: string;
   readonly flags: readonly string[];
+  /** Variables for `tracelab up` and its children, given the sink's URL when one runs. */
+  readonly env?: (sinkUrl: string) => Record<string, string>;
 }
 
 const SYSTEMS: readonly SystemUnderTest[] = [
@@ -65,7 +76,32 @@ const SYSTEMS: readonly SystemUnderTest[] = [
     label: 'lab, tracing + monitor off',
     flags: ['--tracing', 'off', '--monitor', 'off'],
   },
+  // Tracing's parts, one at a time (only with --only): the SDK, its context and the
+  // instrumentations with no span sampled; then spans made and exported to a receiver that
+  // keeps nothing. Traced less `sink` is the collector's ingest and store.
+  {
+    name: 'async-context',
+    label: 'lab, untraced with an AsyncLocalStorage',
+    flags: ['--tracing', 'off', '--monitor', 'off'],
+    env: () => ({
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'async-context-on.js')}`,
+    }),
+  },
+  {
+    name: 'context',
+    label: 'lab, spans not sampled',
+    flags: [],
+    env: () => ({ OTEL_TRACES_SAMPLER: 'always_off' }),
+  },
+  {
+    name: 'sink',
+    label: 'lab, spans to a sink',
+    flags: [],
+    env: (sinkUrl) => ({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sinkUrl}/v1/traces` }),
+  },
 ];
+/** Systems measured when --only does not name them. */
+const DEFAULT_SYSTEMS = new Set(['bare', 'traced', 'monitor-off', 'untraced']);
 
 interface Step {
   readonly offeredPerS: number;
@@ -85,6 +121,7 @@ interface SystemResult {
   readonly loadedRssMb: number;
   readonly soak?: { orders: number; rssMb: number };
   readonly closed?: ClosedResult;
+  readonly fixed?: FixedRateResult;
 }
 
 /** The closed-loop measurement of one system, after its warm-up. */
@@ -93,8 +130,90 @@ interface ClosedResult {
   readonly perS: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly seconds: number;
   /** CPU per order by process (ms), over the measured orders; Redis included where local. */
   readonly cpuMsPerOrder: Record<string, number>;
+}
+
+/** Orders sent open loop at one fixed rate, and what each process spent per order. */
+interface FixedRateResult {
+  readonly rate: number;
+  readonly orders: number;
+  readonly cpuMsPerOrder: Record<string, number>;
+}
+
+/** Seconds at the fixed rate before its measured window. */
+const FIXED_WARMUP_S = 4;
+/** Long enough for the spans of orders just done to be exported (each second) and ingested. */
+const EXPORT_SETTLE_MS = 2500;
+
+/**
+ * Each process's CPU over a window of orders, less what it spends idle. The idle rate is read
+ * first, once the spans of earlier orders have been exported and stored; the window closes
+ * as long after the last order, so its spans' export and ingest are counted with it.
+ */
+async function startCpuWindow(
+  lab: Lab,
+  redis: Redis,
+): Promise<{ perOrder(orders: number): Promise<Record<string, number>> }> {
+  const extra = await redisPid(redis);
+  const read = () => treeCpuMs(lab.child.pid!, extra);
+  await new Promise((r) => setTimeout(r, EXPORT_SETTLE_MS));
+  // What each process spends idle (timers, blocking reads, the monitor), taken off the loaded
+  // figure: at a low rate it would otherwise pass for a cost per order.
+  const idleStart = read();
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+  const idleEnd = read();
+  const idleSeconds = (performance.now() - idleT0) / 1000;
+  const before = read();
+  const t0 = performance.now();
+  return {
+    async perOrder(orders) {
+      await new Promise((r) => setTimeout(r, EXPORT_SETTLE_MS));
+      const after = read();
+      const seconds = (performance.now() - t0) / 1000;
+      const out: Record<string, number> = {};
+      for (const [name, ms] of after) {
+        const start = before.get(name);
+        if (start === undefined) continue;
+        const idlePerS = ((idleEnd.get(name) ?? 0) - (idleStart.get(name) ?? 0)) / idleSeconds;
+        const net = Math.max(0, ms - start - idlePerS * seconds);
+        // Processes that did nothing for the orders (a database's background workers) are left out.
+        if (net / orders >= 0.001) out[name] = Number((net / orders).toFixed(3));
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * CPU per order at one rate every system sustains: the systems batch alike, so their
+ * differences are what tracing costs. At saturation each runs at its own rate, and a faster
+ * one reads more messages per call and spends less per order.
+ */
+async function measureAtFixedRate(
+  lab: Lab,
+  apiUrl: string,
+  redis: Redis,
+  countedBefore: number,
+): Promise<{ result: FixedRateResult; counted: number }> {
+  // A few seconds at the rate first, unmeasured: the JIT and the read-ahead settle to it.
+  const warm = await sendOpenLoop(apiUrl, options.fixedRate, FIXED_WARMUP_S);
+  countedBefore += warm.accepted.length;
+  if (!(await waitForCount(redis, lab.prefix, countedBefore, 300_000)))
+    throw new Error(`warm-up orders at ${options.fixedRate}/s not completed within 5 min`);
+  const cpu = await startCpuWindow(lab, redis);
+  const sent = await sendOpenLoop(apiUrl, options.fixedRate, options.fixedSeconds);
+  if (sent.failed > 0) console.error(`  ${sent.failed} order(s) refused: ${sent.firstError}`);
+  const counted = countedBefore + sent.accepted.length;
+  if (!(await waitForCount(redis, lab.prefix, counted, 300_000)))
+    throw new Error(`orders at ${options.fixedRate}/s not completed within 5 min`);
+  const n = sent.accepted.length;
+  return {
+    counted,
+    result: { rate: options.fixedRate, orders: n, cpuMsPerOrder: await cpu.perOrder(n) },
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -112,7 +231,10 @@ class Lab {
     child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
   }
 
-  static async start(flags: readonly string[]): Promise<{ lab: Lab; apiUrl: string }> {
+  static async start(
+    flags: readonly string[],
+    env: Record<string, string> = {},
+  ): Promise<{ lab: Lab; apiUrl: string }> {
     const prefix = `bench-${randomUUID().slice(0, 8)}:`;
     const child = spawn(
       process.execPath,
@@ -131,7 +253,7 @@ class Lab {
         String(options.concurrency),
         ...flags,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, NO_COLOR: '1' } },
     );
     const lab = new Lab(child, prefix);
     const apiUrl = await new Promise<string>((resolve, reject) => {
@@ -263,36 +385,19 @@ async function measureClosed(
     return { r, total };
   };
   const warm = await run(options.closedWarmup, countedBefore);
-  const extra = await redisPid(redis);
-  // What each process spends idle (timers, blocking reads, exports, the monitor), taken off
-  // the loaded figure: at a low rate it would otherwise pass for a cost per order.
-  const idleStart = treeCpuMs(lab.child.pid!, extra);
-  const idleT0 = performance.now();
-  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
-  const idleEnd = treeCpuMs(lab.child.pid!, extra);
-  const idleSeconds = (performance.now() - idleT0) / 1000;
+  const cpu = await startCpuWindow(lab, redis);
   const t0 = performance.now();
-  const cpuBefore = treeCpuMs(lab.child.pid!, extra);
   const { r, total } = await run(options.closedOrders, warm.total);
-  const cpuAfter = treeCpuMs(lab.child.pid!, extra);
-  const loadedSeconds = (performance.now() - t0) / 1000;
   const done = await completionTimes(redis, lab.prefix, r.accepted);
   const latencies = r.accepted.map((o, i) => done[i]! - o.dueAtMs).sort((a, b) => a - b);
   const n = r.accepted.length;
-  const cpuMsPerOrder: Record<string, number> = {};
-  for (const [name, ms] of cpuAfter) {
-    const before = cpuBefore.get(name);
-    if (before === undefined) continue;
-    const idlePerS = ((idleEnd.get(name) ?? 0) - (idleStart.get(name) ?? 0)) / idleSeconds;
-    const net = Math.max(0, ms - before - idlePerS * loadedSeconds);
-    // Processes that did nothing for the orders (a database's background workers) are left out.
-    if (net / n >= 0.001) cpuMsPerOrder[name] = Number((net / n).toFixed(3));
-  }
+  const cpuMsPerOrder = await cpu.perOrder(n);
   return {
     counted: total,
     result: {
       orders: n,
       perS: Math.round((n / (Math.max(...done) - r.firstSentMs)) * 1000),
+      seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
       p50Ms: Math.round(percentile(latencies, 50)),
       p99Ms: Math.round(percentile(latencies, 99)),
       cpuMsPerOrder,
@@ -304,7 +409,8 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
   console.error(
     `\n${system.label} (${['--workload', options.workload, ...system.flags].join(' ')})`,
   );
-  const { lab, apiUrl } = await Lab.start(system.flags);
+  const sinkUrl = sink?.url ?? '';
+  const { lab, apiUrl } = await Lab.start(system.flags, system.env?.(sinkUrl));
   const redis = new Redis(REDIS_URL);
   try {
     // Warm-up: connections, JIT, consumer groups; then the lab settles before the RSS reading.
@@ -339,6 +445,16 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
       }
     }
     const loadedRssMb = lab.rssMb();
+    let fixed: FixedRateResult | undefined;
+    if (options.fixedRate > 0 && options.fixedSeconds > 0) {
+      const f = await measureAtFixedRate(lab, apiUrl, redis, counted);
+      counted = f.counted;
+      fixed = f.result;
+      const total = Object.values(fixed.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+      console.error(
+        `  ${fixed.orders} orders at ${fixed.rate}/s: ${total.toFixed(2)} ms of CPU an order`,
+      );
+    }
     let closed: ClosedResult | undefined;
     if (options.closedOrders > 0) {
       const c = await measureClosed(lab, apiUrl, redis, counted);
@@ -373,6 +489,7 @@ async function measureSystem(system: SystemUnderTest): Promise<SystemResult> {
       idleRssMb,
       loadedRssMb,
       ...(soak ? { soak } : {}),
+      ...(fixed ? { fixed } : {}),
       ...(closed ? { closed } : {}),
     };
   } finally {
@@ -411,6 +528,8 @@ const { values: flagValues } = parseArgs({
     'closed-orders': { type: 'string', default: '5000' },
     'closed-warmup': { type: 'string', default: '2000' },
     'closed-scope': { type: 'string', default: 'order' },
+    'fixed-rate': { type: 'string', default: '150' },
+    'fixed-seconds': { type: 'string', default: '20' },
   },
 });
 function closedScope(value: string): ClosedScope {
@@ -418,6 +537,8 @@ function closedScope(value: string): ClosedScope {
     throw new Error(`--closed-scope is order or http, not ${value}`);
   return value;
 }
+/** The receiver the `sink` system exports to, while it runs. */
+let sink: OtlpSink | undefined;
 const options = {
   seconds: Number(flagValues.seconds),
   start: Number(flagValues.start),
@@ -430,10 +551,41 @@ const options = {
   closedOrders: Number(flagValues['closed-orders']),
   closedWarmup: Number(flagValues['closed-warmup']),
   closedScope: closedScope(flagValues['closed-scope']),
+  fixedRate: Number(flagValues['fixed-rate']),
+  fixedSeconds: Number(flagValues['fixed-seconds']),
 };
 
+/** Rows as columns: the first left-aligned, the rest right-aligned, indented. */
+function printRows(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows)
+    console.log(
+      '  ' +
+        row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+    );
+}
+
+/** CPU per order: a row per process, a column per system, and the total. */
+function printCpuTable(runs: readonly { name: string; cpu: Record<string, number> }[]): void {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.cpu)))];
+  printRows([
+    ['process', ...runs.map((r) => r.name)],
+    ...names.map((name) => [name, ...runs.map((r) => r.cpu[name]?.toFixed(3) ?? '')]),
+    [
+      'total',
+      ...runs.map((r) =>
+        Object.values(r.cpu)
+          .reduce((a, b) => a + b, 0)
+          .toFixed(3),
+      ),
+    ],
+  ]);
+}
+
 async function main() {
-  const wanted = (name: string) => !options.only || options.only.includes(name);
+  const wanted = (name: string) =>
+    options.only ? options.only.includes(name) : DEFAULT_SYSTEMS.has(name);
+  if (wanted('sink')) sink = await startOtlpSink();
   // Under --workload none no workload span exists and the monitor is never started: its row
   // would be the traced system again.
   const systems = SYSTEMS.filter(
@@ -459,6 +611,7 @@ async function main() {
     bareRuns.length > 0
       ? Math.round(bareRuns.reduce((a, b) => a + b, 0) / bareRuns.length)
       : undefined;
+  await sink?.close();
   const monitorCost = await monitorCostPercent(5);
   closeSender();
 
@@ -525,35 +678,49 @@ async function main() {
         .join('  ')
         .trimEnd(),
     );
-  const closedRuns = results.filter((r) => r.closed);
+  const fixedRuns = results.flatMap((r) =>
+    r.fixed ? [{ name: r.system.name, run: r.fixed }] : [],
+  );
+  if (fixedRuns.length > 0) {
+    console.log(
+      `\nAt ${options.fixedRate} orders/s for ${options.fixedSeconds} s, CPU per order by process, ms, less what it spends idle:`,
+    );
+    printCpuTable(fixedRuns.map(({ name, run }) => ({ name, cpu: run.cpuMsPerOrder })));
+  }
+  const closedRuns = results.flatMap((r) =>
+    r.closed ? [{ name: r.system.name, run: r.closed }] : [],
+  );
   if (closedRuns.length > 0) {
     console.log(
       `\nClosed loop: ${options.closed} orders in flight (ended at: ${options.closedScope === 'order' ? 'analytics recorded' : 'the 202'}), ${options.closedWarmup} warm-up then ${options.closedOrders} measured`,
     );
     console.log(
-      'CPU per order by process, ms, over the measured orders, less what it spends idle:',
+      'CPU per order by process, ms, over the measured orders, less what it spends idle (each system at its own rate):',
     );
-    const names = [...new Set(closedRuns.flatMap((r) => Object.keys(r.closed!.cpuMsPerOrder)))];
-    const cpuRows = [
-      ['process', ...closedRuns.map((r) => r.system.name)],
-      ...names.map((name) => [
-        name,
-        ...closedRuns.map((r) => r.closed!.cpuMsPerOrder[name]?.toFixed(3) ?? ''),
-      ]),
-      [
-        'total',
-        ...closedRuns.map((r) =>
-          Object.values(r.closed!.cpuMsPerOrder)
-            .reduce((a, b) => a + b, 0)
-            .toFixed(3),
+    printCpuTable(closedRuns.map(({ name, run }) => ({ name, cpu: run.cpuMsPerOrder })));
+  }
+  const partsFrom = (
+    runs: readonly { name: string; run: { cpuMsPerOrder: Record<string, number> } }[],
+  ) => {
+    const of = (name: string) => runs.find((r) => r.name === name)?.run.cpuMsPerOrder;
+    const [traced, untraced, context, sink] = ['traced', 'untraced', 'context', 'sink'].map(of);
+    return traced && untraced && context && sink
+      ? tracingShare({ traced, untraced, context, sink })
+      : undefined;
+  };
+  const share = partsFrom(fixedRuns) ?? partsFrom(closedRuns);
+  if (share) {
+    console.log(
+      `\nWhere tracing's CPU goes, ms per order (differences between the runs ${partsFrom(fixedRuns) ? `at ${options.fixedRate}/s` : 'of the closed loop'}):`,
+    );
+    printRows([
+      ['process', 'context + instrumentation', 'spans + export', 'ingest', 'all tracing'],
+      ...share.map((p) =>
+        [p.process, p.context, p.spans, p.ingest, p.total].map((v) =>
+          typeof v === 'number' ? v.toFixed(3) : v,
         ),
-      ],
-    ];
-    const cw = cpuRows[0]!.map((_, i) => Math.max(...cpuRows.map((row) => row[i]!.length)));
-    for (const row of cpuRows)
-      console.log(
-        '  ' + row.map((c, i) => (i === 0 ? c.padEnd(cw[i]!) : c.padStart(cw[i]!))).join('  '),
-      );
+      ),
+    ]);
   }
   console.log(`\nresource monitor at 100 ms: ${monitorCost.toFixed(2)} % of one core`);
   console.log(
@@ -572,6 +739,7 @@ async function main() {
             vs_untraced: untraced ? Number((r.maxPerS / untraced).toFixed(3)) : undefined,
             at_half: r.atHalf,
             rss_mb: { idle: r.idleRssMb, loaded: r.loadedRssMb, soak: r.soak },
+            fixed_rate: r.fixed,
             closed: r.closed && {
               ...r.closed,
               vs_bare: bare ? Number((r.closed.perS / bare).toFixed(3)) : undefined,
