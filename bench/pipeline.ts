@@ -24,7 +24,7 @@
  *   --closed-warmup N  closed-loop orders before the measured ones (default 2000)
  *   --closed-scope S   where an order ends: order (analytics recorded it; default) or http
  *                      (the 202: only the intake is bounded and the pipeline queues)
- *   --fixed-rate R     before the closed loop, R orders/s open loop (default 150; 0 skips),
+ *   --fixed-rate R     before the closed loop, R orders/s open loop (default 100; 0 skips),
  *                      each process's CPU per order read over them: every system at one rate
  *   --fixed-seconds S  how long the fixed rate runs (default 20)
  *
@@ -528,7 +528,7 @@ const { values: flagValues } = parseArgs({
     'closed-orders': { type: 'string', default: '5000' },
     'closed-warmup': { type: 'string', default: '2000' },
     'closed-scope': { type: 'string', default: 'order' },
-    'fixed-rate': { type: 'string', default: '150' },
+    'fixed-rate': { type: 'string', default: '100' },
     'fixed-seconds': { type: 'string', default: '20' },
   },
 });
