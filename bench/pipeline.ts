@@ -15,8 +15,9 @@
  *   --soak N           after the steps, N more orders through the traced system, then RSS
  *   --only a,b         run only these systems: bare, traced, monitor-off, untraced, and
  *                      tracing's parts: context (spans not sampled), sink (spans exported
- *                      to a receiver that keeps them not); with all four of traced,
- *                      untraced, context and sink it prints where tracing's CPU goes
+ *                      to a receiver that keeps nothing), async-context (untraced, with one
+ *                      AsyncLocalStorage in use); with traced, untraced, context and sink
+ *                      it prints where tracing's CPU goes
  *   --cli PATH         the tracelab to measure (default: this build's), e.g. another checkout's
  *                      dist/src/cli/main.js, to compare two builds with one driver
  *   --closed N         closed loop after the steps: N orders in flight (default 64)
