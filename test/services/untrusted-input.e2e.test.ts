@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { runCli } from '../helpers/cli.js';
-import { keysWithPrefix, REDIS_URL } from '../helpers/redis.js';
+import { entriesAdded, keysWithPrefix, REDIS_URL } from '../helpers/redis.js';
 import { postOrder, startSystem, waitForCompleted } from '../helpers/system.js';
 import type { RunningSystem } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
@@ -52,7 +52,7 @@ describe('untrusted input on a running lab', () => {
   const snapshot = async (): Promise<Snapshot> => {
     const [records, published, accepted] = await Promise.all([
       keysWithPrefix(redis, `${prefix}order:`),
-      redis.xlen(`${prefix}orders`),
+      entriesAdded(redis, `${prefix}orders`),
       redis.hget(`${prefix}analytics:stages`, 'api'),
     ]);
     return { records: records.length, published, accepted: Number(accepted ?? 0) };
