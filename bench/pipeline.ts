@@ -77,9 +77,10 @@ const SYSTEMS: readonly SystemUnderTest[] = [
     label: 'lab, tracing + monitor off',
     flags: ['--tracing', 'off', '--monitor', 'off'],
   },
-  // Tracing's parts, one at a time (only with --only): the SDK, its context and the
-  // instrumentations with no span sampled; then spans made and exported to a receiver that
-  // keeps nothing. Traced less `sink` is the collector's ingest and store.
+  // Tracing's parts, one at a time (only with --only): an AsyncLocalStorage alone, as the
+  // context manager keeps one; the SDK, its context and the instrumentations with no span
+  // sampled; then spans made and exported to a receiver that keeps nothing. Traced less
+  // `sink` is the collector's ingest and store.
   {
     name: 'async-context',
     label: 'lab, untraced with an AsyncLocalStorage',
