@@ -42,10 +42,16 @@ export function TraceView({
   /** The trace and every trace linked to it, as one waterfall. */
   chain?: boolean;
 }) {
+  const key = `${traceID}${chain ? ':chain' : ''}`;
+  // Each trace comes with the key it was loaded for: until the new one arrives, the last is
+  // still loaded, and must not be drawn under the new one's title (a chain's, say).
   const loaded = useLoad(
-    async (signal) =>
-      (fromFile ? uploadedTrace(traceID) : undefined) ??
-      (chain ? fetchChain(traceID, signal) : fetchTrace(traceID, signal)),
+    async (signal) => ({
+      key,
+      trace:
+        (fromFile ? uploadedTrace(traceID) : undefined) ??
+        (await (chain ? fetchChain(traceID, signal) : fetchTrace(traceID, signal))),
+    }),
     [traceID, fromFile, chain],
   );
   if (loaded.error)
@@ -54,11 +60,11 @@ export function TraceView({
         Trace {traceID}: {loaded.error}
       </p>
     );
-  if (!loaded.value) return <p class="muted">Loading trace {traceID}…</p>;
+  if (loaded.value?.key !== key) return <p class="muted">Loading trace {traceID}…</p>;
   return (
     <TraceLoaded
-      key={`${traceID}${chain ? ':chain' : ''}`}
-      trace={loaded.value}
+      key={key}
+      trace={loaded.value.trace}
       caps={caps}
       fromFile={fromFile}
       chain={chain}
