@@ -6,28 +6,7 @@
  * system with tracing (and the resource monitor) off, all in one run, so each overhead is a
  * ratio measured side by side.
  *
- *   npm run bench:pipeline [-- options]      (needs Redis at REDIS_URL)
- *
- *   --seconds S        length of each rate step (default 4; 0 skips the open-loop steps)
- *   --start R          first rate, orders/s (default 50); each next step is 1.5 × the last
- *   --concurrency N    consumer concurrency, passed to `tracelab up` (default 1)
- *   --workload W       none (default) or spec; with spec the monitor rows are measured too
- *   --soak N           after the steps, N more orders through the traced system, then RSS
- *   --only a,b         run only these systems: bare, traced, monitor-off, untraced, and
- *                      tracing's parts: context (spans not sampled), sink (spans exported
- *                      to a receiver that keeps nothing), async-context (untraced, with one
- *                      AsyncLocalStorage in use); with traced, untraced, context and sink
- *                      it prints where tracing's CPU goes
- *   --cli PATH         the tracelab to measure (default: this build's), e.g. another checkout's
- *                      dist/src/cli/main.js, to compare two builds with one driver
- *   --closed N         closed loop after the steps: N orders in flight (default 64)
- *   --closed-orders N  orders measured in the closed loop (default 5000; 0 skips it)
- *   --closed-warmup N  closed-loop orders before the measured ones (default 2000)
- *   --closed-scope S   where an order ends: order (analytics recorded it; default) or http
- *                      (the 202: only the intake is bounded and the pipeline queues)
- *   --fixed-rate R     before the closed loop, R orders/s open loop (default 100; 0 skips),
- *                      each process's CPU per order read over them: every system at one rate
- *   --fixed-seconds S  how long the fixed rate runs (default 20)
+ *   npm run bench:pipeline [-- options]      (needs Redis at REDIS_URL; --help lists them)
  *
  * Per rate: orders/s completed end to end (POST due → analytics recorded) and the
  * end-to-end latency p50/p99, counted from when each order was due, so a queue shows.
@@ -39,6 +18,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { Redis } from 'ioredis';
 import { ON_FREE_PORTS, parseUpBanner } from '../src/cli/up-banner.js';
 import { DEFAULT_REDIS_URL } from '../src/config/index.js';
@@ -517,8 +497,33 @@ async function monitorCostPercent(seconds: number): Promise<number> {
   return Math.max(0, withMonitor - without);
 }
 
-const { values: flagValues } = parseArgs({
+const USAGE = `  npm run bench:pipeline [-- options]      (needs Redis at REDIS_URL)
+
+  --seconds S        length of each rate step (default 4; 0 skips the open-loop steps)
+  --start R          first rate, orders/s (default 50); each next step is 1.5 × the last
+  --concurrency N    consumer concurrency, passed to \`tracelab up\` (default 1)
+  --workload W       none (default) or spec; with spec the monitor rows are measured too
+  --soak N           after the steps, N more orders through the traced system, then RSS
+  --only a,b         run only these systems: bare, traced, monitor-off, untraced, and
+                     tracing's parts: context (spans not sampled), sink (spans exported
+                     to a receiver that keeps nothing), async-context (untraced, with one
+                     AsyncLocalStorage in use); with traced, untraced, context and sink
+                     it prints where tracing's CPU goes
+  --cli PATH         the tracelab to measure (default: this build's), e.g. another checkout's
+                     dist/src/cli/main.js, to compare two builds with one driver
+  --closed N         closed loop after the steps: N orders in flight (default 64)
+  --closed-orders N  orders measured in the closed loop (default 5000; 0 skips it)
+  --closed-warmup N  closed-loop orders before the measured ones (default 2000)
+  --closed-scope S   where an order ends: order (analytics recorded it; default) or http
+                     (the 202: only the intake is bounded and the pipeline queues)
+  --fixed-rate R     before the closed loop, R orders/s open loop (default 100; 0 skips),
+                     each process's CPU per order read over them: every system at one rate
+  --fixed-seconds S  how long the fixed rate runs (default 20)
+`;
+
+const flagValues = parseFlags({
   options: {
+    help: { type: 'boolean', short: 'h' },
     seconds: { type: 'string', default: '4' },
     start: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '1' },
@@ -534,6 +539,22 @@ const { values: flagValues } = parseArgs({
     'fixed-seconds': { type: 'string', default: '20' },
   },
 });
+if (flagValues.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+/** parseArgs, an unknown or malformed flag said in a line with the usage, not a stack. */
+function parseFlags<T extends ParseArgsConfig>(
+  config: T,
+): ReturnType<typeof parseArgs<T>>['values'] {
+  try {
+    return parseArgs(config).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 function closedScope(value: string): ClosedScope {
   if (value !== 'order' && value !== 'http')
     throw new Error(`--closed-scope is order or http, not ${value}`);
