@@ -214,7 +214,7 @@ describe('detection reads the database conventions, not table names', () => {
         schema,
         service,
         nPlusOne: 7,
-        poolWaitUs: 5000,
+        poolWaitUs: 15_000,
         hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
         lookupUs: 40_000,
       })),
