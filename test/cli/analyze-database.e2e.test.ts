@@ -25,7 +25,7 @@ describe('tracelab analyze names the database problems next to the other finding
     );
     assert.match(
       findings,
-      /\n! {2}inventory-service waits for a pooled database connection: 10 `pg-pool\.connect` calls waited p50 5 ms/,
+      /\n! {2}inventory-service waits for a pooled database connection: 10 `pg-pool\.connect` calls waited p50 15 ms/,
     );
     assert.match(
       findings,
@@ -59,7 +59,7 @@ describe('tracelab analyze names the database problems next to the other finding
     assert.equal(report.database.nPlusOne[0]!.worst.count, 8);
     assert.equal(report.database.lockWaits[0]!.statement, STOCK_SCHEMA.hotRow);
     assert.equal(report.database.slowStatements[0]!.statement, STOCK_SCHEMA.lookup);
-    assert.equal(report.database.poolWaits[0]!.wait.p50Us, 5030);
+    assert.equal(report.database.poolWaits[0]!.wait.p50Us, 15_030);
   });
 
   test('--html: the findings and the statements, escaped', async () => {

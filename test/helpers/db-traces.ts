@@ -369,14 +369,14 @@ export function otlpOf(traces: readonly JaegerTrace[], shiftUs: number): string 
 
 /**
  * Orders through a stock service with all four database problems at once: each reads 8 rows one
- * statement each, waits 5 ms for a pooled connection, runs a 40 ms lookup, and six of them
+ * statement each, waits 15 ms for a pooled connection, runs a 40 ms lookup, and six of them
  * update one hot row 1 ms apart, each waiting for the one before; four more update it alone.
  */
 export function allFourProblems(): JaegerTrace[] {
   return [
     ...orders(1, 6, 1000, (k) => ({
       nPlusOne: 8,
-      poolWaitUs: 5000,
+      poolWaitUs: 15_000,
       lookupUs: 40_000,
       hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
     })),
