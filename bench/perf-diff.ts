@@ -52,18 +52,18 @@ function main(): void {
   const perOrder = (n: number) =>
     hz && orders ? `${((n / hz / orders) * 1000).toFixed(3).padStart(8)}` : '';
   const unit = hz && orders ? '  ms/order' : '';
+  const signed = (n: number) => `${n > 0 ? '+' : ''}${n}`;
+  const total = after!.samples.length - before!.samples.length;
+  const totalPerOrder = unit ? `; ${perOrder(total).trim()} ms an order` : '';
   console.log(
-    `samples: ${before!.samples.length} before, ${after!.samples.length} after (${
-      after!.samples.length - before!.samples.length >= 0 ? '+' : ''
-    }${after!.samples.length - before!.samples.length})${unit ? `; ${perOrder(after!.samples.length - before!.samples.length).trim()} ms an order` : ''}`,
+    `samples: ${before!.samples.length} before, ${after!.samples.length} after (${signed(total)})${totalPerOrder}`,
   );
   console.log(
     `${'before'.padStart(7)} ${'after'.padStart(7)} ${'diff'.padStart(7)}${unit}  ${values.by}`,
   );
   for (const row of differences(before!.counts, after!.counts).slice(0, top)) {
-    const sign = row.difference > 0 ? '+' : '';
     console.log(
-      `${String(row.before).padStart(7)} ${String(row.after).padStart(7)} ${`${sign}${row.difference}`.padStart(7)}${perOrder(row.difference)}  ${row.owner}`,
+      `${String(row.before).padStart(7)} ${String(row.after).padStart(7)} ${signed(row.difference).padStart(7)}${perOrder(row.difference)}  ${row.owner}`,
     );
   }
 }
