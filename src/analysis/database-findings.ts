@@ -99,7 +99,7 @@ function lockWait(l: LockWait): Finding {
     severity: 'warning',
     kind: 'lock-wait',
     service: l.service,
-    text: `Lock waits in ${l.service}: ${quoteStatement(l.statement)} ran ${l.executions} times, ${l.overlapping} of them while another was in flight (up to ${l.maxInFlight} at once); ${l.stretched} of those took p50 ${fmt(l.stretchedP50Us)} against ${fmt(l.aloneP50Us)} alone (the slowest ${fmt(l.slowest.durationUs)}), ${fmt(l.totalWaitUs)} waited in all: each waits for the row lock the one before holds until its transaction ends.`,
+    text: `Lock waits in ${l.service}: ${quoteStatement(l.statement)} ran ${l.executions} times, up to ${l.maxInFlight} at once; ${l.stretched} of them ended only as another transaction that had run it ended, after p50 ${fmt(l.stretchedP50Us)} against ${fmt(l.aloneP50Us)} when nothing held them up (the slowest ${fmt(l.slowest.durationUs)}), ${fmt(l.totalWaitUs)} waited in all: each waited for the row lock that transaction held until it ended.`,
     figures: {
       statement: l.statement,
       system: l.system,

@@ -1,6 +1,7 @@
 import { Column } from './column.js';
 import type { Progress } from './column.js';
-import { lockWaitOf, median } from './lock-wait.js';
+import type { LockingCall } from './lock-wait.js';
+import { lockWaitOf } from './lock-wait.js';
 import type {
   DatabaseReport,
   NPlusOne,
@@ -74,12 +75,14 @@ class StatementFigures {
   private rowCalls = 0;
   readonly slowest = new Slowest();
   /**
-   * Start and end of each call, for statements that take row locks (lock waits), and the
-   * median time of the other statements under its parent (NaN when it has none).
+   * For statements that take row locks (lock waits): start and end of each call, its
+   * transaction (its parent span, numbered) and when that transaction's last statement on the
+   * same database ended.
    */
   readonly starts: Column | undefined;
   readonly ends: Column | undefined;
-  readonly neighbours: Column | undefined;
+  readonly txs: Column | undefined;
+  readonly txEnds: Column | undefined;
 
   constructor(
     progress: Progress,
@@ -92,7 +95,8 @@ class StatementFigures {
     if (LOCKING.has(operation) || FOR_UPDATE.test(statement)) {
       this.starts = new Column(progress);
       this.ends = new Column(progress);
-      this.neighbours = new Column(progress);
+      this.txs = new Column(progress);
+      this.txEnds = new Column(progress);
     }
   }
 
@@ -108,11 +112,26 @@ class StatementFigures {
     this.slowest.add(t, i, d);
   }
 
-  /** A call of a row-locking statement, with its neighbours' median time. */
-  addLocking(t: SpanTable, i: number, neighboursUs: number): void {
+  /** A call of a row-locking statement, in transaction `tx` that ended at `txEndUs`. */
+  addLocking(t: SpanTable, i: number, tx: number, txEndUs: number): void {
     this.starts!.push(t.start[i]!);
     this.ends!.push(t.end[i]!);
-    this.neighbours!.push(neighboursUs);
+    this.txs!.push(tx);
+    this.txEnds!.push(txEndUs);
+  }
+
+  /** The row-locking calls, for lockWaitOf. */
+  lockingCalls(): LockingCall[] {
+    const starts = this.starts!.values();
+    const ends = this.ends!.values();
+    const txs = this.txs!.values();
+    const txEnds = this.txEnds!.values();
+    return starts.map((startUs, k) => ({
+      startUs,
+      endUs: ends[k]!,
+      tx: txs[k]!,
+      txEndUs: txEnds[k]!,
+    }));
   }
 
   result(): StatementStats {
@@ -174,6 +193,8 @@ export class DatabaseUse {
   /** Per trace: calls of one statement under one parent. */
   private readonly underParent = new Map<number, Map<StatementFigures, number[]>>();
   private readonly callsSeen = new Set<number>();
+  /** Transactions numbered so far, across traces. */
+  private transactions = 0;
 
   constructor(
     private readonly progress: Progress,
@@ -208,17 +229,21 @@ export class DatabaseUse {
     }
   }
 
-  /** The row-locking calls under one parent, each with the median time of the others there. */
+  /**
+   * The row-locking calls under one parent: one transaction, which ends with its last statement
+   * on the same database (its COMMIT).
+   */
   private addLockingUnder(t: SpanTable, byStatement: Map<StatementFigures, number[]>): void {
-    let all: number[] | undefined;
+    let tx: number | undefined;
     for (const [s, calls] of byStatement) {
       if (!s.starts) continue;
-      all ??= [...byStatement.values()].flat().map((c) => t.end[c]! - t.start[c]!);
-      for (const i of calls) {
-        const others = [...all];
-        others.splice(others.indexOf(t.end[i]! - t.start[i]!), 1);
-        s.addLocking(t, i, others.length ? median(others) : NaN);
+      tx ??= this.transactions++;
+      let txEnd = -Infinity;
+      for (const [other, its] of byStatement) {
+        if (other.system !== s.system) continue;
+        for (const c of its) txEnd = Math.max(txEnd, t.end[c]!);
       }
+      for (const i of calls) s.addLocking(t, i, tx, txEnd);
     }
   }
 
@@ -234,7 +259,7 @@ export class DatabaseUse {
     s.add(t, i);
     const parent = t.parent[i]!;
     if (parent < 0) {
-      if (s.starts) s.addLocking(t, i, NaN);
+      if (s.starts) s.addLocking(t, i, this.transactions++, t.end[i]!);
       return;
     }
     let byStatement = this.underParent.get(parent);
@@ -298,13 +323,8 @@ export class DatabaseUse {
     const statements = figures.map((f) => f.result());
     const stats = new Map(figures.map((f, k) => [f, statements[k]!]));
     const lockWaits = figures.flatMap((f) => {
-      if (!f.starts || !f.ends || !f.neighbours) return [];
-      const lw = lockWaitOf(
-        stats.get(f)!,
-        f.starts.values(),
-        f.ends.values(),
-        f.neighbours.values(),
-      );
+      if (!f.starts) return [];
+      const lw = lockWaitOf(stats.get(f)!, f.lockingCalls());
       return lw ? [lw] : [];
     });
     const locked = new Set(lockWaits.map((l) => `${l.service}\u0000${l.statement}`));

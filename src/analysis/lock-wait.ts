@@ -1,42 +1,155 @@
 import type { LockWait, StatementStats } from './report-types.js';
 import { percentile } from './stats.js';
 
-/** How much longer than alone an overlapping execution must take to count as waiting. */
-const STRETCH_RATIO = 5;
-const STRETCH_MIN_US = 2000;
-/** Stretched executions from which a statement's waits are named. */
-const MIN_STRETCHED = 3;
+/**
+ * How far apart, at most, a waiting execution's end and the end of the transaction that let it
+ * go may be read: the waiter's reply and the holder's COMMIT reply arrive together, and are read
+ * in either order, a stalled event loop between them (or 5 % of the waiter's time, if more).
+ */
+const RELEASE_NEAR_US = 3000;
+const RELEASE_NEAR_SHARE = 0.05;
+/** Shorter waits are not worth a finding. */
+const WAIT_MIN_US = 2000;
+/** Releases closer than this are one moment: a stall that ended everything in flight at once. */
+const SAME_MOMENT_US = 1000;
+/**
+ * Waits let go by a transaction that had waited itself, each at its own moment, from which a
+ * statement's waits are named: a queue at least three deep. Two transactions in step (one a
+ * statement or two behind the other) can end together by chance on a busy machine; three in a
+ * row, again and again, do not.
+ */
+const MIN_QUEUED = 3;
 
 /** The median of the values (sorted in place). */
-export const median = (values: number[]) =>
+const p50 = (values: number[]) =>
   percentile(
     values.sort((a, b) => a - b),
     50,
   );
-const p50 = median;
+
+/** One execution of the statement and the transaction it ran in. */
+export interface LockingCall {
+  readonly startUs: number;
+  readonly endUs: number;
+  /** Which transaction (any number that tells them apart). */
+  readonly tx: number;
+  /** When that transaction's last statement on the same database ended: its COMMIT. */
+  readonly txEndUs: number;
+}
 
 /**
- * Lock waits of one row-locking statement, from the start and end of each of its executions:
- * the executions that overlap another one of it (across traces: other transactions) and take
- * far longer than it takes alone. A blocked UPDATE waits for the row lock until the
- * transaction holding it ends, so its span stretches while the next ones queue behind it,
- * overlapping. A stall of the caller or the machine (a burst of requests at once, a cold start)
- * stretches every statement in flight alike: so each execution's time is taken over the median
- * time of the other statements of its transaction (its parent's: `neighbours`, NaN for none),
- * and compared with that ratio alone. Undefined when fewer than MIN_STRETCHED stretched.
+ * Lock waits of one row-locking statement. A blocked UPDATE waits for the row lock until the
+ * transaction holding it ends; then it runs at once. So each waiting execution ends as another
+ * transaction that ran the statement before it ends, one transaction after another: a queue.
+ * That is what is looked for, not a duration: a busy machine stretches every statement in
+ * flight (no statement "alone" is then a fair yardstick), and a stall ends everything in flight
+ * at the same moment, where a queue lets its waiters go one at a time. Undefined when fewer
+ * than MIN_QUEUED waits were let go by a transaction that had waited, each at its own moment.
  */
-export function lockWaitOf(
-  s: StatementStats,
-  starts: readonly number[],
-  ends: readonly number[],
-  neighbours: readonly number[],
-): LockWait | undefined {
+export function lockWaitOf(s: StatementStats, calls: readonly LockingCall[]): LockWait | undefined {
+  const n = calls.length;
+  if (n < MIN_QUEUED + 2) return undefined;
+
+  // Each transaction that ran it: its end, and when its first execution of it ended (from
+  // then on it held the row).
+  const held = new Map<number, { endUs: number; lockedUs: number }>();
+  for (const c of calls) {
+    const h = held.get(c.tx);
+    if (h === undefined) held.set(c.tx, { endUs: c.txEndUs, lockedUs: c.endUs });
+    else h.lockedUs = Math.min(h.lockedUs, c.endUs);
+  }
+  const holders = [...held].sort((a, b) => a[1].endUs - b[1].endUs);
+  const holderEnds = holders.map(([, h]) => h.endUs);
+
+  /** The transaction that let execution c go after a wait worth naming, if one did. */
+  const releaseOf = (c: LockingCall): { tx: number; endUs: number } | undefined => {
+    const near = Math.max(RELEASE_NEAR_US, RELEASE_NEAR_SHARE * (c.endUs - c.startUs));
+    let best: { tx: number; endUs: number } | undefined;
+    for (let k = firstAtOrAfter(holderEnds, c.endUs - near); k < holders.length; k++) {
+      const [tx, h] = holders[k]!;
+      if (h.endUs > c.endUs + near) break;
+      // Another transaction, holding the row before this one ended, and ending while it waited.
+      if (tx === c.tx || h.lockedUs >= c.endUs) continue;
+      if (Math.min(h.endUs, c.endUs) - c.startUs < WAIT_MIN_US) continue;
+      if (best === undefined || Math.abs(h.endUs - c.endUs) < Math.abs(best.endUs - c.endUs)) {
+        best = { tx, endUs: h.endUs };
+      }
+    }
+    return best;
+  };
+  const releases = calls.map(releaseOf);
+
+  const waitedTx = new Set<number>();
+  for (let i = 0; i < n; i++) if (releases[i]) waitedTx.add(calls[i]!.tx);
+  const waited: number[] = [];
+  const durations: number[] = [];
+  const afterRelease: number[] = [];
+  const queued: number[] = [];
+  calls.forEach((c, i) => {
+    const r = releases[i];
+    if (r === undefined) return;
+    waited.push(Math.min(r.endUs, c.endUs) - c.startUs);
+    durations.push(c.endUs - c.startUs);
+    afterRelease.push(Math.max(0, c.endUs - r.endUs));
+    if (waitedTx.has(r.tx)) queued.push(r.endUs);
+  });
+  if (distinctMoments(queued) < MIN_QUEUED) return undefined;
+
+  const starts = calls.map((c) => c.startUs);
+  const ends = calls.map((c) => c.endUs);
+  const overlapping = overlappingOnes(starts, ends);
+  // Its time when nothing held it up: the executions that neither waited nor overlapped
+  // another (the first of a burst is slowed by the burst), else what the waiters took once let go.
+  const alone = calls
+    .filter((_, i) => !overlapping[i] && !releases[i])
+    .map((c) => c.endUs - c.startUs);
+  const aloneP50Us = alone.length ? p50(alone) : p50(afterRelease);
+  return {
+    service: s.service,
+    system: s.system,
+    operation: s.operation,
+    statement: s.statement,
+    executions: n,
+    overlapping: overlapping.reduce((sum, o) => sum + o, 0),
+    stretched: waited.length,
+    aloneP50Us,
+    stretchedP50Us: p50(durations),
+    totalWaitUs: waited.reduce((sum, w) => sum + w, 0),
+    maxInFlight: maxInFlight(starts, ends),
+    slowest: s.slowest,
+  };
+}
+
+/** Index of the first value ≥ x in ascending values. */
+function firstAtOrAfter(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Times more than SAME_MOMENT_US from the one before them (sorted in place). */
+function distinctMoments(times: number[]): number {
+  times.sort((a, b) => a - b);
+  let count = 0;
+  let last = -Infinity;
+  for (const t of times) {
+    if (t - last > SAME_MOMENT_US) count++;
+    last = t;
+  }
+  return count;
+}
+
+/** Which executions overlap another one (an end at the same time as a start does not). */
+function overlappingOnes(starts: readonly number[], ends: readonly number[]): Uint8Array {
   const n = starts.length;
-  if (n < MIN_STRETCHED) return undefined;
   const byStart = Array.from({ length: n }, (_, i) => i).sort(
     (a, b) => starts[a]! - starts[b]! || ends[a]! - ends[b]!,
   );
-  // Runs of executions each starting before the run's latest end so far: overlapping ones.
   const overlapping = new Uint8Array(n);
   let runStart = 0;
   let runEnd = -Infinity;
@@ -52,55 +165,7 @@ export function lockWaitOf(
     } else if (ends[i]! > runEnd) runEnd = ends[i]!;
   }
   closeRun(n);
-
-  const duration = (i: number) => ends[i]! - starts[i]!;
-  // Its time over its neighbours' (NaN when it has none): what a stall leaves alike.
-  const relative = (i: number) => (neighbours[i]! > 0 ? duration(i) / neighbours[i]! : NaN);
-  const alone: number[] = [];
-  const aloneRelative: number[] = [];
-  let fastest = Infinity;
-  let fastestRelative = Infinity;
-  for (let i = 0; i < n; i++) {
-    const r = relative(i);
-    if (!overlapping[i]) {
-      alone.push(duration(i));
-      if (r === r) aloneRelative.push(r);
-    }
-    fastest = Math.min(fastest, duration(i));
-    if (r === r) fastestRelative = Math.min(fastestRelative, r);
-  }
-  const aloneP50Us = alone.length ? p50(alone) : fastest;
-  const usualRelative = aloneRelative.length ? p50(aloneRelative) : fastestRelative;
-  const stretched: number[] = [];
-  let overlappingCount = 0;
-  for (let i = 0; i < n; i++) {
-    if (!overlapping[i]) continue;
-    overlappingCount++;
-    const d = duration(i);
-    const r = relative(i);
-    // Against its neighbours where both it and the usual have them, else its time alone.
-    const far =
-      r === r && usualRelative !== Infinity
-        ? r >= STRETCH_RATIO * usualRelative
-        : d >= STRETCH_RATIO * aloneP50Us;
-    if (far && d - aloneP50Us >= STRETCH_MIN_US) stretched.push(d);
-  }
-  if (stretched.length < MIN_STRETCHED) return undefined;
-  const totalWaitUs = stretched.reduce((sum, d) => sum + d - aloneP50Us, 0);
-  return {
-    service: s.service,
-    system: s.system,
-    operation: s.operation,
-    statement: s.statement,
-    executions: n,
-    overlapping: overlappingCount,
-    stretched: stretched.length,
-    aloneP50Us,
-    stretchedP50Us: p50(stretched),
-    totalWaitUs,
-    maxInFlight: maxInFlight(starts, ends),
-    slowest: s.slowest,
-  };
+  return overlapping;
 }
 
 /** Most intervals open at once (an end at the same time as a start closes first). */

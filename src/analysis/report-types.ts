@@ -372,8 +372,8 @@ export interface SlowStatement {
 
 /**
  * Lock waits: executions of one row-locking statement (UPDATE, DELETE, SELECT … FOR UPDATE)
- * that overlapped another execution of it and took far longer (at least 5× and 2 ms more than
- * it takes alone): each waits for the row lock the one before holds until its transaction ends.
+ * that waited 2 ms or more and ended as another transaction that had run it ended, queued at
+ * least three deep: each waits for the row lock the one before holds until its transaction ends.
  */
 export interface LockWait {
   readonly service: string;
@@ -383,12 +383,16 @@ export interface LockWait {
   readonly executions: number;
   /** Executions that overlapped another of the same statement. */
   readonly overlapping: number;
-  /** Of those, the ones that stretched. */
+  /** Executions let go by another transaction's end after waiting for it. */
   readonly stretched: number;
-  /** p50 of the executions that overlapped none (else the fastest execution). */
+  /**
+   * p50 of the executions that overlapped none, else of the time the waiting ones took once
+   * let go.
+   */
   readonly aloneP50Us: Microseconds;
+  /** p50 of the waiting executions' time. */
   readonly stretchedP50Us: Microseconds;
-  /** Time the stretched ones took beyond aloneP50Us, summed. */
+  /** The waiting executions' time from their start to the end that let them go, summed. */
   readonly totalWaitUs: Microseconds;
   /** Most executions of it in flight at once. */
   readonly maxInFlight: number;

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analyzeTraces } from '../../src/analysis/index.js';
 import type { AnalysisReport, Finding } from '../../src/analysis/index.js';
-import { BLOG_SCHEMA, STOCK_SCHEMA, orders } from '../helpers/db-traces.js';
+import {
+  BLOG_SCHEMA,
+  STOCK_SCHEMA,
+  hotRowQueue,
+  orderTrace,
+  orders,
+} from '../helpers/db-traces.js';
+import type { JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { snapshot } from '../helpers/draw-trace.js';
 
 const kinds = (r: AnalysisReport) => r.findings.map((f) => f.kind);
@@ -152,22 +159,26 @@ test('a slow COMMIT is no slow statement: its time is the log reaching the disk'
 });
 
 describe('lock waits on a hot row', () => {
-  // Six orders 1 ms apart each update the hot row first: each UPDATE waits for the one before
-  // to commit, so they overlap and stretch; four orders far apart update it alone.
-  const burst = orders(1, 6, 1000, (k) => ({ hotRowUs: k === 0 ? 300 : 4000 + k * 3000 }));
+  // Six orders 1 ms apart each update the hot row first and work 3 ms more holding it: each
+  // UPDATE waits for the transaction before to commit, and ends as it does. Four orders far
+  // apart update it alone.
+  const burst = hotRowQueue(1, 6, 1000, () => ({ holdUs: 3000 }));
   const alone = orders(20, 4, 200_000, () => ({ hotRowUs: 300 }), 1_000_000);
   const report = analyzeTraces([...alone, ...burst]);
 
-  test('name the statement, how far the overlapping executions stretched, and the wait', () => {
+  test('name the statement, how long the queued executions waited, and how deep the queue was', () => {
     const f = one(report, 'lock-wait');
     assert.equal(f.figures.statement, STOCK_SCHEMA.hotRow);
     assert.equal(f.figures.executions, 10);
+    // The first of the burst took the row at once; the five after it queued.
     assert.equal(f.figures.stretched, 5);
     assert.equal(f.figures.aloneP50Us, 300);
-    assert.equal(f.figures.slowestUs, 19_000);
-    // (7 + 10 + 13 + 16 + 19 ms) − 5 × 300 µs
-    assert.equal(f.figures.totalWaitUs, 63_500);
-    assert.ok((f.figures.maxInFlight as number) >= 5);
+    // Each holds the row 4.36 ms (its UPDATE's reply, 3 ms of work, four statements), and the
+    // next order came 1 ms later: the k-th waited k × 3.36 ms.
+    assert.equal(f.figures.slowestUs, 17_100);
+    assert.equal(f.figures.stretchedP50Us, 10_380);
+    assert.equal(f.figures.totalWaitUs, 3360 * (1 + 2 + 3 + 4 + 5));
+    assert.equal(f.figures.maxInFlight, 4);
     assert.match(
       f.text,
       /^Lock waits in inventory-service: `UPDATE counters SET value = value \+ 1 WHERE name = \$1` ran 10 times/,
@@ -183,8 +194,7 @@ describe('lock waits on a hot row', () => {
 
   test('overlapping UPDATEs stretched as much as the rest of their transactions are no lock wait', () => {
     // A stall slows six orders in flight 15 times over, every statement alike: their UPDATEs
-    // overlap and take far longer than the four calm orders' do, but no longer than their
-    // neighbours.
+    // overlap and take far longer than the four calm orders' do, but no transaction lets them go.
     const r = analyzeTraces([
       ...alone,
       ...orders(1, 6, 1000, () => ({ hotRowUs: 300, stalled: 15 })),
@@ -192,16 +202,43 @@ describe('lock waits on a hot row', () => {
     assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(r.database.lockWaits));
   });
 
-  test('the one execution alone slowed with its whole transaction does not hide the waits', () => {
-    // A cold start: the first order's every statement six times slower, its UPDATE 9.6 ms
-    // alone; then nine orders 1 ms apart queue on the row, 12 to 52 ms each.
-    const r = analyzeTraces([
-      ...orders(1, 1, 0, () => ({ hotRowUs: 1600, stalled: 6 })),
-      ...orders(2, 9, 1000, (k) => ({ hotRowUs: 12_000 + k * 5000 }), 1_000_000),
-    ]);
+  test('a stall that ends every UPDATE in flight as one transaction commits is no lock wait', () => {
+    // Five UPDATEs, 100 µs apart, all end at the moment the first order commits: one release
+    // of five, where a queue lets its waiters go one at a time.
+    const [head] = orders(1, 1, 0, () => ({ hotRowUs: 300 }));
+    const commit = head!.spans.find((s) => s.operationName.startsWith('pg.query:COMMIT'))!;
+    const hotRow = (t: JaegerTrace) =>
+      t.spans.find((s) => s.tags.some((g) => g.value === STOCK_SCHEMA.hotRow))!;
+    const together = [2, 3, 4, 5, 6].map((n) => {
+      const atUs = (n - 1) * 100;
+      const startUs = hotRow(orderTrace(n, { atUs, hotRowUs: 300 })).startTime;
+      const hotRowUs = commit.startTime + commit.duration + 100 - startUs;
+      return orderTrace(n, { atUs, hotRowUs });
+    });
+    const r = analyzeTraces([head!, ...together, ...alone]);
+    const ends = new Set(together.map((t) => hotRow(t).startTime + hotRow(t).duration));
+    assert.equal(ends.size, 1, 'the five UPDATEs end together');
+    assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(r.database.lockWaits));
+  });
+
+  test('two transactions in step, one ending as the other waits, are no queue', () => {
+    // Pairs of orders: in each, the second's UPDATE ends as the first commits, five times over:
+    // what two orders a statement apart look like when a busy machine stretches them. A queue
+    // needs a third that waited for one that had waited.
+    const pairs = Array.from({ length: 5 }, (_, p) =>
+      hotRowQueue(10 + 2 * p, 2, 100, () => ({ holdUs: 3000 }), p * 100_000),
+    ).flat();
+    const r = analyzeTraces([...pairs, ...alone]);
+    assert.ok(!kinds(r).includes('lock-wait'), JSON.stringify(r.database.lockWaits));
+  });
+
+  test('a queue on a busy machine, where nothing ran alone and the first was slow, is named', () => {
+    // Ten orders at once, every statement three times slower: the first UPDATE took 900 µs
+    // and held the row while the nine others queued behind it, one after another.
+    const r = analyzeTraces(hotRowQueue(2, 10, 50, () => ({ stalled: 3, holdUs: 2000 })));
     const f = one(r, 'lock-wait');
-    assert.equal(f.figures.aloneP50Us, 9600);
     assert.equal(f.figures.stretched, 9);
+    assert.equal(f.figures.maxInFlight, 10);
   });
 });
 
@@ -210,12 +247,11 @@ describe('detection reads the database conventions, not table names', () => {
     const schema = BLOG_SCHEMA;
     const service = 'blog-service';
     const report = analyzeTraces([
-      ...orders(1, 6, 1000, (k) => ({
+      ...hotRowQueue(1, 6, 40_000, () => ({
         schema,
         service,
         nPlusOne: 7,
         poolWaitUs: 15_000,
-        hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
         lookupUs: 40_000,
       })),
       ...orders(20, 4, 200_000, () => ({ schema, service, hotRowUs: 300, lookupUs: 40_000 }), 1e6),

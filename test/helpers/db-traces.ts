@@ -71,6 +71,8 @@ export interface OrderShape {
   readonly lookupUs?: number;
   /** Update the hot row first, taking this long (it waits for the row lock while others hold it). */
   readonly hotRowUs?: number;
+  /** Time the caller works after updating the hot row, holding its lock (none). */
+  readonly holdUs?: number;
   /** BEGIN's time (80 µs when fine). */
   readonly beginUs?: number;
   /** The COMMIT's time (µs): a server flushing its log slowly. */
@@ -176,7 +178,10 @@ export function orderTrace(n: number, shape: OrderShape): JaegerTrace {
   at += poolWait + connectUs + 50;
   statement('BEGIN', shape.beginUs ?? 80);
   statement(schema.insert, STATEMENT_US, 0);
-  if (shape.hotRowUs !== undefined) statement(schema.hotRow, shape.hotRowUs, 0);
+  if (shape.hotRowUs !== undefined) {
+    statement(schema.hotRow, shape.hotRowUs, 0);
+    at += shape.holdUs ?? 0;
+  }
   if (shape.nPlusOne) {
     for (let w = 0; w < shape.nPlusOne; w++) statement(schema.readRow, 250, 1);
   } else statement(schema.readRows, STATEMENT_US, 8);
@@ -324,6 +329,48 @@ export function orders(
   );
 }
 
+/** How long after the transaction before it commits a queued UPDATE's reply is read. */
+const RELEASED_AFTER_US = 300;
+
+/**
+ * `count` orders `gapUs` apart, as `orders` makes them, that each update the hot row first and
+ * queue on it: each UPDATE ends as the row lock lets it go, 300 µs after the transaction before
+ * it commits (or after 300 µs, when nothing holds the row). `afterUs`: when the transaction
+ * before the first committed, if it matters.
+ */
+export function hotRowQueue(
+  first: number,
+  count: number,
+  gapUs: number,
+  shape: (k: number) => Omit<OrderShape, 'atUs' | 'hotRowUs'> = () => ({}),
+  startUs = 0,
+  afterUs = -Infinity,
+): JaegerTrace[] {
+  const traces: JaegerTrace[] = [];
+  let committed = afterUs;
+  for (let k = 0; k < count; k++) {
+    const s = { atUs: startUs + k * gapUs, ...shape(k) };
+    const slower = s.stalled ?? 1;
+    const probe = orderTrace(first + k, { ...s, hotRowUs: STATEMENT_US });
+    const updateStart = statementSpan(probe, s.schema ?? STOCK_SCHEMA, 'hotRow').startTime;
+    const ends = Math.max(updateStart + STATEMENT_US * slower, committed + RELEASED_AFTER_US);
+    const trace = orderTrace(first + k, { ...s, hotRowUs: (ends - updateStart) / slower });
+    const commit = trace.spans.find((sp) => tagOf(sp, 'db.query.text') === 'COMMIT')!;
+    committed = commit.startTime + commit.duration;
+    traces.push(trace);
+  }
+  return traces;
+}
+
+/** The first span of one of the schema's statements in a trace. */
+function statementSpan(trace: JaegerTrace, schema: Schema, which: keyof Schema) {
+  return trace.spans.find((sp) => tagOf(sp, 'db.query.text') === schema[which])!;
+}
+
+function tagOf(span: JaegerTrace['spans'][number], key: string): unknown {
+  return span.tags.find((t) => t.key === key)?.value;
+}
+
 const OTLP_KIND: Record<string, number> = { server: 2, client: 3, producer: 4, consumer: 5 };
 
 /** Traces as one OTLP/JSON export request, moved by `shiftUs`. */
@@ -370,16 +417,12 @@ export function otlpOf(traces: readonly JaegerTrace[], shiftUs: number): string 
 /**
  * Orders through a stock service with all four database problems at once: each reads 8 rows one
  * statement each, waits 15 ms for a pooled connection, runs a 40 ms lookup, and six of them
- * update one hot row 1 ms apart, each waiting for the one before; four more update it alone.
+ * update one hot row 40 ms apart, each waiting for the one before, which holds it 43 ms; four
+ * more update it alone.
  */
 export function allFourProblems(): JaegerTrace[] {
   return [
-    ...orders(1, 6, 1000, (k) => ({
-      nPlusOne: 8,
-      poolWaitUs: 15_000,
-      lookupUs: 40_000,
-      hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
-    })),
+    ...hotRowQueue(1, 6, 40_000, () => ({ nPlusOne: 8, poolWaitUs: 15_000, lookupUs: 40_000 })),
     ...orders(20, 4, 200_000, () => ({ hotRowUs: 300, lookupUs: 40_000 }), 1_000_000),
   ];
 }

@@ -8,7 +8,7 @@ import type { JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { formatDuration } from '../../src/ui/model/format.js';
 import { launchChromium, screenshot, watchedPage } from '../helpers/browser.js';
 import type { WatchedPage } from '../helpers/browser.js';
-import { DB_T0, STOCK_SCHEMA, orders, otlpOf } from '../helpers/db-traces.js';
+import { DB_T0, STOCK_SCHEMA, hotRowQueue, orders, otlpOf } from '../helpers/db-traces.js';
 
 /**
  * Orders through processing, which calls inventory-service synchronously over HTTP; inventory
@@ -17,11 +17,7 @@ import { DB_T0, STOCK_SCHEMA, orders, otlpOf } from '../helpers/db-traces.js';
  * healthy, 20 ms apart.
  */
 const TRACES: JaegerTrace[] = [
-  ...orders(1, 6, 1000, (k) => ({
-    nPlusOne: 8,
-    poolWaitUs: 6000,
-    hotRowUs: k === 0 ? 300 : 4000 + k * 3000,
-  })),
+  ...hotRowQueue(1, 6, 1000, () => ({ nPlusOne: 8, poolWaitUs: 6000 })),
   ...orders(20, 14, 20_000, (k) => ({ hotRowUs: 300, newConnection: k === 0 }), 200_000),
 ];
 
