@@ -8,6 +8,7 @@ import {
   hotRowQueue,
   orderTrace,
   orders,
+  statementSpan,
 } from '../helpers/db-traces.js';
 import type { JaegerTrace } from '../../src/model/jaeger-trace.js';
 import { snapshot } from '../helpers/draw-trace.js';
@@ -207,8 +208,7 @@ describe('lock waits on a hot row', () => {
     // of five, where a queue lets its waiters go one at a time.
     const [head] = orders(1, 1, 0, () => ({ hotRowUs: 300 }));
     const commit = head!.spans.find((s) => s.operationName.startsWith('pg.query:COMMIT'))!;
-    const hotRow = (t: JaegerTrace) =>
-      t.spans.find((s) => s.tags.some((g) => g.value === STOCK_SCHEMA.hotRow))!;
+    const hotRow = (t: JaegerTrace) => statementSpan(t, STOCK_SCHEMA, 'hotRow');
     const together = [2, 3, 4, 5, 6].map((n) => {
       const atUs = (n - 1) * 100;
       const startUs = hotRow(orderTrace(n, { atUs, hotRowUs: 300 })).startTime;

@@ -335,8 +335,7 @@ const RELEASED_AFTER_US = 300;
 /**
  * `count` orders `gapUs` apart, as `orders` makes them, that each update the hot row first and
  * queue on it: each UPDATE ends as the row lock lets it go, 300 µs after the transaction before
- * it commits (or after 300 µs, when nothing holds the row). `afterUs`: when the transaction
- * before the first committed, if it matters.
+ * it commits (or after 300 µs, when nothing holds the row).
  */
 export function hotRowQueue(
   first: number,
@@ -344,10 +343,9 @@ export function hotRowQueue(
   gapUs: number,
   shape: (k: number) => Omit<OrderShape, 'atUs' | 'hotRowUs'> = () => ({}),
   startUs = 0,
-  afterUs = -Infinity,
 ): JaegerTrace[] {
   const traces: JaegerTrace[] = [];
-  let committed = afterUs;
+  let committed = -Infinity;
   for (let k = 0; k < count; k++) {
     const s = { atUs: startUs + k * gapUs, ...shape(k) };
     const slower = s.stalled ?? 1;
@@ -363,7 +361,7 @@ export function hotRowQueue(
 }
 
 /** The first span of one of the schema's statements in a trace. */
-function statementSpan(trace: JaegerTrace, schema: Schema, which: keyof Schema) {
+export function statementSpan(trace: JaegerTrace, schema: Schema, which: keyof Schema) {
   return trace.spans.find((sp) => tagOf(sp, 'db.query.text') === schema[which])!;
 }
 
