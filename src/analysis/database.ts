@@ -235,14 +235,19 @@ export class DatabaseUse {
    */
   private addLockingUnder(t: SpanTable, byStatement: Map<StatementFigures, number[]>): void {
     let tx: number | undefined;
+    let ends: Map<string, number> | undefined;
     for (const [s, calls] of byStatement) {
       if (!s.starts) continue;
       tx ??= this.transactions++;
-      let txEnd = -Infinity;
-      for (const [other, its] of byStatement) {
-        if (other.system !== s.system) continue;
-        for (const c of its) txEnd = Math.max(txEnd, t.end[c]!);
+      // Once per parent: its last statement's end on each system.
+      if (ends === undefined) {
+        ends = new Map();
+        for (const [other, its] of byStatement) {
+          for (const c of its)
+            ends.set(other.system, Math.max(ends.get(other.system) ?? -Infinity, t.end[c]!));
+        }
       }
+      const txEnd = ends.get(s.system)!;
       for (const i of calls) s.addLocking(t, i, tx, txEnd);
     }
   }
